@@ -1,0 +1,9 @@
+//! bmtk-rs: the Brain Modeling Toolkit's engine in Rust. `sonata` owns every file layout,
+//! `builder` makes networks; the Python bindings (feature `python`) live in `py`.
+
+pub mod builder;
+pub mod error;
+pub mod sonata;
+
+#[cfg(feature = "python")]
+mod py;

@@ -1,0 +1,117 @@
+//! Python bindings of the SONATA readers and writers (nodes, edges, type tables).
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use super::convert::{column_from_py, column_to_py, u64_array, u64s, IntoPyResult};
+use crate::sonata::column::Column;
+use crate::sonata::edges::read_edges_file;
+use crate::sonata::nodes::{read_nodes_file, write_nodes_file, NodePopulation};
+use crate::sonata::types_csv::{read_types_csv, write_types_csv, TypesTable};
+
+type PyColumns<'py> = Vec<(String, String, Bound<'py, PyAny>, usize)>;
+
+/// Writes a nodes file. Each population is a dict with `name`, `node_id`, `node_type_id`,
+/// `node_group_id`, `node_group_index` (numpy arrays) and `groups`: a list of
+/// `(group id, [(attribute, dtype, data, width)])`.
+#[pyfunction]
+pub fn write_nodes(path: std::path::PathBuf, populations: Vec<Bound<'_, PyDict>>) -> PyResult<()> {
+    let mut pops = Vec::new();
+    for d in populations {
+        let get = |k: &str| {
+            d.get_item(k)?
+                .ok_or_else(|| PyValueError::new_err(format!("population description lacks '{k}'")))
+        };
+        let name: String = get("name")?.extract()?;
+        let node_id = u64s(&get("node_id")?, "node_id")?;
+        let node_type_id = u64s(&get("node_type_id")?, "node_type_id")?;
+        let node_group_id: Vec<u32> = u64s(&get("node_group_id")?, "node_group_id")?
+            .into_iter()
+            .map(|x| x as u32)
+            .collect();
+        let node_group_index = u64s(&get("node_group_index")?, "node_group_index")?;
+        let mut groups = Vec::new();
+        let raw: Vec<(u32, PyColumns<'_>)> = get("groups")?.extract()?;
+        for (gid, cols) in raw {
+            let mut out: Vec<(String, Column)> = Vec::new();
+            for (cname, dtype, data, width) in cols {
+                let what = format!("node property '{cname}' of population {name}");
+                out.push((cname, column_from_py(&dtype, &data, width, &what)?));
+            }
+            groups.push((gid, out));
+        }
+        pops.push(NodePopulation {
+            name,
+            node_id,
+            node_type_id,
+            node_group_id,
+            node_group_index,
+            groups,
+        });
+    }
+    write_nodes_file(&path, &pops).py()
+}
+
+fn groups_to_py<'py, G: ToString>(py: Python<'py>, groups: &[(G, Vec<(String, Column)>)]) -> PyResult<Bound<'py, PyDict>> {
+    let gd = PyDict::new(py);
+    for (gid, cols) in groups {
+        let cd = PyDict::new(py);
+        for (n, c) in cols {
+            cd.set_item(n, column_to_py(py, c)?)?;
+        }
+        gd.set_item(gid.to_string(), cd)?;
+    }
+    Ok(gd)
+}
+
+/// Reads every population of a nodes file into dicts of numpy arrays.
+#[pyfunction]
+pub fn read_nodes<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bound<'py, PyList>> {
+    let pops = read_nodes_file(&path).py()?;
+    let out = PyList::empty(py);
+    for p in pops {
+        let d = PyDict::new(py);
+        d.set_item("name", &p.name)?;
+        d.set_item("node_id", u64_array(py, &p.node_id))?;
+        d.set_item("node_type_id", u64_array(py, &p.node_type_id))?;
+        let gid: Vec<u64> = p.node_group_id.iter().map(|&x| x as u64).collect();
+        d.set_item("node_group_id", u64_array(py, &gid))?;
+        d.set_item("node_group_index", u64_array(py, &p.node_group_index))?;
+        d.set_item("groups", groups_to_py(py, &p.groups)?)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+/// Reads every population of an edges file into dicts of numpy arrays.
+#[pyfunction]
+pub fn read_edges<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bound<'py, PyList>> {
+    let pops = read_edges_file(&path).py()?;
+    let out = PyList::empty(py);
+    for p in pops {
+        let d = PyDict::new(py);
+        d.set_item("name", &p.name)?;
+        d.set_item("source_population", &p.source_population)?;
+        d.set_item("target_population", &p.target_population)?;
+        d.set_item("source_node_id", u64_array(py, &p.source_node_id))?;
+        d.set_item("target_node_id", u64_array(py, &p.target_node_id))?;
+        d.set_item("edge_type_id", numpy::PyArray1::from_slice(py, &p.edge_type_id))?;
+        d.set_item("edge_group_id", numpy::PyArray1::from_slice(py, &p.edge_group_id))?;
+        d.set_item("edge_group_index", numpy::PyArray1::from_slice(py, &p.edge_group_index))?;
+        d.set_item("groups", groups_to_py(py, &p.groups)?)?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+#[pyfunction]
+pub fn write_types_table(path: std::path::PathBuf, columns: Vec<String>, rows: Vec<Vec<String>>) -> PyResult<()> {
+    write_types_csv(&path, &TypesTable { columns, rows }).py()
+}
+
+#[pyfunction]
+pub fn read_types_table(path: std::path::PathBuf) -> PyResult<(Vec<String>, Vec<Vec<String>>)> {
+    let t = read_types_csv(&path).py()?;
+    Ok((t.columns, t.rows))
+}

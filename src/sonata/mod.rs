@@ -1,0 +1,9 @@
+//! Every SONATA file layout lives here: nodes, edges, their type tables, and (later) spikes,
+//! compartment reports and configs. Other modules read and write files only through this one.
+
+pub mod column;
+pub mod edges;
+pub mod h5;
+pub mod index;
+pub mod nodes;
+pub mod types_csv;
