@@ -261,6 +261,11 @@ class NetworkBuilder:
         src_ids = src_net._all_node_ids()[src_pos]
         trg_ids = trg_net._all_node_ids()[trg_pos]
         etid = cm.edge_type_id
+        for side, pool, ids in (("source", cm.source_nodes, src_ids), ("target", cm.target_nodes, trg_ids)):
+            if len(ids) == 0:
+                raise ValueError(
+                    "add_edges (edge type {}): the {} selection {} of network '{}' matches no nodes".format(
+                        etid, side, pool.filter_str, pool.network_name))
         table = _native.EdgeTable(int(etid), np.ascontiguousarray(src_ids, dtype=np.uint64),
                                   np.ascontiguousarray(trg_ids, dtype=np.uint64))
         rule = cm.connector
