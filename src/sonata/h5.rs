@@ -32,7 +32,8 @@ impl PendingFile {
             .to_string_lossy()
             .to_string();
         let tmp = dir.join(format!(".{}.{}.partial", name, std::process::id()));
-        let file = File::create(&tmp).map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
+        let file =
+            File::create(&tmp).map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
         Ok(PendingFile {
             file: Some(file),
             tmp,
@@ -53,8 +54,12 @@ impl PendingFile {
             f.close()
                 .map_err(|e| Error::file(&self.dest, format!("cannot close: {e}")))?;
         }
-        std::fs::rename(&self.tmp, &self.dest)
-            .map_err(|e| Error::file(&self.dest, format!("cannot move the finished file into place: {e}")))
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| {
+            Error::file(
+                &self.dest,
+                format!("cannot move the finished file into place: {e}"),
+            )
+        })
     }
 }
 
@@ -87,8 +92,14 @@ pub fn create_group(path: &Path, parent: &Group, name: &str) -> Result<Group> {
         .map_err(|e| Error::hdf5(path, name, e))
 }
 
-fn write_slice<T: H5Type>(path: &Path, g: &Group, name: &str, data: &[T], width: usize) -> Result<Dataset> {
-    let rows = if width == 0 { 0 } else { data.len() / width };
+fn write_slice<T: H5Type>(
+    path: &Path,
+    g: &Group,
+    name: &str,
+    data: &[T],
+    width: usize,
+) -> Result<Dataset> {
+    let rows = data.len().checked_div(width).unwrap_or(0);
     let res = if width > 1 {
         let arr = ndarray::ArrayView2::from_shape((rows, width), data)
             .map_err(|e| Error::invalid(format!("{name}: {e}")))?;
@@ -111,7 +122,9 @@ pub fn write_column(path: &Path, g: &Group, name: &str, col: &Column) -> Result<
             let mut enc = Vec::with_capacity(v.len());
             for s in v {
                 let u: VarLenUnicode = s.parse().map_err(|e| {
-                    Error::invalid(format!("property '{name}': string {s:?} cannot be stored: {e}"))
+                    Error::invalid(format!(
+                        "property '{name}': string {s:?} cannot be stored: {e}"
+                    ))
                 })?;
                 enc.push(u);
             }
@@ -160,51 +173,56 @@ pub fn open_read(path: &Path) -> Result<File> {
 pub fn read_column(path: &Path, ds: &Dataset) -> Result<Column> {
     let name = ds.name();
     let shape = ds.shape();
-    let width = if shape.len() > 1 { shape[1..].iter().product() } else { 1 };
+    let width = if shape.len() > 1 {
+        shape[1..].iter().product()
+    } else {
+        1
+    };
     let desc = ds
         .dtype()
         .and_then(|t| t.to_descriptor())
         .map_err(|e| Error::hdf5(path, &name, e))?;
     let err = |e: hdf5::Error| Error::hdf5(path, &name, e);
     use hdf5::types::{FloatSize, IntSize};
-    let values = match desc {
-        TypeDescriptor::Float(FloatSize::U8) => Values::F64(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Float(FloatSize::U4) => Values::F32(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Integer(IntSize::U8) => Values::I64(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Integer(IntSize::U4) => Values::I32(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Integer(IntSize::U2) => Values::I16(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Integer(IntSize::U1) => Values::I8(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Unsigned(IntSize::U8) => Values::U64(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Unsigned(IntSize::U4) => Values::U32(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Unsigned(IntSize::U2) => Values::U16(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Unsigned(IntSize::U1) => Values::U8(ds.read_raw().map_err(err)?),
-        TypeDescriptor::Boolean => Values::Bool(ds.read_raw().map_err(err)?),
-        TypeDescriptor::VarLenUnicode => Values::Str(
-            ds.read_raw::<VarLenUnicode>()
-                .map_err(err)?
-                .into_iter()
-                .map(|s| s.as_str().to_string())
-                .collect(),
-        ),
-        TypeDescriptor::VarLenAscii => Values::Str(
-            ds.read_raw::<VarLenAscii>()
-                .map_err(err)?
-                .into_iter()
-                .map(|s| s.as_str().to_string())
-                .collect(),
-        ),
-        TypeDescriptor::Enum(e) if e.size as usize == 1 && e.members.len() == 2 => {
-            // h5py stores numpy bools as a two-member int8 enum (FALSE/TRUE).
-            let raw: Vec<i8> = ds.read_raw().map_err(err)?;
-            Values::Bool(raw.into_iter().map(|x| x != 0).collect())
-        }
-        other => {
-            return Err(Error::format(
+    let values =
+        match desc {
+            TypeDescriptor::Float(FloatSize::U8) => Values::F64(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Float(FloatSize::U4) => Values::F32(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Integer(IntSize::U8) => Values::I64(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Integer(IntSize::U4) => Values::I32(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Integer(IntSize::U2) => Values::I16(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Integer(IntSize::U1) => Values::I8(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Unsigned(IntSize::U8) => Values::U64(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Unsigned(IntSize::U4) => Values::U32(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Unsigned(IntSize::U2) => Values::U16(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Unsigned(IntSize::U1) => Values::U8(ds.read_raw().map_err(err)?),
+            TypeDescriptor::Boolean => Values::Bool(ds.read_raw().map_err(err)?),
+            TypeDescriptor::VarLenUnicode => Values::Str(
+                ds.read_raw::<VarLenUnicode>()
+                    .map_err(err)?
+                    .into_iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+            ),
+            TypeDescriptor::VarLenAscii => Values::Str(
+                ds.read_raw::<VarLenAscii>()
+                    .map_err(err)?
+                    .into_iter()
+                    .map(|s| s.as_str().to_string())
+                    .collect(),
+            ),
+            TypeDescriptor::Enum(e) if e.size as usize == 1 && e.members.len() == 2 => {
+                // h5py stores numpy bools as a two-member int8 enum (FALSE/TRUE).
+                let raw: Vec<i8> = ds.read_raw().map_err(err)?;
+                Values::Bool(raw.into_iter().map(|x| x != 0).collect())
+            }
+            other => return Err(Error::format(
                 path,
-                format!("dataset '{name}' has an element type this reader does not support: {other:?}"),
-            ))
-        }
-    };
+                format!(
+                    "dataset '{name}' has an element type this reader does not support: {other:?}"
+                ),
+            )),
+        };
     Ok(Column::with_width(values, width))
 }
 

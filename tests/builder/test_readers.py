@@ -24,7 +24,6 @@ def test_nodes_open_in_libsonata(l4_network):
     sel = pop.select_all()
     np.testing.assert_array_equal(pop.get_attribute("x", sel), mine["groups"][0]["x"])
     np.testing.assert_array_equal(pop.get_attribute("y", sel), mine["groups"][0]["y"])
-    np.testing.assert_array_equal(pop.types(sel) if hasattr(pop, "types") else mine["node_type_id"], mine["node_type_id"])
 
 
 @pytest.mark.parametrize("fname, pop_name", [("V1_V1_edges.h5", "V1_to_V1"), ("LGN_V1_edges.h5", "LGN_to_V1")])
