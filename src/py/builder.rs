@@ -12,7 +12,7 @@ use crate::builder::edge_table::EdgeTypeTable;
 use crate::error::{Error, Result as EResult};
 use crate::sonata::column::{Column, Values};
 use crate::sonata::edges::write_edges_file;
-use crate::sonata::index::ArgSort;
+use crate::sonata::index::{ArgSort, StableOrder};
 
 #[pyclass(module = "bmtk_rs._native")]
 pub struct EdgeTable {
@@ -444,18 +444,24 @@ pub fn write_edges(
     argsort: &Bound<'_, PyAny>,
 ) -> PyResult<usize> {
     let refs: Vec<&EdgeTypeTable> = tables.iter().map(|t| &t.inner).collect();
-    let order = PyArgSort {
-        py,
-        func: argsort.clone(),
+    let py_order;
+    let order: &dyn ArgSort = if argsort.is_none() {
+        &StableOrder
+    } else {
+        py_order = PyArgSort {
+            py,
+            func: argsort.clone(),
+        };
+        &py_order
     };
     let pop = collate(
         population,
         source_population,
         target_population,
         &refs,
-        &order,
+        order,
     )
     .py()?;
-    write_edges_file(&path, &pop, &order).py()?;
+    write_edges_file(&path, &pop, order).py()?;
     Ok(pop.len())
 }

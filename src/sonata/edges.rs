@@ -73,22 +73,16 @@ pub fn write_edges_file(path: &Path, pop: &EdgePopulation, order: &dyn ArgSort) 
 
 fn write_index(path: &Path, parent: &Group, dir: &str, idx: &EdgeIndex) -> Result<()> {
     let g = h5::create_group(path, parent, dir)?;
-    let flat = |v: &[[u64; 2]]| {
-        v.iter()
-            .flat_map(|r| r.iter().copied())
-            .collect::<Vec<u64>>()
-    };
-    write_pairs(path, &g, "range_to_edge_id", &flat(&idx.range_to_edge_id))?;
-    write_pairs(path, &g, "node_id_to_range", &flat(&idx.node_id_to_range))?;
+    write_pairs(path, &g, "range_to_edge_id", &idx.range_to_edge_id)?;
+    write_pairs(path, &g, "node_id_to_range", &idx.node_id_to_range)?;
     // The SONATA specification (and libsonata) spell the two tables in the plural.
     h5::hard_link(path, &g, "range_to_edge_id", "range_to_edge_ids")?;
     h5::hard_link(path, &g, "node_id_to_range", "node_id_to_ranges")?;
     Ok(())
 }
 
-fn write_pairs(path: &Path, g: &Group, name: &str, flat: &[u64]) -> Result<()> {
-    let col = Column::with_width(super::column::Values::U64(flat.to_vec()), 2);
-    h5::write_column(path, g, name, &col).map(|_| ())
+fn write_pairs(path: &Path, g: &Group, name: &str, rows: &[[u64; 2]]) -> Result<()> {
+    h5::write_rows2(path, g, name, rows).map(|_| ())
 }
 
 /// Reads every edge population of a file. Indices are not read: readers rebuild what they need.
@@ -217,13 +211,15 @@ fn check_lengths(path: &Path, pop: &EdgePopulation) -> Result<()> {
                     ),
                 ))
             }
-            Some(rows) if (k as usize) >= rows => return Err(Error::format(
-                path,
-                format!(
+            Some(rows) if (k as usize) >= rows => {
+                return Err(Error::format(
+                    path,
+                    format!(
                     "/edges/{}: edge {i} has edge_group_index {k} but group {g} has {rows} rows",
                     pop.name
                 ),
-            )),
+                ))
+            }
             _ => {}
         }
     }

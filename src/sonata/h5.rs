@@ -110,6 +110,17 @@ fn write_slice<T: H5Type>(
     res.map_err(|e| Error::hdf5(path, name, e))
 }
 
+/// Writes rows of two values as an N x 2 dataset, without copying them.
+pub fn write_rows2<T: H5Type + Copy>(
+    path: &Path,
+    g: &Group,
+    name: &str,
+    rows: &[[T; 2]],
+) -> Result<Dataset> {
+    let flat = rows.as_flattened();
+    write_slice(path, g, name, flat, 2)
+}
+
 /// Writes a typed slice as a 1-D dataset.
 pub fn write_vec<T: H5Type>(path: &Path, g: &Group, name: &str, data: &[T]) -> Result<Dataset> {
     write_slice(path, g, name, data, 1)
@@ -184,45 +195,46 @@ pub fn read_column(path: &Path, ds: &Dataset) -> Result<Column> {
         .map_err(|e| Error::hdf5(path, &name, e))?;
     let err = |e: hdf5::Error| Error::hdf5(path, &name, e);
     use hdf5::types::{FloatSize, IntSize};
-    let values =
-        match desc {
-            TypeDescriptor::Float(FloatSize::U8) => Values::F64(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Float(FloatSize::U4) => Values::F32(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Integer(IntSize::U8) => Values::I64(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Integer(IntSize::U4) => Values::I32(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Integer(IntSize::U2) => Values::I16(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Integer(IntSize::U1) => Values::I8(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Unsigned(IntSize::U8) => Values::U64(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Unsigned(IntSize::U4) => Values::U32(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Unsigned(IntSize::U2) => Values::U16(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Unsigned(IntSize::U1) => Values::U8(ds.read_raw().map_err(err)?),
-            TypeDescriptor::Boolean => Values::Bool(ds.read_raw().map_err(err)?),
-            TypeDescriptor::VarLenUnicode => Values::Str(
-                ds.read_raw::<VarLenUnicode>()
-                    .map_err(err)?
-                    .into_iter()
-                    .map(|s| s.as_str().to_string())
-                    .collect(),
-            ),
-            TypeDescriptor::VarLenAscii => Values::Str(
-                ds.read_raw::<VarLenAscii>()
-                    .map_err(err)?
-                    .into_iter()
-                    .map(|s| s.as_str().to_string())
-                    .collect(),
-            ),
-            TypeDescriptor::Enum(e) if e.size as usize == 1 && e.members.len() == 2 => {
-                // h5py stores numpy bools as a two-member int8 enum (FALSE/TRUE).
-                let raw: Vec<i8> = ds.read_raw().map_err(err)?;
-                Values::Bool(raw.into_iter().map(|x| x != 0).collect())
-            }
-            other => return Err(Error::format(
+    let values = match desc {
+        TypeDescriptor::Float(FloatSize::U8) => Values::F64(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Float(FloatSize::U4) => Values::F32(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Integer(IntSize::U8) => Values::I64(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Integer(IntSize::U4) => Values::I32(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Integer(IntSize::U2) => Values::I16(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Integer(IntSize::U1) => Values::I8(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Unsigned(IntSize::U8) => Values::U64(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Unsigned(IntSize::U4) => Values::U32(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Unsigned(IntSize::U2) => Values::U16(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Unsigned(IntSize::U1) => Values::U8(ds.read_raw().map_err(err)?),
+        TypeDescriptor::Boolean => Values::Bool(ds.read_raw().map_err(err)?),
+        TypeDescriptor::VarLenUnicode => Values::Str(
+            ds.read_raw::<VarLenUnicode>()
+                .map_err(err)?
+                .into_iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+        ),
+        TypeDescriptor::VarLenAscii => Values::Str(
+            ds.read_raw::<VarLenAscii>()
+                .map_err(err)?
+                .into_iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+        ),
+        TypeDescriptor::Enum(e) if e.size as usize == 1 && e.members.len() == 2 => {
+            // h5py stores numpy bools as a two-member int8 enum (FALSE/TRUE).
+            let raw: Vec<i8> = ds.read_raw().map_err(err)?;
+            Values::Bool(raw.into_iter().map(|x| x != 0).collect())
+        }
+        other => {
+            return Err(Error::format(
                 path,
                 format!(
                     "dataset '{name}' has an element type this reader does not support: {other:?}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok(Column::with_width(values, width))
 }
 

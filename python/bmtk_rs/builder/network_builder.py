@@ -315,7 +315,12 @@ class NetworkBuilder:
 
     # ---------------------------------------------------------------- saving
     def save(self, output_dir=".", force_overwrite=True, mode="w", compression="none", **opts):
-        """Write the nodes, node types, edges and edge types files into ``output_dir``."""
+        """Write the nodes, node types, edges and edge types files into ``output_dir``.
+
+        ``edge_order='bmtk'`` (default) orders edges with equal target ids exactly as bmtk 1.2.0 does
+        (numpy's unstable argsort), so files are identical to BMTK's; ``edge_order='stable'`` keeps
+        them in build order with a parallel stable sort in Rust, which is faster for large networks.
+        """
         self.save_nodes(output_dir=output_dir, force_overwrite=force_overwrite, mode=mode, **opts)
         self.save_edges(output_dir=output_dir, force_overwrite=force_overwrite, **opts)
 
@@ -380,7 +385,10 @@ class NetworkBuilder:
         }
 
     def save_edges(self, edges_file_name=None, edge_types_file_name=None, output_dir=".", src_network=None,
-                   trg_network=None, name=None, force_build=True, force_overwrite=True, **opts):
+                   trg_network=None, name=None, force_build=True, force_overwrite=True, edge_order="bmtk",
+                   **opts):
+        if edge_order not in ("bmtk", "stable"):
+            raise ValueError("save_edges: edge_order must be 'bmtk' or 'stable', got {!r}".format(edge_order))
         if not self._connection_maps:
             logger.warning("No edges have been made for this network, skipping saving of edges file.")
             return
@@ -416,7 +424,7 @@ class NetworkBuilder:
                     logger.warning('Was not able to generate any edges using the "connection_rule". Not saving.')
                     continue
                 pop = name if name is not None else "{}_to_{}".format(s, t)
-                _native.write_edges(path, pop, s, t, tables, _bmtk_order)
+                _native.write_edges(path, pop, s, t, tables, _bmtk_order if edge_order == "bmtk" else None)
 
     def _save_edge_types(self, path, cms):
         cols = ["edge_type_id", "target_query", "source_query"]
