@@ -32,12 +32,14 @@ fn count_of(v: &Bound<'_, PyAny>) -> std::result::Result<u32, String> {
     if v.is_none() {
         return Ok(0);
     }
-    if let Ok(b) = v.extract::<bool>() {
-        return Ok(b as u32);
-    }
+    // Integers first: Python ints (and bools) and numpy integers are the common case, and every
+    // failed extraction builds an exception object.
     if let Ok(n) = v.extract::<i64>() {
         return u32::try_from(n)
             .map_err(|_| format!("returned {n}; a synapse count must be between 0 and 2^32-1"));
+    }
+    if let Ok(b) = v.extract::<bool>() {
+        return Ok(b as u32);
     }
     if let Ok(x) = v.extract::<f64>() {
         if x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x) {

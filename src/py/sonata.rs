@@ -131,3 +131,32 @@ pub fn read_types_table(path: std::path::PathBuf) -> PyResult<(Vec<String>, Vec<
     let t = read_types_csv(&path).py()?;
     Ok((t.columns, t.rows))
 }
+
+/// Writes a gap-junction table (BMTK's `<network>_gap_juncs.h5`).
+#[pyfunction]
+pub fn write_gap_junctions(
+    path: std::path::PathBuf,
+    source_ids: numpy::PyReadonlyArray1<'_, u64>,
+    target_ids: numpy::PyReadonlyArray1<'_, u64>,
+    src_gap_ids: numpy::PyReadonlyArray1<'_, i64>,
+    trg_gap_ids: numpy::PyReadonlyArray1<'_, i64>,
+) -> PyResult<()> {
+    let slice = |a: &numpy::PyReadonlyArray1<'_, u64>| a.as_array().to_vec();
+    let islice = |a: &numpy::PyReadonlyArray1<'_, i64>| a.as_array().to_vec();
+    let (s, t, sg, tg) = (
+        slice(&source_ids),
+        slice(&target_ids),
+        islice(&src_gap_ids),
+        islice(&trg_gap_ids),
+    );
+    crate::sonata::gap_junctions::write_gap_junctions(
+        &path,
+        &crate::sonata::gap_junctions::GapJunctions {
+            source_ids: &s,
+            target_ids: &t,
+            src_gap_ids: &sg,
+            trg_gap_ids: &tg,
+        },
+    )
+    .py()
+}

@@ -89,6 +89,12 @@ net.add_edges(source=net.nodes(node_type_id=7), target=net.nodes(), connection_r
 net.add_edges(source=net.nodes(), target=net.nodes(node_type_id=7), connection_rule=2)
 net.build(); net.save(output_dir='out')
 """,
+    "gap_junctions": NODES + """
+net.add_gap_junctions(source={'ei': 'i'}, target={'ei': 'i'}, resistance=2.0,
+                      connection_rule=lambda s, t: 0 if s.node_id == t.node_id else np.random.randint(0, 3))
+net.add_edges(source={'ei': 'e'}, target={'ei': 'i'}, connection_rule=1, syn_weight=1.0)
+net.build(); net.save(output_dir='out')
+""",
 }
 
 

@@ -44,6 +44,7 @@ class NetworkBuilder:
         self._node_id_gen = IDGenerator()
         self._node_type_id_gen = IDGenerator(100)
         self._edge_type_id_gen = IDGenerator(100)
+        self._gj_id_gen = IDGenerator(network_props.get("gj_id_start", 0))
         self._network_conns = []
         self._connected_networks = {}
         self._nodes_built = False
@@ -410,6 +411,7 @@ class NetworkBuilder:
         if edges_file_name is not None or edge_types_file_name is not None:
             params = [(params[0][0], params[0][1], edges_file_name, edge_types_file_name)]
         _ensure_dir(output_dir)
+        self._save_gap_junctions(os.path.join(output_dir, self.name + "_gap_juncs.h5"))
         for s, t, edges_file, types_file in params:
             cms = [(cm, tb) for cm, tb in self._edge_tables
                    if cm.source_network_name == s and cm.target_network_name == t]
@@ -425,6 +427,25 @@ class NetworkBuilder:
                     continue
                 pop = name if name is not None else "{}_to_{}".format(s, t)
                 _native.write_edges(path, pop, s, t, tables, _bmtk_order if edge_order == "bmtk" else None)
+
+    def _save_gap_junctions(self, path):
+        src, trg = [], []
+        for cm, tb in self._edge_tables:
+            if not cm.edge_type_properties.get("is_gap_junction", False):
+                continue
+            rows = tb.to_dict()
+            reps = rows["nsyns"] if "nsyns" in rows else np.ones(len(rows["source_node_id"]), dtype=np.int64)
+            src.append(np.repeat(rows["source_node_id"], reps))
+            trg.append(np.repeat(rows["target_node_id"], reps))
+        if not src:
+            return
+        src, trg = np.concatenate(src), np.concatenate(trg)
+        if len(src) == 0:
+            return
+        # Each junction takes two consecutive ids, source side first, as BMTK numbers them.
+        ids = np.asarray(self._gj_id_gen(2 * len(src)), dtype=np.int64).reshape(-1, 2)
+        _native.write_gap_junctions(path, src.astype(np.uint64), trg.astype(np.uint64),
+                                    np.ascontiguousarray(ids[:, 0]), np.ascontiguousarray(ids[:, 1]))
 
     def _save_edge_types(self, path, cms):
         cols = ["edge_type_id", "target_query", "source_query"]
