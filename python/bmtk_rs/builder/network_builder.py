@@ -5,6 +5,7 @@ import os
 import types
 
 import numpy as np
+import pandas as pd
 
 from .. import _native
 from .connection_map import ConnectionMap
@@ -122,6 +123,53 @@ class NetworkBuilder:
                 self._node_id_gen.remove_id(int(nid))
         self._add_node_type(node_properties)
         self._node_sets.append(NodeSet(N, node_params, node_properties))
+        self._nodes_built = False
+        self._node_objs = None
+
+    def import_nodes(self, nodes_file_name, node_types_file_name, population=None):
+        """Add the nodes of an existing SONATA nodes file (ids, types and properties kept), e.g. to
+        connect a new network to a network built elsewhere."""
+        from .. import sonata
+
+        pops = sonata.read_nodes(nodes_file_name)
+        if not pops:
+            raise ValueError("nodes file {} does not have any nodes.".format(nodes_file_name))
+        if population is None:
+            if len(pops) > 1:
+                raise ValueError("The nodes file {} contains multiple populations ({}); please specify "
+                                 "the population parameter.".format(nodes_file_name, ", ".join(sorted(pops))))
+            pop = next(iter(pops.values()))
+        elif population not in pops:
+            raise ValueError("Nodes file {} does not contain population {}.".format(nodes_file_name, population))
+        else:
+            pop = pops[population]
+        types = sonata.read_types(node_types_file_name)
+        type_props = {}
+        for row in types.to_dict(orient="records"):
+            props = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if not _is_missing(v)}
+            type_props[int(props["node_type_id"])] = props
+        ntids = pop["node_type_id"]
+        for ntid in dict.fromkeys(ntids.tolist()):
+            if ntid not in type_props:
+                raise ValueError("{}: node_type_id {} is not in {}".format(nodes_file_name, ntid,
+                                                                          node_types_file_name))
+            rows = np.nonzero(ntids == ntid)[0]
+            for gid in dict.fromkeys(pop["node_group_id"][rows].tolist()):
+                sel = rows[pop["node_group_id"][rows] == gid]
+                idx = pop["node_group_index"][sel].astype(np.int64)
+                params = {k: np.asarray(v)[idx] for k, v in pop["groups"].get(gid, {}).items()}
+                params["node_id"] = pop["node_id"][sel]
+                props = dict(type_props[ntid])
+                for k in props:
+                    if k not in self._node_types_columns:
+                        self._node_types_columns.append(k)
+                if ntid not in self._node_types_properties:
+                    self._add_node_type(props)
+                else:
+                    props = self._node_types_properties[ntid]
+                for nid in params["node_id"].tolist():
+                    self._node_id_gen.remove_id(nid)
+                self._node_sets.append(NodeSet(len(sel), params, props))
         self._nodes_built = False
         self._node_objs = None
 
@@ -497,6 +545,13 @@ class NetworkBuilder:
                 if all(k in e and e[k] == v for k, v in properties.items()):
                     out.append(e)
         return out
+
+
+def _is_missing(v):
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _bmtk_order(keys):
