@@ -133,6 +133,11 @@ impl EdgeTypeTable {
         }
     }
 
+    /// True once `add_properties` values exist: then there is one row per synapse.
+    pub fn has_properties(&self) -> bool {
+        !self.props.is_empty()
+    }
+
     pub fn conns(&self) -> &[Conn] {
         &self.conns
     }

@@ -464,6 +464,7 @@ pub fn write_edges(
         order,
     )
     .py()?;
-    write_edges_file(&path, &pop, order).py()?;
-    Ok(pop.len())
+    let n = pop.len();
+    write_edges_file(&path, pop, order).py()?;
+    Ok(n)
 }

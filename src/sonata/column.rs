@@ -134,6 +134,41 @@ impl Column {
         Column { values, width: w }
     }
 
+    /// `rows` zero rows of the same type and width.
+    pub fn zeros_like(&self, rows: usize) -> Column {
+        Column {
+            values: self.values.zeros_like(rows * self.width),
+            width: self.width,
+        }
+    }
+
+    /// Copies row `i` of `self` to row `dest[i]` of `out` (same type and width).
+    pub fn scatter_into(&self, dest: &[u32], out: &mut Column) -> Result<(), String> {
+        let w = self.width;
+        if out.width != w {
+            return Err(format!(
+                "width {} cannot be joined with width {}",
+                w, out.width
+            ));
+        }
+        let (a, b) = (self.values.dtype_name(), out.values.dtype_name());
+        macro_rules! scatter {
+            ($($var:ident),*) => {
+                match (&self.values, &mut out.values) {
+                    $((Values::$var(x), Values::$var(y)) => {
+                        for (i, &d) in dest.iter().enumerate() {
+                            let d = d as usize;
+                            y[d * w..(d + 1) * w].clone_from_slice(&x[i * w..(i + 1) * w]);
+                        }
+                        Ok(())
+                    })*
+                    _ => Err(format!("type {} cannot be joined with type {}", a, b)),
+                }
+            };
+        }
+        scatter!(F64, F32, I64, I32, I16, I8, U64, U32, U16, U8, Bool, Str)
+    }
+
     /// Appends the rows of `other`; fails when the element types or widths differ.
     pub fn extend(&mut self, other: &Column) -> Result<(), String> {
         if self.width != other.width {

@@ -39,7 +39,7 @@ impl EdgePopulation {
 const INDEX_DIRS: [(&str, bool); 2] = [("target_to_source", true), ("source_to_target", false)];
 
 /// Writes one population into a new file at `path` (replacing it only once complete).
-pub fn write_edges_file(path: &Path, pop: &EdgePopulation, order: &dyn ArgSort) -> Result<()> {
+pub fn write_edges_file(path: &Path, mut pop: EdgePopulation, order: &dyn ArgSort) -> Result<()> {
     let pending = PendingFile::create(path)?;
     let file = pending.root();
     h5::write_root_attrs(path, file)?;
@@ -58,6 +58,11 @@ pub fn write_edges_file(path: &Path, pop: &EdgePopulation, order: &dyn ArgSort) 
             h5::write_column(path, &grp, name, col)?;
         }
     }
+    // Only the id columns are needed from here on: free the rest before building the indices.
+    pop.groups = Vec::new();
+    pop.edge_type_id = Vec::new();
+    pop.edge_group_id = Vec::new();
+    pop.edge_group_index = Vec::new();
     let indices = h5::create_group(path, &g, "indices")?;
     for (dir, by_target) in INDEX_DIRS {
         let ids = if by_target {

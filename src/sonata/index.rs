@@ -7,12 +7,22 @@ use crate::error::Result;
 /// reproduce BMTK's files exactly supplies that ordering, a pure-Rust caller uses `StableOrder`.
 pub trait ArgSort {
     fn argsort(&self, keys: &[u64]) -> Result<Vec<usize>>;
+
+    /// True when equal keys keep their original order; writers then use linear-time placement
+    /// instead of materialising permutations.
+    fn is_stable(&self) -> bool {
+        false
+    }
 }
 
 /// Ascending order, ties kept in their original order.
 pub struct StableOrder;
 
 impl ArgSort for StableOrder {
+    fn is_stable(&self) -> bool {
+        true
+    }
+
     fn argsort(&self, keys: &[u64]) -> Result<Vec<usize>> {
         let max = keys.iter().copied().max().unwrap_or(0) as usize;
         if max <= 4 * keys.len() + 1_000_000 {
@@ -61,6 +71,9 @@ pub fn build_index(ids: &[u64], order: &dyn ArgSort) -> Result<EdgeIndex> {
             range_to_edge_id: Vec::new(),
         });
     }
+    if order.is_stable() {
+        return Ok(build_index_stable(ids));
+    }
     let mut run_ids = Vec::new();
     let mut runs = Vec::new();
     let mut beg = 0usize;
@@ -89,6 +102,44 @@ pub fn build_index(ids: &[u64], order: &dyn ArgSort) -> Result<EdgeIndex> {
     })
 }
 
+/// The same tables for a stable order, in two linear passes: count the blocks of each id, then
+/// place every block at its id's next free row.
+fn build_index_stable(ids: &[u64]) -> EdgeIndex {
+    let max_id = ids.iter().copied().max().unwrap_or(0) as usize;
+    let starts_block = |i: usize| i == 0 || ids[i] != ids[i - 1];
+    let mut cursor = vec![0u64; max_id + 2];
+    for i in 0..ids.len() {
+        if starts_block(i) {
+            cursor[ids[i] as usize + 1] += 1;
+        }
+    }
+    for k in 1..cursor.len() {
+        cursor[k] += cursor[k - 1];
+    }
+    let node_id_to_range: Vec<[u64; 2]> =
+        (0..=max_id).map(|k| [cursor[k], cursor[k + 1]]).collect();
+    let n_blocks = cursor[max_id + 1] as usize;
+    let mut range_to_edge_id = vec![[0u64; 2]; n_blocks];
+    let mut beg = 0usize;
+    for i in 1..=ids.len() {
+        if i == ids.len() || ids[i] != ids[beg] {
+            let slot = &mut cursor[ids[beg] as usize];
+            range_to_edge_id[*slot as usize] = [beg as u64, i as u64];
+            *slot += 1;
+            beg = i;
+        }
+    }
+    // Ids with no edges keep [0, 0], as BMTK writes them.
+    let node_id_to_range = node_id_to_range
+        .into_iter()
+        .map(|r| if r[0] == r[1] { [0, 0] } else { r })
+        .collect();
+    EdgeIndex {
+        node_id_to_range,
+        range_to_edge_id,
+    }
+}
+
 /// Edge ids of node `id` according to an index (used by readers).
 pub fn edges_of(index: &EdgeIndex, id: u64) -> Vec<u64> {
     let mut out = Vec::new();
@@ -103,6 +154,25 @@ pub fn edges_of(index: &EdgeIndex, id: u64) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Orders like StableOrder but through the general (permutation) path.
+    struct SlowStable;
+    impl ArgSort for SlowStable {
+        fn argsort(&self, keys: &[u64]) -> Result<Vec<usize>> {
+            let mut idx: Vec<usize> = (0..keys.len()).collect();
+            idx.sort_by_key(|&i| keys[i]);
+            Ok(idx)
+        }
+    }
+
+    #[test]
+    fn stable_fast_path_equals_general_path() {
+        let ids = [4u64, 4, 2, 9, 4, 2, 2, 0, 9, 9, 1];
+        assert_eq!(
+            build_index(&ids, &StableOrder).unwrap(),
+            build_index(&ids, &SlowStable).unwrap()
+        );
+    }
 
     #[test]
     fn counting_sort_is_stable() {
