@@ -6,4 +6,5 @@ pub mod edges;
 pub mod h5;
 pub mod index;
 pub mod nodes;
+pub mod spikes;
 pub mod types_csv;

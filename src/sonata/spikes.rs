@@ -1,0 +1,293 @@
+//! SONATA spike files: `/spikes/<population>/timestamps` and `/spikes/<population>/node_ids`, the
+//! group attribute `sorting` ("none", "by_id", "by_time") and the `units` attribute of
+//! `timestamps`, as BMTK writes them. Readers also accept the layouts BMTK reads: the `sorting`
+//! attribute on `node_ids`, the pre-population layout `/spikes/{gids,timestamps}`, and a bare
+//! `/spikes` group (a run without spikes).
+//!
+//! Simulators and the spike-train API both write through [`write_spikes_file`].
+
+pub mod csv;
+pub mod nwb;
+
+use std::path::Path;
+
+use hdf5::{Dataset, Group};
+
+use super::h5::{create_group, open_read, read_str_attr, write_root_attrs, write_str_attr, PendingFile};
+use crate::error::{Error, Result};
+
+/// The population name BMTK gives to spikes stored without one (old layouts, NWB, plain CSV).
+pub const POP_NA: &str = "<sonata:none>";
+
+/// How the spikes of a population are ordered in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    None,
+    ById,
+    ByTime,
+    Unknown,
+}
+
+impl SortOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::None => "none",
+            SortOrder::ById => "by_id",
+            SortOrder::ByTime => "by_time",
+            SortOrder::Unknown => "unknown",
+        }
+    }
+
+    /// Accepts the spellings BMTK accepts (`time`, `id`, `node_id`, `gid`, `na`, ...).
+    pub fn parse(s: &str) -> Option<SortOrder> {
+        match s.to_ascii_lowercase().as_str() {
+            "by_time" | "time" => Some(SortOrder::ByTime),
+            "by_id" | "id" | "node_id" | "gid" => Some(SortOrder::ById),
+            "none" | "na" => Some(SortOrder::None),
+            "unknown" => Some(SortOrder::Unknown),
+            _ => None,
+        }
+    }
+}
+
+/// The spikes of one node population, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpikePopulation {
+    pub name: String,
+    pub node_ids: Vec<u64>,
+    pub timestamps: Vec<f64>,
+    /// Units of the timestamps ("ms" unless the file says otherwise).
+    pub units: String,
+    pub sorting: SortOrder,
+}
+
+/// Options of [`write_spikes_file`].
+#[derive(Debug, Clone)]
+pub struct SonataWriteOptions {
+    /// Deflate (gzip) level, or `None` for contiguous uncompressed datasets (readable by every
+    /// HDF5 build, including libsonata's wheels, which lack the deflate filter).
+    pub deflate: Option<u8>,
+}
+
+fn check_lengths(path: &Path, p: &SpikePopulation) -> Result<()> {
+    if p.node_ids.len() != p.timestamps.len() {
+        return Err(Error::invalid(format!(
+            "{}: population '{}' has {} node ids but {} timestamps",
+            path.display(),
+            p.name,
+            p.node_ids.len(),
+            p.timestamps.len()
+        )));
+    }
+    if p.name.is_empty() || p.name.contains('/') || p.name == "." {
+        return Err(Error::invalid(format!(
+            "{}: '{}' cannot be used as a population name in a SONATA file",
+            path.display(),
+            p.name
+        )));
+    }
+    Ok(())
+}
+
+fn write_dataset<T: hdf5::H5Type>(path: &Path, g: &Group, name: &str, data: &[T], deflate: Option<u8>) -> Result<Dataset> {
+    let obj = format!("{}/{}", g.name(), name);
+    let b = g.new_dataset_builder();
+    let res = match deflate {
+        Some(level) if !data.is_empty() => {
+            // One chunk of at most 1M elements: large enough for fast sequential reads.
+            let chunk = data.len().clamp(1, 1 << 20);
+            b.chunk(chunk).deflate(level).with_data(data).create(name)
+        }
+        _ => b.with_data(data).create(name),
+    };
+    res.map_err(|e| Error::hdf5(path, &obj, e))
+}
+
+/// Writes populations as a SONATA spike file, atomically (temporary name, then rename). The data
+/// are written in the order given; each population's `sorting` is stored as its group attribute.
+pub fn write_spikes_file(path: &Path, pops: &[&SpikePopulation], opts: &SonataWriteOptions) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for p in pops {
+        check_lengths(path, p)?;
+        if !seen.insert(p.name.as_str()) {
+            return Err(Error::invalid(format!(
+                "{}: population '{}' is given twice",
+                path.display(),
+                p.name
+            )));
+        }
+    }
+    let pending = PendingFile::create(path)?;
+    let root = pending.root();
+    write_root_attrs(path, root)?;
+    let spikes = create_group(path, root, "spikes")?;
+    for p in pops {
+        let g = create_group(path, &spikes, &p.name)?;
+        if p.sorting != SortOrder::Unknown {
+            write_str_attr(path, &g, "sorting", p.sorting.as_str())?;
+        }
+        let ts = write_dataset(path, &g, "timestamps", &p.timestamps, opts.deflate)?;
+        write_str_attr(path, &ts, "units", &p.units)?;
+        write_dataset(path, &g, "node_ids", &p.node_ids, opts.deflate)?;
+    }
+    drop(spikes);
+    pending.commit()
+}
+
+fn read_f64(path: &Path, g: &Group, name: &str) -> Result<Vec<f64>> {
+    let obj = format!("{}/{}", g.name(), name);
+    let ds = g
+        .dataset(name)
+        .map_err(|_| Error::format(path, format!("'{obj}' is missing")))?;
+    ds.read_raw::<f64>().map_err(|e| Error::hdf5(path, &obj, e))
+}
+
+fn read_ids(path: &Path, g: &Group, name: &str) -> Result<Vec<u64>> {
+    let obj = format!("{}/{}", g.name(), name);
+    let ds = g
+        .dataset(name)
+        .map_err(|_| Error::format(path, format!("'{obj}' is missing")))?;
+    // Files in the wild store node ids as int64, uint32 or uint64; negative ids are rejected.
+    let signed = matches!(
+        ds.dtype().and_then(|t| t.to_descriptor()),
+        Ok(hdf5::types::TypeDescriptor::Integer(_))
+    );
+    if !signed {
+        return ds.read_raw::<u64>().map_err(|e| Error::hdf5(path, &obj, e));
+    }
+    let raw = ds.read_raw::<i64>().map_err(|e| Error::hdf5(path, &obj, e))?;
+    raw.into_iter()
+        .map(|x| u64::try_from(x).map_err(|_| Error::format(path, format!("'{obj}' holds a negative node id ({x})"))))
+        .collect()
+}
+
+fn sorting_of(g: &Group, ids: &str) -> SortOrder {
+    // Some files carry the attribute on the node_ids dataset instead of the group.
+    let on_ds = g.dataset(ids).ok().and_then(|d| read_str_attr(&d, "sorting"));
+    let s = on_ds.or_else(|| read_str_attr(g, "sorting"));
+    match s {
+        Some(v) => SortOrder::parse(&v).unwrap_or(SortOrder::Unknown),
+        None => SortOrder::Unknown,
+    }
+}
+
+fn read_population(path: &Path, g: &Group, name: &str, ids: &str) -> Result<SpikePopulation> {
+    let timestamps = read_f64(path, g, "timestamps")?;
+    let node_ids = read_ids(path, g, ids)?;
+    if node_ids.len() != timestamps.len() {
+        return Err(Error::format(
+            path,
+            format!(
+                "'{}' has {} timestamps but {} {}",
+                g.name(),
+                timestamps.len(),
+                node_ids.len(),
+                ids
+            ),
+        ));
+    }
+    let units = g
+        .dataset("timestamps")
+        .ok()
+        .and_then(|d| read_str_attr(&d, "units"))
+        .unwrap_or_else(|| "ms".to_string());
+    Ok(SpikePopulation {
+        name: name.to_string(),
+        node_ids,
+        timestamps,
+        units,
+        sorting: sorting_of(g, ids),
+    })
+}
+
+/// Reads a SONATA spike file. `only`: the populations to keep (each must exist in the file).
+/// Population groups lacking `timestamps` or `node_ids` are skipped, as BMTK does.
+pub fn read_spikes_file(path: &Path, only: Option<&[String]>) -> Result<Vec<SpikePopulation>> {
+    let file = open_read(path)?;
+    let root = file
+        .group("spikes")
+        .map_err(|_| Error::format(path, "no '/spikes' group: not a SONATA spike file"))?;
+    let names = root
+        .member_names()
+        .map_err(|e| Error::hdf5(path, "/spikes", e))?;
+    let mut pops = Vec::new();
+    let mut any_group = false;
+    for name in &names {
+        let Ok(g) = root.group(name) else { continue };
+        any_group = true;
+        if let Some(sel) = only {
+            if !sel.iter().any(|s| s == name) {
+                continue;
+            }
+        }
+        if !(g.link_exists("timestamps") && g.link_exists("node_ids")) {
+            continue;
+        }
+        pops.push(read_population(path, &g, name, "node_ids")?);
+    }
+    if !any_group && root.link_exists("timestamps") && root.link_exists("gids") {
+        // The layout before populations: /spikes/gids + /spikes/timestamps.
+        let mut p = read_population(path, &root, POP_NA, "gids")?;
+        if p.sorting == SortOrder::Unknown {
+            p.sorting = sorting_of(&root, "timestamps");
+        }
+        if only.is_none_or(|sel| sel.iter().any(|s| s == POP_NA)) {
+            pops.push(p);
+        }
+    }
+    if let Some(sel) = only {
+        for s in sel {
+            if !pops.iter().any(|p| &p.name == s) {
+                let have: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+                return Err(Error::format(
+                    path,
+                    format!("no spikes for population '{s}' in /spikes (found: {have:?})"),
+                ));
+            }
+        }
+    }
+    Ok(pops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pop(name: &str) -> SpikePopulation {
+        SpikePopulation {
+            name: name.into(),
+            node_ids: vec![3, 1, 3],
+            timestamps: vec![0.5, 1.5, 2.5],
+            units: "ms".into(),
+            sorting: SortOrder::None,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_filter() {
+        let dir = std::env::temp_dir().join(format!("bmtk_rs_spk_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("s.h5");
+        let (a, b) = (pop("a"), pop("b"));
+        write_spikes_file(&path, &[&a, &b], &SonataWriteOptions { deflate: Some(4) }).unwrap();
+        let back = read_spikes_file(&path, None).unwrap();
+        assert_eq!(back, vec![a.clone(), b]);
+        let only = read_spikes_file(&path, Some(&["a".to_string()])).unwrap();
+        assert_eq!(only, vec![a]);
+        let err = read_spikes_file(&path, Some(&["zz".to_string()])).unwrap_err();
+        assert!(err.to_string().contains("zz"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn mismatched_lengths_leave_no_file() {
+        let dir = std::env::temp_dir().join(format!("bmtk_rs_spk2_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.h5");
+        let mut p = pop("a");
+        p.timestamps.pop();
+        assert!(write_spikes_file(&path, &[&p], &SonataWriteOptions { deflate: None }).is_err());
+        assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
