@@ -16,6 +16,17 @@ use hdf5::{Dataset, Group};
 use super::h5::{create_group, open_read, read_str_attr, write_root_attrs, write_str_attr, PendingFile};
 use crate::error::{Error, Result};
 
+/// The `sorting` attribute as the SONATA specification types it (an 8-bit enum), which is what
+/// libsonata reads; BMTK 1.2.0 writes a string instead and reads one from `node_ids` first.
+#[derive(hdf5::H5Type, Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+#[allow(non_camel_case_types)]
+enum SortingAttr {
+    none = 0,
+    by_id = 1,
+    by_time = 2,
+}
+
 /// The population name BMTK gives to spikes stored without one (old layouts, NWB, plain CSV).
 pub const POP_NA: &str = "<sonata:none>";
 
@@ -123,12 +134,23 @@ pub fn write_spikes_file(path: &Path, pops: &[&SpikePopulation], opts: &SonataWr
     let spikes = create_group(path, root, "spikes")?;
     for p in pops {
         let g = create_group(path, &spikes, &p.name)?;
-        if p.sorting != SortOrder::Unknown {
-            write_str_attr(path, &g, "sorting", p.sorting.as_str())?;
-        }
         let ts = write_dataset(path, &g, "timestamps", &p.timestamps, opts.deflate)?;
         write_str_attr(path, &ts, "units", &p.units)?;
-        write_dataset(path, &g, "node_ids", &p.node_ids, opts.deflate)?;
+        let ids = write_dataset(path, &g, "node_ids", &p.node_ids, opts.deflate)?;
+        let attr = match p.sorting {
+            SortOrder::None => Some(SortingAttr::none),
+            SortOrder::ById => Some(SortingAttr::by_id),
+            SortOrder::ByTime => Some(SortingAttr::by_time),
+            SortOrder::Unknown => None,
+        };
+        if let Some(a) = attr {
+            // The spec's enum on the group (libsonata), the string on node_ids (BMTK 1.2.0).
+            g.new_attr::<SortingAttr>()
+                .create("sorting")
+                .and_then(|x| x.write_scalar(&a))
+                .map_err(|e| Error::hdf5(path, &format!("/spikes/{}/sorting", p.name), e))?;
+            write_str_attr(path, &ids, "sorting", p.sorting.as_str())?;
+        }
     }
     drop(spikes);
     pending.commit()
@@ -162,7 +184,17 @@ fn read_ids(path: &Path, g: &Group, name: &str) -> Result<Vec<u64>> {
 }
 
 fn sorting_of(g: &Group, ids: &str) -> SortOrder {
-    // Some files carry the attribute on the node_ids dataset instead of the group.
+    // The group attribute is an enum (SONATA, libsonata) or a string (BMTK); some files carry a
+    // string on the node_ids dataset instead.
+    if let Ok(a) = g.attr("sorting") {
+        if let Ok(e) = a.read_scalar::<SortingAttr>() {
+            return match e {
+                SortingAttr::none => SortOrder::None,
+                SortingAttr::by_id => SortOrder::ById,
+                SortingAttr::by_time => SortOrder::ByTime,
+            };
+        }
+    }
     let on_ds = g.dataset(ids).ok().and_then(|d| read_str_attr(&d, "sorting"));
     let s = on_ds.or_else(|| read_str_attr(g, "sorting"));
     match s {
