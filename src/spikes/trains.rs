@@ -205,17 +205,14 @@ impl SpikeTrains {
         write_spikes_file(path, &refs, &SonataWriteOptions { deflate })
     }
 
-    /// Writes a CSV table; sorting applies across populations, as in BMTK.
+    /// Writes a CSV table: populations one after another, each in the order `sort` (as BMTK's
+    /// in-memory spike trains write it).
     pub fn write_csv(&self, path: &Path, sort: SortOrder, header: bool, with_population: bool) -> Result<()> {
         let total: usize = self.pops.iter().map(|p| p.data.node_ids.len()).sum();
         let mut rows: Vec<Row> = Vec::with_capacity(total);
         for (k, p) in self.pops.iter().enumerate() {
-            rows.extend(p.data.timestamps.iter().zip(&p.data.node_ids).map(|(&t, &n)| (t, k, n)));
-        }
-        match sort {
-            SortOrder::ByTime => rows.par_sort_by(|a, b| a.0.total_cmp(&b.0)),
-            SortOrder::ById => rows.par_sort_by_key(|r| r.2),
-            _ => {}
+            let (ids, ts) = p.columns(sort);
+            rows.extend(ts.iter().zip(&ids).map(|(&t, &n)| (t, k, n)));
         }
         let names = self.names();
         write_spikes_csv(path, &names, &rows, header, with_population)

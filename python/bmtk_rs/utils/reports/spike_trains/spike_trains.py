@@ -227,7 +227,8 @@ class SpikeTrains(object):
 
     def to_dataframe(self, populations=None, sort_order=SortOrder.none, with_population_col=True, **kwargs):
         """A DataFrame with columns node_ids, timestamps (and population), populations one after
-        another; ``sort_order`` 'by_time'/'by_id' sorts the whole table (stably)."""
+        another; ``sort_order`` 'by_time'/'by_id' sorts (stably) within each population, as
+        bmtk's in-memory SpikeTrains does."""
         order = as_sort_order(sort_order)
         pops = _as_list(populations) if populations is not None else self.populations
         frames = []
@@ -241,12 +242,7 @@ class SpikeTrains(object):
             cols = [col_node_ids, col_timestamps] + ([col_population] if with_population_col else [])
             return pd.DataFrame({c: pd.Series(dtype=np.int64 if c == col_node_ids else (
                 np.float64 if c == col_timestamps else object)) for c in cols})
-        df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-        if len(frames) > 1 and order == SortOrder.by_time:
-            df = df.sort_values(col_timestamps, kind="stable", ignore_index=True)
-        elif len(frames) > 1 and order == SortOrder.by_id:
-            df = df.sort_values(col_node_ids, kind="stable", ignore_index=True)
-        return df
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
     def spikes(self, populations=None, time_window=None, sort_order=SortOrder.none, node_ids=None, **kwargs):
         """Iterates over (timestamp, population, node_id)."""
@@ -275,7 +271,8 @@ class SpikeTrains(object):
 
     def to_csv(self, path, mode="w", sort_order=SortOrder.none, include_header=True, include_population=True,
                **kwargs):
-        """Writes a space-separated table ``timestamps population node_ids``."""
+        """Writes a space-separated table ``timestamps population node_ids``, populations one after
+        another, each sorted by ``sort_order``."""
         _check_mode(mode, path)
         order = as_sort_order(kwargs.get("sort_orders", sort_order))
         _make_dirs(path)
