@@ -95,8 +95,9 @@ impl SpikeStore {
         let (n, t) = py
             .detach(|| poisson_constant(ids, rate, t0, t1, key, scale, refr))
             .py()?;
-        self.inner.add(population, &n, &t, units).py()?;
-        Ok(n.len())
+        let count = n.len();
+        self.inner.add_owned(population, n, t, units).py()?;
+        Ok(count)
     }
 
     /// Inhomogeneous Poisson trains of a rate linear between samples; returns the spike count.
@@ -124,8 +125,9 @@ impl SpikeStore {
         let (n, t) = py
             .detach(|| poisson_varying(ids, tv, rv, key, scale, refr))
             .py()?;
-        self.inner.add(population, &n, &t, units).py()?;
-        Ok(n.len())
+        let count = n.len();
+        self.inner.add_owned(population, n, t, units).py()?;
+        Ok(count)
     }
 
     fn merge(&mut self, other: &SpikeStore) -> PyResult<()> {

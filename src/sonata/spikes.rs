@@ -72,6 +72,28 @@ pub struct SpikePopulation {
     pub sorting: SortOrder,
 }
 
+/// A population's spikes to write, borrowed from wherever they are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct SpikePopulationRef<'a> {
+    pub name: &'a str,
+    pub node_ids: &'a [u64],
+    pub timestamps: &'a [f64],
+    pub units: &'a str,
+    pub sorting: SortOrder,
+}
+
+impl SpikePopulation {
+    pub fn as_ref(&self) -> SpikePopulationRef<'_> {
+        SpikePopulationRef {
+            name: &self.name,
+            node_ids: &self.node_ids,
+            timestamps: &self.timestamps,
+            units: &self.units,
+            sorting: self.sorting,
+        }
+    }
+}
+
 /// Options of [`write_spikes_file`].
 #[derive(Debug, Clone)]
 pub struct SonataWriteOptions {
@@ -80,7 +102,7 @@ pub struct SonataWriteOptions {
     pub deflate: Option<u8>,
 }
 
-fn check_lengths(path: &Path, p: &SpikePopulation) -> Result<()> {
+fn check_lengths(path: &Path, p: &SpikePopulationRef<'_>) -> Result<()> {
     if p.node_ids.len() != p.timestamps.len() {
         return Err(Error::invalid(format!(
             "{}: population '{}' has {} node ids but {} timestamps",
@@ -116,11 +138,11 @@ fn write_dataset<T: hdf5::H5Type>(path: &Path, g: &Group, name: &str, data: &[T]
 
 /// Writes populations as a SONATA spike file, atomically (temporary name, then rename). The data
 /// are written in the order given; each population's `sorting` is stored as its group attribute.
-pub fn write_spikes_file(path: &Path, pops: &[&SpikePopulation], opts: &SonataWriteOptions) -> Result<()> {
+pub fn write_spikes_file(path: &Path, pops: &[SpikePopulationRef<'_>], opts: &SonataWriteOptions) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     for p in pops {
         check_lengths(path, p)?;
-        if !seen.insert(p.name.as_str()) {
+        if !seen.insert(p.name) {
             return Err(Error::invalid(format!(
                 "{}: population '{}' is given twice",
                 path.display(),
@@ -133,10 +155,10 @@ pub fn write_spikes_file(path: &Path, pops: &[&SpikePopulation], opts: &SonataWr
     write_root_attrs(path, root)?;
     let spikes = create_group(path, root, "spikes")?;
     for p in pops {
-        let g = create_group(path, &spikes, &p.name)?;
-        let ts = write_dataset(path, &g, "timestamps", &p.timestamps, opts.deflate)?;
-        write_str_attr(path, &ts, "units", &p.units)?;
-        let ids = write_dataset(path, &g, "node_ids", &p.node_ids, opts.deflate)?;
+        let g = create_group(path, &spikes, p.name)?;
+        let ts = write_dataset(path, &g, "timestamps", p.timestamps, opts.deflate)?;
+        write_str_attr(path, &ts, "units", p.units)?;
+        let ids = write_dataset(path, &g, "node_ids", p.node_ids, opts.deflate)?;
         let attr = match p.sorting {
             SortOrder::None => Some(SortingAttr::none),
             SortOrder::ById => Some(SortingAttr::by_id),
@@ -301,7 +323,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.h5");
         let (a, b) = (pop("a"), pop("b"));
-        write_spikes_file(&path, &[&a, &b], &SonataWriteOptions { deflate: Some(4) }).unwrap();
+        write_spikes_file(&path, &[a.as_ref(), b.as_ref()], &SonataWriteOptions { deflate: Some(4) }).unwrap();
         let back = read_spikes_file(&path, None).unwrap();
         assert_eq!(back, vec![a.clone(), b]);
         let only = read_spikes_file(&path, Some(&["a".to_string()])).unwrap();
@@ -318,7 +340,7 @@ mod tests {
         let path = dir.join("bad.h5");
         let mut p = pop("a");
         p.timestamps.pop();
-        assert!(write_spikes_file(&path, &[&p], &SonataWriteOptions { deflate: None }).is_err());
+        assert!(write_spikes_file(&path, &[p.as_ref()], &SonataWriteOptions { deflate: None }).is_err());
         assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }

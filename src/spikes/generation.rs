@@ -92,13 +92,28 @@ where
             (ids, ts)
         })
         .collect();
+    // Join the chunks, copying them in parallel into their places.
     let total: usize = parts.iter().map(|p| p.0.len()).sum();
-    let mut ids = Vec::with_capacity(total);
-    let mut ts = Vec::with_capacity(total);
-    for (i, t) in parts {
-        ids.extend_from_slice(&i);
-        ts.extend_from_slice(&t);
+    let mut ids = vec![0u64; total];
+    let mut ts = vec![0f64; total];
+    let mut id_slots = Vec::with_capacity(parts.len());
+    let mut t_slots = Vec::with_capacity(parts.len());
+    let (mut id_rest, mut t_rest) = (ids.as_mut_slice(), ts.as_mut_slice());
+    for p in &parts {
+        let (a, b) = id_rest.split_at_mut(p.0.len());
+        id_slots.push(a);
+        id_rest = b;
+        let (a, b) = t_rest.split_at_mut(p.1.len());
+        t_slots.push(a);
+        t_rest = b;
     }
+    parts
+        .par_iter()
+        .zip(id_slots.into_par_iter().zip(t_slots.into_par_iter()))
+        .for_each(|(p, (a, b))| {
+            a.copy_from_slice(&p.0);
+            b.copy_from_slice(&p.1);
+        });
     (ids, ts)
 }
 

@@ -9,7 +9,9 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::sonata::spikes::csv::{read_spikes_csv, write_spikes_csv, Row};
 use crate::sonata::spikes::nwb::{read_spikes_nwb, write_spikes_nwb, NwbUnit};
-use crate::sonata::spikes::{read_spikes_file, write_spikes_file, SonataWriteOptions, SortOrder, SpikePopulation};
+use crate::sonata::spikes::{
+    read_spikes_file, write_spikes_file, SonataWriteOptions, SortOrder, SpikePopulation, SpikePopulationRef,
+};
 
 /// Where each node's spikes are: the spike indices grouped by node (ascending ids, file order
 /// within a node).
@@ -173,6 +175,24 @@ impl SpikeTrains {
         Ok(())
     }
 
+    /// Appends spikes given by value: moved in without a copy when the population is new or empty.
+    pub fn add_owned(&mut self, name: &str, node_ids: Vec<u64>, timestamps: Vec<f64>, units: &str) -> Result<()> {
+        if node_ids.len() != timestamps.len() {
+            return self.add(name, &node_ids, &timestamps, units);
+        }
+        let p = self.get_or_create(name, units);
+        if p.data.node_ids.is_empty() {
+            p.data.node_ids = node_ids;
+            p.data.timestamps = timestamps;
+        } else {
+            p.data.node_ids.extend_from_slice(&node_ids);
+            p.data.timestamps.extend_from_slice(&timestamps);
+        }
+        p.data.sorting = SortOrder::None;
+        p.index = OnceLock::new();
+        Ok(())
+    }
+
     /// Sets the timestamp units of a population.
     pub fn set_units(&mut self, name: &str, units: &str) {
         self.get_or_create(name, units).data.units = units.to_string();
@@ -187,21 +207,30 @@ impl SpikeTrains {
 
     /// Writes a SONATA spike file, each population in the order `sort`.
     pub fn write_sonata(&self, path: &Path, sort: SortOrder, deflate: Option<u8>) -> Result<()> {
-        let pops: Vec<SpikePopulation> = self
+        // Reordered copies only for populations that need them; the rest are written in place.
+        let reordered: Vec<Option<(Vec<u64>, Vec<f64>)>> = self
             .pops
             .iter()
-            .map(|p| {
-                let (node_ids, timestamps) = p.columns(sort);
-                SpikePopulation {
-                    name: p.data.name.clone(),
+            .map(|p| p.order(sort).map(|_| p.columns(sort)))
+            .collect();
+        let refs: Vec<SpikePopulationRef<'_>> = self
+            .pops
+            .iter()
+            .zip(&reordered)
+            .map(|(p, r)| {
+                let (node_ids, timestamps) = match r {
+                    Some((n, t)) => (n.as_slice(), t.as_slice()),
+                    None => (p.data.node_ids.as_slice(), p.data.timestamps.as_slice()),
+                };
+                SpikePopulationRef {
+                    name: &p.data.name,
                     node_ids,
                     timestamps,
-                    units: p.data.units.clone(),
+                    units: &p.data.units,
                     sorting: sort,
                 }
             })
             .collect();
-        let refs: Vec<&SpikePopulation> = pops.iter().collect();
         write_spikes_file(path, &refs, &SonataWriteOptions { deflate })
     }
 
