@@ -45,7 +45,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def run(impl, nodes, secs, rate, comp, workdir):
-    out = os.path.join(workdir, "{}_{}_{}.h5".format(impl, nodes, comp))
+    out = os.path.join(workdir, f"{impl}_{nodes}_{comp}.h5")
     p = subprocess.run([sys.executable, "-c", SCRIPT, impl, str(nodes), str(secs), str(rate), comp, out],
                        capture_output=True, text=True, check=True)
     os.remove(out)
@@ -70,12 +70,11 @@ def main():
 
     scale = args.nodes / bmtk_nodes
     bm_scaled = bm["total_s"] * scale
-    print("workload: {} nodes x {} s at {} Hz (Poisson), generation + SONATA write".format(
-        args.nodes, args.seconds, args.rate))
+    print(f"workload: {args.nodes} nodes x {args.seconds} s at {args.rate} Hz (Poisson), generation + SONATA write")
     for name, r in [("bmtk-rs (uncompressed, default)", rs["default"]), ("bmtk-rs (gzip)", rs["gzip"])]:
         print("  {:34s} generate {:7.3f} s  write {:7.3f} s  total {:7.3f} s  spikes {}  {:.1f} MB".format(
             name, r["generate_s"], r["write_s"], r["total_s"], r["n_spikes"], r["bytes"] / 2**20))
-    note = "" if scale == 1 else "  (ran {} nodes, x{:g} -> {:.1f} s)".format(bmtk_nodes, scale, bm_scaled)
+    note = "" if scale == 1 else f"  (ran {bmtk_nodes} nodes, x{scale:g} -> {bm_scaled:.1f} s)"
     print("  {:34s} generate {:7.3f} s  write {:7.3f} s  total {:7.3f} s  spikes {}  {:.1f} MB{}".format(
         "bmtk 1.2.0 (gzip, default)", bm["generate_s"], bm["write_s"], bm["total_s"], bm["n_spikes"],
         bm["bytes"] / 2**20, note))

@@ -24,6 +24,9 @@ fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArray1<'_, T>, what: &str) -> P
         .map_err(|_| PyValueError::new_err(format!("{what}: expected a contiguous 1-D array")))
 }
 
+/// (node ids, timestamps) as numpy arrays.
+type Columns<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>);
+
 #[pyclass(module = "bmtk_rs._native")]
 #[derive(Default)]
 pub struct SpikeStore {
@@ -39,7 +42,11 @@ impl SpikeStore {
 
     #[staticmethod]
     #[pyo3(signature = (path, populations=None))]
-    fn read_sonata(py: Python<'_>, path: PathBuf, populations: Option<Vec<String>>) -> PyResult<Self> {
+    fn read_sonata(
+        py: Python<'_>,
+        path: PathBuf,
+        populations: Option<Vec<String>>,
+    ) -> PyResult<Self> {
         let inner = py
             .detach(|| SpikeTrains::read_sonata(&path, populations.as_deref()))
             .py()?;
@@ -48,13 +55,20 @@ impl SpikeStore {
 
     #[staticmethod]
     fn read_csv(py: Python<'_>, path: PathBuf, default_population: &str) -> PyResult<Self> {
-        let inner = py.detach(|| SpikeTrains::read_csv(&path, default_population)).py()?;
+        let inner = py
+            .detach(|| SpikeTrains::read_csv(&path, default_population))
+            .py()?;
         Ok(SpikeStore { inner })
     }
 
     #[staticmethod]
     #[pyo3(signature = (path, population=None, trial=None))]
-    fn read_nwb(py: Python<'_>, path: PathBuf, population: Option<&str>, trial: Option<&str>) -> PyResult<Self> {
+    fn read_nwb(
+        py: Python<'_>,
+        path: PathBuf,
+        population: Option<&str>,
+        trial: Option<&str>,
+    ) -> PyResult<Self> {
         let inner = py
             .detach(|| SpikeTrains::read_nwb(&path, population, trial))
             .py()?;
@@ -65,7 +79,13 @@ impl SpikeStore {
         self.inner.names().into_iter().map(String::from).collect()
     }
 
-    fn add(&mut self, population: &str, node_ids: PyReadonlyArray1<'_, u64>, timestamps: PyReadonlyArray1<'_, f64>, units: &str) -> PyResult<()> {
+    fn add(
+        &mut self,
+        population: &str,
+        node_ids: PyReadonlyArray1<'_, u64>,
+        timestamps: PyReadonlyArray1<'_, f64>,
+        units: &str,
+    ) -> PyResult<()> {
         let ids = slice(&node_ids, "node_ids")?;
         let ts = slice(&timestamps, "timestamps")?;
         self.inner.add(population, ids, ts, units).py()
@@ -151,7 +171,9 @@ impl SpikeStore {
     }
 
     fn n_spikes(&self, population: &str) -> usize {
-        self.inner.get(population).map_or(0, |p| p.data.node_ids.len())
+        self.inner
+            .get(population)
+            .map_or(0, |p| p.data.node_ids.len())
     }
 
     /// Distinct node ids with spikes, ascending (uint64).
@@ -162,14 +184,28 @@ impl SpikeStore {
         }
     }
 
-    fn get_times<'py>(&self, py: Python<'py>, population: &str, node_id: u64) -> Bound<'py, PyArray1<f64>> {
-        let t = self.inner.get(population).map(|p| p.times(node_id)).unwrap_or_default();
+    fn get_times<'py>(
+        &self,
+        py: Python<'py>,
+        population: &str,
+        node_id: u64,
+    ) -> Bound<'py, PyArray1<f64>> {
+        let t = self
+            .inner
+            .get(population)
+            .map(|p| p.times(node_id))
+            .unwrap_or_default();
         PyArray1::from_vec(py, t)
     }
 
     /// (node_ids, timestamps) of a population in the order `sort`.
     #[pyo3(signature = (population, sort="none"))]
-    fn columns<'py>(&self, py: Python<'py>, population: &str, sort: &str) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<f64>>)> {
+    fn columns<'py>(
+        &self,
+        py: Python<'py>,
+        population: &str,
+        sort: &str,
+    ) -> PyResult<Columns<'py>> {
         let s = sort_of(sort)?;
         let (n, t) = match self.inner.get(population) {
             Some(p) => py.detach(|| p.columns(s)),
@@ -179,24 +215,48 @@ impl SpikeStore {
     }
 
     #[pyo3(signature = (path, sort="none", deflate=None))]
-    fn write_sonata(&self, py: Python<'_>, path: PathBuf, sort: &str, deflate: Option<u8>) -> PyResult<()> {
+    fn write_sonata(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        sort: &str,
+        deflate: Option<u8>,
+    ) -> PyResult<()> {
         let s = sort_of(sort)?;
         if let Some(l) = deflate {
             if l > 9 {
-                return Err(PyValueError::new_err(format!("gzip level {l}: expected 0..9")));
+                return Err(PyValueError::new_err(format!(
+                    "gzip level {l}: expected 0..9"
+                )));
             }
         }
-        py.detach(|| self.inner.write_sonata(&path, s, deflate)).py()
+        py.detach(|| self.inner.write_sonata(&path, s, deflate))
+            .py()
     }
 
     #[pyo3(signature = (path, sort="none", header=true, with_population=true))]
-    fn write_csv(&self, py: Python<'_>, path: PathBuf, sort: &str, header: bool, with_population: bool) -> PyResult<()> {
+    fn write_csv(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        sort: &str,
+        header: bool,
+        with_population: bool,
+    ) -> PyResult<()> {
         let s = sort_of(sort)?;
-        py.detach(|| self.inner.write_csv(&path, s, header, with_population)).py()
+        py.detach(|| self.inner.write_csv(&path, s, header, with_population))
+            .py()
     }
 
     #[pyo3(signature = (path, include_population=true, description="BMTK generated NWB spikes file"))]
-    fn write_nwb(&self, py: Python<'_>, path: PathBuf, include_population: bool, description: &str) -> PyResult<()> {
-        py.detach(|| self.inner.write_nwb(&path, include_population, description)).py()
+    fn write_nwb(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        include_population: bool,
+        description: &str,
+    ) -> PyResult<()> {
+        py.detach(|| self.inner.write_nwb(&path, include_population, description))
+            .py()
     }
 }

@@ -13,7 +13,9 @@ use std::path::Path;
 
 use hdf5::{Dataset, Group};
 
-use super::h5::{create_group, open_read, read_str_attr, write_root_attrs, write_str_attr, PendingFile};
+use super::h5::{
+    create_group, open_read, read_str_attr, write_root_attrs, write_str_attr, PendingFile,
+};
 use crate::error::{Error, Result};
 
 /// The `sorting` attribute as the SONATA specification types it (an 8-bit enum), which is what
@@ -122,7 +124,13 @@ fn check_lengths(path: &Path, p: &SpikePopulationRef<'_>) -> Result<()> {
     Ok(())
 }
 
-fn write_dataset<T: hdf5::H5Type>(path: &Path, g: &Group, name: &str, data: &[T], deflate: Option<u8>) -> Result<Dataset> {
+fn write_dataset<T: hdf5::H5Type>(
+    path: &Path,
+    g: &Group,
+    name: &str,
+    data: &[T],
+    deflate: Option<u8>,
+) -> Result<Dataset> {
     let obj = format!("{}/{}", g.name(), name);
     let b = g.new_dataset_builder();
     let res = match deflate {
@@ -138,7 +146,11 @@ fn write_dataset<T: hdf5::H5Type>(path: &Path, g: &Group, name: &str, data: &[T]
 
 /// Writes populations as a SONATA spike file, atomically (temporary name, then rename). The data
 /// are written in the order given; each population's `sorting` is stored as its group attribute.
-pub fn write_spikes_file(path: &Path, pops: &[SpikePopulationRef<'_>], opts: &SonataWriteOptions) -> Result<()> {
+pub fn write_spikes_file(
+    path: &Path,
+    pops: &[SpikePopulationRef<'_>],
+    opts: &SonataWriteOptions,
+) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     for p in pops {
         check_lengths(path, p)?;
@@ -199,9 +211,14 @@ fn read_ids(path: &Path, g: &Group, name: &str) -> Result<Vec<u64>> {
     if !signed {
         return ds.read_raw::<u64>().map_err(|e| Error::hdf5(path, &obj, e));
     }
-    let raw = ds.read_raw::<i64>().map_err(|e| Error::hdf5(path, &obj, e))?;
+    let raw = ds
+        .read_raw::<i64>()
+        .map_err(|e| Error::hdf5(path, &obj, e))?;
     raw.into_iter()
-        .map(|x| u64::try_from(x).map_err(|_| Error::format(path, format!("'{obj}' holds a negative node id ({x})"))))
+        .map(|x| {
+            u64::try_from(x)
+                .map_err(|_| Error::format(path, format!("'{obj}' holds a negative node id ({x})")))
+        })
         .collect()
 }
 
@@ -217,7 +234,10 @@ fn sorting_of(g: &Group, ids: &str) -> SortOrder {
             };
         }
     }
-    let on_ds = g.dataset(ids).ok().and_then(|d| read_str_attr(&d, "sorting"));
+    let on_ds = g
+        .dataset(ids)
+        .ok()
+        .and_then(|d| read_str_attr(&d, "sorting"));
     let s = on_ds.or_else(|| read_str_attr(g, "sorting"));
     match s {
         Some(v) => SortOrder::parse(&v).unwrap_or(SortOrder::Unknown),
@@ -323,7 +343,12 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.h5");
         let (a, b) = (pop("a"), pop("b"));
-        write_spikes_file(&path, &[a.as_ref(), b.as_ref()], &SonataWriteOptions { deflate: Some(4) }).unwrap();
+        write_spikes_file(
+            &path,
+            &[a.as_ref(), b.as_ref()],
+            &SonataWriteOptions { deflate: Some(4) },
+        )
+        .unwrap();
         let back = read_spikes_file(&path, None).unwrap();
         assert_eq!(back, vec![a.clone(), b]);
         let only = read_spikes_file(&path, Some(&["a".to_string()])).unwrap();
@@ -340,7 +365,9 @@ mod tests {
         let path = dir.join("bad.h5");
         let mut p = pop("a");
         p.timestamps.pop();
-        assert!(write_spikes_file(&path, &[p.as_ref()], &SonataWriteOptions { deflate: None }).is_err());
+        assert!(
+            write_spikes_file(&path, &[p.as_ref()], &SonataWriteOptions { deflate: None }).is_err()
+        );
         assert!(std::fs::read_dir(&dir).unwrap().next().is_none());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -119,7 +119,9 @@ where
 
 fn check_window(t0: f64, t1: f64) -> Result<()> {
     if !(t0.is_finite() && t1.is_finite()) {
-        return Err(Error::invalid(format!("times ({t0}, {t1}): start and stop must be finite")));
+        return Err(Error::invalid(format!(
+            "times ({t0}, {t1}): start and stop must be finite"
+        )));
     }
     if t0 >= t1 {
         return Err(Error::invalid(format!(
@@ -142,10 +144,14 @@ pub fn poisson_constant(
 ) -> Result<(Vec<u64>, Vec<f64>)> {
     check_window(t0, t1)?;
     if !rate.is_finite() || rate < 0.0 {
-        return Err(Error::invalid(format!("firing rate {rate}: firing rates must not be negative (nor NaN/inf)")));
+        return Err(Error::invalid(format!(
+            "firing rate {rate}: firing rates must not be negative (nor NaN/inf)"
+        )));
     }
     if refr.abs_ref < 0.0 || refr.tau_ref < 0.0 {
-        return Err(Error::invalid("refractory periods (abs_ref, tau_ref) cannot be negative"));
+        return Err(Error::invalid(
+            "refractory periods (abs_ref, tau_ref) cannot be negative",
+        ));
     }
     if rate == 0.0 {
         return Ok((Vec::new(), Vec::new()));
@@ -189,7 +195,9 @@ pub fn poisson_varying(
         )));
     }
     if times.len() < 2 {
-        return Err(Error::invalid("a firing-rate time series needs at least two samples"));
+        return Err(Error::invalid(
+            "a firing-rate time series needs at least two samples",
+        ));
     }
     if let Some(i) = rates.iter().position(|r| !r.is_finite() || *r < 0.0) {
         return Err(Error::invalid(format!(
@@ -197,7 +205,9 @@ pub fn poisson_varying(
             rates[i]
         )));
     }
-    if let Some(i) = (1..times.len()).find(|&i| !(times[i] > times[i - 1])) {
+    if let Some(i) = (1..times.len())
+        .find(|&i| times[i].partial_cmp(&times[i - 1]) != Some(std::cmp::Ordering::Greater))
+    {
         return Err(Error::invalid(format!(
             "times must be strictly increasing: times[{}] = {} is not after times[{}] = {}",
             i,
@@ -208,7 +218,9 @@ pub fn poisson_varying(
     }
     check_window(times[0], times[times.len() - 1])?;
     if refr.abs_ref < 0.0 || refr.tau_ref < 0.0 {
-        return Err(Error::invalid("refractory periods (abs_ref, tau_ref) cannot be negative"));
+        return Err(Error::invalid(
+            "refractory periods (abs_ref, tau_ref) cannot be negative",
+        ));
     }
     let rmax = rates.iter().cloned().fold(0.0, f64::max);
     if rmax == 0.0 {
@@ -231,7 +243,11 @@ pub fn poisson_varying(
             }
             let (ta, tb, ra, rb) = (times[j - 1], times[j], rates[j - 1], rates[j]);
             let r = ra + (rb - ra) * (t - ta) / (tb - ta);
-            let w = if refr.active() { refr.keep_probability(isi) } else { 1.0 };
+            let w = if refr.active() {
+                refr.keep_probability(isi)
+            } else {
+                1.0
+            };
             let u: f64 = rng.random();
             if u < r / rmax * w {
                 out.push(t * scale);
@@ -248,9 +264,16 @@ mod tests {
 
     #[test]
     fn same_node_same_train_whatever_the_batch() {
-        let (a_ids, a_ts) = poisson_constant(&[5, 6, 7], 20.0, 0.0, 3.0, KEY, 1.0, Refractory::default()).unwrap();
-        let (b_ids, b_ts) = poisson_constant(&[6], 20.0, 0.0, 3.0, KEY, 1.0, Refractory::default()).unwrap();
-        let six: Vec<f64> = a_ids.iter().zip(&a_ts).filter(|(n, _)| **n == 6).map(|(_, t)| *t).collect();
+        let (a_ids, a_ts) =
+            poisson_constant(&[5, 6, 7], 20.0, 0.0, 3.0, KEY, 1.0, Refractory::default()).unwrap();
+        let (b_ids, b_ts) =
+            poisson_constant(&[6], 20.0, 0.0, 3.0, KEY, 1.0, Refractory::default()).unwrap();
+        let six: Vec<f64> = a_ids
+            .iter()
+            .zip(&a_ts)
+            .filter(|(n, _)| **n == 6)
+            .map(|(_, t)| *t)
+            .collect();
         assert_eq!(six, b_ts);
         assert!(b_ids.iter().all(|&n| n == 6));
         assert!(six.windows(2).all(|w| w[0] < w[1]));
@@ -267,7 +290,10 @@ mod tests {
 
     #[test]
     fn absolute_refractory_is_respected() {
-        let r = Refractory { abs_ref: 0.005, tau_ref: 0.0 };
+        let r = Refractory {
+            abs_ref: 0.005,
+            tau_ref: 0.0,
+        };
         let (_, ts) = poisson_constant(&[1], 50.0, 0.0, 20.0, KEY, 1.0, r).unwrap();
         assert!(ts.len() > 100);
         // Each kept spike is more than abs_ref after the previous candidate, kept or not.

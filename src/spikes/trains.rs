@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::sonata::spikes::csv::{read_spikes_csv, write_spikes_csv, Row};
 use crate::sonata::spikes::nwb::{read_spikes_nwb, write_spikes_nwb, NwbUnit};
 use crate::sonata::spikes::{
-    read_spikes_file, write_spikes_file, SonataWriteOptions, SortOrder, SpikePopulation, SpikePopulationRef,
+    read_spikes_file, write_spikes_file, SonataWriteOptions, SortOrder, SpikePopulation,
+    SpikePopulationRef,
 };
 
 /// Where each node's spikes are: the spike indices grouped by node (ascending ids, file order
@@ -30,7 +31,10 @@ pub struct Population {
 
 impl Population {
     fn new(data: SpikePopulation) -> Self {
-        Population { data, index: OnceLock::new() }
+        Population {
+            data,
+            index: OnceLock::new(),
+        }
     }
 
     fn index(&self) -> &NodeIndex {
@@ -46,7 +50,11 @@ impl Population {
                 }
             }
             starts.push(order.len());
-            NodeIndex { nodes, starts, order }
+            NodeIndex {
+                nodes,
+                starts,
+                order,
+            }
         })
     }
 
@@ -126,11 +134,16 @@ impl SpikeTrains {
     }
 
     pub fn read_csv(path: &Path, default_population: &str) -> Result<Self> {
-        Ok(Self::from_populations(read_spikes_csv(path, default_population)?))
+        Ok(Self::from_populations(read_spikes_csv(
+            path,
+            default_population,
+        )?))
     }
 
     pub fn read_nwb(path: &Path, population: Option<&str>, trial: Option<&str>) -> Result<Self> {
-        Ok(Self::from_populations(read_spikes_nwb(path, population, trial)?))
+        Ok(Self::from_populations(read_spikes_nwb(
+            path, population, trial,
+        )?))
     }
 
     pub fn names(&self) -> Vec<&str> {
@@ -159,7 +172,13 @@ impl SpikeTrains {
     }
 
     /// Appends spikes to a population (created with `units` if new).
-    pub fn add(&mut self, name: &str, node_ids: &[u64], timestamps: &[f64], units: &str) -> Result<()> {
+    pub fn add(
+        &mut self,
+        name: &str,
+        node_ids: &[u64],
+        timestamps: &[f64],
+        units: &str,
+    ) -> Result<()> {
         if node_ids.len() != timestamps.len() {
             return Err(Error::invalid(format!(
                 "population '{name}': {} node ids but {} timestamps (node_ids and timestamps must be of the same length)",
@@ -176,7 +195,13 @@ impl SpikeTrains {
     }
 
     /// Appends spikes given by value: moved in without a copy when the population is new or empty.
-    pub fn add_owned(&mut self, name: &str, node_ids: Vec<u64>, timestamps: Vec<f64>, units: &str) -> Result<()> {
+    pub fn add_owned(
+        &mut self,
+        name: &str,
+        node_ids: Vec<u64>,
+        timestamps: Vec<f64>,
+        units: &str,
+    ) -> Result<()> {
         if node_ids.len() != timestamps.len() {
             return self.add(name, &node_ids, &timestamps, units);
         }
@@ -200,7 +225,12 @@ impl SpikeTrains {
 
     pub fn merge(&mut self, other: &SpikeTrains) -> Result<()> {
         for p in &other.pops {
-            self.add(&p.data.name, &p.data.node_ids, &p.data.timestamps, &p.data.units)?;
+            self.add(
+                &p.data.name,
+                &p.data.node_ids,
+                &p.data.timestamps,
+                &p.data.units,
+            )?;
         }
         Ok(())
     }
@@ -236,7 +266,13 @@ impl SpikeTrains {
 
     /// Writes a CSV table: populations one after another, each in the order `sort` (as BMTK's
     /// in-memory spike trains write it).
-    pub fn write_csv(&self, path: &Path, sort: SortOrder, header: bool, with_population: bool) -> Result<()> {
+    pub fn write_csv(
+        &self,
+        path: &Path,
+        sort: SortOrder,
+        header: bool,
+        with_population: bool,
+    ) -> Result<()> {
         let total: usize = self.pops.iter().map(|p| p.data.node_ids.len()).sum();
         let mut rows: Vec<Row> = Vec::with_capacity(total);
         for (k, p) in self.pops.iter().enumerate() {
@@ -248,7 +284,12 @@ impl SpikeTrains {
     }
 
     /// Writes an NWB units table: per population, per node (ascending) with spikes.
-    pub fn write_nwb(&self, path: &Path, include_population: bool, description: &str) -> Result<()> {
+    pub fn write_nwb(
+        &self,
+        path: &Path,
+        include_population: bool,
+        description: &str,
+    ) -> Result<()> {
         let mut units = Vec::new();
         for p in &self.pops {
             for &n in p.node_ids() {
@@ -270,7 +311,8 @@ mod tests {
     #[test]
     fn index_and_orders() {
         let mut s = SpikeTrains::new();
-        s.add("a", &[5, 1, 5, 3], &[4.0, 3.0, 2.0, 1.0], "ms").unwrap();
+        s.add("a", &[5, 1, 5, 3], &[4.0, 3.0, 2.0, 1.0], "ms")
+            .unwrap();
         let p = s.get("a").unwrap();
         assert_eq!(p.node_ids(), &[1, 3, 5]);
         assert_eq!(p.times(5), vec![4.0, 2.0]);

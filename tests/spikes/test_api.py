@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from bmtk_rs import install_as_bmtk  # noqa: F401  (the package imports)
 from bmtk_rs.utils.reports.spike_trains import SpikeTrains, pop_na, sort_order
 
@@ -25,7 +24,7 @@ def _pair(seed=0):
 
 
 def test_queries_match_bmtk():
-    bst, ref, rs = _pair()
+    _bst, ref, rs = _pair()
     assert rs.populations == ref.populations
     assert len(rs) == len(ref)
     for p in ["v1", "lgn"]:
@@ -62,7 +61,7 @@ def test_to_dataframe_matches_bmtk(order):
 
 
 def test_comparisons_and_merge():
-    bst, ref, rs = _pair(2)
+    _bst, ref, rs = _pair(2)
     assert rs == ref and ref == rs
     more = SpikeTrains(default_population="v1")
     more.merge(rs)

@@ -5,7 +5,6 @@ import shutil
 
 import numpy as np
 import pytest
-
 from bmtk_rs.utils.reports.spike_trains import PoissonSpikeGenerator, SpikeTrains
 
 
@@ -97,7 +96,7 @@ def test_corrupt_and_truncated_files(bmtk_data, tmp_path):
     whole = _tutorial_copy(bmtk_data, tmp_path)
     data = whole.read_bytes()
     for frac in (0.9, 0.5, 0.1):
-        cut = tmp_path / "cut{}.h5".format(int(frac * 100))
+        cut = tmp_path / f"cut{int(frac * 100)}.h5"
         cut.write_bytes(data[: int(len(data) * frac)])
         with pytest.raises((OSError, ValueError)) as e:
             SpikeTrains.from_sonata(str(cut))

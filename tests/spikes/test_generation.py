@@ -7,9 +7,8 @@ import textwrap
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from bmtk_rs.utils.reports.spike_trains import PoissonSpikeGenerator, SpikeTrains
+from scipy import stats
 
 from .helpers import stored
 
@@ -78,7 +77,7 @@ def test_time_varying_rate_followed_bin_by_bin():
     g = PoissonSpikeGenerator(population="p", seed=9)
     g.add(node_ids=np.arange(n_nodes), firing_rate=rates, times=times)
     _, ts = stored(g, "p")
-    obs, exp = _chi_square_follows(ts, n_nodes, _integral_of_samples(times, rates), 0.0, 3.0, 60)
+    obs, _exp = _chi_square_follows(ts, n_nodes, _integral_of_samples(times, rates), 0.0, 3.0, 60)
     # Bins where the rate is zero throughout hold no spike at all.
     silent = (np.linspace(0, 3, 61)[:-1] >= times[10]) & (np.linspace(0, 3, 61)[1:] <= times[13])
     assert silent.any() and obs[silent].sum() == 0
@@ -93,9 +92,11 @@ def test_callable_rate_followed_bin_by_bin():
     g.add(node_ids=np.arange(n_nodes), firing_rate=rate, times=(0.5, 2.5))
     _, ts = stored(g, "p")
 
+    def antiderivative(t):
+        return 30.0 * (t + np.sin(4 * np.pi * t) / (4 * np.pi))
+
     def integral(a, b):
-        f = lambda t: 30.0 * (t + np.sin(4 * np.pi * t) / (4 * np.pi))  # noqa: E731
-        return f(b) - f(a)
+        return antiderivative(b) - antiderivative(a)
 
     _chi_square_follows(ts, n_nodes, integral, 0.5, 2.5, 40)
 
@@ -111,7 +112,7 @@ def test_absolute_refractory_period_and_rate_correction():
     rate, abs_ref, n_nodes, T = 40.0, 0.004, 1000, 5.0
     g = PoissonSpikeGenerator(population="p", seed=2)
     g.add(node_ids=np.arange(n_nodes), firing_rate=rate, times=(0.0, T), abs_ref=abs_ref)
-    ids, ts = stored(g, "p")
+    _ids, ts = stored(g, "p")
     mean = n_nodes * rate * T
     assert abs(len(ts) - mean) < 3 * np.sqrt(mean)
     for t in per_node_times(g, "p").values():
@@ -173,7 +174,7 @@ def test_same_trains_with_one_and_two_threads(tmp_path):
     out = {}
     for n in (1, 2):
         env = dict(os.environ, RAYON_NUM_THREADS=str(n))
-        path = tmp_path / "t{}.h5".format(n)
+        path = tmp_path / f"t{n}.h5"
         subprocess.run([sys.executable, "-c", SCRIPT, str(path)], env=env, check=True)
         out[n] = stored(SpikeTrains.from_sonata(str(path)), "p")
     assert len(out[1][1]) > 100000

@@ -3,7 +3,6 @@
 import h5py
 import numpy as np
 import pytest
-
 from bmtk_rs.utils.reports.spike_trains import PoissonSpikeGenerator, SpikeTrains, sort_order
 
 from ..conftest import require_module
@@ -119,7 +118,7 @@ def test_bmtk_rs_csv_loads_in_bmtk(tmp_path):
     bst = bmtk_st()
     _, rs = _example_generators(bst)
     for order in ["none", "by_time", "by_id"]:
-        path = tmp_path / "rs_{}.csv".format(order)
+        path = tmp_path / f"rs_{order}.csv"
         rs.to_csv(str(path), sort_order=order)
         ref = bst.SpikeTrains.from_csv(str(path))
         back = SpikeTrains.from_csv(str(path))

@@ -31,7 +31,8 @@ impl PendingText {
             .to_string_lossy()
             .to_string();
         let tmp = dir.join(format!(".{}.{}.partial", name, std::process::id()));
-        let f = std::fs::File::create(&tmp).map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
+        let f = std::fs::File::create(&tmp)
+            .map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
         Ok(PendingText {
             tmp,
             dest: dest.to_path_buf(),
@@ -41,10 +42,15 @@ impl PendingText {
 
     fn commit(mut self) -> Result<()> {
         if let Some(mut w) = self.out.take() {
-            w.flush().map_err(|e| Error::file(&self.dest, format!("cannot write: {e}")))?;
+            w.flush()
+                .map_err(|e| Error::file(&self.dest, format!("cannot write: {e}")))?;
         }
-        std::fs::rename(&self.tmp, &self.dest)
-            .map_err(|e| Error::file(&self.dest, format!("cannot move the finished file into place: {e}")))
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| {
+            Error::file(
+                &self.dest,
+                format!("cannot move the finished file into place: {e}"),
+            )
+        })
     }
 }
 
@@ -72,7 +78,13 @@ fn push_f64(buf: &mut String, x: f64) {
 pub type Row = (f64, usize, u64);
 
 /// Writes rows (already ordered) as a space-separated table.
-pub fn write_spikes_csv(path: &Path, pop_names: &[&str], rows: &[Row], header: bool, with_population: bool) -> Result<()> {
+pub fn write_spikes_csv(
+    path: &Path,
+    pop_names: &[&str],
+    rows: &[Row],
+    header: bool,
+    with_population: bool,
+) -> Result<()> {
     for n in pop_names {
         if n.is_empty() || n.chars().any(char::is_whitespace) {
             return Err(Error::invalid(format!(
@@ -85,7 +97,11 @@ pub fn write_spikes_csv(path: &Path, pop_names: &[&str], rows: &[Row], header: b
     let out = pending.out.as_mut().expect("open until commit");
     let err = |e: std::io::Error| Error::file(path, format!("cannot write: {e}"));
     if header {
-        let h = if with_population { "timestamps population node_ids\n" } else { "timestamps node_ids\n" };
+        let h = if with_population {
+            "timestamps population node_ids\n"
+        } else {
+            "timestamps node_ids\n"
+        };
         out.write_all(h.as_bytes()).map_err(err)?;
     }
     let mut buf = String::with_capacity(1 << 16);
@@ -132,7 +148,10 @@ pub fn read_spikes_csv(path: &Path, default_population: &str) -> Result<Vec<Spik
             Error::file(path, format!("cannot read as text: {e}"))
         }
     })?;
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, first)) = lines.clone().next() else {
         return Ok(Vec::new());
     };
@@ -141,11 +160,18 @@ pub fn read_spikes_csv(path: &Path, default_population: &str) -> Result<Vec<Spik
         // A header row: find the columns by name.
         lines.next();
         let find = |names: &[&str]| head.iter().position(|h| names.contains(h));
-        let ts = find(&["timestamps", "timestamp", "time", "times"])
-            .ok_or_else(|| Error::format(path, format!("header {head:?} has no 'timestamps' column")))?;
-        let ids = find(&["node_ids", "node_id", "gids", "gid"])
-            .ok_or_else(|| Error::format(path, format!("header {head:?} has no 'node_ids' column")))?;
-        Layout { ts, ids, pop: find(&["population"]), ncols: head.len() }
+        let ts = find(&["timestamps", "timestamp", "time", "times"]).ok_or_else(|| {
+            Error::format(path, format!("header {head:?} has no 'timestamps' column"))
+        })?;
+        let ids = find(&["node_ids", "node_id", "gids", "gid"]).ok_or_else(|| {
+            Error::format(path, format!("header {head:?} has no 'node_ids' column"))
+        })?;
+        Layout {
+            ts,
+            ids,
+            pop: find(&["population"]),
+            ncols: head.len(),
+        }
     } else {
         match head.len() {
             2 => Layout { ts: 0, ids: 1, pop: None, ncols: 2 },
@@ -166,21 +192,39 @@ pub fn read_spikes_csv(path: &Path, default_population: &str) -> Result<Vec<Spik
         if cols.len() != layout.ncols {
             return Err(Error::format(
                 path,
-                format!("line {lineno} has {} columns, expected {}", cols.len(), layout.ncols),
+                format!(
+                    "line {lineno} has {} columns, expected {}",
+                    cols.len(),
+                    layout.ncols
+                ),
             ));
         }
-        let t: f64 = cols[layout.ts]
-            .parse()
-            .map_err(|_| Error::format(path, format!("line {lineno}: timestamp {:?} is not a number", cols[layout.ts])))?;
+        let t: f64 = cols[layout.ts].parse().map_err(|_| {
+            Error::format(
+                path,
+                format!(
+                    "line {lineno}: timestamp {:?} is not a number",
+                    cols[layout.ts]
+                ),
+            )
+        })?;
         let id_s = cols[layout.ids];
         let n: u64 = id_s
             .parse::<u64>()
             .ok()
             .or_else(|| {
                 // pandas may have written ids as floats ("3.0").
-                id_s.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.fract() == 0.0).map(|x| x as u64)
+                id_s.parse::<f64>()
+                    .ok()
+                    .filter(|x| *x >= 0.0 && x.fract() == 0.0)
+                    .map(|x| x as u64)
             })
-            .ok_or_else(|| Error::format(path, format!("line {lineno}: node id {id_s:?} is not a non-negative integer")))?;
+            .ok_or_else(|| {
+                Error::format(
+                    path,
+                    format!("line {lineno}: node id {id_s:?} is not a non-negative integer"),
+                )
+            })?;
         let pname = layout.pop.map(|c| cols[c]).unwrap_or(default_population);
         let k = match last {
             Some(k) if pops[k].name == pname => k,
@@ -232,7 +276,10 @@ mod tests {
         std::fs::write(&a, "1.5 4\n0.5 2\n").unwrap();
         assert_eq!(read_spikes_csv(&a, "x").unwrap(), p);
         std::fs::write(&a, "1.5 4\n0.5\n").unwrap();
-        assert!(read_spikes_csv(&a, "x").unwrap_err().to_string().contains("line 2"));
+        assert!(read_spikes_csv(&a, "x")
+            .unwrap_err()
+            .to_string()
+            .contains("line 2"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -80,8 +80,12 @@ fn now_iso8601() -> String {
 }
 
 fn vlen(path: &Path, s: &str) -> Result<VarLenUnicode> {
-    s.parse()
-        .map_err(|e| Error::invalid(format!("{}: string {s:?} cannot be stored: {e}", path.display())))
+    s.parse().map_err(|e| {
+        Error::invalid(format!(
+            "{}: string {s:?} cannot be stored: {e}",
+            path.display()
+        ))
+    })
 }
 
 fn typed(path: &Path, loc: &Location, namespace: &str, ty: &str) -> Result<()> {
@@ -98,7 +102,14 @@ fn scalar_str(path: &Path, g: &Group, name: &str, value: &str) -> Result<()> {
         .map_err(|e| Error::hdf5(path, name, e))
 }
 
-fn column<T: H5Type>(path: &Path, g: &Group, name: &str, data: &[T], ty: &str, description: Option<&str>) -> Result<()> {
+fn column<T: H5Type>(
+    path: &Path,
+    g: &Group,
+    name: &str,
+    data: &[T],
+    ty: &str,
+    description: Option<&str>,
+) -> Result<()> {
     let obj = format!("/units/{name}");
     let ds = g
         .new_dataset_builder()
@@ -112,19 +123,37 @@ fn column<T: H5Type>(path: &Path, g: &Group, name: &str, data: &[T], ty: &str, d
 }
 
 /// Writes the units in the order given, atomically.
-pub fn write_spikes_nwb(path: &Path, units: &[NwbUnit<'_>], include_population: bool, session_description: &str) -> Result<()> {
+pub fn write_spikes_nwb(
+    path: &Path,
+    units: &[NwbUnit<'_>],
+    include_population: bool,
+    session_description: &str,
+) -> Result<()> {
     let pending = PendingFile::create(path)?;
     let root = pending.root();
     let now = now_iso8601();
     write_str_attr(path, root, "nwb_version", NWB_VERSION)?;
     typed(path, root, "core", "NWBFile")?;
-    for g in ["acquisition", "analysis", "general", "processing", "stimulus"] {
+    for g in [
+        "acquisition",
+        "analysis",
+        "general",
+        "processing",
+        "stimulus",
+    ] {
         create_group(path, root, g)?;
     }
-    let stim = root.group("stimulus").map_err(|e| Error::hdf5(path, "/stimulus", e))?;
+    let stim = root
+        .group("stimulus")
+        .map_err(|e| Error::hdf5(path, "/stimulus", e))?;
     create_group(path, &stim, "presentation")?;
     create_group(path, &stim, "templates")?;
-    scalar_str(path, root, "identifier", "Generated in-silico, no session id")?;
+    scalar_str(
+        path,
+        root,
+        "identifier",
+        "Generated in-silico, no session id",
+    )?;
     scalar_str(path, root, "session_description", session_description)?;
     scalar_str(path, root, "session_start_time", &now)?;
     scalar_str(path, root, "timestamps_reference_time", &now)?;
@@ -149,13 +178,27 @@ pub fn write_spikes_nwb(path: &Path, units: &[NwbUnit<'_>], include_population: 
 
     let ids: Vec<i64> = units.iter().map(|u| u.node_id as i64).collect();
     column(path, &g, "id", &ids, "ElementIdentifiers", None)?;
-    column(path, &g, "node_id", &ids, "VectorData", Some("id of each node within a population"))?;
+    column(
+        path,
+        &g,
+        "node_id",
+        &ids,
+        "VectorData",
+        Some("id of each node within a population"),
+    )?;
     if include_population {
         let pops = units
             .iter()
             .map(|u| vlen(path, u.population))
             .collect::<Result<Vec<_>>>()?;
-        column(path, &g, "population", &pops, "VectorData", Some("node population identifier"))?;
+        column(
+            path,
+            &g,
+            "population",
+            &pops,
+            "VectorData",
+            Some("node population identifier"),
+        )?;
     }
     let total: usize = units.iter().map(|u| u.times.len()).sum();
     let mut times = Vec::with_capacity(total);
@@ -164,8 +207,22 @@ pub fn write_spikes_nwb(path: &Path, units: &[NwbUnit<'_>], include_population: 
         times.extend_from_slice(&u.times);
         index.push(times.len() as u64);
     }
-    column(path, &g, "spike_times", &times, "VectorData", Some("the spike times for each unit in seconds"))?;
-    column(path, &g, "spike_times_index", &index, "VectorIndex", Some("Index for VectorData 'spike_times'"))?;
+    column(
+        path,
+        &g,
+        "spike_times",
+        &times,
+        "VectorData",
+        Some("the spike times for each unit in seconds"),
+    )?;
+    column(
+        path,
+        &g,
+        "spike_times_index",
+        &index,
+        "VectorIndex",
+        Some("Index for VectorData 'spike_times'"),
+    )?;
     let target: ObjectReference1 = g
         .reference("spike_times")
         .map_err(|e| Error::hdf5(path, "/units/spike_times", e))?;
@@ -195,7 +252,9 @@ fn push(pops: &mut Vec<SpikePopulation>, name: &str, node_id: u64, times: &[f64]
         }
     };
     pops[k].timestamps.extend_from_slice(times);
-    pops[k].node_ids.extend(std::iter::repeat_n(node_id, times.len()));
+    pops[k]
+        .node_ids
+        .extend(std::iter::repeat_n(node_id, times.len()));
 }
 
 fn read_units(path: &Path, g: &Group, population: Option<&str>) -> Result<Vec<SpikePopulation>> {
@@ -211,7 +270,11 @@ fn read_units(path: &Path, g: &Group, population: Option<&str>) -> Result<Vec<Sp
         .map_err(|_| missing("spike_times_index"))?
         .read_raw()
         .map_err(|e| err("spike_times_index", e))?;
-    let id_name = if g.link_exists("node_id") { "node_id" } else { "id" };
+    let id_name = if g.link_exists("node_id") {
+        "node_id"
+    } else {
+        "id"
+    };
     let ids: Vec<i64> = g
         .dataset(id_name)
         .map_err(|_| missing(id_name))?
@@ -220,13 +283,22 @@ fn read_units(path: &Path, g: &Group, population: Option<&str>) -> Result<Vec<Sp
     if ids.len() != index.len() {
         return Err(Error::format(
             path,
-            format!("'/units/{id_name}' has {} rows but spike_times_index has {}", ids.len(), index.len()),
+            format!(
+                "'/units/{id_name}' has {} rows but spike_times_index has {}",
+                ids.len(),
+                index.len()
+            ),
         ));
     }
     let pop_col: Option<Vec<String>> = match g.dataset("population") {
         Ok(ds) => match read_column(path, &ds)?.values {
             Values::Str(v) if v.len() == ids.len() => Some(v),
-            _ => return Err(Error::format(path, "'/units/population' is not a string column of one value per unit")),
+            _ => {
+                return Err(Error::format(
+                    path,
+                    "'/units/population' is not a string column of one value per unit",
+                ))
+            }
         },
         Err(_) => None,
     };
@@ -240,7 +312,8 @@ fn read_units(path: &Path, g: &Group, population: Option<&str>) -> Result<Vec<Sp
                 format!("'/units/spike_times_index' row {row} ({end}) is out of range"),
             ));
         }
-        let node = u64::try_from(id).map_err(|_| Error::format(path, format!("unit {row} has a negative node id {id}")))?;
+        let node = u64::try_from(id)
+            .map_err(|_| Error::format(path, format!("unit {row} has a negative node id {id}")))?;
         let name = match (&pop_col, population) {
             (Some(p), _) => p[row].as_str(),
             (None, Some(p)) => p,
@@ -253,16 +326,27 @@ fn read_units(path: &Path, g: &Group, population: Option<&str>) -> Result<Vec<Sp
     }
     if let Some(want) = population {
         if !pops.iter().any(|p| p.name == want) && pop_col.is_some() {
-            return Err(Error::format(path, format!("no units of population '{want}' in /units")));
+            return Err(Error::format(
+                path,
+                format!("no units of population '{want}' in /units"),
+            ));
         }
     }
     Ok(pops)
 }
 
-fn read_trial(path: &Path, file: &hdf5::File, population: Option<&str>, trial: Option<&str>) -> Result<Vec<SpikePopulation>> {
-    let processing = file
-        .group("processing")
-        .map_err(|_| Error::format(path, "neither '/units' nor '/processing' found: no spike trains in this NWB file"))?;
+fn read_trial(
+    path: &Path,
+    file: &hdf5::File,
+    population: Option<&str>,
+    trial: Option<&str>,
+) -> Result<Vec<SpikePopulation>> {
+    let processing = file.group("processing").map_err(|_| {
+        Error::format(
+            path,
+            "neither '/units' nor '/processing' found: no spike trains in this NWB file",
+        )
+    })?;
     let trials = processing
         .member_names()
         .map_err(|e| Error::hdf5(path, "/processing", e))?;
@@ -306,7 +390,11 @@ fn read_trial(path: &Path, file: &hdf5::File, population: Option<&str>, trial: O
 
 /// Reads the spike trains of an NWB file. `population`: keep (or, in files without a population
 /// column, name) that population; `trial`: the `/processing` entry of old-layout files.
-pub fn read_spikes_nwb(path: &Path, population: Option<&str>, trial: Option<&str>) -> Result<Vec<SpikePopulation>> {
+pub fn read_spikes_nwb(
+    path: &Path,
+    population: Option<&str>,
+    trial: Option<&str>,
+) -> Result<Vec<SpikePopulation>> {
     let file = open_read(path)?;
     match file.group("units") {
         Ok(g) => read_units(path, &g, population),
@@ -335,8 +423,16 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("a.nwb");
         let units = vec![
-            NwbUnit { population: "a", node_id: 2, times: vec![1.0, 2.0] },
-            NwbUnit { population: "b", node_id: 0, times: vec![3.0] },
+            NwbUnit {
+                population: "a",
+                node_id: 2,
+                times: vec![1.0, 2.0],
+            },
+            NwbUnit {
+                population: "b",
+                node_id: 0,
+                times: vec![3.0],
+            },
         ];
         write_spikes_nwb(&path, &units, true, "test").unwrap();
         let p = read_spikes_nwb(&path, None, None).unwrap();

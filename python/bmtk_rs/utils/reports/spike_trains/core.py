@@ -46,7 +46,7 @@ def as_sort_order(value):
         if key == "unknown":
             return SortOrder.unknown
     raise ValueError(
-        "unknown sort order {!r}: expected one of {} or a SortOrder".format(value, sorted(sort_order_lu))
+        f"unknown sort order {value!r}: expected one of {sorted(sort_order_lu)} or a SortOrder"
     )
 
 
@@ -71,4 +71,4 @@ def units_conversion(units):
         return "ms", 1000.0
     if u in ("s", "second", "seconds"):
         return "s", 1.0
-    raise ValueError("Unknown output_units value {!r}: expected 'ms' or 's'".format(units))
+    raise ValueError(f"Unknown output_units value {units!r}: expected 'ms' or 's'")

@@ -36,11 +36,11 @@ def _node_id_array(node_ids, what="node_ids"):
         return np.zeros(0, dtype=np.uint64)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.floor(arr)):
-            raise ValueError("{}: node ids must be integers".format(what))
+            raise ValueError(f"{what}: node ids must be integers")
     elif arr.dtype.kind not in "iu":
-        raise ValueError("{}: node ids must be integers, got values of type {}".format(what, arr.dtype))
+        raise ValueError(f"{what}: node ids must be integers, got values of type {arr.dtype}")
     if np.any(arr < 0):
-        raise ValueError("{}: node ids must not be negative".format(what))
+        raise ValueError(f"{what}: node ids must not be negative")
     return np.ascontiguousarray(arr.ravel(), dtype=np.uint64)
 
 
@@ -53,10 +53,10 @@ def _compression_level(compression):
             return None
         if c == "gzip":
             return 4
-        raise ValueError("compression {!r}: only 'gzip' (or None) is supported".format(compression))
+        raise ValueError(f"compression {compression!r}: only 'gzip' (or None) is supported")
     if isinstance(compression, (int, np.integer)) and 0 <= int(compression) <= 9:
         return int(compression)
-    raise ValueError("compression {!r}: expected None, 'gzip' or a gzip level 0-9".format(compression))
+    raise ValueError(f"compression {compression!r}: expected None, 'gzip' or a gzip level 0-9")
 
 
 def _make_dirs(path):
@@ -68,11 +68,11 @@ def _make_dirs(path):
 def _check_mode(mode, path):
     if mode != "w":
         raise ValueError(
-            "{}: mode {!r} is not supported; spike files are written whole (mode='w')".format(path, mode)
+            f"{path}: mode {mode!r} is not supported; spike files are written whole (mode='w')"
         )
 
 
-class SpikeTrains(object):
+class SpikeTrains:
     """Spike trains of one or more node populations, held in memory by the Rust engine.
 
     Create empty and fill with ``add_spike``/``add_spikes``, or load with ``from_sonata``,
@@ -140,7 +140,7 @@ class SpikeTrains(object):
         if kind == "csv":
             return cls.from_csv(path, **kwargs)
         raise ValueError(
-            "{}: cannot tell the spike-file type from the name; pass file_type='sonata', 'csv' or 'nwb'".format(path)
+            f"{path}: cannot tell the spike-file type from the name; pass file_type='sonata', 'csv' or 'nwb'"
         )
 
     # ---------------------------------------------------------------------------------- adding
@@ -253,8 +253,7 @@ class SpikeTrains(object):
         if node_ids is not None:
             mask &= np.isin(df[col_node_ids].values, _as_list(node_ids))
         df = df[mask]
-        for t, p, n in zip(df[col_timestamps].values, df[col_population].values, df[col_node_ids].values):
-            yield t, p, n
+        yield from zip(df[col_timestamps].values, df[col_population].values, df[col_node_ids].values)
 
     # ---------------------------------------------------------------------------------- writing
     def to_sonata(self, path, mode="w", sort_order=SortOrder.none, compression=None, **kwargs):
@@ -286,7 +285,7 @@ class SpikeTrains(object):
         from bmtk_rs import __version__
 
         self._store.write_nwb(os.fspath(path), bool(include_population),
-                              "bmtk-rs {} generated NWB spikes file".format(__version__))
+                              f"bmtk-rs {__version__} generated NWB spikes file")
 
     # ------------------------------------------------------------------------------- comparing
     def is_equal(self, other, populations=None, err=0.00001, time_window=None):
@@ -356,7 +355,7 @@ class SpikeTrains(object):
     __hash__ = None
 
     def __repr__(self):
-        return "SpikeTrains(populations={}, n_spikes={})".format(self.populations, len(self))
+        return f"SpikeTrains(populations={self.populations}, n_spikes={len(self)})"
 
 
 class SpikeGenerator(SpikeTrains):
@@ -366,14 +365,14 @@ class SpikeGenerator(SpikeTrains):
         if population is not None and "default_population" not in kwargs:
             kwargs["default_population"] = population
         self._units_name, self.output_conversion = units_conversion(output_units)
-        super(SpikeGenerator, self).__init__(units=self._units_name, **kwargs)
+        super().__init__(units=self._units_name, **kwargs)
         if seed is None:
             # Drawn from numpy's global generator, so np.random.seed(...) makes runs repeatable.
             seed = int(np.random.randint(0, 2**63 - 1, dtype=np.int64))
         try:
             self._seed = int(seed) % (2**64)
         except (TypeError, ValueError):
-            raise ValueError("seed {!r}: expected an integer".format(seed)) from None
+            raise ValueError(f"seed {seed!r}: expected an integer") from None
         self._n_calls = 0
 
     @property
@@ -412,8 +411,8 @@ def _refractory_correction(rates, abs_ref, tau_ref):
     rates = np.asarray(rates, dtype=np.float64)
     if np.max(rates) > max_rate:
         raise ValueError(
-            "Cannot achieve firing rate above {} with these absolute and relative refractory "
-            "properties".format(max_rate)
+            f"Cannot achieve firing rate above {max_rate} with these absolute and relative refractory "
+            "properties"
         )
     lo = np.zeros_like(rates)
     hi = np.full_like(rates, grid[k])
@@ -431,7 +430,7 @@ class PoissonSpikeGenerator(SpikeGenerator):
     seed and the same calls give the same trains, whatever the number of threads."""
 
     def __init__(self, population=None, seed=None, output_units="ms", **kwargs):
-        super(PoissonSpikeGenerator, self).__init__(population, seed, output_units, **kwargs)
+        super().__init__(population, seed, output_units, **kwargs)
 
     def add(self, node_ids, firing_rate, population=None, times=(0.0, 1.0), abs_ref=0, tau_ref=0):
         """Adds Poisson trains for ``node_ids``.
@@ -464,7 +463,7 @@ class PoissonSpikeGenerator(SpikeGenerator):
                 rates = np.asarray(firing_rate(grid), dtype=np.float64)
                 if rates.shape != grid.shape:
                     raise ValueError
-            except Exception:
+            except Exception:  # noqa: BLE001  (not vectorised: call it per sample; its own errors surface there)
                 rates = np.array([float(firing_rate(t)) for t in grid], dtype=np.float64)
             times_arr = grid
             firing_rate = rates
@@ -472,7 +471,7 @@ class PoissonSpikeGenerator(SpikeGenerator):
             rate = float(firing_rate)
             t0, t1 = _window(times)
             if not np.isfinite(rate) or rate < 0:
-                raise ValueError("Firing rates must not be negative (got {}).".format(firing_rate))
+                raise ValueError(f"Firing rates must not be negative (got {firing_rate}).")
             if refractory:
                 rate = float(_refractory_correction([rate], abs_ref, tau_ref)[0])
             self._store.add_poisson(str(population), ids, rate, float(t0), float(t1), self._seed,
@@ -485,7 +484,7 @@ class PoissonSpikeGenerator(SpikeGenerator):
             if len(rates) != len(times_arr):
                 raise ValueError(
                     "If using a time series for firing rate, times must be an array of equal length "
-                    "({} rates, {} times)".format(len(rates), len(times_arr))
+                    f"({len(rates)} rates, {len(times_arr)} times)"
                 )
         if np.any(~np.isfinite(rates)) or np.any(rates < 0):
             raise ValueError("Firing rates must not be negative (nor NaN).")
@@ -496,20 +495,20 @@ class PoissonSpikeGenerator(SpikeGenerator):
                                         self.output_conversion, units, float(abs_ref), float(tau_ref))
 
     def time_range(self, population=None):
-        return super(PoissonSpikeGenerator, self).time_range(populations=population)
+        return super().time_range(populations=population)
 
 
 def _window(times):
     if np.isscalar(times) or np.ndim(times) == 0:
         t1 = float(times)
         if t1 <= 0:
-            raise ValueError("Invalid start and stop times: a stop time {} must be positive.".format(times))
+            raise ValueError(f"Invalid start and stop times: a stop time {times} must be positive.")
         return 0.0, t1
     t = np.asarray(times, dtype=np.float64).ravel()
     if len(t) < 2:
-        raise ValueError("times {!r}: expected (start, stop)".format(times))
+        raise ValueError(f"times {times!r}: expected (start, stop)")
     if not t[0] < t[-1]:
-        raise ValueError("Invalid start and stop times: start {} is not before stop {}.".format(t[0], t[-1]))
+        raise ValueError(f"Invalid start and stop times: start {t[0]} is not before stop {t[-1]}.")
     return float(t[0]), float(t[-1])
 
 
