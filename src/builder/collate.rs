@@ -45,7 +45,8 @@ pub fn collate(
         let (s, tr) = t.row_node_ids();
         pop.source_node_id.extend(s);
         pop.target_node_id.extend(tr);
-        pop.edge_type_id.extend(std::iter::repeat_n(t.edge_type_id, n));
+        pop.edge_type_id
+            .extend(std::iter::repeat_n(t.edge_type_id, n));
         pop.edge_group_id.extend(std::iter::repeat_n(gid as u16, n));
         let beg = group_sizes[gid];
         pop.edge_group_index.extend(beg..beg + n as u32);
@@ -55,10 +56,9 @@ pub fn collate(
             *cols = t.columns();
         } else {
             for (name, col) in t.columns() {
-                let dst = cols
-                    .iter_mut()
-                    .find(|(n, _)| *n == name)
-                    .ok_or_else(|| Error::invalid(format!("edge property '{name}' missing in group {gid}")))?;
+                let dst = cols.iter_mut().find(|(n, _)| *n == name).ok_or_else(|| {
+                    Error::invalid(format!("edge property '{name}' missing in group {gid}"))
+                })?;
                 dst.1
                     .extend(&col)
                     .map_err(|e| Error::invalid(format!("edge property '{name}': {e}")))?;
@@ -87,7 +87,10 @@ fn sort_by_target(pop: &mut EdgePopulation, order: &dyn ArgSort) -> Result<()> {
         let rows: Vec<usize> = (0..pop.edge_group_id.len())
             .filter(|&r| pop.edge_group_id[r] == *gid)
             .collect();
-        let old: Vec<usize> = rows.iter().map(|&r| pop.edge_group_index[r] as usize).collect();
+        let old: Vec<usize> = rows
+            .iter()
+            .map(|&r| pop.edge_group_index[r] as usize)
+            .collect();
         for (_, col) in cols.iter_mut() {
             *col = col.take(&old);
         }

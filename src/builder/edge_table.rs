@@ -58,7 +58,13 @@ impl EdgeTypeTable {
             let nt = self.n_targets() as u32;
             self.conns = (0..self.n_sources() as u32)
                 .into_par_iter()
-                .flat_map_iter(|s| (0..nt).map(move |t| Conn { src: s, trg: t, nsyns }))
+                .flat_map_iter(|s| {
+                    (0..nt).map(move |t| Conn {
+                        src: s,
+                        trg: t,
+                        nsyns,
+                    })
+                })
                 .collect();
         }
         self.sorted = true;
@@ -84,11 +90,14 @@ impl EdgeTypeTable {
             .par_chunks(nt)
             .enumerate()
             .flat_map_iter(|(s, row)| {
-                row.iter().enumerate().filter(|(_, &n)| n > 0).map(move |(t, &n)| Conn {
-                    src: s as u32,
-                    trg: t as u32,
-                    nsyns: n,
-                })
+                row.iter()
+                    .enumerate()
+                    .filter(|(_, &n)| n > 0)
+                    .map(move |(t, &n)| Conn {
+                        src: s as u32,
+                        trg: t as u32,
+                        nsyns: n,
+                    })
             })
             .collect();
         self.sorted = true;
@@ -150,10 +159,15 @@ impl EdgeTypeTable {
 
     pub fn add_property(&mut self, name: &str, col: Column) -> Result<()> {
         if name == "nsyns" {
-            return Err(Error::invalid("'nsyns' is set by the connection rule, not by add_properties"));
+            return Err(Error::invalid(
+                "'nsyns' is set by the connection rule, not by add_properties",
+            ));
         }
         if self.props.iter().any(|(n, _)| n == name) {
-            return Err(Error::invalid(format!("edge property '{name}' is already set for edge type {}", self.edge_type_id)));
+            return Err(Error::invalid(format!(
+                "edge property '{name}' is already set for edge type {}",
+                self.edge_type_id
+            )));
         }
         let want = self.n_syns() as usize;
         if col.rows() != want {

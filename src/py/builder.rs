@@ -12,7 +12,7 @@ use crate::builder::edge_table::EdgeTypeTable;
 use crate::error::{Error, Result as EResult};
 use crate::sonata::column::{Column, Values};
 use crate::sonata::edges::write_edges_file;
-use crate::sonata::index::ArgSort;
+use crate::sonata::index::{ArgSort, StableOrder};
 
 #[pyclass(module = "bmtk_rs._native")]
 pub struct EdgeTable {
@@ -32,38 +32,60 @@ fn count_of(v: &Bound<'_, PyAny>) -> std::result::Result<u32, String> {
     if v.is_none() {
         return Ok(0);
     }
+    // Integers first: Python ints (and bools) and numpy integers are the common case, and every
+    // failed extraction builds an exception object.
+    if let Ok(n) = v.extract::<i64>() {
+        return u32::try_from(n)
+            .map_err(|_| format!("returned {n}; a synapse count must be between 0 and 2^32-1"));
+    }
     if let Ok(b) = v.extract::<bool>() {
         return Ok(b as u32);
-    }
-    if let Ok(n) = v.extract::<i64>() {
-        return u32::try_from(n).map_err(|_| format!("returned {n}; a synapse count must be between 0 and 2^32-1"));
     }
     if let Ok(x) = v.extract::<f64>() {
         if x.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(&x) {
             return Ok(x as u32);
         }
-        return Err(format!("returned {x}; a synapse count must be a non-negative integer"));
+        return Err(format!(
+            "returned {x}; a synapse count must be a non-negative integer"
+        ));
     }
-    let ty = v.get_type().name().map(|n| n.to_string()).unwrap_or_default();
-    Err(format!("returned {} of type {ty}; a synapse count must be a non-negative integer", v))
+    let ty = v
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    Err(format!(
+        "returned {} of type {ty}; a synapse count must be a non-negative integer",
+        v
+    ))
 }
 
 fn rule_error(py: Python<'_>, edge_type_id: u32, what: String, cause: Option<PyErr>) -> PyErr {
-    let err = PyValueError::new_err(format!("connection_rule of edge type {edge_type_id}: {what}"));
+    let err = PyValueError::new_err(format!(
+        "connection_rule of edge type {edge_type_id}: {what}"
+    ));
     if let Some(c) = cause {
         err.set_cause(py, Some(c));
     }
     err
 }
 
-fn call<'py>(rule: &Bound<'py, PyAny>, args: Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+fn call<'py>(
+    rule: &Bound<'py, PyAny>,
+    args: Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
     rule.call(args, kwargs)
 }
 
 #[pymethods]
 impl EdgeTable {
     #[new]
-    fn new(edge_type_id: u32, source_ids: &Bound<'_, PyAny>, target_ids: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn new(
+        edge_type_id: u32,
+        source_ids: &Bound<'_, PyAny>,
+        target_ids: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
         let s = u64s(source_ids, "source node ids")?;
         let t = u64s(target_ids, "target node ids")?;
         Ok(EdgeTable {
@@ -82,7 +104,9 @@ impl EdgeTable {
 
     /// Counts for every (source, target) pair, source-major, as a uint32 array.
     fn fill_dense(&mut self, py: Python<'_>, counts: PyReadonlyArray1<'_, u32>) -> PyResult<()> {
-        let c = counts.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let c = counts
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let inner = &mut self.inner;
         py.detach(|| inner.fill_dense(c)).py()
     }
@@ -104,10 +128,29 @@ impl EdgeTable {
             for (j, t) in trgs.iter().enumerate() {
                 let args = PyTuple::new(py, [s, t])?;
                 let v = call(rule, args, params).map_err(|e| {
-                    rule_error(py, et, format!("raised for source node {} and target node {}: {}", node_id(&srcs, i), node_id(&trgs, j), e), Some(e))
+                    rule_error(
+                        py,
+                        et,
+                        format!(
+                            "raised for source node {} and target node {}: {}",
+                            node_id(&srcs, i),
+                            node_id(&trgs, j),
+                            e
+                        ),
+                        Some(e),
+                    )
                 })?;
                 let n = count_of(&v).map_err(|m| {
-                    rule_error(py, et, format!("for source node {} and target node {} {m}", node_id(&srcs, i), node_id(&trgs, j)), None)
+                    rule_error(
+                        py,
+                        et,
+                        format!(
+                            "for source node {} and target node {} {m}",
+                            node_id(&srcs, i),
+                            node_id(&trgs, j)
+                        ),
+                        None,
+                    )
                 })?;
                 self.inner.push(i as u32, j as u32, n);
             }
@@ -129,10 +172,18 @@ impl EdgeTable {
         by_source: bool,
     ) -> PyResult<()> {
         let et = self.inner.edge_type_id;
-        let (outer, inner_list) = if by_source { (sources, targets) } else { (targets, sources) };
+        let (outer, inner_list) = if by_source {
+            (sources, targets)
+        } else {
+            (targets, sources)
+        };
         let inner_len = inner_list.len();
         let outer_nodes: Vec<_> = outer.iter().collect();
-        let iterator = if by_source { "one_to_all" } else { "all_to_one" };
+        let iterator = if by_source {
+            "one_to_all"
+        } else {
+            "all_to_one"
+        };
         for (i, node) in outer_nodes.iter().enumerate() {
             let args = if by_source {
                 PyTuple::new(py, [node.clone(), inner_list.clone().into_any()])?
@@ -141,17 +192,38 @@ impl EdgeTable {
             };
             let side = if by_source { "source" } else { "target" };
             let vals = call(rule, args, params).map_err(|e| {
-                rule_error(py, et, format!("raised for {side} node {}: {e}", node_id(&outer_nodes, i)), Some(e))
+                rule_error(
+                    py,
+                    et,
+                    format!("raised for {side} node {}: {e}", node_id(&outer_nodes, i)),
+                    Some(e),
+                )
             })?;
             let n = vals.len().map_err(|_| {
                 rule_error(py, et, format!("({iterator}) must return a sequence of {inner_len} counts for {side} node {}", node_id(&outer_nodes, i)), None)
             })?;
             if n != inner_len {
-                return Err(rule_error(py, et, format!("({iterator}) returned {n} counts for {side} node {}, expected {inner_len}", node_id(&outer_nodes, i)), None));
+                return Err(rule_error(
+                    py,
+                    et,
+                    format!(
+                        "({iterator}) returned {n} counts for {side} node {}, expected {inner_len}",
+                        node_id(&outer_nodes, i)
+                    ),
+                    None,
+                ));
             }
             for (j, v) in vals.try_iter()?.enumerate() {
                 let c = count_of(&v?).map_err(|m| {
-                    rule_error(py, et, format!("({iterator}) for {side} node {}, entry {j} {m}", node_id(&outer_nodes, i)), None)
+                    rule_error(
+                        py,
+                        et,
+                        format!(
+                            "({iterator}) for {side} node {}, entry {j} {m}",
+                            node_id(&outer_nodes, i)
+                        ),
+                        None,
+                    )
                 })?;
                 if by_source {
                     self.inner.push(i as u32, j as u32, c);
@@ -288,7 +360,10 @@ impl PropBuilder {
                 )))
             }
         };
-        Ok(PropBuilder { name: name.to_string(), values })
+        Ok(PropBuilder {
+            name: name.to_string(),
+            values,
+        })
     }
 
     fn push(&mut self, v: &Bound<'_, PyAny>, row: usize) -> PyResult<()> {
@@ -344,10 +419,15 @@ impl ArgSort for PyArgSort<'_> {
         let res = self
             .func
             .call1((arr,))
-            .and_then(|r| r.extract::<PyReadonlyArray1<'_, i64>>().map(|a| a.as_array().to_vec()))
+            .and_then(|r| {
+                r.extract::<PyReadonlyArray1<'_, i64>>()
+                    .map(|a| a.as_array().to_vec())
+            })
             .map_err(|e| Error::invalid(format!("ordering edges failed: {e}")))?;
         if res.len() != keys.len() {
-            return Err(Error::invalid("ordering edges failed: the permutation has the wrong length"));
+            return Err(Error::invalid(
+                "ordering edges failed: the permutation has the wrong length",
+            ));
         }
         Ok(res.into_iter().map(|i| i as usize).collect())
     }
@@ -366,8 +446,24 @@ pub fn write_edges(
     argsort: &Bound<'_, PyAny>,
 ) -> PyResult<usize> {
     let refs: Vec<&EdgeTypeTable> = tables.iter().map(|t| &t.inner).collect();
-    let order = PyArgSort { py, func: argsort.clone() };
-    let pop = collate(population, source_population, target_population, &refs, &order).py()?;
-    write_edges_file(&path, &pop, &order).py()?;
+    let py_order;
+    let order: &dyn ArgSort = if argsort.is_none() {
+        &StableOrder
+    } else {
+        py_order = PyArgSort {
+            py,
+            func: argsort.clone(),
+        };
+        &py_order
+    };
+    let pop = collate(
+        population,
+        source_population,
+        target_population,
+        &refs,
+        order,
+    )
+    .py()?;
+    write_edges_file(&path, &pop, order).py()?;
     Ok(pop.len())
 }

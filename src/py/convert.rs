@@ -27,14 +27,22 @@ impl<T> IntoPyResult<T> for Result<T, Error> {
 
 fn vec_of<T: numpy::Element + Copy>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<T>> {
     let arr: PyReadonlyArrayDyn<T> = obj.extract().map_err(|_| {
-        PyValueError::new_err(format!("{what}: expected a numpy array of {}", std::any::type_name::<T>()))
+        PyValueError::new_err(format!(
+            "{what}: expected a numpy array of {}",
+            std::any::type_name::<T>()
+        ))
     })?;
     Ok(arr.as_array().iter().copied().collect())
 }
 
 /// Builds a column from `(dtype name, data, width)` as prepared by the Python layer: `data` is a
 /// numpy array of exactly that dtype, or a list of str for dtype "str".
-pub fn column_from_py(dtype: &str, data: &Bound<'_, PyAny>, width: usize, what: &str) -> PyResult<Column> {
+pub fn column_from_py(
+    dtype: &str,
+    data: &Bound<'_, PyAny>,
+    width: usize,
+    what: &str,
+) -> PyResult<Column> {
     let values = match dtype {
         "float64" => Values::F64(vec_of(data, what)?),
         "float32" => Values::F32(vec_of(data, what)?),
@@ -47,9 +55,10 @@ pub fn column_from_py(dtype: &str, data: &Bound<'_, PyAny>, width: usize, what: 
         "uint16" => Values::U16(vec_of(data, what)?),
         "uint8" => Values::U8(vec_of(data, what)?),
         "bool" => Values::Bool(vec_of(data, what)?),
-        "str" => Values::Str(data.extract().map_err(|_| {
-            PyValueError::new_err(format!("{what}: expected a list of str"))
-        })?),
+        "str" => Values::Str(
+            data.extract()
+                .map_err(|_| PyValueError::new_err(format!("{what}: expected a list of str")))?,
+        ),
         other => {
             return Err(PyValueError::new_err(format!(
                 "{what}: values of type {other} cannot be stored in a SONATA file \
@@ -63,7 +72,11 @@ pub fn column_from_py(dtype: &str, data: &Bound<'_, PyAny>, width: usize, what: 
 /// A column as `(dtype name, numpy array or list of str, width)`.
 pub fn column_to_py<'py>(py: Python<'py>, col: &Column) -> PyResult<Bound<'py, PyAny>> {
     let w = col.width;
-    let shape: Vec<usize> = if w > 1 { vec![col.rows(), w] } else { vec![col.rows()] };
+    let shape: Vec<usize> = if w > 1 {
+        vec![col.rows(), w]
+    } else {
+        vec![col.rows()]
+    };
     macro_rules! arr {
         ($v:expr) => {{
             let a = numpy::PyArray1::from_slice(py, $v);
@@ -84,7 +97,11 @@ pub fn column_to_py<'py>(py: Python<'py>, col: &Column) -> PyResult<Bound<'py, P
         Values::Bool(v) => arr!(v),
         Values::Str(v) => PyList::new(py, v)?.into_any(),
     };
-    let name = if matches!(col.values, Values::Str(_)) { "str" } else { col.values.dtype_name() };
+    let name = if matches!(col.values, Values::Str(_)) {
+        "str"
+    } else {
+        col.values.dtype_name()
+    };
     Ok((name, data, w).into_pyobject(py)?.into_any())
 }
 

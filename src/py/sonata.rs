@@ -53,7 +53,10 @@ pub fn write_nodes(path: std::path::PathBuf, populations: Vec<Bound<'_, PyDict>>
     write_nodes_file(&path, &pops).py()
 }
 
-fn groups_to_py<'py, G: ToString>(py: Python<'py>, groups: &[(G, Vec<(String, Column)>)]) -> PyResult<Bound<'py, PyDict>> {
+fn groups_to_py<'py, G: ToString>(
+    py: Python<'py>,
+    groups: &[(G, Vec<(String, Column)>)],
+) -> PyResult<Bound<'py, PyDict>> {
     let gd = PyDict::new(py);
     for (gid, cols) in groups {
         let cd = PyDict::new(py);
@@ -96,9 +99,18 @@ pub fn read_edges<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bo
         d.set_item("target_population", &p.target_population)?;
         d.set_item("source_node_id", u64_array(py, &p.source_node_id))?;
         d.set_item("target_node_id", u64_array(py, &p.target_node_id))?;
-        d.set_item("edge_type_id", numpy::PyArray1::from_slice(py, &p.edge_type_id))?;
-        d.set_item("edge_group_id", numpy::PyArray1::from_slice(py, &p.edge_group_id))?;
-        d.set_item("edge_group_index", numpy::PyArray1::from_slice(py, &p.edge_group_index))?;
+        d.set_item(
+            "edge_type_id",
+            numpy::PyArray1::from_slice(py, &p.edge_type_id),
+        )?;
+        d.set_item(
+            "edge_group_id",
+            numpy::PyArray1::from_slice(py, &p.edge_group_id),
+        )?;
+        d.set_item(
+            "edge_group_index",
+            numpy::PyArray1::from_slice(py, &p.edge_group_index),
+        )?;
         d.set_item("groups", groups_to_py(py, &p.groups)?)?;
         out.append(d)?;
     }
@@ -106,7 +118,11 @@ pub fn read_edges<'py>(py: Python<'py>, path: std::path::PathBuf) -> PyResult<Bo
 }
 
 #[pyfunction]
-pub fn write_types_table(path: std::path::PathBuf, columns: Vec<String>, rows: Vec<Vec<String>>) -> PyResult<()> {
+pub fn write_types_table(
+    path: std::path::PathBuf,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+) -> PyResult<()> {
     write_types_csv(&path, &TypesTable { columns, rows }).py()
 }
 
@@ -114,4 +130,33 @@ pub fn write_types_table(path: std::path::PathBuf, columns: Vec<String>, rows: V
 pub fn read_types_table(path: std::path::PathBuf) -> PyResult<(Vec<String>, Vec<Vec<String>>)> {
     let t = read_types_csv(&path).py()?;
     Ok((t.columns, t.rows))
+}
+
+/// Writes a gap-junction table (BMTK's `<network>_gap_juncs.h5`).
+#[pyfunction]
+pub fn write_gap_junctions(
+    path: std::path::PathBuf,
+    source_ids: numpy::PyReadonlyArray1<'_, u64>,
+    target_ids: numpy::PyReadonlyArray1<'_, u64>,
+    src_gap_ids: numpy::PyReadonlyArray1<'_, i64>,
+    trg_gap_ids: numpy::PyReadonlyArray1<'_, i64>,
+) -> PyResult<()> {
+    let slice = |a: &numpy::PyReadonlyArray1<'_, u64>| a.as_array().to_vec();
+    let islice = |a: &numpy::PyReadonlyArray1<'_, i64>| a.as_array().to_vec();
+    let (s, t, sg, tg) = (
+        slice(&source_ids),
+        slice(&target_ids),
+        islice(&src_gap_ids),
+        islice(&trg_gap_ids),
+    );
+    crate::sonata::gap_junctions::write_gap_junctions(
+        &path,
+        &crate::sonata::gap_junctions::GapJunctions {
+            source_ids: &s,
+            target_ids: &t,
+            src_gap_ids: &sg,
+            trg_gap_ids: &tg,
+        },
+    )
+    .py()
 }

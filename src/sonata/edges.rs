@@ -73,18 +73,16 @@ pub fn write_edges_file(path: &Path, pop: &EdgePopulation, order: &dyn ArgSort) 
 
 fn write_index(path: &Path, parent: &Group, dir: &str, idx: &EdgeIndex) -> Result<()> {
     let g = h5::create_group(path, parent, dir)?;
-    let flat = |v: &[[u64; 2]]| v.iter().flat_map(|r| r.iter().copied()).collect::<Vec<u64>>();
-    write_pairs(path, &g, "range_to_edge_id", &flat(&idx.range_to_edge_id))?;
-    write_pairs(path, &g, "node_id_to_range", &flat(&idx.node_id_to_range))?;
+    write_pairs(path, &g, "range_to_edge_id", &idx.range_to_edge_id)?;
+    write_pairs(path, &g, "node_id_to_range", &idx.node_id_to_range)?;
     // The SONATA specification (and libsonata) spell the two tables in the plural.
     h5::hard_link(path, &g, "range_to_edge_id", "range_to_edge_ids")?;
     h5::hard_link(path, &g, "node_id_to_range", "node_id_to_ranges")?;
     Ok(())
 }
 
-fn write_pairs(path: &Path, g: &Group, name: &str, flat: &[u64]) -> Result<()> {
-    let col = Column::with_width(super::column::Values::U64(flat.to_vec()), 2);
-    h5::write_column(path, g, name, &col).map(|_| ())
+fn write_pairs(path: &Path, g: &Group, name: &str, rows: &[[u64; 2]]) -> Result<()> {
+    h5::write_rows2(path, g, name, rows).map(|_| ())
 }
 
 /// Reads every edge population of a file. Indices are not read: readers rebuild what they need.
@@ -94,7 +92,9 @@ pub fn read_edges_file(path: &Path) -> Result<Vec<EdgePopulation>> {
         .group("edges")
         .map_err(|_| Error::format(path, "no '/edges' group: not a SONATA edges file"))?;
     let mut out = Vec::new();
-    let mut names = edges.member_names().map_err(|e| Error::hdf5(path, "/edges", e))?;
+    let mut names = edges
+        .member_names()
+        .map_err(|e| Error::hdf5(path, "/edges", e))?;
     names.sort();
     for name in names {
         let g = edges
@@ -112,7 +112,10 @@ fn read_population(path: &Path, name: &str, g: &Group) -> Result<EdgePopulation>
     if target_node_id.len() != n {
         return Err(Error::format(
             path,
-            format!("/edges/{name}: source_node_id has {n} rows but target_node_id {}", target_node_id.len()),
+            format!(
+                "/edges/{name}: source_node_id has {n} rows but target_node_id {}",
+                target_node_id.len()
+            ),
         ));
     }
     let pop_attr = |ds: &str| {
@@ -121,11 +124,26 @@ fn read_population(path: &Path, name: &str, g: &Group) -> Result<EdgePopulation>
             .and_then(|d| h5::read_str_attr(&d, "node_population"))
             .unwrap_or_default()
     };
-    let edge_type_id: Vec<u32> = narrow(path, name, "edge_type_id", h5::read_u64(path, g, "edge_type_id")?)?;
+    let edge_type_id: Vec<u32> = narrow(
+        path,
+        name,
+        "edge_type_id",
+        h5::read_u64(path, g, "edge_type_id")?,
+    )?;
     let (edge_group_id, edge_group_index) = if g.link_exists("edge_group_id") {
         (
-            narrow(path, name, "edge_group_id", h5::read_u64(path, g, "edge_group_id")?)?,
-            narrow(path, name, "edge_group_index", h5::read_u64(path, g, "edge_group_index")?)?,
+            narrow(
+                path,
+                name,
+                "edge_group_id",
+                h5::read_u64(path, g, "edge_group_id")?,
+            )?,
+            narrow(
+                path,
+                name,
+                "edge_group_index",
+                h5::read_u64(path, g, "edge_group_index")?,
+            )?,
         )
     } else {
         (vec![0u16; n], (0..n as u32).collect())
@@ -163,13 +181,21 @@ fn read_population(path: &Path, name: &str, g: &Group) -> Result<EdgePopulation>
 
 fn check_lengths(path: &Path, pop: &EdgePopulation) -> Result<()> {
     let n = pop.len();
-    if pop.edge_type_id.len() != n || pop.edge_group_id.len() != n || pop.edge_group_index.len() != n {
+    if pop.edge_type_id.len() != n
+        || pop.edge_group_id.len() != n
+        || pop.edge_group_index.len() != n
+    {
         return Err(Error::format(
             path,
             format!("/edges/{}: edge_type_id, edge_group_id and edge_group_index must all have {n} rows", pop.name),
         ));
     }
-    for (i, (&g, &k)) in pop.edge_group_id.iter().zip(&pop.edge_group_index).enumerate() {
+    for (i, (&g, &k)) in pop
+        .edge_group_id
+        .iter()
+        .zip(&pop.edge_group_index)
+        .enumerate()
+    {
         let size = pop
             .groups
             .iter()
@@ -179,13 +205,19 @@ fn check_lengths(path: &Path, pop: &EdgePopulation) -> Result<()> {
             None => {
                 return Err(Error::format(
                     path,
-                    format!("/edges/{}: edge {i} is in group {g}, which does not exist", pop.name),
+                    format!(
+                        "/edges/{}: edge {i} is in group {g}, which does not exist",
+                        pop.name
+                    ),
                 ))
             }
             Some(rows) if (k as usize) >= rows => {
                 return Err(Error::format(
                     path,
-                    format!("/edges/{}: edge {i} has edge_group_index {k} but group {g} has {rows} rows", pop.name),
+                    format!(
+                    "/edges/{}: edge {i} has edge_group_index {k} but group {g} has {rows} rows",
+                    pop.name
+                ),
                 ))
             }
             _ => {}
@@ -199,7 +231,10 @@ fn narrow<T: TryFrom<u64>>(path: &Path, pop: &str, ds: &str, v: Vec<u64>) -> Res
         .enumerate()
         .map(|(i, x)| {
             T::try_from(x).map_err(|_| {
-                Error::format(path, format!("/edges/{pop}/{ds}[{i}] = {x} is out of range"))
+                Error::format(
+                    path,
+                    format!("/edges/{pop}/{ds}[{i}] = {x} is out of range"),
+                )
             })
         })
         .collect()

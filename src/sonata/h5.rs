@@ -32,7 +32,8 @@ impl PendingFile {
             .to_string_lossy()
             .to_string();
         let tmp = dir.join(format!(".{}.{}.partial", name, std::process::id()));
-        let file = File::create(&tmp).map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
+        let file =
+            File::create(&tmp).map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
         Ok(PendingFile {
             file: Some(file),
             tmp,
@@ -53,8 +54,12 @@ impl PendingFile {
             f.close()
                 .map_err(|e| Error::file(&self.dest, format!("cannot close: {e}")))?;
         }
-        std::fs::rename(&self.tmp, &self.dest)
-            .map_err(|e| Error::file(&self.dest, format!("cannot move the finished file into place: {e}")))
+        std::fs::rename(&self.tmp, &self.dest).map_err(|e| {
+            Error::file(
+                &self.dest,
+                format!("cannot move the finished file into place: {e}"),
+            )
+        })
     }
 }
 
@@ -87,8 +92,14 @@ pub fn create_group(path: &Path, parent: &Group, name: &str) -> Result<Group> {
         .map_err(|e| Error::hdf5(path, name, e))
 }
 
-fn write_slice<T: H5Type>(path: &Path, g: &Group, name: &str, data: &[T], width: usize) -> Result<Dataset> {
-    let rows = if width == 0 { 0 } else { data.len() / width };
+fn write_slice<T: H5Type>(
+    path: &Path,
+    g: &Group,
+    name: &str,
+    data: &[T],
+    width: usize,
+) -> Result<Dataset> {
+    let rows = data.len().checked_div(width).unwrap_or(0);
     let res = if width > 1 {
         let arr = ndarray::ArrayView2::from_shape((rows, width), data)
             .map_err(|e| Error::invalid(format!("{name}: {e}")))?;
@@ -97,6 +108,17 @@ fn write_slice<T: H5Type>(path: &Path, g: &Group, name: &str, data: &[T], width:
         g.new_dataset_builder().with_data(data).create(name)
     };
     res.map_err(|e| Error::hdf5(path, name, e))
+}
+
+/// Writes rows of two values as an N x 2 dataset, without copying them.
+pub fn write_rows2<T: H5Type + Copy>(
+    path: &Path,
+    g: &Group,
+    name: &str,
+    rows: &[[T; 2]],
+) -> Result<Dataset> {
+    let flat = rows.as_flattened();
+    write_slice(path, g, name, flat, 2)
 }
 
 /// Writes a typed slice as a 1-D dataset.
@@ -111,7 +133,9 @@ pub fn write_column(path: &Path, g: &Group, name: &str, col: &Column) -> Result<
             let mut enc = Vec::with_capacity(v.len());
             for s in v {
                 let u: VarLenUnicode = s.parse().map_err(|e| {
-                    Error::invalid(format!("property '{name}': string {s:?} cannot be stored: {e}"))
+                    Error::invalid(format!(
+                        "property '{name}': string {s:?} cannot be stored: {e}"
+                    ))
                 })?;
                 enc.push(u);
             }
@@ -160,7 +184,11 @@ pub fn open_read(path: &Path) -> Result<File> {
 pub fn read_column(path: &Path, ds: &Dataset) -> Result<Column> {
     let name = ds.name();
     let shape = ds.shape();
-    let width = if shape.len() > 1 { shape[1..].iter().product() } else { 1 };
+    let width = if shape.len() > 1 {
+        shape[1..].iter().product()
+    } else {
+        1
+    };
     let desc = ds
         .dtype()
         .and_then(|t| t.to_descriptor())
@@ -201,7 +229,9 @@ pub fn read_column(path: &Path, ds: &Dataset) -> Result<Column> {
         other => {
             return Err(Error::format(
                 path,
-                format!("dataset '{name}' has an element type this reader does not support: {other:?}"),
+                format!(
+                    "dataset '{name}' has an element type this reader does not support: {other:?}"
+                ),
             ))
         }
     };

@@ -14,10 +14,34 @@ pub struct StableOrder;
 
 impl ArgSort for StableOrder {
     fn argsort(&self, keys: &[u64]) -> Result<Vec<usize>> {
+        let max = keys.iter().copied().max().unwrap_or(0) as usize;
+        if max <= 4 * keys.len() + 1_000_000 {
+            return Ok(counting_argsort(keys, max));
+        }
+        use rayon::slice::ParallelSliceMut;
         let mut idx: Vec<usize> = (0..keys.len()).collect();
-        idx.sort_by_key(|&i| keys[i]);
+        // A stable sort: equal keys keep their build order.
+        idx.par_sort_by_key(|&i| keys[i]);
         Ok(idx)
     }
+}
+
+/// Stable argsort of small integer keys (node ids) in linear time.
+fn counting_argsort(keys: &[u64], max: usize) -> Vec<usize> {
+    let mut start = vec![0usize; max + 2];
+    for &k in keys {
+        start[k as usize + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut out = vec![0usize; keys.len()];
+    for (i, &k) in keys.iter().enumerate() {
+        let slot = &mut start[k as usize];
+        out[*slot] = i;
+        *slot += 1;
+    }
+    out
 }
 
 /// The two tables of one index direction.
@@ -79,6 +103,12 @@ pub fn edges_of(index: &EdgeIndex, id: u64) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counting_sort_is_stable() {
+        let keys = [5u64, 1, 5, 0, 1, 5];
+        assert_eq!(StableOrder.argsort(&keys).unwrap(), vec![3, 1, 4, 0, 2, 5]);
+    }
 
     #[test]
     fn runs_and_ranges() {

@@ -3,6 +3,7 @@
 
 pub mod column;
 pub mod edges;
+pub mod gap_junctions;
 pub mod h5;
 pub mod index;
 pub mod nodes;

@@ -64,7 +64,9 @@ pub fn read_nodes_file(path: &Path) -> Result<Vec<NodePopulation>> {
     let nodes = file
         .group("nodes")
         .map_err(|_| Error::format(path, "no '/nodes' group: not a SONATA nodes file"))?;
-    let mut names = nodes.member_names().map_err(|e| Error::hdf5(path, "/nodes", e))?;
+    let mut names = nodes
+        .member_names()
+        .map_err(|e| Error::hdf5(path, "/nodes", e))?;
     names.sort();
     let mut out = Vec::new();
     for name in names {

@@ -24,7 +24,11 @@ fn quote(cell: &str, only_cell: bool) -> String {
 
 fn line(cells: &[String]) -> String {
     let only = cells.len() == 1;
-    let mut s = cells.iter().map(|c| quote(c, only)).collect::<Vec<_>>().join(" ");
+    let mut s = cells
+        .iter()
+        .map(|c| quote(c, only))
+        .collect::<Vec<_>>()
+        .join(" ");
     s.push_str("\r\n");
     s
 }
@@ -44,10 +48,15 @@ pub fn write_types_csv(path: &Path, table: &TypesTable) -> Result<()> {
     for r in &table.rows {
         text.push_str(&line(r));
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
         ".{}.{}.partial",
-        path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        path.file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
         std::process::id()
     ));
     let res = std::fs::File::create(&tmp)
@@ -91,7 +100,10 @@ fn split_line(path: &Path, lineno: usize, text: &str) -> Result<Vec<String>> {
         }
     }
     if in_quotes {
-        return Err(Error::format(path, format!("line {lineno}: unterminated quote")));
+        return Err(Error::format(
+            path,
+            format!("line {lineno}: unterminated quote"),
+        ));
     }
     if had_cell || !cur.is_empty() {
         cells.push(cur);
@@ -100,7 +112,8 @@ fn split_line(path: &Path, lineno: usize, text: &str) -> Result<Vec<String>> {
 }
 
 pub fn read_types_csv(path: &Path) -> Result<TypesTable> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::file(path, format!("cannot read: {e}")))?;
     let mut lines = text
         .lines()
         .enumerate()
@@ -116,7 +129,11 @@ pub fn read_types_csv(path: &Path) -> Result<TypesTable> {
         if cells.len() != columns.len() {
             return Err(Error::format(
                 path,
-                format!("line {no}: {} cells but the header has {} columns", cells.len(), columns.len()),
+                format!(
+                    "line {no}: {} cells but the header has {} columns",
+                    cells.len(),
+                    columns.len()
+                ),
             ));
         }
         rows.push(cells);
@@ -135,7 +152,10 @@ mod tests {
         let p = dir.join("t.csv");
         let t = TypesTable {
             columns: vec!["edge_type_id".into(), "target_sections".into()],
-            rows: vec![vec!["100".into(), "['somatic', 'basal']".into()], vec!["101".into(), "a\"b".into()]],
+            rows: vec![
+                vec!["100".into(), "['somatic', 'basal']".into()],
+                vec!["101".into(), "a\"b".into()],
+            ],
         };
         write_types_csv(&p, &t).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();

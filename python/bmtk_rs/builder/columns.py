@@ -18,7 +18,7 @@ def dtype_name(dtype, prop_name):
         dt = np.dtype(dtype)
     except TypeError as e:
         raise TypeError("edge property '{}': {!r} is not a dtype".format(prop_name, dtype)) from e
-    if dt.kind in "US" or dt == object:
+    if dt.kind in "USO":
         return "str"
     if dt.name not in _SUPPORTED:
         raise TypeError("edge property '{}': dtype {} cannot be stored in SONATA".format(prop_name, dt))
@@ -56,7 +56,7 @@ def concat(arrays, name):
     try:
         return np.concatenate([np.asarray(a) for a in arrays])
     except ValueError as e:
-        raise ValueError("node property '{}' has different shapes across add_nodes calls: {}".format(name, e))
+        raise ValueError("node property {!r} has different shapes across add_nodes calls: {}".format(name, e)) from e
 
 
 def count_scalar(rule, edge_type_id):

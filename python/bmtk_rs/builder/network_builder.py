@@ -5,6 +5,7 @@ import os
 import types
 
 import numpy as np
+import pandas as pd
 
 from .. import _native
 from .connection_map import ConnectionMap
@@ -44,6 +45,7 @@ class NetworkBuilder:
         self._node_id_gen = IDGenerator()
         self._node_type_id_gen = IDGenerator(100)
         self._edge_type_id_gen = IDGenerator(100)
+        self._gj_id_gen = IDGenerator(network_props.get("gj_id_start", 0))
         self._network_conns = []
         self._connected_networks = {}
         self._nodes_built = False
@@ -121,6 +123,53 @@ class NetworkBuilder:
                 self._node_id_gen.remove_id(int(nid))
         self._add_node_type(node_properties)
         self._node_sets.append(NodeSet(N, node_params, node_properties))
+        self._nodes_built = False
+        self._node_objs = None
+
+    def import_nodes(self, nodes_file_name, node_types_file_name, population=None):
+        """Add the nodes of an existing SONATA nodes file (ids, types and properties kept), e.g. to
+        connect a new network to a network built elsewhere."""
+        from .. import sonata
+
+        pops = sonata.read_nodes(nodes_file_name)
+        if not pops:
+            raise ValueError("nodes file {} does not have any nodes.".format(nodes_file_name))
+        if population is None:
+            if len(pops) > 1:
+                raise ValueError("The nodes file {} contains multiple populations ({}); please specify "
+                                 "the population parameter.".format(nodes_file_name, ", ".join(sorted(pops))))
+            pop = next(iter(pops.values()))
+        elif population not in pops:
+            raise ValueError("Nodes file {} does not contain population {}.".format(nodes_file_name, population))
+        else:
+            pop = pops[population]
+        types = sonata.read_types(node_types_file_name)
+        type_props = {}
+        for row in types.to_dict(orient="records"):
+            props = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items() if not _is_missing(v)}
+            type_props[int(props["node_type_id"])] = props
+        ntids = pop["node_type_id"]
+        for ntid in dict.fromkeys(ntids.tolist()):
+            if ntid not in type_props:
+                raise ValueError("{}: node_type_id {} is not in {}".format(nodes_file_name, ntid,
+                                                                          node_types_file_name))
+            rows = np.nonzero(ntids == ntid)[0]
+            for gid in dict.fromkeys(pop["node_group_id"][rows].tolist()):
+                sel = rows[pop["node_group_id"][rows] == gid]
+                idx = pop["node_group_index"][sel].astype(np.int64)
+                params = {k: np.asarray(v)[idx] for k, v in pop["groups"].get(gid, {}).items()}
+                params["node_id"] = pop["node_id"][sel]
+                props = dict(type_props[ntid])
+                for k in props:
+                    if k not in self._node_types_columns:
+                        self._node_types_columns.append(k)
+                if ntid not in self._node_types_properties:
+                    self._add_node_type(props)
+                else:
+                    props = self._node_types_properties[ntid]
+                for nid in params["node_id"].tolist():
+                    self._node_id_gen.remove_id(nid)
+                self._node_sets.append(NodeSet(len(sel), params, props))
         self._nodes_built = False
         self._node_objs = None
 
@@ -261,6 +310,11 @@ class NetworkBuilder:
         src_ids = src_net._all_node_ids()[src_pos]
         trg_ids = trg_net._all_node_ids()[trg_pos]
         etid = cm.edge_type_id
+        for side, pool, ids in (("source", cm.source_nodes, src_ids), ("target", cm.target_nodes, trg_ids)):
+            if len(ids) == 0:
+                raise ValueError(
+                    "add_edges (edge type {}): the {} selection {} of network '{}' matches no nodes".format(
+                        etid, side, pool.filter_str, pool.network_name))
         table = _native.EdgeTable(int(etid), np.ascontiguousarray(src_ids, dtype=np.uint64),
                                   np.ascontiguousarray(trg_ids, dtype=np.uint64))
         rule = cm.connector
@@ -310,7 +364,12 @@ class NetworkBuilder:
 
     # ---------------------------------------------------------------- saving
     def save(self, output_dir=".", force_overwrite=True, mode="w", compression="none", **opts):
-        """Write the nodes, node types, edges and edge types files into ``output_dir``."""
+        """Write the nodes, node types, edges and edge types files into ``output_dir``.
+
+        ``edge_order='bmtk'`` (default) orders edges with equal target ids exactly as bmtk 1.2.0 does
+        (numpy's unstable argsort), so files are identical to BMTK's; ``edge_order='stable'`` keeps
+        them in build order with a parallel stable sort in Rust, which is faster for large networks.
+        """
         self.save_nodes(output_dir=output_dir, force_overwrite=force_overwrite, mode=mode, **opts)
         self.save_edges(output_dir=output_dir, force_overwrite=force_overwrite, **opts)
 
@@ -375,7 +434,10 @@ class NetworkBuilder:
         }
 
     def save_edges(self, edges_file_name=None, edge_types_file_name=None, output_dir=".", src_network=None,
-                   trg_network=None, name=None, force_build=True, force_overwrite=True, **opts):
+                   trg_network=None, name=None, force_build=True, force_overwrite=True, edge_order="bmtk",
+                   **opts):
+        if edge_order not in ("bmtk", "stable"):
+            raise ValueError("save_edges: edge_order must be 'bmtk' or 'stable', got {!r}".format(edge_order))
         if not self._connection_maps:
             logger.warning("No edges have been made for this network, skipping saving of edges file.")
             return
@@ -397,6 +459,7 @@ class NetworkBuilder:
         if edges_file_name is not None or edge_types_file_name is not None:
             params = [(params[0][0], params[0][1], edges_file_name, edge_types_file_name)]
         _ensure_dir(output_dir)
+        self._save_gap_junctions(os.path.join(output_dir, self.name + "_gap_juncs.h5"))
         for s, t, edges_file, types_file in params:
             cms = [(cm, tb) for cm, tb in self._edge_tables
                    if cm.source_network_name == s and cm.target_network_name == t]
@@ -411,7 +474,26 @@ class NetworkBuilder:
                     logger.warning('Was not able to generate any edges using the "connection_rule". Not saving.')
                     continue
                 pop = name if name is not None else "{}_to_{}".format(s, t)
-                _native.write_edges(path, pop, s, t, tables, _bmtk_order)
+                _native.write_edges(path, pop, s, t, tables, _bmtk_order if edge_order == "bmtk" else None)
+
+    def _save_gap_junctions(self, path):
+        src, trg = [], []
+        for cm, tb in self._edge_tables:
+            if not cm.edge_type_properties.get("is_gap_junction", False):
+                continue
+            rows = tb.to_dict()
+            reps = rows["nsyns"] if "nsyns" in rows else np.ones(len(rows["source_node_id"]), dtype=np.int64)
+            src.append(np.repeat(rows["source_node_id"], reps))
+            trg.append(np.repeat(rows["target_node_id"], reps))
+        if not src:
+            return
+        src, trg = np.concatenate(src), np.concatenate(trg)
+        if len(src) == 0:
+            return
+        # Each junction takes two consecutive ids, source side first, as BMTK numbers them.
+        ids = np.asarray(self._gj_id_gen(2 * len(src)), dtype=np.int64).reshape(-1, 2)
+        _native.write_gap_junctions(path, src.astype(np.uint64), trg.astype(np.uint64),
+                                    np.ascontiguousarray(ids[:, 0]), np.ascontiguousarray(ids[:, 1]))
 
     def _save_edge_types(self, path, cms):
         cols = ["edge_type_id", "target_query", "source_query"]
@@ -463,6 +545,13 @@ class NetworkBuilder:
                 if all(k in e and e[k] == v for k, v in properties.items()):
                     out.append(e)
         return out
+
+
+def _is_missing(v):
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _bmtk_order(keys):

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: installs bmtk-rs into its own virtualenv and runs the Mouse L4
+# tutorial network (build the V1 + LGN networks as SONATA files). Outputs go to ${OUT:-l4_output}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${BMTK_RS_VENV:-.venv}"
+OUT="${OUT:-l4_output}"
+python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+"$VENV/bin/python" -m pip install --quiet ".[plot]"
+"$VENV/bin/python" examples/l4_tutorial/run_l4.py --output "$OUT"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: builds bmtk-rs (Rust, release) into its own virtualenv with
+# the test extras (bmtk 1.2.0 and NEURON 9.0.2 as oracles, libsonata, h5py), checks style, runs the
+# Rust unit tests and pytest. Usage: bash scripts/test.sh [extra pytest args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${BMTK_RS_VENV:-.venv-test}"
+
+echo "== virtualenv $VENV"
+python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet --upgrade pip
+echo "== building and installing bmtk-rs with test extras (Rust release build, static HDF5)"
+"$VENV/bin/python" -m pip install --quiet ".[test]"
+
+echo "== style: cargo fmt, cargo clippy, ruff"
+cargo fmt --check
+cargo clippy --quiet --release --features python -- -D warnings
+"$VENV/bin/ruff" check python tests bench scripts examples
+
+echo "== Rust unit tests"
+cargo test --quiet --release --lib
+
+echo "== pytest"
+# Tests import the installed package, never the source tree.
+cd tests/..
+"$VENV/bin/python" -m pytest -p no:cacheprovider "$@"

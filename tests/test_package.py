@@ -1,0 +1,42 @@
+"""The package itself: install_as_bmtk aliasing, the version, the native module."""
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_install_as_bmtk_resolves_bmtk_imports():
+    res = run(
+        "import bmtk_rs; bmtk_rs.install_as_bmtk()\n"
+        "import bmtk\n"
+        "from bmtk.builder.networks import NetworkBuilder\n"
+        "from bmtk.builder import NetworkBuilder as NB2\n"
+        "print(bmtk.__name__, NetworkBuilder.__module__, NB2 is NetworkBuilder)\n"
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["bmtk_rs", "bmtk_rs.builder.network_builder", "True"]
+
+
+def test_install_as_bmtk_refuses_when_real_bmtk_loaded():
+    pytest.importorskip("bmtk")
+    res = run(
+        "import bmtk, bmtk_rs\n"
+        "try:\n"
+        "    bmtk_rs.install_as_bmtk()\n"
+        "except RuntimeError as e:\n"
+        "    print('refused:', e)\n"
+    )
+    assert res.returncode == 0, res.stderr
+    assert "refused: install_as_bmtk(): the real bmtk package is already imported" in res.stdout
+
+
+def test_version_matches_native():
+    import bmtk_rs
+    from bmtk_rs import _native
+
+    assert bmtk_rs.__version__ == _native.__version__
