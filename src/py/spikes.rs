@@ -9,7 +9,9 @@ use pyo3::prelude::*;
 
 use super::convert::IntoPyResult;
 use crate::sonata::spikes::SortOrder;
-use crate::spikes::{poisson_constant, poisson_varying, Refractory, SpikeTrains, StreamKey};
+use crate::spikes::{
+    gamma_constant, poisson_constant, poisson_varying, Refractory, SpikeTrains, StreamKey,
+};
 
 fn sort_of(s: &str) -> PyResult<SortOrder> {
     SortOrder::parse(s).ok_or_else(|| {
@@ -114,6 +116,32 @@ impl SpikeStore {
         let refr = Refractory { abs_ref, tau_ref };
         let (n, t) = py
             .detach(|| poisson_constant(ids, rate, t0, t1, key, scale, refr))
+            .py()?;
+        let count = n.len();
+        self.inner.add_owned(population, n, t, units).py()?;
+        Ok(count)
+    }
+
+    /// Gamma renewal trains of mean rate `rate` and shape `shape` on (t0, t1]; returns the count.
+    #[allow(clippy::too_many_arguments)]
+    fn add_gamma(
+        &mut self,
+        py: Python<'_>,
+        population: &str,
+        node_ids: PyReadonlyArray1<'_, u64>,
+        rate: f64,
+        shape: f64,
+        t0: f64,
+        t1: f64,
+        seed: u64,
+        stream: u64,
+        scale: f64,
+        units: &str,
+    ) -> PyResult<usize> {
+        let ids = slice(&node_ids, "node_ids")?;
+        let key = StreamKey { seed, stream };
+        let (n, t) = py
+            .detach(|| gamma_constant(ids, rate, shape, t0, t1, key, scale))
             .py()?;
         let count = n.len();
         self.inner.add_owned(population, n, t, units).py()?;

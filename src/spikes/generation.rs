@@ -256,6 +256,80 @@ pub fn poisson_varying(
     }))
 }
 
+/// A standard normal draw (Marsaglia's polar method).
+fn normal<R: RngExt>(rng: &mut R) -> f64 {
+    loop {
+        let x = 2.0 * rng.random::<f64>() - 1.0;
+        let y = 2.0 * rng.random::<f64>() - 1.0;
+        let s = x * x + y * y;
+        if s > 0.0 && s < 1.0 {
+            return x * (-2.0 * s.ln() / s).sqrt();
+        }
+    }
+}
+
+/// A Gamma(shape, 1) draw (Marsaglia & Tsang 2000; shape < 1 through the boost u^(1/shape)).
+fn gamma_unit<R: RngExt>(rng: &mut R, shape: f64) -> f64 {
+    if shape < 1.0 {
+        let u: f64 = rng.random();
+        return gamma_unit(rng, shape + 1.0) * (1.0 - u).powf(1.0 / shape);
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = normal(rng);
+        let v = 1.0 + c * x;
+        if v <= 0.0 {
+            continue;
+        }
+        let v = v * v * v;
+        let u: f64 = rng.random();
+        if u < 1.0 - 0.0331 * x * x * x * x || u.ln() < 0.5 * x * x + d * (1.0 - v + v.ln()) {
+            return d * v;
+        }
+    }
+}
+
+/// Gamma renewal trains of mean `rate` and shape `shape` (shape 1 is Poisson) on (t0, t1]:
+/// intervals Gamma(shape, scale 1/(shape*rate)), the first one counted from t0, as BMTK does.
+pub fn gamma_constant(
+    node_ids: &[u64],
+    rate: f64,
+    shape: f64,
+    t0: f64,
+    t1: f64,
+    key: StreamKey,
+    scale: f64,
+) -> Result<(Vec<u64>, Vec<f64>)> {
+    check_window(t0, t1)?;
+    if !rate.is_finite() || rate < 0.0 {
+        return Err(Error::invalid(format!(
+            "firing rate {rate}: firing rates must not be negative (nor NaN/inf)"
+        )));
+    }
+    if !shape.is_finite() || shape <= 0.0 {
+        return Err(Error::invalid(format!(
+            "shape parameter a = {shape}: it must be positive"
+        )));
+    }
+    if rate == 0.0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let expected = rate * (t1 - t0);
+    let isi_scale = 1.0 / (shape * rate);
+    Ok(for_nodes(node_ids, expected, |n, out| {
+        let mut rng = node_rng(key, n);
+        let mut t = t0;
+        loop {
+            t += gamma_unit(&mut rng, shape) * isi_scale;
+            if t > t1 {
+                break;
+            }
+            out.push(t * scale);
+        }
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +360,23 @@ mod tests {
         assert!(poisson_constant(&[0], 1.0, 2.0, 1.0, KEY, 1.0, r).is_err());
         assert!(poisson_varying(&[0], &[0.0, 2.0, 1.0], &[1.0, 1.0, 1.0], KEY, 1.0, r).is_err());
         assert!(poisson_varying(&[0], &[0.0, 1.0], &[1.0, -1.0], KEY, 1.0, r).is_err());
+    }
+
+    #[test]
+    fn gamma_moments() {
+        let mut rng = node_rng(KEY, 3);
+        for shape in [0.5, 1.0, 4.0] {
+            let n = 200_000;
+            let xs: Vec<f64> = (0..n).map(|_| gamma_unit(&mut rng, shape)).collect();
+            let mean = xs.iter().sum::<f64>() / n as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+            // Mean and variance of Gamma(shape, 1) are both `shape`.
+            assert!(
+                (mean - shape).abs() < 5.0 * (shape / n as f64).sqrt(),
+                "{shape} {mean}"
+            );
+            assert!((var - shape).abs() / shape < 0.05, "{shape} {var}");
+        }
     }
 
     #[test]

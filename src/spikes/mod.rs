@@ -4,5 +4,5 @@
 pub mod generation;
 pub mod trains;
 
-pub use generation::{poisson_constant, poisson_varying, Refractory, StreamKey};
+pub use generation::{gamma_constant, poisson_constant, poisson_varying, Refractory, StreamKey};
 pub use trains::SpikeTrains;

@@ -195,3 +195,26 @@ def test_output_units_seconds(tmp_path):
     ms = PoissonSpikeGenerator(population="p", seed=3)
     ms.add(node_ids=np.arange(20), firing_rate=10.0, times=(0.0, 2.0))
     np.testing.assert_allclose(stored(ms, "p")[1], ts * 1000.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [0.5, 1.0, 4.0])
+def test_gamma_renewal_intervals(shape):
+    from bmtk_rs.utils.reports.spike_trains import GammaSpikeGenerator
+
+    rate, n_nodes, window = 12.0, 2000, (0.0, 5.0)
+    g = GammaSpikeGenerator(population="p", seed=17)
+    g.add(node_ids=np.arange(n_nodes), firing_rate=rate, a=shape, times=window)
+    trains = per_node_times(g, "p")
+    # The first interval (from the window start) is Gamma(a, 1/(a*rate)), as in BMTK.
+    first = np.array([t[0] for t in trains.values()]) / 1000.0
+    assert stats.kstest(first, "gamma", args=(shape, 0, 1.0 / (shape * rate))).pvalue > 1e-3
+    # Mean rate: counts of a renewal process have variance ~ mean * CV^2 = mean / a.
+    n = sum(len(t) for t in trains.values())
+    mean = n_nodes * rate * (window[1] - window[0])
+    assert abs(n - mean) < 3 * np.sqrt(mean / shape) + 3 * np.sqrt(mean)
+    isis = np.concatenate([np.diff(t) for t in trains.values()])
+    assert abs(isis.std() / isis.mean() - 1 / np.sqrt(shape)) < 0.05
+    with pytest.raises(ValueError, match="stationary"):
+        g.add(node_ids=[0], firing_rate=[1.0, 2.0], a=2.0, times=[0.0, 1.0])
+    with pytest.raises(ValueError, match="positive"):
+        g.add(node_ids=[0], firing_rate=1.0, a=-1.0)

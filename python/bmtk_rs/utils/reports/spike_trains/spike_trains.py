@@ -498,6 +498,36 @@ class PoissonSpikeGenerator(SpikeGenerator):
         return super().time_range(populations=population)
 
 
+class GammaSpikeGenerator(SpikeGenerator):
+    """Gamma renewal spike trains (shape ``a``; ``a`` = 1 is Poisson), generated in Rust with the
+    same per-node streams as the Poisson generator."""
+
+    def __init__(self, population=None, seed=None, output_units="ms", **kwargs):
+        super().__init__(population, seed, output_units, **kwargs)
+
+    def add(self, node_ids, firing_rate, a, population=None, times=(0.0, 1.0)):
+        """
+        :param firing_rate: stationary mean firing rate (Hz); time-varying rates are not supported.
+        :param a: shape parameter (a > 0); the ISI coefficient of variation is 1/sqrt(a).
+        :param times: (start, stop) or a stop time, in seconds.
+        """
+        population = population or self._default_population
+        if isinstance(node_ids, (str, os.PathLike)):
+            node_ids = _nodes_of_file(node_ids, population)
+        ids = _node_id_array(node_ids)
+        if not (np.isscalar(firing_rate) or np.ndim(firing_rate) == 0):
+            raise ValueError("Firing rate must be stationary for GammaSpikeGenerator")
+        if a is None or not np.isfinite(a) or a <= 0:
+            raise ValueError("Shape parameter `a` must be positive (got {!r}).".format(a))
+        t0, t1 = _window(times)
+        units = self._store.units(str(population)) or self._units_name
+        self._store.add_gamma(str(population), ids, float(firing_rate), float(a), t0, t1, self._seed,
+                              self._next_stream(), self.output_conversion, units)
+
+    def time_range(self, population=None):
+        return super().time_range(populations=population)
+
+
 def _window(times):
     if np.isscalar(times) or np.ndim(times) == 0:
         t1 = float(times)
