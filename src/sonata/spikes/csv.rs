@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn header_and_no_header() {
-        let dir = std::env::temp_dir().join(format!("bmtk_rs_csv_{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("bmtk_rs_spikes_csv_{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let a = dir.join("a.csv");
         std::fs::write(&a, "node_ids timestamps\n4 1.5\n2 0.5\n").unwrap();

@@ -419,7 +419,7 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let dir = std::env::temp_dir().join(format!("bmtk_rs_nwb_{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("bmtk_rs_spikes_nwb_{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("a.nwb");
         let units = vec![
