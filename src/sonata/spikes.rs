@@ -339,7 +339,8 @@ mod tests {
 
     #[test]
     fn round_trip_and_filter() {
-        let dir = std::env::temp_dir().join(format!("bmtk_rs_spikes_sonata_{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("bmtk_rs_spikes_sonata_{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("s.h5");
         let (a, b) = (pop("a"), pop("b"));
@@ -360,7 +361,8 @@ mod tests {
 
     #[test]
     fn mismatched_lengths_leave_no_file() {
-        let dir = std::env::temp_dir().join(format!("bmtk_rs_spikes_sonata_bad_{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("bmtk_rs_spikes_sonata_bad_{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("bad.h5");
         let mut p = pop("a");
