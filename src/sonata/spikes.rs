@@ -124,24 +124,118 @@ fn check_lengths(path: &Path, p: &SpikePopulationRef<'_>) -> Result<()> {
     Ok(())
 }
 
-fn write_dataset<T: hdf5::H5Type>(
+/// Elements per chunk of compressed datasets (2 MiB of f64/u64).
+const DEFLATE_CHUNK: usize = 1 << 18;
+
+fn write_dataset<T>(
     path: &Path,
     g: &Group,
     name: &str,
     data: &[T],
     deflate: Option<u8>,
-) -> Result<Dataset> {
+) -> Result<Dataset>
+where
+    T: hdf5::H5Type + Copy + Default + Send + Sync,
+{
     let obj = format!("{}/{}", g.name(), name);
-    let b = g.new_dataset_builder();
-    let res = match deflate {
-        Some(level) if !data.is_empty() => {
-            // One chunk of at most 1M elements: large enough for fast sequential reads.
-            let chunk = data.len().clamp(1, 1 << 20);
-            b.chunk(chunk).deflate(level).with_data(data).create(name)
-        }
-        _ => b.with_data(data).create(name),
+    match deflate {
+        Some(level) if !data.is_empty() => write_deflated(path, g, name, data, level),
+        _ => g
+            .new_dataset_builder()
+            .with_data(data)
+            .create(name)
+            .map_err(|e| Error::hdf5(path, &obj, e)),
+    }
+}
+
+/// Compresses one chunk as HDF5's deflate filter stores it (a zlib stream).
+fn deflate_chunk(bytes: &[u8], level: u8) -> std::result::Result<Vec<u8>, String> {
+    use libz_sys::{compress2, compressBound, uLong, Z_OK};
+    let src_len = bytes.len() as uLong;
+    // SAFETY: compressBound only computes a size.
+    let mut out_len = unsafe { compressBound(src_len) };
+    let mut out = vec![0u8; out_len as usize];
+    // SAFETY: `out` has `out_len` writable bytes, `bytes` has `src_len` readable bytes.
+    let rc = unsafe {
+        compress2(
+            out.as_mut_ptr(),
+            &mut out_len,
+            bytes.as_ptr(),
+            src_len,
+            i32::from(level),
+        )
     };
-    res.map_err(|e| Error::hdf5(path, &obj, e))
+    if rc != Z_OK {
+        return Err(format!("zlib compress2 failed with code {rc}"));
+    }
+    out.truncate(out_len as usize);
+    Ok(out)
+}
+
+/// A gzip-compressed chunked dataset whose chunks are compressed in parallel (rayon) and handed
+/// to HDF5 already filtered (`H5Dwrite_chunk`); readers see an ordinary deflate dataset.
+fn write_deflated<T>(path: &Path, g: &Group, name: &str, data: &[T], level: u8) -> Result<Dataset>
+where
+    T: hdf5::H5Type + Copy + Default + Send + Sync,
+{
+    use rayon::prelude::*;
+    let obj = format!("{}/{}", g.name(), name);
+    let chunk = data.len().min(DEFLATE_CHUNK);
+    let ds = g
+        .new_dataset::<T>()
+        .chunk(chunk)
+        .deflate(level)
+        .shape(data.len())
+        .create(name)
+        .map_err(|e| Error::hdf5(path, &obj, e))?;
+    let compressed: Vec<std::result::Result<Vec<u8>, String>> = data
+        .par_chunks(chunk)
+        .map(|c| {
+            // Edge chunks are stored full size: pad the last one.
+            let padded;
+            let full: &[T] = if c.len() < chunk {
+                padded = c
+                    .iter()
+                    .copied()
+                    .chain(std::iter::repeat(T::default()))
+                    .take(chunk)
+                    .collect::<Vec<T>>();
+                &padded
+            } else {
+                c
+            };
+            // SAFETY: plain numeric elements (u64/f64), viewed as their bytes.
+            let bytes = unsafe {
+                std::slice::from_raw_parts(full.as_ptr().cast::<u8>(), std::mem::size_of_val(full))
+            };
+            deflate_chunk(bytes, level)
+        })
+        .collect();
+    for (i, c) in compressed.into_iter().enumerate() {
+        let c = c.map_err(|e| Error::hdf5(path, &obj, e))?;
+        let offset: [hdf5_sys::h5::hsize_t; 1] = [(i * chunk) as u64];
+        let id = ds.id();
+        // SAFETY: `offset` names a chunk of this 1-D dataset, `c` holds `c.len()` bytes; HDF5 calls
+        // go through the crate's global lock.
+        let rc = hdf5::sync::sync(|| unsafe {
+            hdf5_sys::h5d::H5Dwrite_chunk(
+                id,
+                hdf5_sys::h5p::H5P_DEFAULT,
+                0,
+                offset.as_ptr(),
+                c.len(),
+                c.as_ptr().cast(),
+            )
+        });
+        if rc < 0 {
+            return Err(Error::hdf5(
+                path,
+                &obj,
+                format!("writing compressed chunk {i} failed"),
+            ));
+        }
+    }
+    Ok(ds)
 }
 
 /// Writes populations as a SONATA spike file, atomically (temporary name, then rename). The data
@@ -356,6 +450,37 @@ mod tests {
         assert_eq!(only, vec![a]);
         let err = read_spikes_file(&path, Some(&["zz".to_string()])).unwrap_err();
         assert!(err.to_string().contains("zz"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn deflated_chunks_with_a_partial_last_one() {
+        let dir = std::env::temp_dir().join(format!("bmtk_rs_spikes_gz_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("z.h5");
+        let n = DEFLATE_CHUNK * 2 + 5;
+        let p = SpikePopulation {
+            name: "z".into(),
+            node_ids: (0..n as u64).map(|i| i / 7).collect(),
+            timestamps: (0..n).map(|i| i as f64 * 0.25).collect(),
+            units: "ms".into(),
+            sorting: SortOrder::ById,
+        };
+        write_spikes_file(
+            &path,
+            &[p.as_ref()],
+            &SonataWriteOptions { deflate: Some(4) },
+        )
+        .unwrap();
+        let f = hdf5::File::open(&path).unwrap();
+        let ds = f.dataset("spikes/z/timestamps").unwrap();
+        assert_eq!(ds.chunk(), Some(vec![DEFLATE_CHUNK]));
+        assert!(ds
+            .filters()
+            .iter()
+            .any(|x| matches!(x, hdf5::filters::Filter::Deflate(4))));
+        drop((ds, f));
+        assert_eq!(read_spikes_file(&path, None).unwrap(), vec![p]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
