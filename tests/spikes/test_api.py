@@ -111,3 +111,17 @@ def test_generator_reads_node_ids_from_a_nodes_file(bmtk_data):
     ref = bst.PoissonSpikeGenerator(population="LGN", seed=4)
     ref.add(node_ids=str(nodes), firing_rate=50.0, times=(0.0, 1.0), population="LGN")
     np.testing.assert_array_equal(g.node_ids(), ref.node_ids())
+
+
+def test_bmtk_import_path_alias():
+    """After install_as_bmtk(), BMTK's import path gives the bmtk-rs spike trains."""
+    import subprocess
+    import sys
+
+    code = ("import bmtk_rs; bmtk_rs.install_as_bmtk(); "
+            "from bmtk.utils.reports.spike_trains import PoissonSpikeGenerator, SpikeTrains, sort_order; "
+            "import bmtk_rs.utils.reports.spike_trains as m; "
+            "assert PoissonSpikeGenerator is m.PoissonSpikeGenerator and SpikeTrains is m.SpikeTrains; "
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"

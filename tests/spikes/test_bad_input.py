@@ -181,3 +181,14 @@ def test_unsupported_options():
         st.to_sonata("x.h5", compression="lzf")
     with pytest.raises(ValueError, match="file_type"):
         SpikeTrains.load("spikes.dat")
+
+
+def test_destination_is_a_folder(tmp_path):
+    """The rename into place fails: an error naming the path, and no temporary file left."""
+    st = SpikeTrains(default_population="a")
+    st.add_spikes([0], [1.0])
+    target = tmp_path / "out.csv"
+    target.mkdir()
+    with pytest.raises(OSError, match="out.csv"):
+        st.to_csv(str(target))
+    assert listing(tmp_path) == ["out.csv"]

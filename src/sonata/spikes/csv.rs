@@ -41,15 +41,18 @@ impl PendingText {
     }
 
     fn commit(mut self) -> Result<()> {
-        if let Some(mut w) = self.out.take() {
-            w.flush()
-                .map_err(|e| Error::file(&self.dest, format!("cannot write: {e}")))?;
-        }
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| {
-            Error::file(
-                &self.dest,
-                format!("cannot move the finished file into place: {e}"),
-            )
+        // Whatever fails from here on, the temporary file is removed.
+        let flushed = match self.out.take() {
+            Some(mut w) => w.flush().map_err(|e| format!("cannot write: {e}")),
+            None => Ok(()),
+        };
+        let done = flushed.and_then(|_| {
+            std::fs::rename(&self.tmp, &self.dest)
+                .map_err(|e| format!("cannot move the finished file into place: {e}"))
+        });
+        done.map_err(|m| {
+            let _ = std::fs::remove_file(&self.tmp);
+            Error::file(&self.dest, m)
         })
     }
 }
