@@ -56,9 +56,15 @@ impl SpikeStore {
     }
 
     #[staticmethod]
-    fn read_csv(py: Python<'_>, path: PathBuf, default_population: &str) -> PyResult<Self> {
+    #[pyo3(signature = (path, default_population, sep=None))]
+    fn read_csv(
+        py: Python<'_>,
+        path: PathBuf,
+        default_population: &str,
+        sep: Option<char>,
+    ) -> PyResult<Self> {
         let inner = py
-            .detach(|| SpikeTrains::read_csv(&path, default_population))
+            .detach(|| SpikeTrains::read_csv(&path, default_population, sep))
             .py()?;
         Ok(SpikeStore { inner })
     }

@@ -133,10 +133,11 @@ impl SpikeTrains {
         Ok(Self::from_populations(read_spikes_file(path, only)?))
     }
 
-    pub fn read_csv(path: &Path, default_population: &str) -> Result<Self> {
+    pub fn read_csv(path: &Path, default_population: &str, sep: Option<char>) -> Result<Self> {
         Ok(Self::from_populations(read_spikes_csv(
             path,
             default_population,
+            sep,
         )?))
     }
 

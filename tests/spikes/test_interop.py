@@ -252,3 +252,14 @@ def test_csv_text_identical_to_bmtk(tmp_path, order):
         for p in rs.populations:
             keys = [float(r.split()[col]) for r in rc[1:] if r.split()[1] == p]
             assert keys == sorted(keys)
+
+
+def test_comma_separated_csv_like_bmtk(tmp_path):
+    bst = bmtk_st()
+    path = tmp_path / "comma.csv"
+    path.write_text("timestamps,population,node_ids\n0.5,lgn,3\n2.25,lgn,1\n1.0,v1,3\n")
+    ref = bst.SpikeTrains.from_csv(str(path), sep=",")
+    rs = SpikeTrains.from_csv(str(path), sep=",")
+    assert_same_spikes(rs, ref)
+    with pytest.raises(ValueError, match="sep"):
+        SpikeTrains.from_csv(str(path), sep=",,")

@@ -141,9 +141,22 @@ fn is_number(s: &str) -> bool {
     s.parse::<f64>().is_ok()
 }
 
-/// Reads a spike table. Spikes without a population column go to `default_population`.
-/// Populations come out in order of first appearance, each in file order.
-pub fn read_spikes_csv(path: &Path, default_population: &str) -> Result<Vec<SpikePopulation>> {
+/// Splits a row on `sep`, or on runs of whitespace when `sep` is `None`.
+fn fields(line: &str, sep: Option<char>) -> Vec<&str> {
+    match sep {
+        None => line.split_whitespace().collect(),
+        Some(c) => line.split(c).map(str::trim).collect(),
+    }
+}
+
+/// Reads a spike table whose columns are separated by `sep` (`None`: spaces/tabs, as BMTK
+/// writes). Spikes without a population column go to `default_population`. Populations come
+/// out in order of first appearance, each in file order.
+pub fn read_spikes_csv(
+    path: &Path,
+    default_population: &str,
+    sep: Option<char>,
+) -> Result<Vec<SpikePopulation>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::file(path, "no such file")
@@ -158,7 +171,7 @@ pub fn read_spikes_csv(path: &Path, default_population: &str) -> Result<Vec<Spik
     let Some((_, first)) = lines.clone().next() else {
         return Ok(Vec::new());
     };
-    let head: Vec<&str> = first.split_whitespace().collect();
+    let head: Vec<&str> = fields(first, sep);
     let layout = if !is_number(head[0]) {
         // A header row: find the columns by name.
         lines.next();
@@ -190,7 +203,7 @@ pub fn read_spikes_csv(path: &Path, default_population: &str) -> Result<Vec<Spik
     let mut pops: Vec<SpikePopulation> = Vec::new();
     let mut last: Option<usize> = None;
     for (i, line) in lines {
-        let cols: Vec<&str> = line.split_whitespace().collect();
+        let cols: Vec<&str> = fields(line, sep);
         let lineno = i + 1;
         if cols.len() != layout.ncols {
             return Err(Error::format(
@@ -272,17 +285,19 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let a = dir.join("a.csv");
         std::fs::write(&a, "node_ids timestamps\n4 1.5\n2 0.5\n").unwrap();
-        let p = read_spikes_csv(&a, "x").unwrap();
+        let p = read_spikes_csv(&a, "x", None).unwrap();
         assert_eq!(p[0].name, "x");
         assert_eq!(p[0].node_ids, vec![4, 2]);
         assert_eq!(p[0].timestamps, vec![1.5, 0.5]);
         std::fs::write(&a, "1.5 4\n0.5 2\n").unwrap();
-        assert_eq!(read_spikes_csv(&a, "x").unwrap(), p);
+        assert_eq!(read_spikes_csv(&a, "x", None).unwrap(), p);
         std::fs::write(&a, "1.5 4\n0.5\n").unwrap();
-        assert!(read_spikes_csv(&a, "x")
+        assert!(read_spikes_csv(&a, "x", None)
             .unwrap_err()
             .to_string()
             .contains("line 2"));
+        std::fs::write(&a, "timestamps,population,node_ids\n1.5,x,4\n0.5,x,2\n").unwrap();
+        assert_eq!(read_spikes_csv(&a, "y", Some(',')).unwrap(), p);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

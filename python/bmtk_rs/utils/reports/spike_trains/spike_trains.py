@@ -113,13 +113,16 @@ class SpikeTrains:
         return cls._from_store(store, kwargs.get("default_population", None))
 
     @classmethod
-    def from_csv(cls, path, default_population=None, **kwargs):
-        """Reads a space-separated spike table (``timestamps population node_ids``). Rows without a
-        population go to ``population``/``default_population`` (else '<sonata:none>')."""
-        if kwargs.get("sep", " ") not in (" ", "\t", r"\s+"):
-            raise ValueError("from_csv: only space-separated spike tables are supported")
+    def from_csv(cls, path, default_population=None, sep=" ", **kwargs):
+        """Reads a spike table (``timestamps population node_ids``, space-separated as BMTK writes
+        it; ``sep`` another one-character separator). Rows without a population go to
+        ``population``/``default_population`` (else '<sonata:none>')."""
+        if sep in (" ", "\t", r"\s+", None):
+            sep = None
+        elif not (isinstance(sep, str) and len(sep) == 1):
+            raise ValueError(f"from_csv: sep {sep!r}: expected a single character")
         fill = kwargs.get("population", default_population) or pop_na
-        store = SpikeStore.read_csv(os.fspath(path), str(fill))
+        store = SpikeStore.read_csv(os.fspath(path), str(fill), sep)
         return cls._from_store(store, default_population, kwargs.get("units", None))
 
     @classmethod
