@@ -4,6 +4,7 @@
 pub mod builder;
 pub mod error;
 pub mod sonata;
+pub mod spikes;
 
 #[cfg(feature = "python")]
 mod py;

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod builder;
 mod convert;
 mod sonata;
+mod spikes;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -17,5 +18,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sonata::write_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::read_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::write_gap_junctions, m)?)?;
+    m.add_class::<spikes::SpikeStore>()?;
     Ok(())
 }

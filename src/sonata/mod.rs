@@ -7,4 +7,5 @@ pub mod gap_junctions;
 pub mod h5;
 pub mod index;
 pub mod nodes;
+pub mod spikes;
 pub mod types_csv;

@@ -1,0 +1,1 @@
+"""Utilities mirroring ``bmtk.utils``: report files (spike trains) and helpers."""

@@ -1,0 +1,1 @@
+"""Simulation reports mirroring ``bmtk.utils.reports``: spike trains (SONATA, CSV, NWB)."""
