@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-import pytest
+from .conftest import require_module
 
 
 def run(code):
@@ -23,7 +23,7 @@ def test_install_as_bmtk_resolves_bmtk_imports():
 
 
 def test_install_as_bmtk_refuses_when_real_bmtk_loaded():
-    pytest.importorskip("bmtk")
+    require_module("bmtk")
     res = run(
         "import bmtk, bmtk_rs\n"
         "try:\n"

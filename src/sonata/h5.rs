@@ -51,10 +51,13 @@ impl PendingFile {
 
     pub fn commit(mut self) -> Result<()> {
         if let Some(f) = self.file.take() {
-            f.close()
-                .map_err(|e| Error::file(&self.dest, format!("cannot close: {e}")))?;
+            if let Err(e) = f.close() {
+                let _ = std::fs::remove_file(&self.tmp);
+                return Err(Error::file(&self.dest, format!("cannot close: {e}")));
+            }
         }
         std::fs::rename(&self.tmp, &self.dest).map_err(|e| {
+            let _ = std::fs::remove_file(&self.tmp);
             Error::file(
                 &self.dest,
                 format!("cannot move the finished file into place: {e}"),

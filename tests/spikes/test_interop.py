@@ -135,7 +135,7 @@ def test_bmtk_rs_csv_loads_in_bmtk(tmp_path):
 
 
 def test_generated_trains_round_trip_all_formats(tmp_path):
-    pytest.importorskip("pynwb")
+    require_module("pynwb")
     g = PoissonSpikeGenerator(population="lgn", seed=5)
     g.add(node_ids=np.arange(30), firing_rate=8.0, times=(0.5, 3.0))
     g.add(node_ids=[3, 4], firing_rate=lambda t: 20 * (1 + np.sin(2 * np.pi * t)), times=(0.0, 2.0),
@@ -150,7 +150,7 @@ def test_generated_trains_round_trip_all_formats(tmp_path):
 
 
 def test_bmtk_rs_nwb_reads_in_pynwb(tmp_path):
-    pynwb = pytest.importorskip("pynwb")
+    pynwb = require_module("pynwb")
     bst = bmtk_st()
     _, rs = _example_generators(bst)
     path = tmp_path / "rs.nwb"
@@ -164,7 +164,7 @@ def test_bmtk_rs_nwb_reads_in_pynwb(tmp_path):
 
 
 def test_bmtk_written_nwb_loads_in_bmtk_rs(tmp_path):
-    pynwb = pytest.importorskip("pynwb")
+    pynwb = require_module("pynwb")
     bst = bmtk_st()
     g, _ = _example_generators(bst)
     path = tmp_path / "bmtk.nwb"
