@@ -153,22 +153,7 @@ fn read_population(path: &Path, name: &str, g: &Group) -> Result<EdgePopulation>
     } else {
         (vec![0u16; n], (0..n as u32).collect())
     };
-    let mut groups = Vec::new();
-    let mut members = g.member_names().map_err(|e| Error::hdf5(path, name, e))?;
-    members.sort_by_key(|m| m.parse::<u64>().unwrap_or(u64::MAX));
-    for m in members {
-        let Ok(gid) = m.parse::<u16>() else { continue };
-        let Ok(grp) = g.group(&m) else { continue };
-        let mut cols = Vec::new();
-        let mut cnames = grp.member_names().map_err(|e| Error::hdf5(path, &m, e))?;
-        cnames.sort();
-        for c in cnames {
-            if let Ok(ds) = grp.dataset(&c) {
-                cols.push((c, h5::read_column(path, &ds)?));
-            }
-        }
-        groups.push((gid, cols));
-    }
+    let groups = h5::read_groups::<u16>(path, g)?;
     let pop = EdgePopulation {
         name: name.to_string(),
         source_population: pop_attr("source_node_id"),

@@ -9,6 +9,24 @@ use hdf5::{Dataset, File, Group, H5Type, Location};
 use super::column::{Column, Values};
 use crate::error::{Error, Result};
 
+/// The temporary name a file is written under before it is renamed to `dest`: hidden, in the
+/// same folder (so the rename is atomic), and checked to be creatable.
+pub fn temp_path_for(dest: &Path) -> Result<PathBuf> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::file(dest, "the folder does not exist"));
+    }
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Error::file(dest, "not a file path"))?
+        .to_string_lossy()
+        .to_string();
+    Ok(dir.join(format!(".{}.{}.partial", name, std::process::id())))
+}
+
 /// An HDF5 file being written under a temporary name in the destination folder; `commit` renames
 /// it to the destination, dropping it without `commit` removes it, so no partial file is left.
 pub struct PendingFile {
@@ -19,19 +37,7 @@ pub struct PendingFile {
 
 impl PendingFile {
     pub fn create(dest: &Path) -> Result<Self> {
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(Error::file(dest, "the folder does not exist"));
-        }
-        let name = dest
-            .file_name()
-            .ok_or_else(|| Error::file(dest, "not a file path"))?
-            .to_string_lossy()
-            .to_string();
-        let tmp = dir.join(format!(".{}.{}.partial", name, std::process::id()));
+        let tmp = temp_path_for(dest)?;
         let file =
             File::create(&tmp).map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
         Ok(PendingFile {
@@ -248,6 +254,33 @@ pub fn read_u64(path: &Path, g: &Group, name: &str) -> Result<Vec<u64>> {
         .map_err(|_| Error::format(path, format!("'{}/{}' is missing", g.name(), name)))?;
     ds.read_raw::<u64>()
         .map_err(|e| Error::hdf5(path, &format!("{}/{}", g.name(), name), e))
+}
+
+/// The attributes of one group, by name.
+pub type NamedColumns = Vec<(String, Column)>;
+
+/// Reads the numbered attribute groups (`0`, `1`, ...) of a population, each as its columns
+/// sorted by name.
+pub fn read_groups<G: std::str::FromStr>(path: &Path, g: &Group) -> Result<Vec<(G, NamedColumns)>> {
+    let mut groups = Vec::new();
+    let mut members = g
+        .member_names()
+        .map_err(|e| Error::hdf5(path, &g.name(), e))?;
+    members.sort_by_key(|m| m.parse::<u64>().unwrap_or(u64::MAX));
+    for m in members {
+        let Ok(gid) = m.parse::<G>() else { continue };
+        let Ok(grp) = g.group(&m) else { continue };
+        let mut cols = Vec::new();
+        let mut cnames = grp.member_names().map_err(|e| Error::hdf5(path, &m, e))?;
+        cnames.sort();
+        for c in cnames {
+            if let Ok(ds) = grp.dataset(&c) {
+                cols.push((c, read_column(path, &ds)?));
+            }
+        }
+        groups.push((gid, cols));
+    }
+    Ok(groups)
 }
 
 /// Reads a scalar string attribute, if present.

@@ -101,22 +101,7 @@ fn read_population(path: &Path, name: &str, g: &Group) -> Result<NodePopulation>
             format!("/nodes/{name}: node_id, node_type_id, node_group_id and node_group_index must have the same length"),
         ));
     }
-    let mut groups = Vec::new();
-    let mut members = g.member_names().map_err(|e| Error::hdf5(path, name, e))?;
-    members.sort_by_key(|m| m.parse::<u64>().unwrap_or(u64::MAX));
-    for m in members {
-        let Ok(gid) = m.parse::<u32>() else { continue };
-        let Ok(grp) = g.group(&m) else { continue };
-        let mut cols = Vec::new();
-        let mut cnames = grp.member_names().map_err(|e| Error::hdf5(path, &m, e))?;
-        cnames.sort();
-        for c in cnames {
-            if let Ok(ds) = grp.dataset(&c) {
-                cols.push((c, h5::read_column(path, &ds)?));
-            }
-        }
-        groups.push((gid, cols));
-    }
+    let groups = h5::read_groups::<u32>(path, g)?;
     Ok(NodePopulation {
         name: name.to_string(),
         node_id,

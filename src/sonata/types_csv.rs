@@ -48,17 +48,7 @@ pub fn write_types_csv(path: &Path, table: &TypesTable) -> Result<()> {
     for r in &table.rows {
         text.push_str(&line(r));
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.partial",
-        path.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
+    let tmp = super::h5::temp_path_for(path)?;
     let res = std::fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
         .and_then(|_| std::fs::rename(&tmp, path));

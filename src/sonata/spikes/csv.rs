@@ -18,19 +18,7 @@ struct PendingText {
 
 impl PendingText {
     fn create(dest: &Path) -> Result<Self> {
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(Error::file(dest, "the folder does not exist"));
-        }
-        let name = dest
-            .file_name()
-            .ok_or_else(|| Error::file(dest, "not a file path"))?
-            .to_string_lossy()
-            .to_string();
-        let tmp = dir.join(format!(".{}.{}.partial", name, std::process::id()));
+        let tmp = super::super::h5::temp_path_for(dest)?;
         let f = std::fs::File::create(&tmp)
             .map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
         Ok(PendingText {
