@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+mod bionet;
 mod builder;
 mod convert;
 mod sonata;
@@ -16,5 +17,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sonata::read_edges, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::write_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::read_types_table, m)?)?;
+    m.add_function(wrap_pyfunction!(bionet::mechanism_vclamp, m)?)?;
+    m.add_function(wrap_pyfunction!(bionet::mechanism_iclamp, m)?)?;
+    m.add_function(wrap_pyfunction!(bionet::mechanism_registry, m)?)?;
     Ok(())
 }

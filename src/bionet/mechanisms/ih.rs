@@ -1,0 +1,35 @@
+//! Ih: hyperpolarization-activated cation current (one gate, nonspecific current `ihcn` reversing
+//! at the GLOBAL `ehcn`), no temperature dependence.
+
+use super::hh::{gbar, global, Hh, HhModel, Ion, Rates};
+use super::{vtrap, Mechanism, ParamSpec, ParamTable};
+
+pub struct IhModel;
+
+impl HhModel for IhModel {
+    const SUFFIX: &'static str = "Ih";
+    const ION: Ion = Ion::NonSpecific(1);
+    const STATES: &'static [&'static str] = &["m"];
+    const CURRENT: &'static str = "ihcn";
+    const PARAMS: &'static [ParamSpec] = &[gbar(1e-5), global("ehcn", -45.0)];
+
+    fn qt(_celsius: f64) -> f64 {
+        1.0
+    }
+
+    #[inline]
+    fn rates(v: f64, _cai: f64, _p: &ParamTable, _qt: f64) -> Rates {
+        let a = 0.001 * 6.43 * vtrap(v + 154.9, 11.9);
+        let b = 0.001 * 193.0 * (v / 33.1).exp();
+        Rates { inf: [a / (a + b), 0.0, 0.0], tau: [1.0 / (a + b), 1.0, 1.0] }
+    }
+
+    #[inline]
+    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+        s[0]
+    }
+}
+
+pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
+    Hh::<IhModel>::boxed(node)
+}

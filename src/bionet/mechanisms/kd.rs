@@ -1,0 +1,40 @@
+//! Kd: delayed-rectifier-like potassium current, gates m h with fixed time constants (1 ms and
+//! 1500 ms; the modfile computes a Q10 factor but never applies it).
+
+use super::hh::{gbar, Hh, HhModel, Ion, Rates};
+use super::{Mechanism, ParamSpec, ParamTable};
+
+pub struct KdModel;
+
+impl HhModel for KdModel {
+    const SUFFIX: &'static str = "Kd";
+    const ION: Ion = Ion::K;
+    const STATES: &'static [&'static str] = &["m", "h"];
+    const CURRENT: &'static str = "ik";
+    const PARAMS: &'static [ParamSpec] = &[gbar(1e-5)];
+
+    fn qt(_celsius: f64) -> f64 {
+        1.0
+    }
+
+    #[inline]
+    fn rates(v: f64, _cai: f64, _p: &ParamTable, _qt: f64) -> Rates {
+        Rates {
+            inf: [
+                1.0 - 1.0 / (1.0 + ((v + 43.0) / 8.0).exp()),
+                1.0 / (1.0 + ((v + 67.0) / 7.3).exp()),
+                0.0,
+            ],
+            tau: [1.0, 1500.0, 1.0],
+        }
+    }
+
+    #[inline]
+    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+        s[0] * s[1]
+    }
+}
+
+pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
+    Hh::<KdModel>::boxed(node)
+}

@@ -1,0 +1,42 @@
+//! Kv2like: potassium current with activation m^2 and two inactivation gates h1, h2 (fast and slow,
+//! averaged), Q10 2.3 from 21 degC.
+
+use super::hh::{gbar, q10_23, Hh, HhModel, Ion, Rates};
+use super::{vtrap, Mechanism, ParamSpec, ParamTable};
+
+pub struct Kv2;
+
+impl HhModel for Kv2 {
+    const SUFFIX: &'static str = "Kv2like";
+    const ION: Ion = Ion::K;
+    const STATES: &'static [&'static str] = &["m", "h1", "h2"];
+    const CURRENT: &'static str = "ik";
+    const PARAMS: &'static [ParamSpec] = &[gbar(1e-5)];
+
+    fn qt(celsius: f64) -> f64 {
+        q10_23(celsius, 21.0)
+    }
+
+    #[inline]
+    fn rates(v: f64, _cai: f64, _p: &ParamTable, qt: f64) -> Rates {
+        let a = 0.12 * vtrap(-(v - 43.0), 11.0);
+        let b = 0.02 * (-(v + 1.27) / 120.0).exp();
+        let h_inf = 1.0 / (1.0 + ((v + 58.0) / 11.0).exp());
+        let x = (v + 75.0) / 48.0;
+        let h1_tau = (360.0 + (1010.0 + 23.7 * (v + 54.0)) * (-(x * x)).exp()) / qt;
+        let h2_tau = (2350.0 + 1380.0 * (-0.011 * v).exp() - 210.0 * (-0.03 * v).exp()) / qt;
+        Rates {
+            inf: [a / (a + b), h_inf, h_inf],
+            tau: [2.5 * (1.0 / (qt * (a + b))), h1_tau, h2_tau],
+        }
+    }
+
+    #[inline]
+    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+        s[0] * s[0] * (0.5 * s[1] + 0.5 * s[2])
+    }
+}
+
+pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
+    Hh::<Kv2>::boxed(node)
+}

@@ -1,0 +1,400 @@
+//! Membrane mechanisms, one file each, behind one trait ([`Mechanism`]) and a registry keyed by
+//! NEURON's SUFFIX name ([`create`]).
+//!
+//! Conventions (those of NEURON, so traces can be compared sample by sample):
+//! - units: mV, ms, mA/cm2 for currents, S/cm2 for conductances, mM, degC;
+//! - a mechanism holds many instances; instance `k` sits on compartment (node) `node[k]`; every
+//!   state variable is one `Vec<f64>` over instances (structure of arrays);
+//! - one time step is: ion reversal potentials that follow concentrations are updated
+//!   ([`Ions::begin_step`]), every mechanism adds its current and its conductance di/dv at the
+//!   present voltage ([`Mechanism::current`]), the voltage is solved, then every mechanism advances
+//!   its states with the new voltage ([`Mechanism::advance_states`]) in registry order;
+//! - gating variables use the exponential-Euler update of NEURON's `cnexp`
+//!   (`s += (1 - exp(-dt/tau)) (inf - s)`), the NaV kinetic scheme NEURON's implicit (backward
+//!   Euler) `sparse` solve;
+//! - di/dv is what NEURON uses: the exact conductance for ohmic currents, and the finite difference
+//!   `(i(v + 0.001) - i(v)) / 0.001` where the conductance itself depends on v at the current step.
+
+mod ca_hva;
+mod ca_lva;
+mod cadynamics;
+pub mod clamp;
+mod hh;
+mod ih;
+mod im;
+mod im_v2;
+mod k_p;
+mod k_t;
+mod kd;
+mod kv2like;
+mod kv3_1;
+mod nap;
+mod nat;
+mod nav;
+mod pas;
+mod sk;
+
+use crate::error::{Error, Result};
+
+/// Gas constant (J/(K mol)) and Faraday constant (C/mol) as NEURON 9 defines them (CODATA 2018).
+pub const GAS_CONSTANT: f64 = 8.314462618;
+pub const FARADAY: f64 = 96485.33212331001;
+
+/// Default ion values of NEURON (`ena`, `ek`, `eca`, `cai`, `cao` before any assignment).
+pub const DEFAULT_ENA: f64 = 50.0;
+pub const DEFAULT_EK: f64 = -77.0;
+pub const DEFAULT_ECA: f64 = 132.4579341637009;
+pub const DEFAULT_CAI: f64 = 5e-5;
+pub const DEFAULT_CAO: f64 = 2.0;
+
+/// Reversal potential (mV) of an ion of valence `z` from its concentrations, NEURON's `nernst`.
+#[inline]
+pub fn nernst(ci: f64, co: f64, z: f64, celsius: f64) -> f64 {
+    let ktf = 1000.0 * GAS_CONSTANT * (celsius + 273.15) / FARADAY;
+    if ci <= 0.0 {
+        1e6
+    } else if co <= 0.0 {
+        -1e6
+    } else {
+        ktf / z * (co / ci).ln()
+    }
+}
+
+/// Conditions shared by all mechanisms during a run.
+#[derive(Debug, Clone, Copy)]
+pub struct Env {
+    /// Temperature, degC (NEURON's `celsius`).
+    pub celsius: f64,
+    /// Time step, ms.
+    pub dt: f64,
+}
+
+/// Ion state per compartment (node): reversal potentials, calcium concentrations and the ionic
+/// currents summed over all mechanisms during the current computation of a step.
+#[derive(Debug, Clone)]
+pub struct Ions {
+    pub ena: Vec<f64>,
+    pub ek: Vec<f64>,
+    pub eca: Vec<f64>,
+    pub cai: Vec<f64>,
+    pub cao: Vec<f64>,
+    pub ina: Vec<f64>,
+    pub ik: Vec<f64>,
+    pub ica: Vec<f64>,
+    /// Nodes where a mechanism writes `cai`: there, as in NEURON, `eca` follows `cai` by Nernst's
+    /// equation (at initialization and before the currents of every step).
+    pub ca_conc_nodes: Vec<u32>,
+}
+
+impl Ions {
+    /// `n` nodes with NEURON's default ion values.
+    pub fn new(n: usize) -> Self {
+        Ions {
+            ena: vec![DEFAULT_ENA; n],
+            ek: vec![DEFAULT_EK; n],
+            eca: vec![DEFAULT_ECA; n],
+            cai: vec![DEFAULT_CAI; n],
+            cao: vec![DEFAULT_CAO; n],
+            ina: vec![0.0; n],
+            ik: vec![0.0; n],
+            ica: vec![0.0; n],
+            ca_conc_nodes: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ena.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ena.is_empty()
+    }
+
+    /// Marks the nodes where a mechanism writes the calcium concentration (see `ca_conc_nodes`).
+    pub fn mark_ca_concentration(&mut self, nodes: &[u32]) {
+        self.ca_conc_nodes.extend_from_slice(nodes);
+        self.ca_conc_nodes.sort_unstable();
+        self.ca_conc_nodes.dedup();
+    }
+
+    /// Start of a current computation: ionic current sums are cleared and `eca` follows `cai`
+    /// where calcium is a state (what NEURON's ion mechanism does before the channel currents).
+    pub fn begin_step(&mut self, celsius: f64) {
+        self.ina.iter_mut().for_each(|x| *x = 0.0);
+        self.ik.iter_mut().for_each(|x| *x = 0.0);
+        self.ica.iter_mut().for_each(|x| *x = 0.0);
+        self.update_reversals(celsius);
+    }
+
+    /// `eca` from `cai`/`cao` by Nernst's equation where calcium is a state.
+    pub fn update_reversals(&mut self, celsius: f64) {
+        for &n in &self.ca_conc_nodes {
+            let n = n as usize;
+            self.eca[n] = nernst(self.cai[n], self.cao[n], 2.0, celsius);
+        }
+    }
+}
+
+/// Membrane current and its derivative per node, summed over mechanisms (mA/cm2 and S/cm2).
+#[derive(Debug, Clone)]
+pub struct Currents {
+    pub i: Vec<f64>,
+    pub g: Vec<f64>,
+}
+
+impl Currents {
+    pub fn new(n: usize) -> Self {
+        Currents {
+            i: vec![0.0; n],
+            g: vec![0.0; n],
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.i.iter_mut().for_each(|x| *x = 0.0);
+        self.g.iter_mut().for_each(|x| *x = 0.0);
+    }
+}
+
+/// Whether a parameter has one value per instance (NEURON RANGE) or one per mechanism (GLOBAL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    Range,
+    Global,
+}
+
+/// A parameter of a mechanism with its NEURON default.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub default: f64,
+    pub kind: ParamKind,
+}
+
+/// One membrane mechanism with all its instances.
+pub trait Mechanism: Send + Sync {
+    /// NEURON SUFFIX name.
+    fn suffix(&self) -> &'static str;
+    /// Node (compartment) index of every instance.
+    fn nodes(&self) -> &[u32];
+    /// Number of instances.
+    fn len(&self) -> usize {
+        self.nodes().len()
+    }
+    fn is_empty(&self) -> bool {
+        self.nodes().is_empty()
+    }
+    /// Parameters with their defaults.
+    fn params(&self) -> &'static [ParamSpec];
+    /// Sets a parameter: `values` holds one value (all instances) or one per instance (RANGE only).
+    fn set_param(&mut self, name: &str, values: &[f64]) -> Result<()>;
+    /// Names of the variables [`Mechanism::variable`] returns (states, g, currents, parameters).
+    fn variable_names(&self) -> Vec<&'static str>;
+    /// One value per instance of a state, conductance, current or RANGE parameter.
+    fn variable(&self, name: &str) -> Option<&[f64]>;
+    /// NEURON's INITIAL block: states at their steady state (or initial equations) for voltage `v`
+    /// (indexed by node). Called in registry order; ion concentrations may be written.
+    fn init(&mut self, env: &Env, v: &[f64], ions: &mut Ions);
+    /// Adds this mechanism's current at voltage `v` to `out.i` and its di/dv to `out.g` (both by
+    /// node), and its ionic current to the ion sums in `ions`.
+    fn current(&mut self, env: &Env, v: &[f64], ions: &mut Ions, out: &mut Currents);
+    /// Advances the states by `env.dt` with the voltage at the end of the step.
+    fn advance_states(&mut self, env: &Env, v: &[f64], ions: &mut Ions);
+}
+
+/// A registered mechanism: its SUFFIX, other names it is known by, and its constructor.
+pub struct Registered {
+    pub suffix: &'static str,
+    pub aliases: &'static [&'static str],
+    make: fn(Vec<u32>) -> Box<dyn Mechanism>,
+}
+
+/// Every mechanism, in the order NEURON runs them (built-in `pas` first, then the compiled
+/// mechanisms in the order nrnivmodl registers bmtk's modfiles). States advance in this order,
+/// so e.g. SK sees the calcium concentration CaDynamics computed in the same step.
+pub static REGISTRY: &[Registered] = &[
+    Registered { suffix: "pas", aliases: &[], make: pas::make },
+    Registered { suffix: "CaDynamics", aliases: &[], make: cadynamics::make },
+    Registered { suffix: "Ca_HVA", aliases: &[], make: ca_hva::make },
+    Registered { suffix: "Ca_LVA", aliases: &[], make: ca_lva::make },
+    Registered { suffix: "Ih", aliases: &[], make: ih::make },
+    Registered { suffix: "Im", aliases: &[], make: im::make },
+    Registered { suffix: "Im_v2", aliases: &[], make: im_v2::make },
+    Registered { suffix: "K_P", aliases: &[], make: k_p::make },
+    Registered { suffix: "K_T", aliases: &[], make: k_t::make },
+    Registered { suffix: "Kd", aliases: &[], make: kd::make },
+    Registered { suffix: "Kv2like", aliases: &[], make: kv2like::make },
+    Registered { suffix: "Kv3_1", aliases: &[], make: kv3_1::make },
+    Registered { suffix: "NaTa", aliases: &["NaTa_t"], make: nat::make_nata },
+    Registered { suffix: "NaTs", aliases: &["NaTs2_t"], make: nat::make_nats },
+    Registered { suffix: "NaV", aliases: &[], make: nav::make },
+    Registered { suffix: "Nap", aliases: &["Nap_Et2"], make: nap::make },
+    Registered { suffix: "SK", aliases: &[], make: sk::make },
+];
+
+/// The registry entry for a SUFFIX (or alias) and its position in run order.
+pub fn lookup(name: &str) -> Result<(usize, &'static Registered)> {
+    REGISTRY
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.suffix == name || r.aliases.contains(&name))
+        .ok_or_else(|| Error::invalid(format!("unknown mechanism '{name}'; supported: {}", supported_names())))
+}
+
+/// "pas, CaDynamics, ..., NaTa (alias NaTa_t), ...".
+pub fn supported_names() -> String {
+    REGISTRY
+        .iter()
+        .map(|r| {
+            if r.aliases.is_empty() {
+                r.suffix.to_string()
+            } else {
+                format!("{} (alias {})", r.suffix, r.aliases.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A mechanism by SUFFIX name with one instance on each of `nodes`, parameters at their defaults.
+pub fn create(name: &str, nodes: Vec<u32>) -> Result<Box<dyn Mechanism>> {
+    let (_, r) = lookup(name)?;
+    Ok((r.make)(nodes))
+}
+
+/// Parameter storage shared by the mechanisms: RANGE parameters one value per instance, GLOBAL
+/// ones a single value.
+#[derive(Debug, Clone)]
+pub(crate) struct ParamTable {
+    specs: &'static [ParamSpec],
+    pub values: Vec<Vec<f64>>,
+}
+
+impl ParamTable {
+    pub fn new(specs: &'static [ParamSpec], n: usize) -> Self {
+        let values = specs
+            .iter()
+            .map(|s| match s.kind {
+                ParamKind::Range => vec![s.default; n],
+                ParamKind::Global => vec![s.default],
+            })
+            .collect();
+        ParamTable { specs, values }
+    }
+
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.specs.iter().position(|s| s.name == name)
+    }
+
+    pub fn set(&mut self, suffix: &str, name: &str, values: &[f64]) -> Result<()> {
+        let idx = self.index(name).ok_or_else(|| {
+            let names: Vec<&str> = self.specs.iter().map(|s| s.name).collect();
+            Error::invalid(format!(
+                "mechanism '{suffix}' has no parameter '{name}'; expected one of: {}",
+                names.join(", ")
+            ))
+        })?;
+        if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
+            return Err(Error::invalid(format!("{name}_{suffix}: value {bad} is not a finite number")));
+        }
+        let dst = &mut self.values[idx];
+        match (values.len(), self.specs[idx].kind) {
+            (1, _) => dst.iter_mut().for_each(|x| *x = values[0]),
+            (n, ParamKind::Range) if n == dst.len() => dst.copy_from_slice(values),
+            (n, kind) => {
+                let expect = if kind == ParamKind::Range {
+                    format!("1 or {} (one per instance)", dst.len())
+                } else {
+                    "1 (a GLOBAL parameter in NEURON)".to_string()
+                };
+                return Err(Error::invalid(format!(
+                    "{name}_{suffix}: got {n} values, expected {expect}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The single value of a GLOBAL parameter.
+    #[inline]
+    pub fn global(&self, idx: usize) -> f64 {
+        self.values[idx][0]
+    }
+}
+
+/// NEURON's `vtrap(x, y)` of the Allen modfiles: x / (exp(x/y) - 1) with its limit near x = 0.
+#[inline]
+pub fn vtrap(x: f64, y: f64) -> f64 {
+    if (x / y).abs() < 1e-6 {
+        y * (1.0 - x / y / 2.0)
+    } else {
+        x / ((x / y).exp() - 1.0)
+    }
+}
+
+/// Exponential-Euler (`cnexp`) step of `s' = (inf - s) / tau` over `dt`.
+#[inline]
+pub fn cnexp(s: f64, inf: f64, tau: f64, dt: f64) -> f64 {
+    s + (1.0 - (-dt / tau).exp()) * (inf - s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_and_errors() {
+        for r in REGISTRY {
+            let m = create(r.suffix, vec![0, 1]).unwrap();
+            assert_eq!(m.suffix(), r.suffix);
+            assert_eq!(m.len(), 2);
+            for a in r.aliases {
+                assert_eq!(create(a, vec![0]).unwrap().suffix(), r.suffix);
+            }
+        }
+        let e = create("hh2", vec![0]).err().unwrap().to_string();
+        assert!(e.contains("hh2") && e.contains("NaTs") && e.contains("SK"), "{e}");
+        let mut m = create("NaTs", vec![0, 1]).unwrap();
+        let e = m.set_param("gmax", &[1.0]).unwrap_err().to_string();
+        assert!(e.contains("gbar") && e.contains("gmax"), "{e}");
+        assert!(m.set_param("gbar", &[1.0, 2.0, 3.0]).is_err());
+        m.set_param("gbar", &[1.0, 2.0]).unwrap();
+        assert_eq!(m.variable("gbar").unwrap(), &[1.0, 2.0]);
+    }
+
+    #[test]
+    fn vtrap_is_continuous_at_zero() {
+        let a = vtrap(1e-9, 6.0);
+        let b = vtrap(1e-4, 6.0);
+        assert!((a - 6.0).abs() < 1e-6 && (b - 6.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn all_mechanisms_step_without_nan() {
+        let env = Env { celsius: 34.0, dt: 0.025 };
+        let v = vec![-65.0, 0.0, 30.0];
+        let mut ions = Ions::new(3);
+        let mut cur = Currents::new(3);
+        let mut mechs: Vec<_> = REGISTRY.iter().map(|r| (r.make)(vec![0, 1, 2])).collect();
+        for m in mechs.iter_mut() {
+            m.set_param("gbar", &[1e-3]).ok();
+            m.init(&env, &v, &mut ions);
+        }
+        for _ in 0..100 {
+            ions.begin_step(env.celsius);
+            cur.clear();
+            for m in mechs.iter_mut() {
+                m.current(&env, &v, &mut ions, &mut cur);
+            }
+            for m in mechs.iter_mut() {
+                m.advance_states(&env, &v, &mut ions);
+            }
+        }
+        assert!(cur.i.iter().chain(cur.g.iter()).all(|x| x.is_finite()));
+        for m in &mechs {
+            for name in m.variable_names() {
+                assert!(m.variable(name).unwrap().iter().all(|x| x.is_finite()), "{name}");
+            }
+        }
+    }
+}
