@@ -76,14 +76,14 @@ ION_EXTRA = {"Ca_HVA": {"eca": 120.0}, "Ca_LVA": {"eca": 120.0}, "SK": {"cai": 6
 # A current-clamped cell: the perisomatic channel set of the tutorial models (and a NaV cell),
 # subthreshold and spiking.
 SOMA = {"pas": {"g": 1e-4, "e": -85.0}, "NaTs": {"gbar": 0.6}, "Kv3_1": {"gbar": 0.5},
-        "K_T": {"gbar": 0.02}, "K_P": {"gbar": 0.005}, "Nap": {"gbar": 5e-4}, "Im": {"gbar": 5e-4},
-        "Ih": {"gbar": 2e-4}, "SK": {"gbar": 5e-3}, "Ca_HVA": {"gbar": 5e-4}, "Ca_LVA": {"gbar": 5e-3},
+        "K_T": {"gbar": 0.005}, "K_P": {"gbar": 0.005}, "Nap": {"gbar": 5e-4}, "Im": {"gbar": 5e-4},
+        "Ih": {"gbar": 2e-4}, "SK": {"gbar": 5e-4}, "Ca_HVA": {"gbar": 5e-4}, "Ca_LVA": {"gbar": 5e-3},
         "CaDynamics": {"gamma": 0.005, "decay": 200.0}}
 NAV_CELL = {"pas": {"g": 1e-4, "e": -80.0}, "NaV": {"gbar": 0.1}, "Kv2like": {"gbar": 0.02},
             "Kv3_1": {"gbar": 0.3}, "Im_v2": {"gbar": 2e-3}, "Kd": {"gbar": 2e-3}, "NaTa": {"gbar": 0.01}}
 ICLAMP = {
     "soma_sub": (SOMA, 0.02, ["v", "m_NaTs", "h_Nap", "cai", "z_SK", "ina", "ik", "ica"]),
-    "soma_spiking": (SOMA, 0.25, ["v", "m_NaTs", "h_NaTs", "h_Nap", "cai", "eca", "z_SK", "ik"]),
+    "soma_spiking": (SOMA, 0.4, ["v", "m_NaTs", "h_NaTs", "h_Nap", "cai", "eca", "z_SK", "ik"]),
     "nav_spiking": (NAV_CELL, 0.3, ["v", "O_NaV", "I6_NaV", "C1_NaV", "m_Kv2like", "ina", "ik"]),
 }
 ICLAMP_TSTOP = 150.0
