@@ -18,7 +18,9 @@ fn mech_specs(mechs: &Bound<'_, PyDict>) -> PyResult<Vec<MechSpec>> {
         let mut params = Vec::new();
         if !v.is_none() {
             let d = v.cast::<PyDict>().map_err(|_| {
-                PyValueError::new_err(format!("mechs['{name}']: expected a dict of parameter -> float"))
+                PyValueError::new_err(format!(
+                    "mechs['{name}']: expected a dict of parameter -> float"
+                ))
             })?;
             for (pk, pv) in d.iter() {
                 let pname: String = pk.extract().map_err(|_| {
@@ -60,7 +62,11 @@ fn ion_values(ions: Option<&Bound<'_, PyDict>>) -> PyResult<IonValues> {
     Ok(out)
 }
 
-fn traces<'py>(py: Python<'py>, record: &[String], data: Vec<Vec<f64>>) -> PyResult<Bound<'py, PyDict>> {
+fn traces<'py>(
+    py: Python<'py>,
+    record: &[String],
+    data: Vec<Vec<f64>>,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (name, trace) in record.iter().zip(data) {
         d.set_item(name, PyArray1::from_vec(py, trace))?;
@@ -118,8 +124,10 @@ pub fn mechanism_iclamp<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let specs = mech_specs(mechs)?;
     let ions = ion_values(ions)?;
-    if !(tstop >= 0.0 && tstop.is_finite()) || !(dt > 0.0) {
-        return Err(PyValueError::new_err(format!("need tstop >= 0 and dt > 0, got tstop={tstop} dt={dt}")));
+    if !(tstop.is_finite() && tstop >= 0.0 && dt > 0.0) {
+        return Err(PyValueError::new_err(format!(
+            "need tstop >= 0 and dt > 0, got tstop={tstop} dt={dt}"
+        )));
     }
     let nsteps = (tstop / dt - 1e-9).ceil().max(0.0) as usize;
     let stim = Stimulus { amp, delay, dur };

@@ -25,7 +25,7 @@ def run_case(h, case):
     for name, params in case["mechs"].items():
         sec.insert(name)
         for pname, value in params.items():
-            full = "{}_{}".format(pname, name)
+            full = f"{pname}_{name}"
             if hasattr(seg, full):
                 setattr(seg, full, value)
             else:
@@ -35,7 +35,7 @@ def run_case(h, case):
         if not hasattr(seg, key):
             continue  # the ion is not used by any inserted mechanism
         if key in ("cai", "cao"):
-            glob = "{}0_ca_ion".format(key)
+            glob = f"{key}0_ca_ion"
             restore.append((glob, getattr(h, glob)))
             setattr(h, glob, value)
         setattr(seg, key, value)

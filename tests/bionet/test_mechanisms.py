@@ -17,7 +17,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import _missing, require_module
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -35,7 +34,7 @@ STEPS = [(5, -70), (20, -95), (10, -55), (10, -40), (15, -20), (10, 0), (15, 25)
 def staircase(v_init=-70.0):
     v = [v_init]
     for dur, level in STEPS:
-        v += [float(level)] * int(round(dur / DT))
+        v += [float(level)] * round(dur / DT)
     return v
 
 
@@ -92,18 +91,18 @@ ICLAMP_TSTOP = 150.0
 def _case_list():
     cases = []
     for celsius in TEMPERATURES:
-        tag = "{:g}".format(celsius)
+        tag = f"{celsius:g}"
         for cid, (mechs, record) in CASES.items():
             ions = dict(IONS)
             for name in mechs:
                 ions.update(ION_EXTRA.get(name, {}))
             if "CaDynamics" in mechs:
                 ions.pop("eca", None)
-            cases.append({"id": "{}@{}".format(cid, tag), "mechs": mechs, "ions": ions, "celsius": celsius,
+            cases.append({"id": f"{cid}@{tag}", "mechs": mechs, "ions": ions, "celsius": celsius,
                           "dt": DT, "vclamp": staircase(), "record": ["v"] + record})
         for cid, (mechs, amp, record) in ICLAMP.items():
-            cases.append({"id": "{}@{}".format(cid, tag), "mechs": mechs, "ions": dict(IONS),
-                          "celsius": celsius, "dt": DT, "nsteps": int(round(ICLAMP_TSTOP / DT)),
+            cases.append({"id": f"{cid}@{tag}", "mechs": mechs, "ions": dict(IONS),
+                          "celsius": celsius, "dt": DT, "nsteps": round(ICLAMP_TSTOP / DT),
                           "v_init": -72.0, "amp": amp, "delay": 20.0, "dur": 100.0, "cm": 1.0,
                           "diam": 20.0, "L": 20.0, "record": record})
     return cases
@@ -126,11 +125,11 @@ def neuron_results(tmp_path_factory):
     bmtk = require_module("bmtk")
     modsrc = pathlib.Path(bmtk.__file__).parent / "utils" / "scripts" / "bionet" / "mechanisms" / "modfiles"
     if not modsrc.is_dir():
-        _missing("bmtk's modfiles at {}".format(modsrc))
+        _missing(f"bmtk's modfiles at {modsrc}")
     work = tmp_path_factory.mktemp("nrnmech")
     for mod in modsrc.glob("*.mod"):
         shutil.copy(mod, work / mod.name)
-    build = subprocess.run([_nrnivmodl()], cwd=work, capture_output=True, text=True)
+    build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
     assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
     assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), build.stdout[-2000:]
 
@@ -139,7 +138,8 @@ def neuron_results(tmp_path_factory):
     out = work / "neuron.npz"
     env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
     run = subprocess.run([sys.executable, str(HERE / "nrn_single_compartment.py"), str(work),
-                          str(work / "cases.json"), str(out)], capture_output=True, text=True, env=env)
+                          str(work / "cases.json"), str(out)], check=False, capture_output=True, text=True,
+                         env=env)
     assert run.returncode == 0, "NEURON run failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
     data = np.load(out)
     return {c["id"]: c for c in cases}, {k: data[k] for k in data.files}
@@ -170,7 +170,7 @@ def test_mechanism_vclamp_matches_neuron(neuron_results, cid, celsius):
     from bmtk_rs import _native
 
     cases, nrn = neuron_results
-    case = cases["{}@{:g}".format(cid, celsius)]
+    case = cases[f"{cid}@{celsius:g}"]
     v = nrn["{}/v".format(case["id"])]
     # The clamp holds v to the command (played one step late) within ~1e-5 mV; the bench imposes
     # NEURON's exact voltage.
@@ -178,7 +178,7 @@ def test_mechanism_vclamp_matches_neuron(neuron_results, cid, celsius):
     assert np.max(np.abs(v[1:] - command[:-1])) < 1e-3
     ours = _native.mechanism_vclamp(case["mechs"], v, DT, celsius, case["record"], ions=case["ions"])
     errors = compare(case, nrn, ours)
-    print(case["id"], {k: "{:.1e}".format(e) for k, e in errors.items()})
+    print(case["id"], {k: f"{e:.1e}" for k, e in errors.items()})
 
 
 @pytest.mark.parametrize("celsius", TEMPERATURES)
@@ -187,7 +187,7 @@ def test_cell_iclamp_matches_neuron(neuron_results, cid, celsius):
     from bmtk_rs import _native
 
     cases, nrn = neuron_results
-    case = cases["{}@{:g}".format(cid, celsius)]
+    case = cases[f"{cid}@{celsius:g}"]
     ours = _native.mechanism_iclamp(case["mechs"], DT, ICLAMP_TSTOP, celsius, case["record"],
                                     v_init=case["v_init"], cm=case["cm"], diam=case["diam"], L=case["L"],
                                     amp=case["amp"], delay=case["delay"], dur=case["dur"], ions=case["ions"])
@@ -197,7 +197,7 @@ def test_cell_iclamp_matches_neuron(neuron_results, cid, celsius):
     else:
         assert v.max() < -40
     errors = compare(case, nrn, ours)
-    print(case["id"], {k: "{:.1e}".format(e) for k, e in errors.items()})
+    print(case["id"], {k: f"{e:.1e}" for k, e in errors.items()})
 
 
 def test_unknown_mechanism_and_parameter_are_clear_errors():

@@ -12,10 +12,26 @@ const DEPTH: usize = 2;
 const MINCAI: usize = 3;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "gamma", default: 0.05, kind: ParamKind::Range },
-    ParamSpec { name: "decay", default: 80.0, kind: ParamKind::Range },
-    ParamSpec { name: "depth", default: 0.1, kind: ParamKind::Range },
-    ParamSpec { name: "minCai", default: 1e-4, kind: ParamKind::Range },
+    ParamSpec {
+        name: "gamma",
+        default: 0.05,
+        kind: ParamKind::Range,
+    },
+    ParamSpec {
+        name: "decay",
+        default: 80.0,
+        kind: ParamKind::Range,
+    },
+    ParamSpec {
+        name: "depth",
+        default: 0.1,
+        kind: ParamKind::Range,
+    },
+    ParamSpec {
+        name: "minCai",
+        default: 1e-4,
+        kind: ParamKind::Range,
+    },
 ];
 
 pub struct CaDynamics {
@@ -25,7 +41,10 @@ pub struct CaDynamics {
 
 pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
     let n = node.len();
-    Box::new(CaDynamics { p: ParamTable::new(PARAMS, n), node })
+    Box::new(CaDynamics {
+        p: ParamTable::new(PARAMS, n),
+        node,
+    })
 }
 
 impl Mechanism for CaDynamics {

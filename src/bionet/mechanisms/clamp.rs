@@ -83,10 +83,14 @@ impl Compartment {
         record: &[String],
     ) -> Result<Self> {
         if !(dt > 0.0 && dt.is_finite()) {
-            return Err(Error::invalid(format!("dt must be a positive number of ms, got {dt}")));
+            return Err(Error::invalid(format!(
+                "dt must be a positive number of ms, got {dt}"
+            )));
         }
         if !celsius.is_finite() {
-            return Err(Error::invalid(format!("celsius must be a finite number, got {celsius}")));
+            return Err(Error::invalid(format!(
+                "celsius must be a finite number, got {celsius}"
+            )));
         }
         let mut ordered = Vec::new();
         for s in specs {
@@ -140,7 +144,10 @@ impl Compartment {
             return Ok(Var::Ion(f));
         }
         for (idx, m) in mechs.iter().enumerate() {
-            if let Some(var) = name.strip_suffix(m.suffix()).and_then(|s| s.strip_suffix('_')) {
+            if let Some(var) = name
+                .strip_suffix(m.suffix())
+                .and_then(|s| s.strip_suffix('_'))
+            {
                 if let Some(found) = m.variable_names().into_iter().find(|n| *n == var) {
                     return Ok(Var::Mech(idx, found));
                 }
@@ -149,7 +156,11 @@ impl Compartment {
         let mut known: Vec<String> = vec!["v".into()];
         known.extend(ION_VARS.iter().map(|s| s.to_string()));
         for m in mechs {
-            known.extend(m.variable_names().iter().map(|n| format!("{n}_{}", m.suffix())));
+            known.extend(
+                m.variable_names()
+                    .iter()
+                    .map(|n| format!("{n}_{}", m.suffix())),
+            );
         }
         Err(Error::invalid(format!(
             "cannot record '{name}': no such variable in this compartment; available: {}",
@@ -194,7 +205,9 @@ impl Compartment {
     /// recorded variable, `v.len()` samples each.
     pub fn run_vclamp(&mut self, v: &[f64]) -> Result<Vec<Vec<f64>>> {
         if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
-            return Err(Error::invalid("the voltage trace must be non-empty and finite"));
+            return Err(Error::invalid(
+                "the voltage trace must be non-empty and finite",
+            ));
         }
         let mut out = vec![Vec::with_capacity(v.len()); self.record.len()];
         self.initialize(v[0]);

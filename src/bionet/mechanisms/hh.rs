@@ -114,7 +114,12 @@ impl<M: HhModel> Mechanism for Hh<M> {
     fn variable_names(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = M::STATES.to_vec();
         out.extend(["g", M::CURRENT]);
-        out.extend(M::PARAMS.iter().filter(|s| s.kind == ParamKind::Range).map(|s| s.name));
+        out.extend(
+            M::PARAMS
+                .iter()
+                .filter(|s| s.kind == ParamKind::Range)
+                .map(|s| s.name),
+        );
         out
     }
 
@@ -189,12 +194,20 @@ impl<M: HhModel> Mechanism for Hh<M> {
 
 /// A RANGE `gbar` with its default.
 pub const fn gbar(default: f64) -> ParamSpec {
-    ParamSpec { name: "gbar", default, kind: ParamKind::Range }
+    ParamSpec {
+        name: "gbar",
+        default,
+        kind: ParamKind::Range,
+    }
 }
 
 /// A GLOBAL parameter with its default.
 pub const fn global(name: &'static str, default: f64) -> ParamSpec {
-    ParamSpec { name, default, kind: ParamKind::Global }
+    ParamSpec {
+        name,
+        default,
+        kind: ParamKind::Global,
+    }
 }
 
 /// `2.3^((celsius - t0)/10)`, the temperature factor of most Allen channels.

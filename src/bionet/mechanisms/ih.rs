@@ -21,7 +21,10 @@ impl HhModel for IhModel {
     fn rates(v: f64, _cai: f64, _p: &ParamTable, _qt: f64) -> Rates {
         let a = 0.001 * 6.43 * vtrap(v + 154.9, 11.9);
         let b = 0.001 * 193.0 * (v / 33.1).exp();
-        Rates { inf: [a / (a + b), 0.0, 0.0], tau: [1.0 / (a + b), 1.0, 1.0] }
+        Rates {
+            inf: [a / (a + b), 0.0, 0.0],
+            tau: [1.0 / (a + b), 1.0, 1.0],
+        }
     }
 
     #[inline]

@@ -21,7 +21,10 @@ impl HhModel for ImModel {
         let x = 2.5 * 0.04 * (v + 35.0);
         let a = 3.3e-3 * x.exp();
         let b = 3.3e-3 * (-x).exp();
-        Rates { inf: [a / (a + b), 0.0, 0.0], tau: [(1.0 / (a + b)) / qt, 1.0, 1.0] }
+        Rates {
+            inf: [a / (a + b), 0.0, 0.0],
+            tau: [(1.0 / (a + b)) / qt, 1.0, 1.0],
+        }
     }
 
     #[inline]

@@ -21,7 +21,10 @@ impl HhModel for ImV2 {
     fn rates(v: f64, _cai: f64, _p: &ParamTable, qt: f64) -> Rates {
         let a = 0.007 * ((6.0 * 0.4 * (v + 48.0)) / 26.12).exp();
         let b = 0.007 * ((-6.0 * (1.0 - 0.4) * (v + 48.0)) / 26.12).exp();
-        Rates { inf: [a / (a + b), 0.0, 0.0], tau: [(15.0 + 1.0 / (a + b)) / qt, 1.0, 1.0] }
+        Rates {
+            inf: [a / (a + b), 0.0, 0.0],
+            tau: [(15.0 + 1.0 / (a + b)) / qt, 1.0, 1.0],
+        }
     }
 
     #[inline]

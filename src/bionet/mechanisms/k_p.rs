@@ -32,7 +32,10 @@ impl HhModel for KP {
         let h_inf = 1.0 / (1.0 + (-(v - (-54.0 + vshift)) / -11.0).exp());
         let x = (v - (-75.0 + vshift)) / 48.0;
         let h_tau = (360.0 + (1010.0 + 24.0 * (v - (-55.0 + vshift))) * (-(x * x)).exp()) / qt;
-        Rates { inf: [m_inf, h_inf, 0.0], tau: [m_tau, h_tau, 1.0] }
+        Rates {
+            inf: [m_inf, h_inf, 0.0],
+            tau: [m_tau, h_tau, 1.0],
+        }
     }
 
     #[inline]

@@ -15,8 +15,12 @@ impl HhModel for KT {
     const ION: Ion = Ion::K;
     const STATES: &'static [&'static str] = &["m", "h"];
     const CURRENT: &'static str = "ik";
-    const PARAMS: &'static [ParamSpec] =
-        &[gbar(1e-5), global("vshift", 0.0), global("mTauF", 1.0), global("hTauF", 1.0)];
+    const PARAMS: &'static [ParamSpec] = &[
+        gbar(1e-5),
+        global("vshift", 0.0),
+        global("mTauF", 1.0),
+        global("hTauF", 1.0),
+    ];
 
     fn qt(celsius: f64) -> f64 {
         q10_23(celsius, 21.0)

@@ -24,7 +24,11 @@ impl HhModel for Kv31 {
         let vshift = p.global(VSHIFT);
         Rates {
             inf: [1.0 / (1.0 + ((v - (18.7 + vshift)) / -9.7).exp()), 0.0, 0.0],
-            tau: [0.2 * 20.0 / (1.0 + ((v - (-46.56 + vshift)) / -44.14).exp()), 1.0, 1.0],
+            tau: [
+                0.2 * 20.0 / (1.0 + ((v - (-46.56 + vshift)) / -44.14).exp()),
+                1.0,
+                1.0,
+            ],
         }
     }
 

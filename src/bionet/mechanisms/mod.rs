@@ -15,6 +15,10 @@
 //! - di/dv is what NEURON uses: the exact conductance for ohmic currents, and the finite difference
 //!   `(i(v + 0.001) - i(v)) / 0.001` where the conductance itself depends on v at the current step.
 
+// State lives in parallel arrays indexed by instance; index loops over several of them are the
+// clearest (and vectorizable) form.
+#![allow(clippy::needless_range_loop)]
+
 mod ca_hva;
 mod ca_lva;
 mod cadynamics;
@@ -213,23 +217,91 @@ pub struct Registered {
 /// mechanisms in the order nrnivmodl registers bmtk's modfiles). States advance in this order,
 /// so e.g. SK sees the calcium concentration CaDynamics computed in the same step.
 pub static REGISTRY: &[Registered] = &[
-    Registered { suffix: "pas", aliases: &[], make: pas::make },
-    Registered { suffix: "CaDynamics", aliases: &[], make: cadynamics::make },
-    Registered { suffix: "Ca_HVA", aliases: &[], make: ca_hva::make },
-    Registered { suffix: "Ca_LVA", aliases: &[], make: ca_lva::make },
-    Registered { suffix: "Ih", aliases: &[], make: ih::make },
-    Registered { suffix: "Im", aliases: &[], make: im::make },
-    Registered { suffix: "Im_v2", aliases: &[], make: im_v2::make },
-    Registered { suffix: "K_P", aliases: &[], make: k_p::make },
-    Registered { suffix: "K_T", aliases: &[], make: k_t::make },
-    Registered { suffix: "Kd", aliases: &[], make: kd::make },
-    Registered { suffix: "Kv2like", aliases: &[], make: kv2like::make },
-    Registered { suffix: "Kv3_1", aliases: &[], make: kv3_1::make },
-    Registered { suffix: "NaTa", aliases: &["NaTa_t"], make: nat::make_nata },
-    Registered { suffix: "NaTs", aliases: &["NaTs2_t"], make: nat::make_nats },
-    Registered { suffix: "NaV", aliases: &[], make: nav::make },
-    Registered { suffix: "Nap", aliases: &["Nap_Et2"], make: nap::make },
-    Registered { suffix: "SK", aliases: &[], make: sk::make },
+    Registered {
+        suffix: "pas",
+        aliases: &[],
+        make: pas::make,
+    },
+    Registered {
+        suffix: "CaDynamics",
+        aliases: &[],
+        make: cadynamics::make,
+    },
+    Registered {
+        suffix: "Ca_HVA",
+        aliases: &[],
+        make: ca_hva::make,
+    },
+    Registered {
+        suffix: "Ca_LVA",
+        aliases: &[],
+        make: ca_lva::make,
+    },
+    Registered {
+        suffix: "Ih",
+        aliases: &[],
+        make: ih::make,
+    },
+    Registered {
+        suffix: "Im",
+        aliases: &[],
+        make: im::make,
+    },
+    Registered {
+        suffix: "Im_v2",
+        aliases: &[],
+        make: im_v2::make,
+    },
+    Registered {
+        suffix: "K_P",
+        aliases: &[],
+        make: k_p::make,
+    },
+    Registered {
+        suffix: "K_T",
+        aliases: &[],
+        make: k_t::make,
+    },
+    Registered {
+        suffix: "Kd",
+        aliases: &[],
+        make: kd::make,
+    },
+    Registered {
+        suffix: "Kv2like",
+        aliases: &[],
+        make: kv2like::make,
+    },
+    Registered {
+        suffix: "Kv3_1",
+        aliases: &[],
+        make: kv3_1::make,
+    },
+    Registered {
+        suffix: "NaTa",
+        aliases: &["NaTa_t"],
+        make: nat::make_nata,
+    },
+    Registered {
+        suffix: "NaTs",
+        aliases: &["NaTs2_t"],
+        make: nat::make_nats,
+    },
+    Registered {
+        suffix: "NaV",
+        aliases: &[],
+        make: nav::make,
+    },
+    Registered {
+        suffix: "Nap",
+        aliases: &["Nap_Et2"],
+        make: nap::make,
+    },
+    Registered {
+        suffix: "SK",
+        aliases: &[],
+        make: sk::make,
+    },
 ];
 
 /// The registry entry for a SUFFIX (or alias) and its position in run order.
@@ -238,7 +310,12 @@ pub fn lookup(name: &str) -> Result<(usize, &'static Registered)> {
         .iter()
         .enumerate()
         .find(|(_, r)| r.suffix == name || r.aliases.contains(&name))
-        .ok_or_else(|| Error::invalid(format!("unknown mechanism '{name}'; supported: {}", supported_names())))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "unknown mechanism '{name}'; supported: {}",
+                supported_names()
+            ))
+        })
 }
 
 /// "pas, CaDynamics, ..., NaTa (alias NaTa_t), ...".
@@ -295,7 +372,9 @@ impl ParamTable {
             ))
         })?;
         if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
-            return Err(Error::invalid(format!("{name}_{suffix}: value {bad} is not a finite number")));
+            return Err(Error::invalid(format!(
+                "{name}_{suffix}: value {bad} is not a finite number"
+            )));
         }
         let dst = &mut self.values[idx];
         match (values.len(), self.specs[idx].kind) {
@@ -353,7 +432,10 @@ mod tests {
             }
         }
         let e = create("hh2", vec![0]).err().unwrap().to_string();
-        assert!(e.contains("hh2") && e.contains("NaTs") && e.contains("SK"), "{e}");
+        assert!(
+            e.contains("hh2") && e.contains("NaTs") && e.contains("SK"),
+            "{e}"
+        );
         let mut m = create("NaTs", vec![0, 1]).unwrap();
         let e = m.set_param("gmax", &[1.0]).unwrap_err().to_string();
         assert!(e.contains("gbar") && e.contains("gmax"), "{e}");
@@ -371,7 +453,10 @@ mod tests {
 
     #[test]
     fn all_mechanisms_step_without_nan() {
-        let env = Env { celsius: 34.0, dt: 0.025 };
+        let env = Env {
+            celsius: 34.0,
+            dt: 0.025,
+        };
         let v = vec![-65.0, 0.0, 30.0];
         let mut ions = Ions::new(3);
         let mut cur = Currents::new(3);
@@ -393,7 +478,10 @@ mod tests {
         assert!(cur.i.iter().chain(cur.g.iter()).all(|x| x.is_finite()));
         for m in &mechs {
             for name in m.variable_names() {
-                assert!(m.variable(name).unwrap().iter().all(|x| x.is_finite()), "{name}");
+                assert!(
+                    m.variable(name).unwrap().iter().all(|x| x.is_finite()),
+                    "{name}"
+                );
             }
         }
     }

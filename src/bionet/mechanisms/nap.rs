@@ -29,7 +29,10 @@ impl HhModel for NapModel {
         let h_inf = 1.0 / (1.0 + ((v + 48.8) / 10.0).exp());
         let a = 2.88e-6 * vtrap(v + 17.0, 4.63);
         let b = 6.94e-6 * vtrap(-(v + 64.4), 2.63);
-        Rates { inf: [h_inf, 0.0, 0.0], tau: [(1.0 / (a + b)) / qt, 1.0, 1.0] }
+        Rates {
+            inf: [h_inf, 0.0, 0.0],
+            tau: [(1.0 / (a + b)) / qt, 1.0, 1.0],
+        }
     }
 
     #[inline]

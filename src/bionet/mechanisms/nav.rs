@@ -30,11 +30,19 @@ const X1: usize = 11;
 const X2: usize = 12;
 
 const fn glob(name: &'static str, default: f64) -> ParamSpec {
-    ParamSpec { name, default, kind: ParamKind::Global }
+    ParamSpec {
+        name,
+        default,
+        kind: ParamKind::Global,
+    }
 }
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "gbar", default: 0.015, kind: ParamKind::Range },
+    ParamSpec {
+        name: "gbar",
+        default: 0.015,
+        kind: ParamKind::Range,
+    },
     glob("Con", 0.01),
     glob("Coff", 40.0),
     glob("Oon", 8.0),
@@ -50,7 +58,9 @@ const PARAMS: &[ParamSpec] = &[
 ];
 
 /// State names in storage order: pair j is (C_j, I_j) at indices (2j, 2j+1), C6 being O.
-const STATES: [&str; 12] = ["C1", "I1", "C2", "I2", "C3", "I3", "C4", "I4", "C5", "I5", "O", "I6"];
+const STATES: [&str; 12] = [
+    "C1", "I1", "C2", "I2", "C3", "I3", "C4", "I4", "C5", "I5", "O", "I6",
+];
 
 /// Transition rates (1/ms) at one voltage.
 #[derive(Clone, Copy, Default)]
@@ -115,7 +125,11 @@ impl Fixed {
     fn at(&self, v: f64) -> Rates {
         let ea = (v * self.inv_x1).exp();
         let eb = (v * self.inv_x2).exp();
-        let mut r = Rates { ci: self.ci, ic: self.ic, ..Default::default() };
+        let mut r = Rates {
+            ci: self.ci,
+            ic: self.ic,
+            ..Default::default()
+        };
         for j in 0..4 {
             r.fc[j] = self.fa[j] * ea;
             r.fi[j] = self.fai[j] * ea;
@@ -152,7 +166,9 @@ fn generator(r: &Rates) -> [[f64; 12]; 12] {
 /// Solves `m x = b` by Gaussian elimination with partial pivoting (initialization only).
 fn dense_solve(mut m: [[f64; 12]; 12], mut b: [f64; 12]) -> [f64; 12] {
     for c in 0..12 {
-        let p = (c..12).max_by(|&i, &j| m[i][c].abs().total_cmp(&m[j][c].abs())).unwrap_or(c);
+        let p = (c..12)
+            .max_by(|&i, &j| m[i][c].abs().total_cmp(&m[j][c].abs()))
+            .unwrap_or(c);
         m.swap(c, p);
         b.swap(c, p);
         let piv = m[c][c];
@@ -226,7 +242,12 @@ fn implicit_step(r: &Rates, dt: f64, x: &mut [f64; 12]) {
         let (u1, u2) = (-dt * r.bc[j - 1], -dt * r.bi[j - 1]);
         // W = L_j inv(D'_{j-1})
         let det = da[j - 1] * dd[j - 1] - db[j - 1] * dc[j - 1];
-        let (ia, ib, ic, id) = (dd[j - 1] / det, -db[j - 1] / det, -dc[j - 1] / det, da[j - 1] / det);
+        let (ia, ib, ic, id) = (
+            dd[j - 1] / det,
+            -db[j - 1] / det,
+            -dc[j - 1] / det,
+            da[j - 1] / det,
+        );
         let (w11, w12, w21, w22) = (l1 * ia, l1 * ib, l2 * ic, l2 * id);
         // D'_j = D_j - W U_{j-1}
         da[j] -= w11 * u1;
@@ -377,7 +398,12 @@ mod tests {
             }
             let y = dense_solve(m, x0);
             for j in 0..12 {
-                assert!((x[j] - y[j]).abs() < 1e-12, "v {v} state {j}: {} vs {}", x[j], y[j]);
+                assert!(
+                    (x[j] - y[j]).abs() < 1e-12,
+                    "v {v} state {j}: {} vs {}",
+                    x[j],
+                    y[j]
+                );
             }
             assert!((x.iter().sum::<f64>() - 1.0).abs() < 1e-12);
             let s = initial(&r);

@@ -4,8 +4,16 @@ use super::{Currents, Env, Ions, Mechanism, ParamKind, ParamSpec, ParamTable};
 use crate::error::Result;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "g", default: 0.001, kind: ParamKind::Range },
-    ParamSpec { name: "e", default: -70.0, kind: ParamKind::Range },
+    ParamSpec {
+        name: "g",
+        default: 0.001,
+        kind: ParamKind::Range,
+    },
+    ParamSpec {
+        name: "e",
+        default: -70.0,
+        kind: ParamKind::Range,
+    },
 ];
 
 pub struct Pas {
@@ -16,7 +24,11 @@ pub struct Pas {
 
 pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
     let n = node.len();
-    Box::new(Pas { p: ParamTable::new(PARAMS, n), i: vec![0.0; n], node })
+    Box::new(Pas {
+        p: ParamTable::new(PARAMS, n),
+        i: vec![0.0; n],
+        node,
+    })
 }
 
 impl Mechanism for Pas {

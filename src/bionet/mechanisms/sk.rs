@@ -23,7 +23,10 @@ impl HhModel for SkModel {
     fn rates(_v: f64, cai: f64, p: &ParamTable, _qt: f64) -> Rates {
         let ca = if cai < 1e-7 { cai + 1e-7 } else { cai };
         let z_inf = 1.0 / (1.0 + (0.00043 / ca).powf(4.8));
-        Rates { inf: [z_inf, 0.0, 0.0], tau: [p.global(ZTAU), 1.0, 1.0] }
+        Rates {
+            inf: [z_inf, 0.0, 0.0],
+            tau: [p.global(ZTAU), 1.0, 1.0],
+        }
     }
 
     #[inline]
