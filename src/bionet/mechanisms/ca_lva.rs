@@ -1,8 +1,8 @@
 //! Ca_LVA: low-voltage-activated (T-type) calcium current, gates m^2 h, rates shifted by +10 mV,
 //! Q10 2.3 from 21 degC.
 
-use super::hh::{gbar, q10_23, Hh, HhModel, Ion, Rates};
-use super::{Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, q10_23, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, Mechanism, ParamSpec};
 
 pub struct CaLva;
 
@@ -17,25 +17,25 @@ impl HhModel for CaLva {
         q10_23(celsius, 21.0)
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, _p: &ParamTable, qt: f64) -> Rates {
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, _p: &Globals, qt: f64) -> Rates {
         let vs = v + 10.0;
         Rates {
             inf: [
-                1.0 / (1.0 + ((vs + 30.0) / -6.0).exp()),
-                1.0 / (1.0 + ((vs + 80.0) / 6.4).exp()),
+                1.0 / (1.0 + exp((vs + 30.0) / -6.0)),
+                1.0 / (1.0 + exp((vs + 80.0) / 6.4)),
                 0.0,
             ],
             tau: [
-                (5.0 + 20.0 / (1.0 + ((vs + 25.0) / 5.0).exp())) / qt,
-                (20.0 + 50.0 / (1.0 + ((vs + 40.0) / 7.0).exp())) / qt,
+                (5.0 + 20.0 / (1.0 + exp((vs + 25.0) / 5.0))) / qt,
+                (20.0 + 50.0 / (1.0 + exp((vs + 40.0) / 7.0))) / qt,
                 1.0,
             ],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         s[0] * s[0] * s[1]
     }
 }

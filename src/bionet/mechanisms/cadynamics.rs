@@ -3,7 +3,7 @@
 //! `gamma` stays free; removal relaxes `cai` to `minCai` with time constant `decay` (ms). It writes
 //! `cai`, so `eca` then follows `cai` by Nernst's equation (see [`super::Ions`]).
 
-use super::{cnexp, Currents, Env, Ions, Mechanism, ParamKind, ParamSpec, ParamTable, FARADAY};
+use super::{exp, Currents, Env, Ions, Mechanism, ParamKind, ParamSpec, ParamTable, FARADAY};
 use crate::error::Result;
 
 const GAMMA: usize = 0;
@@ -37,12 +37,32 @@ const PARAMS: &[ParamSpec] = &[
 pub struct CaDynamics {
     node: Vec<u32>,
     p: ParamTable,
+    /// Per instance, for the step `cached_dt`: the cnexp factor 1 - exp(-dt/decay), and
+    /// `decay * 10000 * gamma / (2 F depth)` (mM per mA/cm2 of ica at steady state).
+    relax: Vec<f64>,
+    influx: Vec<f64>,
+    cached_dt: f64,
+}
+
+impl CaDynamics {
+    fn refresh(&mut self, dt: f64) {
+        let p = &self.p.values;
+        for k in 0..self.node.len() {
+            let decay = p[DECAY][k];
+            self.relax[k] = 1.0 - exp(-dt / decay);
+            self.influx[k] = decay * (10000.0 * p[GAMMA][k] / (2.0 * FARADAY * p[DEPTH][k]));
+        }
+        self.cached_dt = dt;
+    }
 }
 
 pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
     let n = node.len();
     Box::new(CaDynamics {
         p: ParamTable::new(PARAMS, n),
+        relax: vec![0.0; n],
+        influx: vec![0.0; n],
+        cached_dt: f64::NAN,
         node,
     })
 }
@@ -61,6 +81,7 @@ impl Mechanism for CaDynamics {
     }
 
     fn set_param(&mut self, name: &str, values: &[f64]) -> Result<()> {
+        self.cached_dt = f64::NAN;
         self.p.set("CaDynamics", name, values)
     }
 
@@ -82,14 +103,16 @@ impl Mechanism for CaDynamics {
     fn current(&mut self, _env: &Env, _v: &[f64], _ions: &mut Ions, _out: &mut Currents) {}
 
     fn advance_states(&mut self, env: &Env, _v: &[f64], ions: &mut Ions) {
-        let p = &self.p.values;
+        if env.dt != self.cached_dt {
+            self.refresh(env.dt);
+        }
+        let min_cai = &self.p.values[MINCAI];
         for k in 0..self.node.len() {
             let n = self.node[k] as usize;
-            let decay = p[DECAY][k];
-            // cai' = -10000 ica gamma / (2 F depth) - (cai - minCai) / decay: linear in cai.
-            let influx = -10000.0 * (ions.ica[n] * p[GAMMA][k] / (2.0 * FARADAY * p[DEPTH][k]));
-            let inf = p[MINCAI][k] + influx * decay;
-            ions.cai[n] = cnexp(ions.cai[n], inf, decay, env.dt);
+            // cai' = -10000 ica gamma / (2 F depth) - (cai - minCai) / decay is linear in cai:
+            // it relaxes to minCai - decay 10000 ica gamma / (2 F depth).
+            let inf = min_cai[k] - self.influx[k] * ions.ica[n];
+            ions.cai[n] += self.relax[k] * (inf - ions.cai[n]);
         }
     }
 }

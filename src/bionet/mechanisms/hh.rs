@@ -22,6 +22,11 @@ pub struct Rates {
     pub tau: [f64; 3],
 }
 
+/// The GLOBAL parameter values of a channel, copied to a local array before each loop (indexed as
+/// in `PARAMS`; the slot of `gbar` is unused).
+pub type Globals = [f64; MAX_PARAMS];
+pub const MAX_PARAMS: usize = 12;
+
 /// What a channel file defines.
 pub trait HhModel: Send + Sync + 'static {
     const SUFFIX: &'static str;
@@ -30,26 +35,34 @@ pub trait HhModel: Send + Sync + 'static {
     const STATES: &'static [&'static str];
     /// Name of the current variable as NEURON records it (`ina`, `ik`, `ica`, `ihcn`).
     const CURRENT: &'static str;
-    /// Parameters; the first is always the RANGE `gbar`.
+    /// Parameters; the first is always the RANGE `gbar`, the others are GLOBAL.
     const PARAMS: &'static [ParamSpec];
+    /// Whether the rates read the internal calcium concentration.
+    const READS_CAI: bool = false;
     /// Whether the open probability depends on v directly (not only through the gates); NEURON then
     /// takes di/dv by finite difference.
     const V_IN_OPEN: bool = false;
     /// Temperature factor multiplying the rates (dividing the time constants).
     fn qt(celsius: f64) -> f64;
     /// `inf` and `tau` of every gate at voltage `v` (and internal calcium `cai`).
-    fn rates(v: f64, cai: f64, p: &ParamTable, qt: f64) -> Rates;
+    fn rates(v: f64, cai: f64, p: &Globals, qt: f64) -> Rates;
     /// Open probability from the gate values (and v when `V_IN_OPEN`).
-    fn open(s: [f64; 3], v: f64, p: &ParamTable) -> f64;
+    fn open(s: [f64; 3], v: f64, p: &Globals) -> f64;
 }
 
-/// A channel of model `M` with all its instances.
+/// A channel of model `M` with all its instances. Each step gathers the node values the instances
+/// need into contiguous scratch arrays, computes over instances (a loop without indirection that
+/// the compiler vectorizes), then scatters the currents to the nodes.
 pub struct Hh<M: HhModel> {
     node: Vec<u32>,
     p: ParamTable,
     s: [Vec<f64>; 3],
     g: Vec<f64>,
     i: Vec<f64>,
+    /// Scratch: v (and e or cai) at each instance's node, di/dv.
+    vloc: Vec<f64>,
+    xloc: Vec<f64>,
+    didv: Vec<f64>,
     qt: f64,
     celsius: f64,
     _m: std::marker::PhantomData<M>,
@@ -59,12 +72,16 @@ impl<M: HhModel> Hh<M> {
     pub fn new(node: Vec<u32>) -> Self {
         let n = node.len();
         debug_assert!(M::STATES.len() <= 3 && M::PARAMS[0].name == "gbar");
-        debug_assert!(M::PARAMS[0].kind == ParamKind::Range);
+        debug_assert!(M::PARAMS[0].kind == ParamKind::Range && M::PARAMS.len() <= MAX_PARAMS);
+        debug_assert!(M::PARAMS[1..].iter().all(|p| p.kind == ParamKind::Global));
         Hh {
             p: ParamTable::new(M::PARAMS, n),
             s: [vec![0.0; n], vec![0.0; n], vec![0.0; n]],
             g: vec![0.0; n],
             i: vec![0.0; n],
+            vloc: vec![0.0; n],
+            xloc: vec![0.0; n],
+            didv: vec![0.0; if M::V_IN_OPEN { n } else { 0 }],
             node,
             qt: M::qt(6.3),
             celsius: f64::NAN,
@@ -83,13 +100,62 @@ impl<M: HhModel> Hh<M> {
         }
     }
 
-    #[inline]
-    fn erev(&self, ions: &Ions, n: usize) -> f64 {
-        match M::ION {
-            Ion::Na => ions.ena[n],
-            Ion::K => ions.ek[n],
-            Ion::Ca => ions.eca[n],
-            Ion::NonSpecific(idx) => self.p.global(idx),
+    fn globals(&self) -> Globals {
+        let mut g = [0.0; MAX_PARAMS];
+        for (j, spec) in M::PARAMS.iter().enumerate().skip(1) {
+            if spec.kind == ParamKind::Global {
+                g[j] = self.p.global(j);
+            }
+        }
+        g
+    }
+
+    /// vloc <- v at each instance's node; xloc <- cai there when the rates need it.
+    fn gather_v_cai(&mut self, v: &[f64], ions: &Ions) {
+        for (x, &n) in self.vloc.iter_mut().zip(&self.node) {
+            *x = v[n as usize];
+        }
+        if M::READS_CAI {
+            for (x, &n) in self.xloc.iter_mut().zip(&self.node) {
+                *x = ions.cai[n as usize];
+            }
+        }
+    }
+
+    /// Gates at their steady state for vloc (and xloc).
+    fn steady_gates(&mut self) {
+        let gl = self.globals();
+        let n = self.node.len();
+        for k in 0..n {
+            let cai = if M::READS_CAI { self.xloc[k] } else { 0.0 };
+            let r = M::rates(self.vloc[k], cai, &gl, self.qt);
+            for j in 0..3 {
+                self.s[j][k] = r.inf[j];
+            }
+        }
+    }
+
+    /// One cnexp step of every gate with `inf`/`tau` at vloc (and xloc). Kept free of branches
+    /// and indirection so that it vectorizes over instances.
+    fn advance_gates(&mut self, dt: f64) {
+        let gl = self.globals();
+        let qt = self.qt;
+        let n = self.node.len();
+        let nstates = M::STATES.len();
+        let vloc = &self.vloc[..n];
+        let xloc = &self.xloc[..n];
+        let [s0, s1, s2] = &mut self.s;
+        let (s0, s1, s2) = (&mut s0[..n], &mut s1[..n], &mut s2[..n]);
+        for k in 0..n {
+            let cai = if M::READS_CAI { xloc[k] } else { 0.0 };
+            let r = M::rates(vloc[k], cai, &gl, qt);
+            s0[k] = cnexp(s0[k], r.inf[0], r.tau[0], dt);
+            if nstates > 1 {
+                s1[k] = cnexp(s1[k], r.inf[1], r.tau[1], dt);
+            }
+            if nstates > 2 {
+                s2[k] = cnexp(s2[k], r.inf[2], r.tau[2], dt);
+            }
         }
     }
 }
@@ -139,56 +205,68 @@ impl<M: HhModel> Mechanism for Hh<M> {
 
     fn init(&mut self, env: &Env, v: &[f64], ions: &mut Ions) {
         self.set_temperature(env.celsius);
-        let nstates = M::STATES.len();
-        for k in 0..self.node.len() {
-            let n = self.node[k] as usize;
-            let r = M::rates(v[n], ions.cai[n], &self.p, self.qt);
-            for j in 0..nstates {
-                self.s[j][k] = r.inf[j];
-            }
-        }
+        self.gather_v_cai(v, ions);
+        self.steady_gates();
     }
 
     fn current(&mut self, _env: &Env, v: &[f64], ions: &mut Ions, out: &mut Currents) {
-        let gbar = &self.p.values[0];
-        for k in 0..self.node.len() {
-            let n = self.node[k] as usize;
-            let s = [self.s[0][k], self.s[1][k], self.s[2][k]];
-            let e = self.erev(ions, n);
-            let vn = v[n];
-            let g = gbar[k] * M::open(s, vn, &self.p);
-            let i = g * (vn - e);
-            let didv = if M::V_IN_OPEN {
-                let v1 = vn + 0.001;
-                let i1 = gbar[k] * M::open(s, v1, &self.p) * (v1 - e);
-                (i1 - i) / 0.001
-            } else {
-                g
+        let n = self.node.len();
+        let gl = self.globals();
+        // Gather v and the reversal potential.
+        for k in 0..n {
+            let nd = self.node[k] as usize;
+            self.vloc[k] = v[nd];
+            self.xloc[k] = match M::ION {
+                Ion::Na => ions.ena[nd],
+                Ion::K => ions.ek[nd],
+                Ion::Ca => ions.eca[nd],
+                Ion::NonSpecific(idx) => gl[idx],
             };
-            self.g[k] = g;
-            self.i[k] = i;
-            out.i[n] += i;
-            out.g[n] += didv;
-            match M::ION {
-                Ion::Na => ions.ina[n] += i,
-                Ion::K => ions.ik[n] += i,
-                Ion::Ca => ions.ica[n] += i,
-                Ion::NonSpecific(_) => {}
+        }
+        // Compute over instances.
+        {
+            let gbar = &self.p.values[0][..n];
+            let (vloc, eloc) = (&self.vloc[..n], &self.xloc[..n]);
+            let (s0, s1, s2) = (&self.s[0][..n], &self.s[1][..n], &self.s[2][..n]);
+            let (g, i) = (&mut self.g[..n], &mut self.i[..n]);
+            for k in 0..n {
+                let gk = gbar[k] * M::open([s0[k], s1[k], s2[k]], vloc[k], &gl);
+                g[k] = gk;
+                i[k] = gk * (vloc[k] - eloc[k]);
+            }
+            if M::V_IN_OPEN {
+                let didv = &mut self.didv[..n];
+                for k in 0..n {
+                    let v1 = vloc[k] + 0.001;
+                    let i1 = gbar[k] * M::open([s0[k], s1[k], s2[k]], v1, &gl) * (v1 - eloc[k]);
+                    didv[k] = (i1 - i[k]) / 0.001;
+                }
+            }
+        }
+        // Scatter to the nodes.
+        let didv = if M::V_IN_OPEN { &self.didv } else { &self.g };
+        let ion_sum = match M::ION {
+            Ion::Na => Some(&mut ions.ina),
+            Ion::K => Some(&mut ions.ik),
+            Ion::Ca => Some(&mut ions.ica),
+            Ion::NonSpecific(_) => None,
+        };
+        for k in 0..n {
+            let nd = self.node[k] as usize;
+            out.i[nd] += self.i[k];
+            out.g[nd] += didv[k];
+        }
+        if let Some(sum) = ion_sum {
+            for k in 0..n {
+                sum[self.node[k] as usize] += self.i[k];
             }
         }
     }
 
     fn advance_states(&mut self, env: &Env, v: &[f64], ions: &mut Ions) {
         self.set_temperature(env.celsius);
-        let nstates = M::STATES.len();
-        let dt = env.dt;
-        for k in 0..self.node.len() {
-            let n = self.node[k] as usize;
-            let r = M::rates(v[n], ions.cai[n], &self.p, self.qt);
-            for j in 0..nstates {
-                self.s[j][k] = cnexp(self.s[j][k], r.inf[j], r.tau[j], dt);
-            }
-        }
+        self.gather_v_cai(v, ions);
+        self.advance_gates(env.dt);
     }
 }
 

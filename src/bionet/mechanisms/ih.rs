@@ -1,8 +1,8 @@
 //! Ih: hyperpolarization-activated cation current (one gate, nonspecific current `ihcn` reversing
 //! at the GLOBAL `ehcn`), no temperature dependence.
 
-use super::hh::{gbar, global, Hh, HhModel, Ion, Rates};
-use super::{vtrap, Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, global, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, vtrap, Mechanism, ParamSpec};
 
 pub struct IhModel;
 
@@ -17,18 +17,18 @@ impl HhModel for IhModel {
         1.0
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, _p: &ParamTable, _qt: f64) -> Rates {
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, _p: &Globals, _qt: f64) -> Rates {
         let a = 0.001 * 6.43 * vtrap(v + 154.9, 11.9);
-        let b = 0.001 * 193.0 * (v / 33.1).exp();
+        let b = 0.001 * 193.0 * exp(v / 33.1);
         Rates {
             inf: [a / (a + b), 0.0, 0.0],
             tau: [1.0 / (a + b), 1.0, 1.0],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         s[0]
     }
 }

@@ -1,7 +1,7 @@
 //! Im: muscarinic potassium current (one gate), Q10 2.3 from 21 degC.
 
-use super::hh::{gbar, q10_23, Hh, HhModel, Ion, Rates};
-use super::{Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, q10_23, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, Mechanism, ParamSpec};
 
 pub struct ImModel;
 
@@ -16,19 +16,19 @@ impl HhModel for ImModel {
         q10_23(celsius, 21.0)
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, _p: &ParamTable, qt: f64) -> Rates {
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, _p: &Globals, qt: f64) -> Rates {
         let x = 2.5 * 0.04 * (v + 35.0);
-        let a = 3.3e-3 * x.exp();
-        let b = 3.3e-3 * (-x).exp();
+        let a = 3.3e-3 * exp(x);
+        let b = 3.3e-3 * exp(-x);
         Rates {
             inf: [a / (a + b), 0.0, 0.0],
             tau: [(1.0 / (a + b)) / qt, 1.0, 1.0],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         s[0]
     }
 }

@@ -1,8 +1,8 @@
 //! Im_v2: muscarinic potassium current, second parameterization (one gate, 15 ms minimum time
 //! constant), Q10 2.3 from 30 degC.
 
-use super::hh::{gbar, q10_23, Hh, HhModel, Ion, Rates};
-use super::{Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, q10_23, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, Mechanism, ParamSpec};
 
 pub struct ImV2;
 
@@ -17,18 +17,18 @@ impl HhModel for ImV2 {
         q10_23(celsius, 30.0)
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, _p: &ParamTable, qt: f64) -> Rates {
-        let a = 0.007 * ((6.0 * 0.4 * (v + 48.0)) / 26.12).exp();
-        let b = 0.007 * ((-6.0 * (1.0 - 0.4) * (v + 48.0)) / 26.12).exp();
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, _p: &Globals, qt: f64) -> Rates {
+        let a = 0.007 * exp((6.0 * 0.4 * (v + 48.0)) / 26.12);
+        let b = 0.007 * exp((-6.0 * (1.0 - 0.4) * (v + 48.0)) / 26.12);
         Rates {
             inf: [a / (a + b), 0.0, 0.0],
             tau: [(15.0 + 1.0 / (a + b)) / qt, 1.0, 1.0],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         s[0]
     }
 }

@@ -1,8 +1,8 @@
 //! K_T: transient potassium current, gates m^4 h, GLOBAL `vshift`, `mTauF`, `hTauF`, Q10 2.3 from
 //! 21 degC.
 
-use super::hh::{gbar, global, q10_23, Hh, HhModel, Ion, Rates};
-use super::{Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, global, q10_23, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, Mechanism, ParamSpec};
 
 pub struct KT;
 
@@ -26,27 +26,27 @@ impl HhModel for KT {
         q10_23(celsius, 21.0)
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, p: &ParamTable, qt: f64) -> Rates {
-        let vshift = p.global(VSHIFT);
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, p: &Globals, qt: f64) -> Rates {
+        let vshift = p[VSHIFT];
         let xm = (v + 71.0 - vshift) / 59.0;
         let xh = (v + 73.0 - vshift) / 23.0;
         Rates {
             inf: [
-                1.0 / (1.0 + (-(v - (-47.0 + vshift)) / 29.0).exp()),
-                1.0 / (1.0 + (-(v + 66.0 - vshift) / -10.0).exp()),
+                1.0 / (1.0 + exp(-(v - (-47.0 + vshift)) / 29.0)),
+                1.0 / (1.0 + exp(-(v + 66.0 - vshift) / -10.0)),
                 0.0,
             ],
             tau: [
-                (0.34 + p.global(MTAUF) * 0.92 * (-(xm * xm)).exp()) / qt,
-                (8.0 + p.global(HTAUF) * 49.0 * (-(xh * xh)).exp()) / qt,
+                (0.34 + p[MTAUF] * 0.92 * exp(-(xm * xm))) / qt,
+                (8.0 + p[HTAUF] * 49.0 * exp(-(xh * xh))) / qt,
                 1.0,
             ],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         let m2 = s[0] * s[0];
         m2 * m2 * s[1]
     }

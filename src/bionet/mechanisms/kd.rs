@@ -1,8 +1,8 @@
 //! Kd: delayed-rectifier-like potassium current, gates m h with fixed time constants (1 ms and
 //! 1500 ms; the modfile computes a Q10 factor but never applies it).
 
-use super::hh::{gbar, Hh, HhModel, Ion, Rates};
-use super::{Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, Mechanism, ParamSpec};
 
 pub struct KdModel;
 
@@ -17,20 +17,20 @@ impl HhModel for KdModel {
         1.0
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, _p: &ParamTable, _qt: f64) -> Rates {
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, _p: &Globals, _qt: f64) -> Rates {
         Rates {
             inf: [
-                1.0 - 1.0 / (1.0 + ((v + 43.0) / 8.0).exp()),
-                1.0 / (1.0 + ((v + 67.0) / 7.3).exp()),
+                1.0 - 1.0 / (1.0 + exp((v + 43.0) / 8.0)),
+                1.0 / (1.0 + exp((v + 67.0) / 7.3)),
                 0.0,
             ],
             tau: [1.0, 1500.0, 1.0],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         s[0] * s[1]
     }
 }

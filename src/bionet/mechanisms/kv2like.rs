@@ -1,8 +1,8 @@
 //! Kv2like: potassium current with activation m^2 and two inactivation gates h1, h2 (fast and slow,
 //! averaged), Q10 2.3 from 21 degC.
 
-use super::hh::{gbar, q10_23, Hh, HhModel, Ion, Rates};
-use super::{vtrap, Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, q10_23, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, vtrap, Mechanism, ParamSpec};
 
 pub struct Kv2;
 
@@ -17,22 +17,22 @@ impl HhModel for Kv2 {
         q10_23(celsius, 21.0)
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, _p: &ParamTable, qt: f64) -> Rates {
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, _p: &Globals, qt: f64) -> Rates {
         let a = 0.12 * vtrap(-(v - 43.0), 11.0);
-        let b = 0.02 * (-(v + 1.27) / 120.0).exp();
-        let h_inf = 1.0 / (1.0 + ((v + 58.0) / 11.0).exp());
+        let b = 0.02 * exp(-(v + 1.27) / 120.0);
+        let h_inf = 1.0 / (1.0 + exp((v + 58.0) / 11.0));
         let x = (v + 75.0) / 48.0;
-        let h1_tau = (360.0 + (1010.0 + 23.7 * (v + 54.0)) * (-(x * x)).exp()) / qt;
-        let h2_tau = (2350.0 + 1380.0 * (-0.011 * v).exp() - 210.0 * (-0.03 * v).exp()) / qt;
+        let h1_tau = (360.0 + (1010.0 + 23.7 * (v + 54.0)) * exp(-(x * x))) / qt;
+        let h2_tau = (2350.0 + 1380.0 * exp(-0.011 * v) - 210.0 * exp(-0.03 * v)) / qt;
         Rates {
             inf: [a / (a + b), h_inf, h_inf],
             tau: [2.5 * (1.0 / (qt * (a + b))), h1_tau, h2_tau],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         s[0] * s[0] * (0.5 * s[1] + 0.5 * s[2])
     }
 }

@@ -1,8 +1,8 @@
 //! Kv3_1: fast delayed-rectifier potassium current (one gate, GLOBAL `vshift`), no temperature
 //! dependence.
 
-use super::hh::{gbar, global, Hh, HhModel, Ion, Rates};
-use super::{Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, global, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, Mechanism, ParamSpec};
 
 pub struct Kv31;
 
@@ -19,21 +19,21 @@ impl HhModel for Kv31 {
         1.0
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, p: &ParamTable, _qt: f64) -> Rates {
-        let vshift = p.global(VSHIFT);
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, p: &Globals, _qt: f64) -> Rates {
+        let vshift = p[VSHIFT];
         Rates {
-            inf: [1.0 / (1.0 + ((v - (18.7 + vshift)) / -9.7).exp()), 0.0, 0.0],
+            inf: [1.0 / (1.0 + exp((v - (18.7 + vshift)) / -9.7)), 0.0, 0.0],
             tau: [
-                0.2 * 20.0 / (1.0 + ((v - (-46.56 + vshift)) / -44.14).exp()),
+                0.2 * 20.0 / (1.0 + exp((v - (-46.56 + vshift)) / -44.14)),
                 1.0,
                 1.0,
             ],
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
         s[0]
     }
 }

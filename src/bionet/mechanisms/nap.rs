@@ -2,14 +2,14 @@
 //! current, so di/dv is a finite difference as in NEURON) and slow inactivation h, Q10 2.3 from
 //! 21 degC. The name Nap_Et2 resolves here too.
 
-use super::hh::{gbar, q10_23, Hh, HhModel, Ion, Rates};
-use super::{vtrap, Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, q10_23, Globals, Hh, HhModel, Ion, Rates};
+use super::{exp, vtrap, Mechanism, ParamSpec};
 
 pub struct NapModel;
 
-#[inline]
+#[inline(always)]
 fn m_inf(v: f64) -> f64 {
-    1.0 / (1.0 + ((v + 52.6) / -4.6).exp())
+    1.0 / (1.0 + exp((v + 52.6) / -4.6))
 }
 
 impl HhModel for NapModel {
@@ -24,9 +24,9 @@ impl HhModel for NapModel {
         q10_23(celsius, 21.0)
     }
 
-    #[inline]
-    fn rates(v: f64, _cai: f64, _p: &ParamTable, qt: f64) -> Rates {
-        let h_inf = 1.0 / (1.0 + ((v + 48.8) / 10.0).exp());
+    #[inline(always)]
+    fn rates(v: f64, _cai: f64, _p: &Globals, qt: f64) -> Rates {
+        let h_inf = 1.0 / (1.0 + exp((v + 48.8) / 10.0));
         let a = 2.88e-6 * vtrap(v + 17.0, 4.63);
         let b = 6.94e-6 * vtrap(-(v + 64.4), 2.63);
         Rates {
@@ -35,8 +35,8 @@ impl HhModel for NapModel {
         }
     }
 
-    #[inline]
-    fn open(s: [f64; 3], v: f64, _p: &ParamTable) -> f64 {
+    #[inline(always)]
+    fn open(s: [f64; 3], v: f64, _p: &Globals) -> f64 {
         m_inf(v) * s[0]
     }
 }

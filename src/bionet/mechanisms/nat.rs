@@ -2,8 +2,8 @@
 //! they differ only in the defaults of their GLOBAL half-activation voltages. Q10 2.3 from 23 degC.
 //! The names NaTa_t and NaTs2_t resolve here too.
 
-use super::hh::{gbar, global, q10_23, Hh, HhModel, Ion, Rates};
-use super::{vtrap, Mechanism, ParamSpec, ParamTable};
+use super::hh::{gbar, global, q10_23, Globals, Hh, HhModel, Ion, Rates};
+use super::{vtrap, Mechanism, ParamSpec};
 
 const MALPHAF: usize = 1;
 const MBETAF: usize = 2;
@@ -31,16 +31,16 @@ const fn params(mvhalf: f64, hvhalf: f64) -> [ParamSpec; 9] {
 const NATA_PARAMS: [ParamSpec; 9] = params(-48.0, -69.0);
 const NATS_PARAMS: [ParamSpec; 9] = params(-40.0, -66.0);
 
-#[inline]
-fn rates(v: f64, p: &ParamTable, qt: f64) -> Rates {
-    let dm = v - p.global(MVHALF);
-    let mk = p.global(MK);
-    let ma = p.global(MALPHAF) * vtrap(-dm, mk);
-    let mb = p.global(MBETAF) * vtrap(dm, mk);
-    let dh = v - p.global(HVHALF);
-    let hk = p.global(HK);
-    let ha = p.global(HALPHAF) * vtrap(dh, hk);
-    let hb = p.global(HBETAF) * vtrap(-dh, hk);
+#[inline(always)]
+fn rates(v: f64, p: &Globals, qt: f64) -> Rates {
+    let dm = v - p[MVHALF];
+    let mk = p[MK];
+    let ma = p[MALPHAF] * vtrap(-dm, mk);
+    let mb = p[MBETAF] * vtrap(dm, mk);
+    let dh = v - p[HVHALF];
+    let hk = p[HK];
+    let ha = p[HALPHAF] * vtrap(dh, hk);
+    let hb = p[HBETAF] * vtrap(-dh, hk);
     Rates {
         inf: [ma / (ma + mb), ha / (ha + hb), 0.0],
         tau: [(1.0 / (ma + mb)) / qt, (1.0 / (ha + hb)) / qt, 1.0],
@@ -63,13 +63,13 @@ macro_rules! nat_model {
                 q10_23(celsius, 23.0)
             }
 
-            #[inline]
-            fn rates(v: f64, _cai: f64, p: &ParamTable, qt: f64) -> Rates {
+            #[inline(always)]
+            fn rates(v: f64, _cai: f64, p: &Globals, qt: f64) -> Rates {
                 rates(v, p, qt)
             }
 
-            #[inline]
-            fn open(s: [f64; 3], _v: f64, _p: &ParamTable) -> f64 {
+            #[inline(always)]
+            fn open(s: [f64; 3], _v: f64, _p: &Globals) -> f64 {
                 s[0] * s[0] * s[0] * s[1]
             }
         }

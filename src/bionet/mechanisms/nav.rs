@@ -12,7 +12,7 @@
 //! differs from the kinetic scheme (the I4 -> I3 term of the I3 balance uses the I3 -> C3 rate), so
 //! the initial occupancies are those NEURON computes, not the exact steady state.
 
-use super::{Currents, Env, Ions, Mechanism, ParamKind, ParamSpec, ParamTable};
+use super::{exp, Currents, Env, Ions, Mechanism, ParamKind, ParamSpec, ParamTable};
 use crate::error::Result;
 
 const GBAR: usize = 0;
@@ -123,8 +123,8 @@ impl Fixed {
 
     #[inline]
     fn at(&self, v: f64) -> Rates {
-        let ea = (v * self.inv_x1).exp();
-        let eb = (v * self.inv_x2).exp();
+        let ea = exp(v * self.inv_x1);
+        let eb = exp(v * self.inv_x2);
         let mut r = Rates {
             ci: self.ci,
             ic: self.ic,
