@@ -406,8 +406,8 @@ impl ParamTable {
 /// the power of two built from the bits of n. Arguments are clamped to [-708, 709].
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
-    const LN2_HI: f64 = 6.931_471_803_691_238_164_9e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+    const LN2_HI: f64 = 0.693_147_180_369_123_8;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: adding it rounds to an integer
     let x = x.clamp(-708.0, 709.0);
     let t = x * std::f64::consts::LOG2_E + SHIFT;
