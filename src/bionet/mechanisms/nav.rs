@@ -121,7 +121,7 @@ impl Fixed {
         f
     }
 
-    #[inline]
+    #[inline(always)]
     fn at(&self, v: f64) -> Rates {
         let ea = exp(v * self.inv_x1);
         let eb = exp(v * self.inv_x2);
@@ -206,7 +206,7 @@ fn initial(r: &Rates) -> [f64; 12] {
 }
 
 /// One backward-Euler step `(I - dt A) x_new = x` for the block-tridiagonal scheme, in place.
-#[inline]
+#[inline(always)]
 fn implicit_step(r: &Rates, dt: f64, x: &mut [f64; 12]) {
     // Diagonal blocks [[a, b], [c, d]] of I - dt A for each pair, and the diagonal coupling blocks.
     let mut da = [0.0; 6];
@@ -281,6 +281,8 @@ pub struct NaV {
     i: Vec<f64>,
     fixed: Fixed,
     celsius: f64,
+    /// Scratch: v at each instance's node.
+    vloc: Vec<f64>,
 }
 
 pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
@@ -292,6 +294,7 @@ pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
         s: std::array::from_fn(|_| vec![0.0; n]),
         g: vec![0.0; n],
         i: vec![0.0; n],
+        vloc: vec![0.0; n],
         node,
         celsius: f64::NAN,
     })
@@ -365,12 +368,20 @@ impl Mechanism for NaV {
             self.fixed = Fixed::new(&self.p, env.celsius);
             self.celsius = env.celsius;
         }
-        for k in 0..self.node.len() {
-            let r = self.fixed.at(v[self.node[k] as usize]);
-            let mut x: [f64; 12] = std::array::from_fn(|j| self.s[j][k]);
-            implicit_step(&r, env.dt, &mut x);
+        let n = self.node.len();
+        for k in 0..n {
+            self.vloc[k] = v[self.node[k] as usize];
+        }
+        let fixed = self.fixed;
+        let dt = env.dt;
+        let vloc = &self.vloc[..n];
+        let mut s = self.s.each_mut().map(|x| &mut x[..n]);
+        for k in 0..n {
+            let r = fixed.at(vloc[k]);
+            let mut x: [f64; 12] = std::array::from_fn(|j| s[j][k]);
+            implicit_step(&r, dt, &mut x);
             for (j, xj) in x.iter().enumerate() {
-                self.s[j][k] = *xj;
+                s[j][k] = *xj;
             }
         }
     }
