@@ -129,7 +129,14 @@ pub fn mechanism_iclamp<'py>(
             "need tstop >= 0 and dt > 0, got tstop={tstop} dt={dt}"
         )));
     }
-    let nsteps = (tstop / dt - 1e-9).ceil().max(0.0) as usize;
+    let nsteps_f = (tstop / dt - 1e-9).ceil().max(0.0);
+    if nsteps_f * (record.len().max(1) as f64) > 5e8 {
+        return Err(PyValueError::new_err(format!(
+            "tstop={tstop} ms at dt={dt} ms with {} recorded variables would hold more than 5e8 samples",
+            record.len()
+        )));
+    }
+    let nsteps = nsteps_f as usize;
     let stim = Stimulus { amp, delay, dur };
     let data = py.detach(|| -> crate::error::Result<Vec<Vec<f64>>> {
         let mut c = Compartment::new(&specs, ions, celsius, dt, &record)?;

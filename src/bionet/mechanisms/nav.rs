@@ -375,7 +375,7 @@ impl Mechanism for NaV {
         let fixed = self.fixed;
         let dt = env.dt;
         let vloc = &self.vloc[..n];
-        let mut s = self.s.each_mut().map(|x| &mut x[..n]);
+        let s = self.s.each_mut().map(|x| &mut x[..n]);
         for k in 0..n {
             let r = fixed.at(vloc[k]);
             let mut x: [f64; 12] = std::array::from_fn(|j| s[j][k]);
