@@ -485,6 +485,67 @@ mod tests {
         assert_eq!(m.variable("gbar").unwrap(), &[1.0, 2.0]);
     }
 
+    /// Many instances on scattered nodes give, instance by instance, what one instance alone on
+    /// its own node gives (gather, compute and scatter keep instances apart and sum per node).
+    #[test]
+    fn instances_on_scattered_nodes_match_single_instances() {
+        let env = Env {
+            celsius: 30.0,
+            dt: 0.025,
+        };
+        let v_nodes = [-70.0, -30.0, 10.0, -50.0];
+        let nodes = vec![2u32, 0, 3];
+        let gbar = [2e-3, 5e-3, 1e-2];
+        for r in REGISTRY {
+            let gname = if r.suffix == "pas" { "g" } else { "gbar" };
+            let mut ions = Ions::new(4);
+            ions.cai = vec![2e-4, 3e-4, 5e-4, 8e-4];
+            let mut many = (r.make)(nodes.clone());
+            if r.suffix != "CaDynamics" {
+                many.set_param(gname, &gbar).unwrap();
+            }
+            let mut cur = Currents::new(4);
+            many.init(&env, &v_nodes, &mut ions);
+            let mut singles = Vec::new();
+            for (k, &nd) in nodes.iter().enumerate() {
+                let mut ions1 = Ions::new(1);
+                ions1.cai[0] = [2e-4, 3e-4, 5e-4, 8e-4][nd as usize];
+                let mut m = (r.make)(vec![0]);
+                if r.suffix != "CaDynamics" {
+                    m.set_param(gname, &[gbar[k]]).unwrap();
+                }
+                m.init(&env, &[v_nodes[nd as usize]], &mut ions1);
+                singles.push((m, ions1, Currents::new(1)));
+            }
+            for _ in 0..50 {
+                cur.clear();
+                ions.begin_step(env.celsius);
+                many.current(&env, &v_nodes, &mut ions, &mut cur);
+                many.advance_states(&env, &v_nodes, &mut ions);
+                for (k, (m, ions1, cur1)) in singles.iter_mut().enumerate() {
+                    let v1 = [v_nodes[nodes[k] as usize]];
+                    cur1.clear();
+                    ions1.begin_step(env.celsius);
+                    m.current(&env, &v1, ions1, cur1);
+                    m.advance_states(&env, &v1, ions1);
+                }
+            }
+            for (k, (m, ions1, cur1)) in singles.iter().enumerate() {
+                let nd = nodes[k] as usize;
+                for name in m.variable_names() {
+                    let a = many.variable(name).unwrap()[k];
+                    let b = m.variable(name).unwrap()[0];
+                    assert_eq!(a, b, "{} {name} instance {k}", r.suffix);
+                }
+                assert_eq!(cur.i[nd], cur1.i[0], "{} i at node {nd}", r.suffix);
+                assert_eq!(cur.g[nd], cur1.g[0], "{} g at node {nd}", r.suffix);
+                assert_eq!(ions.cai[nd], ions1.cai[0], "{} cai at node {nd}", r.suffix);
+                assert_eq!(ions.ik[nd], ions1.ik[0], "{} ik at node {nd}", r.suffix);
+            }
+            assert_eq!(cur.i[1], 0.0, "{}: node 1 has no instance", r.suffix);
+        }
+    }
+
     #[test]
     fn fast_exp_is_accurate() {
         let mut worst: f64 = 0.0;
