@@ -24,7 +24,7 @@ impl HhModel for CaHva {
         let hb = 0.0065 / (exp((-v - 15.0) / 28.0) + 1.0);
         Rates {
             inf: [ma / (ma + mb), ha / (ha + hb), 0.0],
-            tau: [1.0 / (ma + mb), 1.0 / (ha + hb), 1.0],
+            rate: [ma + mb, ha + hb, 1.0],
         }
     }
 

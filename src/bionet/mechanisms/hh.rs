@@ -15,11 +15,12 @@ pub enum Ion {
     NonSpecific(usize),
 }
 
-/// Steady states and time constants (ms) of the gates at one voltage.
+/// Steady states and relaxation rates (1/ms, the inverse of the time constants tau) of the gates
+/// at one voltage. Rates rather than time constants spare a division per gate.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Rates {
     pub inf: [f64; 3],
-    pub tau: [f64; 3],
+    pub rate: [f64; 3],
 }
 
 /// The GLOBAL parameter values of a channel, copied to a local array before each loop (indexed as
@@ -44,7 +45,7 @@ pub trait HhModel: Send + Sync + 'static {
     const V_IN_OPEN: bool = false;
     /// Temperature factor multiplying the rates (dividing the time constants).
     fn qt(celsius: f64) -> f64;
-    /// `inf` and `tau` of every gate at voltage `v` (and internal calcium `cai`).
+    /// `inf` and `1/tau` of every gate at voltage `v` (and internal calcium `cai`).
     fn rates(v: f64, cai: f64, p: &Globals, qt: f64) -> Rates;
     /// Open probability from the gate values (and v when `V_IN_OPEN`).
     fn open(s: [f64; 3], v: f64, p: &Globals) -> f64;
@@ -135,7 +136,7 @@ impl<M: HhModel> Hh<M> {
         }
     }
 
-    /// One cnexp step of every gate with `inf`/`tau` at vloc (and xloc). Kept free of branches
+    /// One cnexp step of every gate with `inf` and `1/tau` at vloc (and xloc). Kept free of branches
     /// and indirection so that it vectorizes over instances.
     fn advance_gates(&mut self, dt: f64) {
         let gl = self.globals();
@@ -149,12 +150,12 @@ impl<M: HhModel> Hh<M> {
         for k in 0..n {
             let cai = if M::READS_CAI { xloc[k] } else { 0.0 };
             let r = M::rates(vloc[k], cai, &gl, qt);
-            s0[k] = cnexp(s0[k], r.inf[0], r.tau[0], dt);
+            s0[k] = cnexp(s0[k], r.inf[0], r.rate[0], dt);
             if nstates > 1 {
-                s1[k] = cnexp(s1[k], r.inf[1], r.tau[1], dt);
+                s1[k] = cnexp(s1[k], r.inf[1], r.rate[1], dt);
             }
             if nstates > 2 {
-                s2[k] = cnexp(s2[k], r.inf[2], r.tau[2], dt);
+                s2[k] = cnexp(s2[k], r.inf[2], r.rate[2], dt);
             }
         }
     }

@@ -23,7 +23,7 @@ impl HhModel for IhModel {
         let b = 0.001 * 193.0 * exp(v / 33.1);
         Rates {
             inf: [a / (a + b), 0.0, 0.0],
-            tau: [1.0 / (a + b), 1.0, 1.0],
+            rate: [a + b, 1.0, 1.0],
         }
     }
 

@@ -23,7 +23,7 @@ impl HhModel for ImModel {
         let b = 3.3e-3 * exp(-x);
         Rates {
             inf: [a / (a + b), 0.0, 0.0],
-            tau: [(1.0 / (a + b)) / qt, 1.0, 1.0],
+            rate: [(a + b) * qt, 1.0, 1.0],
         }
     }
 

@@ -24,17 +24,17 @@ impl HhModel for KP {
         let vshift = p[VSHIFT];
         let tauf = p[TAUF];
         let m_inf = 1.0 / (1.0 + exp(-(v - (-14.3 + vshift)) / 14.6));
-        let m_tau = if v < -50.0 + vshift {
-            tauf * (1.25 + 175.03 * exp(-(v - vshift) * -0.026)) / qt
+        let m_rate = if v < -50.0 + vshift {
+            qt / (tauf * (1.25 + 175.03 * exp(-(v - vshift) * -0.026)))
         } else {
-            tauf * (1.25 + 13.0 * exp(-(v - vshift) * 0.026)) / qt
+            qt / (tauf * (1.25 + 13.0 * exp(-(v - vshift) * 0.026)))
         };
         let h_inf = 1.0 / (1.0 + exp(-(v - (-54.0 + vshift)) / -11.0));
         let x = (v - (-75.0 + vshift)) / 48.0;
-        let h_tau = (360.0 + (1010.0 + 24.0 * (v - (-55.0 + vshift))) * exp(-(x * x))) / qt;
+        let h_rate = qt / (360.0 + (1010.0 + 24.0 * (v - (-55.0 + vshift))) * exp(-(x * x)));
         Rates {
             inf: [m_inf, h_inf, 0.0],
-            tau: [m_tau, h_tau, 1.0],
+            rate: [m_rate, h_rate, 1.0],
         }
     }
 

@@ -37,9 +37,9 @@ impl HhModel for KT {
                 1.0 / (1.0 + exp(-(v + 66.0 - vshift) / -10.0)),
                 0.0,
             ],
-            tau: [
-                (0.34 + p[MTAUF] * 0.92 * exp(-(xm * xm))) / qt,
-                (8.0 + p[HTAUF] * 49.0 * exp(-(xh * xh))) / qt,
+            rate: [
+                qt / (0.34 + p[MTAUF] * 0.92 * exp(-(xm * xm))),
+                qt / (8.0 + p[HTAUF] * 49.0 * exp(-(xh * xh))),
                 1.0,
             ],
         }

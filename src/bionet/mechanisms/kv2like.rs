@@ -23,11 +23,11 @@ impl HhModel for Kv2 {
         let b = 0.02 * exp(-(v + 1.27) / 120.0);
         let h_inf = 1.0 / (1.0 + exp((v + 58.0) / 11.0));
         let x = (v + 75.0) / 48.0;
-        let h1_tau = (360.0 + (1010.0 + 23.7 * (v + 54.0)) * exp(-(x * x))) / qt;
-        let h2_tau = (2350.0 + 1380.0 * exp(-0.011 * v) - 210.0 * exp(-0.03 * v)) / qt;
+        let h1_rate = qt / (360.0 + (1010.0 + 23.7 * (v + 54.0)) * exp(-(x * x)));
+        let h2_rate = qt / (2350.0 + 1380.0 * exp(-0.011 * v) - 210.0 * exp(-0.03 * v));
         Rates {
             inf: [a / (a + b), h_inf, h_inf],
-            tau: [2.5 * (1.0 / (qt * (a + b))), h1_tau, h2_tau],
+            rate: [qt * (a + b) / 2.5, h1_rate, h2_rate],
         }
     }
 

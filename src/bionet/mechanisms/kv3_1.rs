@@ -24,8 +24,8 @@ impl HhModel for Kv31 {
         let vshift = p[VSHIFT];
         Rates {
             inf: [1.0 / (1.0 + exp((v - (18.7 + vshift)) / -9.7)), 0.0, 0.0],
-            tau: [
-                0.2 * 20.0 / (1.0 + exp((v - (-46.56 + vshift)) / -44.14)),
+            rate: [
+                (1.0 + exp((v - (-46.56 + vshift)) / -44.14)) / (0.2 * 20.0),
                 1.0,
                 1.0,
             ],

@@ -452,10 +452,10 @@ pub fn vtrap(x: f64, y: f64) -> f64 {
     }
 }
 
-/// Exponential-Euler (`cnexp`) step of `s' = (inf - s) / tau` over `dt`.
+/// Exponential-Euler (`cnexp`) step of `s' = (inf - s) rate` (rate = 1/tau) over `dt`.
 #[inline(always)]
-pub fn cnexp(s: f64, inf: f64, tau: f64, dt: f64) -> f64 {
-    s + (1.0 - exp(-dt / tau)) * (inf - s)
+pub fn cnexp(s: f64, inf: f64, rate: f64, dt: f64) -> f64 {
+    s + (1.0 - exp(-dt * rate)) * (inf - s)
 }
 
 #[cfg(test)]

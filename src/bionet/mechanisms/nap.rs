@@ -31,7 +31,7 @@ impl HhModel for NapModel {
         let b = 6.94e-6 * vtrap(-(v + 64.4), 2.63);
         Rates {
             inf: [h_inf, 0.0, 0.0],
-            tau: [(1.0 / (a + b)) / qt, 1.0, 1.0],
+            rate: [(a + b) * qt, 1.0, 1.0],
         }
     }
 

@@ -43,7 +43,7 @@ fn rates(v: f64, p: &Globals, qt: f64) -> Rates {
     let hb = p[HBETAF] * vtrap(-dh, hk);
     Rates {
         inf: [ma / (ma + mb), ha / (ha + hb), 0.0],
-        tau: [(1.0 / (ma + mb)) / qt, (1.0 / (ha + hb)) / qt, 1.0],
+        rate: [(ma + mb) * qt, (ha + hb) * qt, 1.0],
     }
 }
 

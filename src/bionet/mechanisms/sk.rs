@@ -26,7 +26,7 @@ impl HhModel for SkModel {
         let z_inf = 1.0 / (1.0 + (0.00043 / ca).powf(4.8));
         Rates {
             inf: [z_inf, 0.0, 0.0],
-            tau: [p[ZTAU], 1.0, 1.0],
+            rate: [1.0 / p[ZTAU], 1.0, 1.0],
         }
     }
 
