@@ -14,6 +14,22 @@
 //!   Euler) `sparse` solve;
 //! - di/dv is what NEURON uses: the exact conductance for ohmic currents, and the finite difference
 //!   `(i(v + 0.001) - i(v)) / 0.001` where the conductance itself depends on v at the current step.
+//!
+//! How an engine drives them (what [`clamp::Compartment`] does for one compartment):
+//!
+//! ```text
+//! mechs sorted by lookup(name).0 (registry order); ions = Ions::new(nodes); set ena/ek/... per node
+//! init:  for m in mechs { m.init(&env, &v, &mut ions) }     // CaDynamics marks its nodes, sets cai
+//!        ions.update_reversals(celsius)                      // eca from cai where cai is a state
+//! step:  ions.begin_step(celsius); cur.clear();
+//!        for m in mechs { m.current(&env, &v, &mut ions, &mut cur) }   // cur.i, cur.g per node
+//!        solve (cm/dt + cur.g) dv = i_inj - cur.i (times areas, plus axial terms); v += dv
+//!        for m in mechs { m.advance_states(&env, &v, &mut ions) }      // with v(t + dt)
+//! ```
+//!
+//! Each channel loop gathers node values into contiguous scratch arrays, computes over instances
+//! without branches or indirection (so the compiler vectorizes it; [`exp`] and [`vtrap`] are
+//! branch-free for that reason), and scatters the sums back to the nodes.
 
 // State lives in parallel arrays indexed by instance; index loops over several of them are the
 // clearest (and vectorizable) form.
