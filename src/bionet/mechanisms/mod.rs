@@ -454,6 +454,15 @@ pub fn exp(x: f64) -> f64 {
     p * scale
 }
 
+/// Whether the CPU runs AVX2: the heaviest loops then run a copy compiled for it. No FMA is
+/// enabled and Rust never fuses operations on its own, so results are bitwise those of the
+/// baseline build.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2")
+}
+
 /// NEURON's `vtrap(x, y)` of the Allen modfiles: x / (exp(x/y) - 1) with its limit near x = 0.
 /// Both forms are computed and one selected, so loops over instances stay branch-free.
 #[inline(always)]
