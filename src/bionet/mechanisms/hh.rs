@@ -341,7 +341,10 @@ mod tests {
     #[test]
     fn dispatched_loops_are_bitwise_baseline() {
         let n = 37;
-        let env = Env { celsius: 34.0, dt: 0.025 };
+        let env = Env {
+            celsius: 34.0,
+            dt: 0.025,
+        };
         let v: Vec<f64> = (0..n).map(|k| -90.0 + 3.3 * k as f64).collect();
         let nodes: Vec<u32> = (0..n as u32).collect();
         let mut ions = Ions::new(n);
