@@ -83,7 +83,7 @@ fn traces<'py>(
 pub fn mechanism_vclamp<'py>(
     py: Python<'py>,
     mechs: &Bound<'py, PyDict>,
-    v: PyReadonlyArray1<'py, f64>,
+    v: &Bound<'py, PyAny>,
     dt: f64,
     celsius: f64,
     record: Vec<String>,
@@ -91,7 +91,12 @@ pub fn mechanism_vclamp<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let specs = mech_specs(mechs)?;
     let ions = ion_values(ions)?;
-    let v = v.as_slice()?.to_vec();
+    let v: Vec<f64> = match v.extract::<PyReadonlyArray1<'py, f64>>() {
+        Ok(a) => a.as_array().to_vec(),
+        Err(_) => v.extract().map_err(|_| {
+            PyValueError::new_err("v: expected a 1-D array or sequence of float voltages (mV)")
+        })?,
+    };
     let data = py.detach(|| -> crate::error::Result<Vec<Vec<f64>>> {
         let mut c = Compartment::new(&specs, ions, celsius, dt, &record)?;
         c.run_vclamp(&v)

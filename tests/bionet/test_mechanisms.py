@@ -229,6 +229,16 @@ def test_unknown_mechanism_and_parameter_are_clear_errors():
         _native.mechanism_vclamp({"Kd": {}}, v, DT, 34.0, ["v"], ions={"eK": -90.0})
     with pytest.raises(ValueError, match=r"expected a number"):
         _native.mechanism_vclamp({"Kd": {"gbar": "high"}}, v, DT, 34.0, ["v"])
+    with pytest.raises(ValueError, match=r"v: expected a 1-D array"):
+        _native.mechanism_vclamp({"Kd": {}}, "-65", DT, 34.0, ["v"])
+    with pytest.raises(ValueError, match=r"inserted twice"):
+        _native.mechanism_vclamp({"NaTs": {}, "NaTs2_t": {}}, v, DT, 34.0, ["v"])
+    with pytest.raises(ValueError, match=r"not a finite number"):
+        _native.mechanism_vclamp({"Kd": {"gbar": float("nan")}}, v, DT, 34.0, ["v"])
+    # Any float sequence works as a voltage trace, strided arrays included.
+    out = _native.mechanism_vclamp({"Kd": {"gbar": 1e-3}}, np.full(10, -65.0)[::2], DT, 34.0, ["ik_Kd"])
+    assert out["ik_Kd"].shape == (5,)
+    assert _native.mechanism_vclamp({"Kd": {}}, [-65.0, -60.0], DT, 34.0, ["v"])["v"].tolist() == [-65.0, -60.0]
 
 
 def test_aliases_and_registry():
