@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+mod bionet;
 mod builder;
 mod convert;
 mod sonata;
@@ -19,5 +20,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sonata::read_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::write_gap_junctions, m)?)?;
     m.add_class::<spikes::SpikeStore>()?;
+    m.add_function(wrap_pyfunction!(bionet::mechanism_vclamp, m)?)?;
+    m.add_function(wrap_pyfunction!(bionet::mechanism_iclamp, m)?)?;
+    m.add_function(wrap_pyfunction!(bionet::mechanism_registry, m)?)?;
     Ok(())
 }
