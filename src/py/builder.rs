@@ -60,6 +60,39 @@ fn count_of(v: &Bound<'_, PyAny>) -> std::result::Result<u32, String> {
     ))
 }
 
+/// Counts from a numpy integer or boolean array, read in one go rather than element by
+/// element through Python (vectorized rules return these).
+fn int_array_counts(v: &Bound<'_, PyAny>) -> Option<Vec<std::result::Result<u32, String>>> {
+    fn conv<T: Copy + TryInto<u32> + std::fmt::Display + numpy::Element>(
+        a: numpy::PyReadonlyArray1<'_, T>,
+    ) -> Vec<std::result::Result<u32, String>> {
+        a.as_array()
+            .iter()
+            .map(|&x| {
+                x.try_into().map_err(|_| {
+                    format!("returned {x}; a synapse count must be between 0 and 2^32-1")
+                })
+            })
+            .collect()
+    }
+    if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, i64>>() {
+        return Some(conv(a));
+    }
+    if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, i32>>() {
+        return Some(conv(a));
+    }
+    if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, u32>>() {
+        return Some(conv(a));
+    }
+    if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, u64>>() {
+        return Some(conv(a));
+    }
+    if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, bool>>() {
+        return Some(a.as_array().iter().map(|&b| Ok(b as u32)).collect());
+    }
+    None
+}
+
 fn rule_error(py: Python<'_>, edge_type_id: u32, what: String, cause: Option<PyErr>) -> PyErr {
     let err = PyValueError::new_err(format!(
         "connection_rule of edge type {edge_type_id}: {what}"
@@ -212,6 +245,27 @@ impl EdgeTable {
                     ),
                     None,
                 ));
+            }
+            if let Some(counts) = int_array_counts(&vals) {
+                for (j, c) in counts.into_iter().enumerate() {
+                    let c = c.map_err(|m| {
+                        rule_error(
+                            py,
+                            et,
+                            format!(
+                                "({iterator}) for {side} node {}, entry {j} {m}",
+                                node_id(&outer_nodes, i)
+                            ),
+                            None,
+                        )
+                    })?;
+                    if by_source {
+                        self.inner.push(i as u32, j as u32, c);
+                    } else {
+                        self.inner.push(j as u32, i as u32, c);
+                    }
+                }
+                continue;
             }
             for (j, v) in vals.try_iter()?.enumerate() {
                 let c = count_of(&v?).map_err(|m| {

@@ -104,3 +104,11 @@ def test_failed_write_leaves_no_partial_file(tmp_path):
     with pytest.raises(TypeError, match="node property 'weird'"):
         net.save_nodes(output_dir=str(tmp_path))
     assert os.listdir(tmp_path) == []
+
+
+def test_vectorized_rule_negative_count():
+    net = small_net()
+    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, iterator="all_to_one",
+                  connection_rule=lambda srcs, t: np.array([1, -1, 0]))
+    with pytest.raises(ValueError, match="for target node 3, entry 1 returned -1"):
+        net.build()
