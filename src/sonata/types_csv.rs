@@ -50,7 +50,7 @@ pub fn write_types_csv(path: &Path, table: &TypesTable) -> Result<()> {
     }
     let tmp = super::h5::temp_path_for(path)?;
     let res = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
+        .and_then(|mut f| f.write_all(text.as_bytes()))
         .and_then(|_| std::fs::rename(&tmp, path));
     res.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
