@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 mod builder;
 mod convert;
+mod morphology;
 mod sonata;
 
 #[pymodule]
@@ -17,5 +18,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sonata::write_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::read_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::write_gap_junctions, m)?)?;
+    m.add_function(wrap_pyfunction!(morphology::cell_geometry, m)?)?;
     Ok(())
 }

@@ -1,0 +1,3 @@
+pub mod import3d;
+pub mod morphology;
+pub mod swc;
