@@ -18,7 +18,7 @@
 use std::f64::consts::PI;
 use std::path::Path;
 
-use super::import3d::{hoc_pt, sections_from_swc, set_arcs, Pt3d, RawSection};
+use super::import3d::{sections_from_swc, set_arcs, Pt3d, RawSection};
 use super::swc::Swc;
 use crate::error::{Error, Result};
 
@@ -382,7 +382,7 @@ impl Morphology {
         let mut conn = vec![0usize; nsec];
         // root node (x = 0 of the root section)
         let root = &self.sections[order[0]];
-        let root_xyz = place.at(order[0], root, 0.0);
+        let root_xyz = place.at(root, 0.0);
         g.push(
             -1,
             order[0],
@@ -393,7 +393,6 @@ impl Morphology {
             0.0,
             [root_xyz; 3],
         );
-        let mut per_sec = Vec::with_capacity(nsec);
         for &si in &order {
             let s = &self.sections[si];
             let parent_node: usize = match s.parent {
@@ -428,16 +427,12 @@ impl Morphology {
                 } else {
                     segs[j - 1].rright + sg.rleft
                 };
-                let pos = [
-                    place.at(si, s, x - h),
-                    place.at(si, s, x),
-                    place.at(si, s, x + h),
-                ];
+                let pos = [place.at(s, x - h), place.at(s, x), place.at(s, x + h)];
                 g.push(parent as i64, si, x, s.kind, sg.area, ri, sg.diam, pos);
             }
             end[si] = g.node_x.len();
             let last = segs[nseg - 1];
-            let p1 = place.at(si, s, 1.0);
+            let p1 = place.at(s, 1.0);
             g.push(
                 (seg0[si] + nseg - 1) as i64,
                 si,
@@ -448,13 +443,10 @@ impl Morphology {
                 last.diam,
                 [p1; 3],
             );
-            per_sec.push(si);
         }
         // BMTK segment order: sections in hobj.all order
-        for si in 0..nsec {
-            for j in 0..self.sections[si].nseg {
-                g.seg_node.push(seg0[si] + j);
-            }
+        for (s, &first) in self.sections.iter().zip(&seg0) {
+            g.seg_node.extend(first..first + s.nseg);
         }
         Ok(g)
     }
@@ -656,7 +648,7 @@ fn placement(m: &Morphology, position: Option<[f64; 3]>, rotation: Option<[f64; 
 }
 
 impl Placement {
-    fn at(&self, _si: usize, s: &Section, x: f64) -> [f64; 3] {
+    fn at(&self, s: &Section, x: f64) -> [f64; 3] {
         let l = s.length();
         let pts = &s.pts;
         let xp: Vec<f64> = pts.iter().map(|p| p.arc / l).collect();
@@ -744,11 +736,6 @@ pub fn build_cell(path: &Path, processing: AxonProcessing, dl: Option<f64>) -> R
         m.set_segment_dl(dl)?;
     }
     Ok(m)
-}
-
-/// Rounds like Import3d's text hand-off (exposed for tests of single points).
-pub fn neuron_point(v: f64) -> f32 {
-    hoc_pt(v)
 }
 
 #[cfg(test)]

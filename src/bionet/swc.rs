@@ -152,13 +152,15 @@ impl Swc {
             }
             match index.get(&r.pid) {
                 Some(&p) => parent[i] = p as isize,
-                None => return Err(Error::format(
-                    path,
-                    format!(
+                None => {
+                    return Err(Error::format(
+                        path,
+                        format!(
                         "line {}: point {} has parent {} which is not in the file (orphan point)",
                         r.line, r.id, r.pid
                     ),
-                )),
+                    ))
+                }
             }
         }
         // Cycles: follow parents from every point; a walk longer than the number of points loops.
