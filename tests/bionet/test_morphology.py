@@ -156,6 +156,44 @@ SYNTHETIC = {
 8 4 0 8 0 1 1
 9 4 0 30 0 0.9 8
 """,
+    # a soma point with two soma children: the soma branches into several sections; a dendrite
+    # on the first soma point (x=0); a one-point dendrite straight from the soma
+    "branched_soma": """1 1 0 0 0 4 -1
+2 1 0 3 0 4 1
+3 1 0 6 0 4 2
+4 1 3 8 0 3 3
+5 1 -3 8 0 3 3
+6 3 5 10 0 1 4
+7 3 9 14 0 0.8 6
+8 3 -5 10 0 1 5
+9 3 -9 14 0 0.8 8
+10 3 0 -4 0 1 1
+11 3 0 -12 0 0.8 10
+12 2 4 3 0 0.5 2
+13 2 12 3 0 0.4 12
+14 4 -6 3 0 1 2
+""",
+    # a branch whose parent is the first point of a wire-connected dendrite (connected at its x=0),
+    # ids with gaps (NEURON 9 fails on files not sorted by id), a zero-length two-point section (removed, children moved up),
+    # and a basal dendrite growing out of an apical one (hobj.all order is not topological)
+    "import3d_corners": """10 1 0 0 0 5 -1
+20 2 -6 0 0 0.5 10
+21 2 -15 0 0 0.4 20
+30 3 6 0 0 1 10
+31 3 12 0 0 0.9 30
+32 3 20 0 0 0.8 31
+40 3 6 -4 0 0.7 30
+41 3 6 -12 0 0.6 40
+50 4 0 6 0 1.2 10
+51 4 0 15 0 1.1 50
+52 4 0 15 0 1.0 51
+53 4 3 25 0 0.9 52
+54 4 -3 25 0 0.9 52
+55 3 -8 30 0 0.6 54
+56 3 -12 36 0 0.5 55
+57 4 6 18 0 0.7 51
+58 4 9 22 0 0.6 57
+""",
 }
 
 
@@ -173,6 +211,17 @@ def test_synthetic_somas(native, tmp_path, name, processing):
     assert area < RTOL
     assert ri < RTOL
     assert pos < 1e-4
+
+
+def test_unsorted_ids_read_as_sorted(native, tmp_path):
+    text = SYNTHETIC["import3d_corners"]
+    lines = text.strip().split("\n")
+    (tmp_path / "sorted.swc").write_text(text)
+    (tmp_path / "shuffled.swc").write_text("\n".join(lines[::-1]) + "\n")
+    a = native.cell_geometry(str(tmp_path / "sorted.swc"))
+    b = native.cell_geometry(str(tmp_path / "shuffled.swc"))
+    for k in ("area", "ri", "parent", "pos"):
+        np.testing.assert_array_equal(a[k], b[k])
 
 
 def test_ra_per_type_and_no_dl(native, bmtk_data):
