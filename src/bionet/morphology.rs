@@ -38,16 +38,23 @@ pub enum AxonProcessing {
     /// `aibs_allactive`: two 30 um sections at soma(1) with the diameters of the first and last
     /// reconstructed axon sections.
     AllActive,
+    /// `aibs_perisomatic_directed`: the perisomatic stub pointed along the first principal axis
+    /// of the last reconstructed axon section (oriented away from the soma).
+    PerisomaticDirected,
+    /// `aibs_allactive_directed`: the all-active stub, pointed the same way.
+    AllActiveDirected,
 }
 
 impl AxonProcessing {
-    pub const SUPPORTED: &'static str =
-        "'aibs_perisomatic', 'aibs_allactive', 'none' (directed variants are not supported yet)";
+    pub const SUPPORTED: &'static str = "'aibs_perisomatic', 'aibs_allactive', \
+        'aibs_perisomatic_directed', 'aibs_allactive_directed', 'none'";
 
     pub fn from_name(name: &str) -> Result<AxonProcessing> {
         match name {
             "aibs_perisomatic" | "fix_axon_peri" => Ok(AxonProcessing::Perisomatic),
             "aibs_allactive" | "fix_axon_allactive" => Ok(AxonProcessing::AllActive),
+            "aibs_perisomatic_directed" => Ok(AxonProcessing::PerisomaticDirected),
+            "aibs_allactive_directed" => Ok(AxonProcessing::AllActiveDirected),
             "" | "none" => Ok(AxonProcessing::None),
             other => Err(Error::invalid(format!(
                 "unknown model_processing '{other}' for the cell geometry; supported: {}",
@@ -173,28 +180,42 @@ impl Morphology {
 
     /// Applies the axon handling of a BMTK model_processing function, then `define_shape()`.
     pub fn process(&mut self, processing: AxonProcessing, path: &Path) -> Result<()> {
-        let (stub_x, diams) = match processing {
-            AxonProcessing::None => return Ok(()),
-            AxonProcessing::Perisomatic => (0.5, [1.0, 1.0]),
-            AxonProcessing::AllActive => {
-                let axons: Vec<usize> = (0..self.sections.len())
-                    .filter(|&i| self.sections[i].kind == AXON)
-                    .collect();
-                let (Some(&a0), Some(&alast)) = (axons.first(), axons.last()) else {
-                    return Err(Error::format(
-                        path,
-                        "aibs_allactive takes the stub diameters from the reconstructed axon, \
-                         but the morphology has no axon (type 2) points",
-                    ));
-                };
-                (
-                    1.0,
-                    [
-                        section_mean_diam(&self.sections[a0]),
-                        section_mean_diam(&self.sections[alast]),
-                    ],
-                )
-            }
+        use AxonProcessing::*;
+        if processing == None {
+            return Ok(());
+        }
+        let axons: Vec<usize> = (0..self.sections.len())
+            .filter(|&i| self.sections[i].kind == AXON)
+            .collect();
+        let directed = matches!(processing, PerisomaticDirected | AllActiveDirected);
+        let allactive = matches!(processing, AllActive | AllActiveDirected);
+        let stub_x = if allactive { 1.0 } else { 0.5 };
+        let diams = if allactive {
+            let (Some(&a0), Some(&alast)) = (axons.first(), axons.last()) else {
+                return Err(Error::format(
+                    path,
+                    "aibs_allactive takes the stub diameters from the reconstructed axon, \
+                     but the morphology has no axon (type 2) points",
+                ));
+            };
+            [
+                section_mean_diam(&self.sections[a0]),
+                section_mean_diam(&self.sections[alast]),
+            ]
+        } else {
+            [1.0, 1.0]
+        };
+        let direction = if directed {
+            let Some(&alast) = axons.last() else {
+                return Err(Error::format(
+                    path,
+                    "the *_directed processing points the stub along the reconstructed axon, \
+                     but the morphology has no axon (type 2) points",
+                ));
+            };
+            Some(self.axon_direction(alast)?)
+        } else {
+            Option::None
         };
         // Delete the reconstructed axon.
         for (i, s) in self.sections.iter().enumerate() {
@@ -233,12 +254,85 @@ impl Morphology {
                 parent: Some(if k == 0 { soma } else { n }),
                 parent_x: if k == 0 { stub_x } else { 1.0 },
                 pts: Vec::new(),
-                logical: None,
+                logical: Option::None,
                 nseg: 1,
             });
         }
-        self.define_shape(&[(n, 30.0, diams[0]), (n + 1, 30.0, diams[1])]);
+        match direction {
+            Option::None => {
+                self.define_shape(&[(n, 30.0, diams[0]), (n + 1, 30.0, diams[1])]);
+            }
+            Some(c) => {
+                // pt3dadd of the two ends, then L = 30 (NEURON rescales the points about the
+                // first one), then define_shape
+                for k in 0..2 {
+                    let d = diams[k] as f32;
+                    let mut pts: Vec<Pt3d> = [c[2 * k], c[2 * k + 1]]
+                        .iter()
+                        .map(|p| Pt3d {
+                            x: p[0] as f32,
+                            y: p[1] as f32,
+                            z: p[2] as f32,
+                            d,
+                            arc: 0.0,
+                        })
+                        .collect();
+                    set_arcs(&mut pts);
+                    change_length(&mut pts, 30.0);
+                    self.sections[n + k].pts = pts;
+                }
+                self.define_shape(&[]);
+                for k in 0..2 {
+                    let l = self.sections[n + k].length();
+                    if (30.0 - l).abs() > 0.0001 {
+                        return Err(Error::format(
+                            path,
+                            format!("Axon stub L is less than 30 (axon[{k}].L = {l})"),
+                        ));
+                    }
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// bmtk's get_axon_direction: the stub ends (start, end of axon[0], start, end of axon[1])
+    /// from the first principal axis of the middle point of the last soma section and the points
+    /// of the last axon section, starting at the last point of the last soma section.
+    fn axon_direction(&self, alast: usize) -> Result<[[f64; 3]; 4]> {
+        let Some(soma) = self.sections.iter().rev().find(|s| s.kind == SOMA) else {
+            return Err(Error::invalid("the morphology has no soma"));
+        };
+        let p = |q: &Pt3d| [q.x as f64, q.y as f64, q.z as f64];
+        let soma_end = p(&soma.pts[soma.pts.len() - 1]);
+        let soma_mid = p(&soma.pts[soma.pts.len() / 2]);
+        let axon: Vec<[f64; 3]> = self.sections[alast].pts.iter().map(p).collect();
+        let mut all = vec![soma_mid];
+        all.extend(axon.iter().copied());
+        let mut u = principal_axis(&all);
+        let norm = (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]).sqrt();
+        for v in u.iter_mut() {
+            *v /= norm;
+        }
+        let last = axon[axon.len() - 1];
+        let axon_end = [
+            last[0] - soma_mid[0],
+            last[1] - soma_mid[1],
+            last[2] - soma_mid[2],
+        ];
+        if u[0] * axon_end[0] + u[1] * axon_end[1] + u[2] * axon_end[2] < 0.0 {
+            for v in u.iter_mut() {
+                *v = -*v;
+            }
+        }
+        let at = |len: f64| {
+            [
+                soma_end[0] + u[0] * len,
+                soma_end[1] + u[1] * len,
+                soma_end[2] + u[2] * len,
+            ]
+        };
+        Ok([soma_end, at(30.0), at(30.0), at(60.0)])
     }
 
     /// NEURON's define_shape(): sections with points are translated so they start at their
@@ -586,6 +680,80 @@ fn segment_geometry(s: &Section, ra: f64) -> Vec<SegGeom> {
         });
     }
     out
+}
+
+/// NEURON's change of L for a section with 3-d points: points scaled about the first one.
+fn change_length(pts: &mut [Pt3d], len: f64) {
+    let (x0, y0, z0) = (pts[0].x, pts[0].y, pts[0].z);
+    let l = pts[pts.len() - 1].arc;
+    let fac = len / l;
+    for q in pts.iter_mut() {
+        q.arc *= fac;
+        q.x = (x0 as f64 + (q.x - x0) as f64 * fac) as f32;
+        q.y = (y0 as f64 + (q.y - y0) as f64 * fac) as f32;
+        q.z = (z0 as f64 + (q.z - z0) as f64 * fac) as f32;
+    }
+}
+
+/// Direction of largest variance of a point set (the first principal component), by Jacobi
+/// rotations of the 3x3 scatter matrix of the centred points.
+fn principal_axis(pts: &[[f64; 3]]) -> [f64; 3] {
+    let n = pts.len().max(1) as f64;
+    let mut mean = [0.0; 3];
+    for p in pts {
+        for k in 0..3 {
+            mean[k] += p[k] / n;
+        }
+    }
+    let mut a = [[0.0; 3]; 3];
+    for p in pts {
+        let c = [p[0] - mean[0], p[1] - mean[1], p[2] - mean[2]];
+        for i in 0..3 {
+            for j in 0..3 {
+                a[i][j] += c[i] * c[j];
+            }
+        }
+    }
+    let mut v = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+    for _ in 0..64 {
+        let off = a[0][1].abs() + a[0][2].abs() + a[1][2].abs();
+        if off <= 1e-300 {
+            break;
+        }
+        for (p, q) in [(0usize, 1usize), (0, 2), (1, 2)] {
+            if a[p][q].abs() <= 1e-300 {
+                continue;
+            }
+            let theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
+            let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+            let t = if theta == 0.0 { 1.0 } else { t };
+            let c = 1.0 / (t * t + 1.0).sqrt();
+            let s = t * c;
+            // A <- J^T A J with J the rotation in the (p, q) plane
+            for k in 0..3 {
+                let akp = a[k][p];
+                let akq = a[k][q];
+                a[k][p] = c * akp - s * akq;
+                a[k][q] = s * akp + c * akq;
+            }
+            for k in 0..3 {
+                let apk = a[p][k];
+                let aqk = a[q][k];
+                a[p][k] = c * apk - s * aqk;
+                a[q][k] = s * apk + c * aqk;
+            }
+            for row in v.iter_mut() {
+                let vkp = row[p];
+                let vkq = row[q];
+                row[p] = c * vkp - s * vkq;
+                row[q] = s * vkp + c * vkq;
+            }
+        }
+    }
+    let imax = (0..3)
+        .max_by(|&i, &j| a[i][i].total_cmp(&a[j][j]))
+        .unwrap_or(0);
+    [v[0][imax], v[1][imax], v[2][imax]]
 }
 
 /// `sec.diam` of a section with 3-d points and nseg = 1 (what fix_axon_allactive reads).

@@ -14,6 +14,19 @@ import sys
 import numpy as np
 
 
+class _NumpyPCA:
+    """The part of sklearn.decomposition.PCA that bmtk's get_axon_direction uses."""
+
+    def __init__(self, n_components):
+        self.n_components = n_components
+
+    def fit(self, x):
+        x = np.asarray(x, dtype=float)
+        _, _, vt = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)
+        self.components_ = vt[: self.n_components]
+        return self
+
+
 def main():
     swc, processing, dl, ra, out = sys.argv[1:6]
     place = [float(v) for v in sys.argv[6:12]] if len(sys.argv) > 6 else None
@@ -36,6 +49,13 @@ def main():
         cell_models.fix_axon_peri(hobj)
     elif processing == "aibs_allactive":
         cell_models.fix_axon_allactive(hobj)
+    elif processing in ("aibs_perisomatic_directed", "aibs_allactive_directed"):
+        if not hasattr(cell_models, "PCA"):
+            cell_models.PCA = _NumpyPCA  # scikit-learn is optional for bmtk; same first axis
+        if processing == "aibs_perisomatic_directed":
+            cell_models.fix_axon_perisomatic_directed(hobj)
+        else:
+            cell_models.fix_axon_allactive_directed(hobj)
     elif processing == "none":
         pass
     else:

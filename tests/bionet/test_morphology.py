@@ -97,7 +97,13 @@ def compare(ours, ref):
     return float(area_err.max()), float(ri_err.max()), pos_err
 
 
-CASES = [("aibs_perisomatic", 20.0, 138.0), ("aibs_allactive", 20.0, 100.0), ("none", 10.0, 35.4)]
+CASES = [
+    ("aibs_perisomatic", 20.0, 138.0),
+    ("aibs_allactive", 20.0, 100.0),
+    ("aibs_perisomatic_directed", 20.0, 138.0),
+    ("aibs_allactive_directed", 5.0, 100.0),
+    ("none", 10.0, 35.4),
+]
 
 
 @pytest.mark.parametrize("processing,dl,ra", CASES, ids=[c[0] for c in CASES])
@@ -197,7 +203,7 @@ SYNTHETIC = {
 }
 
 
-@pytest.mark.parametrize("processing", ["aibs_perisomatic", "aibs_allactive", "none"])
+@pytest.mark.parametrize("processing", [c[0] for c in CASES])
 @pytest.mark.parametrize("name", sorted(SYNTHETIC))
 def test_synthetic_somas(native, tmp_path, name, processing):
     swc = tmp_path / (name + ".swc")
