@@ -44,8 +44,44 @@ pub struct RawSection {
 
 /// `%.8g` then single precision: what `pt3dadd` receives from Import3d and stores.
 pub fn hoc_pt(v: f64) -> f32 {
+    hoc_pt_fast(v).unwrap_or_else(|| hoc_pt_text(v))
+}
+
+fn hoc_pt_text(v: f64) -> f32 {
     let s = format!("{:.7e}", v);
     s.parse::<f64>().unwrap_or(v) as f32
+}
+
+/// Skips the text round trip when every number within half an 8th-digit unit of `v` rounds to
+/// the same single-precision value as `v` itself (then so does the 8-digit text).
+fn hoc_pt_fast(v: f64) -> Option<f32> {
+    if v == 0.0 {
+        return Some(0.0);
+    }
+    let c = v as f32;
+    let bits = c.to_bits();
+    let exp = ((bits >> 23) & 0xff) as i32;
+    if !v.is_finite() || exp == 0 || exp >= 254 {
+        return None;
+    }
+    let mut half_ulp = 2f64.powi(exp - 127 - 24);
+    if bits & 0x7f_ffff == 0 {
+        half_ulp /= 2.0; // the gap below a power of two is half as wide
+    }
+    // half a unit in the 8th significant digit (slightly over-estimated)
+    let a = v.abs();
+    let mut e = a.log10().floor() as i32;
+    if 10f64.powi(e) > a {
+        e -= 1;
+    } else if 10f64.powi(e + 1) <= a {
+        e += 1;
+    }
+    let half_digit = 0.5 * 10f64.powi(e - 7) * 1.000_001;
+    if (v - c as f64).abs() + half_digit < half_ulp {
+        Some(c)
+    } else {
+        None
+    }
 }
 
 /// NEURON's arc lengths: single-precision coordinate differences, double accumulation.
@@ -328,4 +364,35 @@ pub fn sections_from_swc(swc: &Swc) -> Vec<RawSection> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_rounding_agrees_with_text() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut fast = 0;
+        for i in 0..200_000 {
+            let r = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            let scale = 10f64.powi((i % 9) - 3);
+            let mut v = (r - 0.3) * scale;
+            if i % 3 == 0 {
+                // values as Import3d makes them: a float plus or minus half a float diameter
+                v = (v as f32) as f64 + ((r * 7.0) as f32) as f64 / 2.0;
+            }
+            if let Some(f) = hoc_pt_fast(v) {
+                fast += 1;
+                assert_eq!(f.to_bits(), hoc_pt_text(v).to_bits(), "{v:e}");
+            }
+        }
+        assert!(fast > 80_000, "fast path taken only {fast} times");
+    }
 }

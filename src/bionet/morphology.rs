@@ -730,17 +730,16 @@ fn principal_axis(pts: &[[f64; 3]]) -> [f64; 3] {
             let c = 1.0 / (t * t + 1.0).sqrt();
             let s = t * c;
             // A <- J^T A J with J the rotation in the (p, q) plane
-            for k in 0..3 {
-                let akp = a[k][p];
-                let akq = a[k][q];
-                a[k][p] = c * akp - s * akq;
-                a[k][q] = s * akp + c * akq;
+            for row in a.iter_mut() {
+                let akp = row[p];
+                let akq = row[q];
+                row[p] = c * akp - s * akq;
+                row[q] = s * akp + c * akq;
             }
+            let (rp, rq) = (a[p], a[q]);
             for k in 0..3 {
-                let apk = a[p][k];
-                let aqk = a[q][k];
-                a[p][k] = c * apk - s * aqk;
-                a[q][k] = s * apk + c * aqk;
+                a[p][k] = c * rp[k] - s * rq[k];
+                a[q][k] = s * rp[k] + c * rq[k];
             }
             for row in v.iter_mut() {
                 let vkp = row[p];
@@ -935,6 +934,21 @@ mod tests {
         for (i, &p) in g.node_parent.iter().enumerate() {
             assert!(p < i as i64);
         }
+    }
+
+    #[test]
+    fn principal_axis_of_a_line() {
+        let dir = [0.6, -0.48, 0.64];
+        let pts: Vec<[f64; 3]> = (0..20)
+            .map(|i| {
+                let t = i as f64 - 7.0;
+                let wobble = if i % 2 == 0 { 0.01 } else { -0.01 };
+                [dir[0] * t + wobble, dir[1] * t, dir[2] * t - wobble]
+            })
+            .collect();
+        let u = principal_axis(&pts);
+        let dot: f64 = (0..3).map(|k| u[k] * dir[k]).sum();
+        assert!((dot.abs() - 1.0).abs() < 1e-5, "{u:?}");
     }
 
     #[test]

@@ -59,32 +59,47 @@ impl Swc {
             if s.is_empty() || s.starts_with('#') {
                 continue;
             }
-            let fields: Vec<&str> = s.split_whitespace().collect();
-            if fields.len() < 7 {
+            let mut fields = [""; 7];
+            let mut nf = 0usize;
+            for f in s.split_whitespace() {
+                if nf < 7 {
+                    fields[nf] = f;
+                }
+                nf += 1;
+            }
+            if nf < 7 {
                 return Err(Error::format(
                     path,
                     format!(
-                        "line {line}: expected 7 fields 'id type x y z radius parent', found {}: '{s}'",
-                        fields.len()
+                        "line {line}: expected 7 fields 'id type x y z radius parent', found {nf}: '{s}'"
                     ),
                 ));
             }
             let mut v = [0f64; 7];
-            for (i, f) in fields.iter().take(7).enumerate() {
-                v[i] = f
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .ok_or_else(|| {
-                        Error::format(
-                            path,
-                            format!(
-                                "line {line}: field {} ({}) is not a number: '{f}'",
-                                i + 1,
-                                ["id", "type", "x", "y", "z", "radius", "parent"][i]
-                            ),
-                        )
-                    })?;
+            for (i, f) in fields.iter().enumerate() {
+                let parsed = if matches!(i, 0 | 1 | 6) {
+                    f.parse::<i64>().ok().map(|k| k as f64)
+                } else {
+                    Option::None
+                };
+                v[i] = match parsed {
+                    Some(x) => x,
+                    Option::None => {
+                        f.parse::<f64>()
+                            .ok()
+                            .filter(|x| x.is_finite())
+                            .ok_or_else(|| {
+                                Error::format(
+                                    path,
+                                    format!(
+                                        "line {line}: field {} ({}) is not a number: '{f}'",
+                                        i + 1,
+                                        ["id", "type", "x", "y", "z", "radius", "parent"][i]
+                                    ),
+                                )
+                            })?
+                    }
+                };
             }
             for (i, what) in [(0usize, "id"), (1, "type"), (6, "parent")] {
                 if v[i].fract() != 0.0 || v[i].abs() > 1e15 {
