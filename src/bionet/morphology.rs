@@ -47,20 +47,36 @@ pub enum AxonProcessing {
 
 impl AxonProcessing {
     pub const SUPPORTED: &'static str = "'aibs_perisomatic', 'aibs_allactive', \
-        'aibs_perisomatic_directed', 'aibs_allactive_directed', 'none'";
+        'aibs_perisomatic_directed', 'aibs_allactive_directed', 'extracellular', 'none'";
 
+    /// Parses a node's `model_processing` value: one name or a comma-separated list, as bmtk
+    /// splits it. `extracellular`/`set_extracellular` do not change the geometry and are
+    /// accepted; at most one axon processing may appear. (bmtk's aibs_perisomatic leaves the axon
+    /// alone when the node has no dynamics_params: pass "none" then.)
     pub fn from_name(name: &str) -> Result<AxonProcessing> {
-        match name {
-            "aibs_perisomatic" | "fix_axon_peri" => Ok(AxonProcessing::Perisomatic),
-            "aibs_allactive" | "fix_axon_allactive" => Ok(AxonProcessing::AllActive),
-            "aibs_perisomatic_directed" => Ok(AxonProcessing::PerisomaticDirected),
-            "aibs_allactive_directed" => Ok(AxonProcessing::AllActiveDirected),
-            "" | "none" => Ok(AxonProcessing::None),
-            other => Err(Error::invalid(format!(
-                "unknown model_processing '{other}' for the cell geometry; supported: {}",
-                Self::SUPPORTED
-            ))),
+        let mut found: Option<AxonProcessing> = Option::None;
+        for part in name.split(',').map(str::trim) {
+            let p = match part {
+                "aibs_perisomatic" | "fix_axon_peri" => AxonProcessing::Perisomatic,
+                "aibs_allactive" | "fix_axon_allactive" => AxonProcessing::AllActive,
+                "aibs_perisomatic_directed" => AxonProcessing::PerisomaticDirected,
+                "aibs_allactive_directed" => AxonProcessing::AllActiveDirected,
+                "" | "none" | "extracellular" | "set_extracellular" => continue,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown model_processing '{other}' for the cell geometry; supported: {}",
+                        Self::SUPPORTED
+                    )))
+                }
+            };
+            if found.is_some() {
+                return Err(Error::invalid(format!(
+                    "model_processing '{name}' replaces the axon more than once"
+                )));
+            }
+            found = Some(p);
         }
+        Ok(found.unwrap_or(AxonProcessing::None))
     }
 }
 
@@ -120,6 +136,8 @@ pub struct CellGeometry {
     pub node_ri: Vec<f64>,
     /// Average diameter of the segment (um); for end nodes the diameter of the neighbouring one.
     pub node_diam: Vec<f64>,
+    /// Path distance (um) from soma[0](0), as `h.distance` measures it in BMTK's seg_props.
+    pub node_dist: Vec<f64>,
     /// Position at the node's x, and the segment's start and end (for end nodes all the same).
     pub node_pos: Vec<[f64; 3]>,
     pub node_p0: Vec<[f64; 3]>,
@@ -474,6 +492,8 @@ impl Morphology {
         let mut seg0 = vec![0usize; nsec];
         let mut end = vec![0usize; nsec];
         let mut conn = vec![0usize; nsec];
+        // path distance of x = 0 of each section from soma[0](0)
+        let mut base = vec![0.0f64; nsec];
         // root node (x = 0 of the root section)
         let root = &self.sections[order[0]];
         let root_xyz = place.at(root, 0.0);
@@ -484,6 +504,7 @@ impl Morphology {
             root.kind,
             0.0,
             f64::INFINITY,
+            0.0,
             0.0,
             [root_xyz; 3],
         );
@@ -505,6 +526,10 @@ impl Morphology {
                 }
             };
             conn[si] = parent_node;
+            if let Some(p) = s.parent {
+                base[si] = base[p] + s.parent_x * self.sections[p].length();
+            }
+            let l = s.length();
             let segs = segment_geometry(s, ra(s.kind));
             seg0[si] = g.node_x.len();
             let nseg = s.nseg;
@@ -522,7 +547,17 @@ impl Morphology {
                     segs[j - 1].rright + sg.rleft
                 };
                 let pos = [place.at(s, x - h), place.at(s, x), place.at(s, x + h)];
-                g.push(parent as i64, si, x, s.kind, sg.area, ri, sg.diam, pos);
+                g.push(
+                    parent as i64,
+                    si,
+                    x,
+                    s.kind,
+                    sg.area,
+                    ri,
+                    sg.diam,
+                    base[si] + x * l,
+                    pos,
+                );
             }
             end[si] = g.node_x.len();
             let last = segs[nseg - 1];
@@ -535,6 +570,7 @@ impl Morphology {
                 0.0,
                 last.rright,
                 last.diam,
+                base[si] + l,
                 [p1; 3],
             );
         }
@@ -557,8 +593,10 @@ impl CellGeometry {
         area: f64,
         ri: f64,
         diam: f64,
+        dist: f64,
         pos: [[f64; 3]; 3],
     ) {
+        self.node_dist.push(dist);
         self.node_parent.push(parent);
         self.node_sec.push(sec);
         self.node_x.push(x);

@@ -45,11 +45,11 @@ fn ra_table(ra: &Bound<'_, PyAny>) -> PyResult<[Option<f64>; 5]> {
 
 /// Builds one cell's geometry: NEURON's Import3d sections from the SWC, BMTK's axon processing
 /// ('aibs_perisomatic', 'aibs_allactive' or 'none'), nseg from `dL` (None: one segment per
-/// section), NEURON's segment areas and axial resistances, and BMTK's segment positions.
+/// section; a comma-separated list as in the node table is accepted), NEURON's segment areas and axial resistances, and BMTK's segment positions.
 ///
 /// Returns a dict of numpy arrays over nodes in Hines order (parent < node): `parent`, `sec_id`,
 /// `x`, `type` (SWC type), `area` (um2, 0 at x=0/1 nodes), `ri` (megohm to parent, inf for the
-/// root), `diam`, `pos`/`p0`/`p1` (n x 3), `is_segment`; `seg_node` maps BMTK's segment index to
+/// root), `diam`, `dist` (path distance from soma[0](0), um), `pos`/`p0`/`p1` (n x 3), `is_segment`; `seg_node` maps BMTK's segment index to
 /// a node; per section (hobj.all order) `sec_names`, `sec_type`, `sec_parent`, `sec_parent_x`,
 /// `sec_nseg`, `sec_L`; and `soma_pos`.
 #[pyfunction]
@@ -100,6 +100,7 @@ pub fn cell_geometry<'py>(
     out.set_item("area", PyArray1::from_slice(py, &g.node_area))?;
     out.set_item("ri", PyArray1::from_slice(py, &g.node_ri))?;
     out.set_item("diam", PyArray1::from_slice(py, &g.node_diam))?;
+    out.set_item("dist", PyArray1::from_slice(py, &g.node_dist))?;
     let is_seg: Vec<bool> = g.node_x.iter().map(|&x| x > 0.0 && x < 1.0).collect();
     out.set_item("is_segment", PyArray1::from_vec(py, is_seg))?;
     out.set_item("pos", xyz(py, &g.node_pos)?)?;

@@ -90,6 +90,7 @@ def compare(ours, ref):
     np.testing.assert_array_equal(ours["sec_id"][seg], ref["seg_sec_id"])
     np.testing.assert_allclose(ours["x"][seg], ref["seg_x"], rtol=0, atol=1e-15)
     np.testing.assert_array_equal(ours["type"][seg], ref["seg_type"])
+    np.testing.assert_allclose(ours["dist"][seg], ref["seg_dist"], rtol=1e-12, atol=1e-9)
     pos_err = 0.0
     if "moved_p05" in ref:
         for name, rname in (("pos", "moved_p05"), ("p0", "moved_p0"), ("p1", "moved_p1")):
@@ -273,5 +274,10 @@ def test_missing_file_and_bad_processing(native, tmp_path, bmtk_data):
     swc = morphologies(bmtk_data)[0]
     with pytest.raises(ValueError, match="aibs_perisomatic"):
         native.cell_geometry(str(swc), "aibs_everything")
+    a = native.cell_geometry(str(swc), "aibs_perisomatic,extracellular")
+    b = native.cell_geometry(str(swc), "aibs_perisomatic")
+    np.testing.assert_array_equal(a["area"], b["area"])
+    with pytest.raises(ValueError, match="more than once"):
+        native.cell_geometry(str(swc), "aibs_perisomatic,aibs_allactive")
     with pytest.raises(ValueError, match="dL"):
         native.cell_geometry(str(swc), dL=-1.0)
