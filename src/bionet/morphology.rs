@@ -208,14 +208,15 @@ impl Morphology {
         let directed = matches!(processing, PerisomaticDirected | AllActiveDirected);
         let allactive = matches!(processing, AllActive | AllActiveDirected);
         let stub_x = if allactive { 1.0 } else { 0.5 };
+        let (Some(&a0), Some(&alast)) = (axons.first(), axons.last()) else {
+            return Err(Error::format(
+                path,
+                "the model_processing replaces the reconstructed axon by a stub, but the \
+                 morphology has no axon (type 2) points (bmtk 1.2.0 fails on such cells too); \
+                 use model_processing 'none' to keep the morphology as it is",
+            ));
+        };
         let diams = if allactive {
-            let (Some(&a0), Some(&alast)) = (axons.first(), axons.last()) else {
-                return Err(Error::format(
-                    path,
-                    "aibs_allactive takes the stub diameters from the reconstructed axon, \
-                     but the morphology has no axon (type 2) points",
-                ));
-            };
             [
                 section_mean_diam(&self.sections[a0]),
                 section_mean_diam(&self.sections[alast]),
@@ -224,13 +225,6 @@ impl Morphology {
             [1.0, 1.0]
         };
         let direction = if directed {
-            let Some(&alast) = axons.last() else {
-                return Err(Error::format(
-                    path,
-                    "the *_directed processing points the stub along the reconstructed axon, \
-                     but the morphology has no axon (type 2) points",
-                ));
-            };
             Some(self.axon_direction(alast)?)
         } else {
             Option::None

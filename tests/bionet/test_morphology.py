@@ -137,6 +137,7 @@ SYNTHETIC = {
 10 2 15 1 0 0.4 9
 11 2 25 -1 3 0.3 10
 12 2 25 5 3 0.3 10
+13 3 -3 -3 0 0.5 1
 """,
     # multi-point (cable) soma along y, dendrites at its end and its interior
     "multi_point": """1 1 0 0 0 4 -1
@@ -220,6 +221,58 @@ def test_synthetic_somas(native, tmp_path, name, processing):
     assert pos < 1e-4
 
 
+def random_swc(seed):
+    """A random tree exercising Import3d's rules: 1-4 soma points (sometimes branched), branches
+    from any point, type changes between basal and apical, duplicate points, gaps in ids."""
+    rng = np.random.default_rng(seed)
+    pts = []  # (type, xyz, d, parent index)
+    nsoma = int(rng.integers(1, 5))
+    for i in range(nsoma):
+        parent = -1 if i == 0 else (i - 1 if i < 3 or rng.random() < 0.5 else 1)
+        xyz = np.zeros(3) if i == 0 else pts[parent][1] + rng.normal(0, 3, 3)
+        pts.append((1, xyz, float(rng.uniform(6, 14)), parent))
+    pts.append((2, pts[0][1] + rng.normal(0, 5, 3), float(rng.uniform(0.5, 2)), 0))
+    for _ in range(int(rng.integers(25, 60))):
+        n = len(pts)
+        parent = n - 1 if rng.random() < 0.6 else int(rng.integers(0, n))
+        ptype = pts[parent][0]
+        if ptype == 1:
+            kind = int(rng.choice([2, 3, 3, 4]))
+        elif ptype == 2:
+            kind = 2
+        else:
+            kind = ptype if rng.random() < 0.85 else 7 - ptype
+        step = rng.normal(0, 1, 3)
+        step *= rng.uniform(0.5, 12) / np.linalg.norm(step)
+        if ptype != 1 and rng.random() < 0.06:
+            step[:] = 0  # zero-length piece
+        pts.append((kind, pts[parent][1] + step, float(rng.uniform(0.2, 3)), parent))
+    ids = np.cumsum(rng.integers(1, 3, len(pts))) + int(rng.integers(0, 5))
+    lines = ["# random tree {}".format(seed)]
+    for i, (kind, xyz, d, parent) in enumerate(pts):
+        pid = -1 if parent < 0 else ids[parent]
+        lines.append(
+            "{} {} {:.4f} {:.4f} {:.4f} {:.4f} {}".format(ids[i], kind, *xyz, d / 2, pid)
+        )
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("processing", ["none", "aibs_perisomatic", "aibs_allactive_directed"])
+@pytest.mark.parametrize("seed", range(8))
+def test_random_trees(native, tmp_path, seed, processing):
+    swc = tmp_path / "random{}.swc".format(seed)
+    swc.write_text(random_swc(seed))
+    ours = native.cell_geometry(
+        str(swc), processing, dL=3.0, Ra=120.0, position=PLACE[:3], rotation=PLACE[3:]
+    )
+    ref = run_oracle(tmp_path, swc, processing, 3.0, 120.0)
+    area, ri, pos = compare(ours, ref)
+    print(f"random {seed} {processing}: area {area:.2e} ri {ri:.2e} pos {pos:.2e}")
+    assert area < RTOL
+    assert ri < RTOL
+    assert pos < 1e-4
+
+
 def test_unsorted_ids_read_as_sorted(native, tmp_path):
     text = SYNTHETIC["import3d_corners"]
     lines = text.strip().split("\n")
@@ -277,6 +330,12 @@ def test_missing_file_and_bad_processing(native, tmp_path, bmtk_data):
     a = native.cell_geometry(str(swc), "aibs_perisomatic,extracellular")
     b = native.cell_geometry(str(swc), "aibs_perisomatic")
     np.testing.assert_array_equal(a["area"], b["area"])
+    noaxon = tmp_path / "noaxon.swc"
+    noaxon.write_text("1 1 0 0 0 5 -1\n2 3 0 5 0 1 1\n3 3 0 9 0 1 2\n")
+    for processing in ("aibs_perisomatic", "aibs_allactive", "aibs_perisomatic_directed"):
+        with pytest.raises(ValueError, match="no axon"):
+            native.cell_geometry(str(noaxon), processing)
+    assert len(native.cell_geometry(str(noaxon), "none")["sec_names"]) == 2
     with pytest.raises(ValueError, match="more than once"):
         native.cell_geometry(str(swc), "aibs_perisomatic,aibs_allactive")
     with pytest.raises(ValueError, match="dL"):
