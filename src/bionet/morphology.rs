@@ -889,8 +889,12 @@ fn np_interp(x: f64, xp: &[f64], fp: &[f64]) -> f64 {
     if x >= xp[n - 1] {
         return fp[n - 1];
     }
-    // last j with xp[j] <= x
-    let j = xp.partition_point(|&v| v <= x) - 1;
+    // last j with xp[j] <= x (xp may hold NaN for a zero-length section: then the first value)
+    let j = match xp.partition_point(|&v| v <= x) {
+        0 => return fp[0],
+        k if k >= n => return fp[n - 1],
+        k => k - 1,
+    };
     let slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
     let mut r = slope * (x - xp[j]) + fp[j];
     if r.is_nan() {
@@ -981,6 +985,15 @@ mod tests {
         let u = principal_axis(&pts);
         let dot: f64 = (0..3).map(|k| u[k] * dir[k]).sum();
         assert!((dot.abs() - 1.0).abs() < 1e-5, "{u:?}");
+    }
+
+    #[test]
+    fn zero_length_sections_do_not_panic() {
+        let m =
+            cell("1 1 0 0 0 5 -1\n2 1 0 0 0 5 1\n3 3 0 0 0 1 2\n4 3 0 0 0 1 3\n5 3 0 0 0 1 4\n");
+        let g = m.geometry(&|_| 100.0, Some([1.0, 2.0, 3.0]), Some([0.1, 0.2, 0.3]));
+        assert!(g.is_ok());
+        assert_eq!(np_interp(0.5, &[f64::NAN, f64::NAN], &[1.0, 2.0]), 1.0);
     }
 
     #[test]
