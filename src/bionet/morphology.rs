@@ -490,7 +490,7 @@ impl Morphology {
         let mut base = vec![0.0f64; nsec];
         // root node (x = 0 of the root section)
         let root = &self.sections[order[0]];
-        let root_xyz = place.at(root, 0.0);
+        let root_xyz = place.at(&place.points(root), 0.0);
         g.push(
             -1,
             order[0],
@@ -525,6 +525,7 @@ impl Morphology {
             }
             let l = s.length();
             let segs = segment_geometry(s, ra(s.kind));
+            let sp = place.points(s);
             seg0[si] = g.node_x.len();
             let nseg = s.nseg;
             for (j, sg) in segs.iter().enumerate() {
@@ -540,7 +541,7 @@ impl Morphology {
                 } else {
                     segs[j - 1].rright + sg.rleft
                 };
-                let pos = [place.at(s, x - h), place.at(s, x), place.at(s, x + h)];
+                let pos = [place.at(&sp, x - h), place.at(&sp, x), place.at(&sp, x + h)];
                 g.push(
                     parent as i64,
                     si,
@@ -555,7 +556,7 @@ impl Morphology {
             }
             end[si] = g.node_x.len();
             let last = segs[nseg - 1];
-            let p1 = place.at(s, 1.0);
+            let p1 = place.at(&sp, 1.0);
             g.push(
                 (seg0[si] + nseg - 1) as i64,
                 si,
@@ -846,20 +847,32 @@ fn placement(m: &Morphology, position: Option<[f64; 3]>, rotation: Option<[f64; 
     }
 }
 
+/// A section's normalised arc positions and shifted coordinates, for interpolation.
+struct SecPoints {
+    xp: Vec<f64>,
+    c: [Vec<f64>; 3],
+}
+
 impl Placement {
-    fn at(&self, s: &Section, x: f64) -> [f64; 3] {
+    fn points(&self, s: &Section) -> SecPoints {
         let l = s.length();
         let pts = &s.pts;
-        let xp: Vec<f64> = pts.iter().map(|p| p.arc / l).collect();
         let coord = |k: usize| -> Vec<f64> {
             pts.iter()
                 .map(|p| [p.x, p.y, p.z][k] as f64 - self.shift[k])
                 .collect()
         };
+        SecPoints {
+            xp: pts.iter().map(|p| p.arc / l).collect(),
+            c: [coord(0), coord(1), coord(2)],
+        }
+    }
+
+    fn at(&self, sp: &SecPoints, x: f64) -> [f64; 3] {
         let mut v = [
-            np_interp(x, &xp, &coord(0)),
-            np_interp(x, &xp, &coord(1)),
-            np_interp(x, &xp, &coord(2)),
+            np_interp(x, &sp.xp, &sp.c[0]),
+            np_interp(x, &sp.xp, &sp.c[1]),
+            np_interp(x, &sp.xp, &sp.c[2]),
         ];
         if let Some(r) = &self.rot {
             let c = self.centre;
