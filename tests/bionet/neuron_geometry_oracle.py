@@ -1,6 +1,9 @@
 """NEURON 9 + bmtk 1.2.0 oracle for cell geometry: run as a script in a subprocess.
 
 usage: python neuron_geometry_oracle.py SWC PROCESSING DL RA OUT.npz [x y z rx ry rz]
+       python neuron_geometry_oracle.py --batch JOBS.json
+         (JOBS.json: a list of [swc, processing, dl, ra, out, [x, y, z, rx, ry, rz]]; each cell is
+          deleted before the next is built; a failing job writes OUT.err instead of OUT)
 
 Builds the cell exactly as bmtk does (Biophys1.hoc template -> Import3d, then bmtk's own
 fix_axon_* for the model processing, then Morphology.set_segment_dl) and stores, for every
@@ -8,8 +11,10 @@ section of hobj.all in order and every node (x=0 of the root, segment centres, x
 area and ri that NEURON computed, plus bmtk's segment midpoints after move_and_rotate.
 """
 
+import json
 import os
 import sys
+import traceback
 
 import numpy as np
 
@@ -27,12 +32,7 @@ class _NumpyPCA:
         return self
 
 
-def main():
-    swc, processing, dl, ra, out = sys.argv[1:6]
-    place = [float(v) for v in sys.argv[6:12]] if len(sys.argv) > 6 else None
-    dl = float(dl)
-    ra = float(ra)
-
+def setup():
     from neuron import h
 
     import bmtk.simulator.bionet as bionet_pkg
@@ -41,10 +41,16 @@ def main():
     h.load_file("import3d.hoc")
     h.load_file(os.path.join(os.path.dirname(bionet_pkg.__file__), "default_templates", "Biophys1.hoc"))
 
+
+def build(swc, processing, dl, ra, out, place=None):
+    from neuron import h
+
     from bmtk.simulator.bionet.default_setters import cell_models
     from bmtk.simulator.bionet.morphology import Morphology
 
-    hobj = h.Biophys1(swc)
+    dl = float(dl)
+    ra = float(ra)
+    hobj = h.Biophys1(str(swc))
     if processing == "aibs_perisomatic":
         cell_models.fix_axon_peri(hobj)
     elif processing == "aibs_allactive":
@@ -120,6 +126,23 @@ def main():
         result["moved_p0"] = moved.seg_coords.p0.copy()
         result["moved_p1"] = moved.seg_coords.p1.copy()
     np.savez(out, **result)
+
+
+def main():
+    setup()
+    if sys.argv[1] == "--batch":
+        with open(sys.argv[2]) as f:
+            jobs = json.load(f)
+        for swc, processing, dl, ra, out, place in jobs:
+            try:
+                build(swc, processing, dl, ra, out, place)
+            except Exception:
+                with open(out + ".err", "w") as f:
+                    f.write(traceback.format_exc())
+        return
+    swc, processing, dl, ra, out = sys.argv[1:6]
+    place = [float(v) for v in sys.argv[6:12]] if len(sys.argv) > 6 else None
+    build(swc, processing, dl, ra, out, place)
 
 
 if __name__ == "__main__":

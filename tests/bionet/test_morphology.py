@@ -7,6 +7,7 @@ NEURON computed. bmtk_rs must give the same sections, the same segments, and per
 within 1e-6 relative error; positions as bmtk's seg_coords (after move_and_rotate) within 1e-4 um.
 """
 
+import json
 import os
 import pathlib
 import subprocess
@@ -48,16 +49,58 @@ def native():
     return native
 
 
-def run_oracle(tmp_path, swc, processing, dl, ra, place=PLACE):
+class OracleRefs:
+    """NEURON's results for every case of this module, computed in one subprocess."""
+
+    def __init__(self, workdir, jobs):
+        self.workdir = workdir
+        self.out = {}
+        batch = []
+        for i, (swc, processing, dl, ra) in enumerate(jobs):
+            out = workdir / "ref{}.npz".format(i)
+            self.out[self.key(swc, processing, dl, ra)] = out
+            batch.append([str(swc), processing, dl, ra, str(out), list(PLACE)])
+        jobs_file = workdir / "jobs.json"
+        jobs_file.write_text(json.dumps(batch))
+        env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+        cmd = [sys.executable, str(ORACLE), "--batch", str(jobs_file)]
+        res = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, env=env, timeout=1800)
+        self.stderr = res.stderr[-3000:]
+
+    @staticmethod
+    def key(swc, processing, dl, ra):
+        return (str(swc), processing, float(dl), float(ra))
+
+    def get(self, swc, processing, dl, ra):
+        out = self.out[self.key(swc, processing, dl, ra)]
+        err = pathlib.Path(str(out) + ".err")
+        assert not err.exists(), err.read_text()
+        assert out.exists(), "NEURON oracle did not finish:\n" + self.stderr
+        return dict(np.load(out))
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory):
     require_module("neuron")
     require_module("bmtk")
-    out = tmp_path / "oracle.npz"
-    cmd = [sys.executable, str(ORACLE), str(swc), processing, str(dl), str(ra), str(out)]
-    cmd += [str(v) for v in place]
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
-    assert res.returncode == 0, res.stderr[-3000:]
-    return dict(np.load(out))
+    workdir = tmp_path_factory.mktemp("geometry_oracle")
+    jobs = []
+    for morph in _morph_ids():
+        for processing, dl, ra in CASES:
+            jobs.append((BMTK_DATA / morph.split("+")[0], processing, dl, ra))
+    for name, text in SYNTHETIC.items():
+        swc = workdir / (name + ".swc")
+        swc.write_text(text)
+        for processing, _, _ in CASES:
+            jobs.append((swc, processing, 5.0, 150.0))
+    for seed in RANDOM_SEEDS:
+        swc = workdir / "random{}.swc".format(seed)
+        swc.write_text(random_swc(seed))
+        for processing in RANDOM_PROCESSING:
+            jobs.append((swc, processing, 3.0, 120.0))
+    refs = OracleRefs(workdir, jobs)
+    refs.swcdir = workdir
+    return refs
 
 
 def rel_err(a, b):
@@ -116,9 +159,9 @@ CASES = [
 
 @pytest.mark.parametrize("processing,dl,ra", CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("morph", _morph_ids(), ids=lambda m: m.split("+")[0].split("/")[-1])
-def test_geometry_matches_neuron(native, bmtk_data, tmp_path, morph, processing, dl, ra):
-    swc = bmtk_data / morph.split("+")[0]
-    ref = run_oracle(tmp_path, swc, processing, dl, ra)
+def test_geometry_matches_neuron(native, oracle, morph, processing, dl, ra):
+    swc = BMTK_DATA / morph.split("+")[0]
+    ref = oracle.get(swc, processing, dl, ra)
     ours = native.cell_geometry(
         str(swc), processing, dL=dl, Ra=ra, position=PLACE[:3], rotation=PLACE[3:]
     )
@@ -214,10 +257,9 @@ SYNTHETIC = {
 
 @pytest.mark.parametrize("processing", [c[0] for c in CASES])
 @pytest.mark.parametrize("name", sorted(SYNTHETIC))
-def test_synthetic_somas(native, tmp_path, name, processing):
-    swc = tmp_path / (name + ".swc")
-    swc.write_text(SYNTHETIC[name])
-    ref = run_oracle(tmp_path, swc, processing, 5.0, 150.0)
+def test_synthetic_somas(native, oracle, name, processing):
+    swc = oracle.swcdir / (name + ".swc")
+    ref = oracle.get(swc, processing, 5.0, 150.0)
     ours = native.cell_geometry(
         str(swc), processing, dL=5.0, Ra=150.0, position=PLACE[:3], rotation=PLACE[3:]
     )
@@ -264,15 +306,18 @@ def random_swc(seed):
     return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("processing", ["none", "aibs_perisomatic", "aibs_allactive_directed"])
-@pytest.mark.parametrize("seed", range(8))
-def test_random_trees(native, tmp_path, seed, processing):
-    swc = tmp_path / "random{}.swc".format(seed)
-    swc.write_text(random_swc(seed))
+RANDOM_SEEDS = range(8)
+RANDOM_PROCESSING = ["none", "aibs_perisomatic", "aibs_allactive_directed"]
+
+
+@pytest.mark.parametrize("processing", RANDOM_PROCESSING)
+@pytest.mark.parametrize("seed", RANDOM_SEEDS)
+def test_random_trees(native, oracle, seed, processing):
+    swc = oracle.swcdir / "random{}.swc".format(seed)
     ours = native.cell_geometry(
         str(swc), processing, dL=3.0, Ra=120.0, position=PLACE[:3], rotation=PLACE[3:]
     )
-    ref = run_oracle(tmp_path, swc, processing, 3.0, 120.0)
+    ref = oracle.get(swc, processing, 3.0, 120.0)
     area, ri, pos = compare(ours, ref)
     print(f"random {seed} {processing}: area {area:.2e} ri {ri:.2e} pos {pos:.2e}")
     assert area < RTOL
