@@ -42,6 +42,60 @@ def setup():
     h.load_file(os.path.join(os.path.dirname(bionet_pkg.__file__), "default_templates", "Biophys1.hoc"))
 
 
+def steady(swc, processing, dl, ra, out, g_pas, e_pas, stim_sec, stim_x, amp):
+    """Passive cell, DC current into hobj.all[stim_sec](stim_x), run to steady state; stores v at
+    every node (same node listing as build())."""
+    from neuron import h
+
+    h.load_file("stdrun.hoc")
+    hobj, morph = make_cell(swc, processing, float(dl))
+    for sec in hobj.all:
+        sec.Ra = float(ra)
+        sec.cm = 1.0
+        sec.insert("pas")
+        for seg in sec:
+            seg.pas.g = g_pas
+            seg.pas.e = e_pas
+    secs = list(hobj.all)
+    stim = h.IClamp(secs[stim_sec](stim_x))
+    stim.delay = 0
+    stim.dur = 1e9
+    stim.amp = amp
+    h.dt = 0.025
+    h.finitialize(e_pas)
+    h.continuerun(300)
+    n_sec, n_x, n_v = [], [], []
+    for i, sec in enumerate(secs):
+        ps = sec.parentseg()
+        xs = [seg.x for seg in sec] + [1.0]
+        if ps is None:
+            xs = [0.0] + xs
+        for x in xs:
+            n_sec.append(i)
+            n_x.append(x)
+            n_v.append(sec(x).v)
+    np.savez(out, node_sec=np.array(n_sec), node_x=np.array(n_x), node_v=np.array(n_v))
+
+
+def make_cell(swc, processing, dl):
+    from neuron import h
+
+    from bmtk.simulator.bionet.default_setters import cell_models
+    from bmtk.simulator.bionet.morphology import Morphology
+
+    hobj = h.Biophys1(str(swc))
+    if processing == "aibs_perisomatic":
+        cell_models.fix_axon_peri(hobj)
+    elif processing == "aibs_allactive":
+        cell_models.fix_axon_allactive(hobj)
+    elif processing != "none":
+        raise SystemExit("steady: unsupported processing " + processing)
+    morph = Morphology(hobj=hobj, swc_path=str(swc))
+    if dl > 0:
+        morph.set_segment_dl(dl)
+    return hobj, morph
+
+
 def build(swc, processing, dl, ra, out, place=None):
     from neuron import h
 
@@ -130,6 +184,11 @@ def build(swc, processing, dl, ra, out, place=None):
 
 def main():
     setup()
+    if sys.argv[1] == "--steady":
+        swc, processing, dl, ra, out = sys.argv[2:7]
+        g, e, sec, x, amp = (float(v) for v in sys.argv[7:12])
+        steady(swc, processing, dl, ra, out, g, e, int(sec), x, amp)
+        return
     if sys.argv[1] == "--batch":
         with open(sys.argv[2]) as f:
             jobs = json.load(f)

@@ -325,6 +325,62 @@ def test_random_trees(native, oracle, seed, processing):
     assert pos < 1e-4
 
 
+def steady_state(geo, g_pas, e_pas, stim_node, amp):
+    """Solves the passive steady state on our tree: axial conductance 1/ri between each node and
+    its parent, membrane g_pas*area on segment nodes, DC current into one node."""
+    n = len(geo["x"])
+    a = np.zeros((n, n))
+    b = np.zeros(n)
+    gm = g_pas * geo["area"] * 1e-2  # uS
+    a[np.arange(n), np.arange(n)] += gm
+    b += gm * e_pas
+    for i in range(1, n):
+        p = geo["parent"][i]
+        ga = 1.0 / geo["ri"][i]
+        a[i, i] += ga
+        a[p, p] += ga
+        a[i, p] -= ga
+        a[p, i] -= ga
+    b[stim_node] += amp
+    return np.linalg.solve(a, b)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [("multi_point", "none", 2.0), ("branched_soma", "aibs_perisomatic", 2.0), ("one_point", "aibs_allactive", 3.0)],
+    ids=lambda c: "-".join(map(str, c)),
+)
+def test_tree_topology_passive_steady_state(native, tmp_path, case):
+    """The node tree (parent of every node, ri to it, zero-area ends, children on soma(0.5) of a
+    soma with several segments) gives NEURON's passive steady state with a current injected in
+    a dendrite."""
+    require_module("neuron")
+    require_module("bmtk")
+    name, processing, dl = case
+    swc = tmp_path / (name + ".swc")
+    swc.write_text(SYNTHETIC[name])
+    geo = native.cell_geometry(str(swc), processing, dL=dl, Ra=150.0)
+    assert geo["sec_nseg"][0] >= 3
+    stim_sec = int(np.flatnonzero(geo["sec_type"] == 3)[-1])
+    stim_node = int(np.flatnonzero((geo["sec_id"] == stim_sec) & geo["is_segment"])[0])
+    stim_x = float(geo["x"][stim_node])
+    g, e, amp = 2e-3, -70.0, 0.05
+    out = tmp_path / "steady.npz"
+    cmd = [sys.executable, str(ORACLE), "--steady", str(swc), processing, str(dl), "150.0", str(out)]
+    cmd += [str(v) for v in (g, e, stim_sec, stim_x, amp)]
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    ref = dict(np.load(out))
+    v = steady_state(geo, g, e, stim_node, amp)
+    key = {(int(s), float(x)): i for i, (s, x) in enumerate(zip(geo["sec_id"], geo["x"]))}
+    idx = np.array([key[(int(s), float(x))] for s, x in zip(ref["node_sec"], ref["node_x"])])
+    dv = v[idx] - e
+    dv_ref = ref["node_v"] - e
+    assert np.max(np.abs(dv_ref)) > 0.1  # the current did depolarise the cell
+    np.testing.assert_allclose(dv, dv_ref, rtol=1e-6, atol=1e-9)
+
+
 def test_unsorted_ids_read_as_sorted(native, tmp_path):
     text = SYNTHETIC["import3d_corners"]
     lines = text.strip().split("\n")
