@@ -11,6 +11,10 @@
 //! resistance on the parent side of a connection), between segments the right half of one plus
 //! the left half of the next, and for the x = 1 node the right half of the last segment.
 //!
+//! For a solver that wants NEURON's exact matrix: NEURON keeps 100 (not 0) as the "area" of the
+//! x = 1 nodes so that their equations are in nA/uS, and couples node i to its parent p with
+//! a_i = -100 / (ri_i * area_p) and b_i = -100 / (ri_i * area_i) (areas in um2, ri in megohm).
+//!
 //! Nodes are numbered in Hines order (parent index < node index): the root node, then sections in
 //! BMTK's `hobj.all` order (made topological if it is not), each section's segments in x order
 //! followed by its x = 1 node.

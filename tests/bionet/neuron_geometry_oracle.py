@@ -168,6 +168,7 @@ def build(swc, processing, dl, ra, out, place=None):
         p0=coords.p0.copy(),
         p1=coords.p1.copy(),
         soma_pos=np.asarray(coords.soma_pos).copy(),
+        seg_diam=np.asarray(coords.d).copy(),
     )
     pt = []
     for i, sec in enumerate(secs):

@@ -141,6 +141,8 @@ def compare(ours, ref):
     np.testing.assert_allclose(ours["x"][seg], ref["seg_x"], rtol=0, atol=1e-15)
     np.testing.assert_array_equal(ours["type"][seg], ref["seg_type"])
     np.testing.assert_allclose(ours["dist"][seg], ref["seg_dist"], rtol=1e-12, atol=1e-9)
+    # seg.diam (bmtk's seg_coords.d, used by the ECP module)
+    np.testing.assert_allclose(ours["diam"][seg], ref["seg_diam"], rtol=1e-9, atol=1e-12)
     pos_err = 0.0
     if "moved_p05" in ref:
         for name, rname in (("pos", "moved_p05"), ("p0", "moved_p0"), ("p1", "moved_p1")):
