@@ -19,8 +19,9 @@ pub fn collate(
     if order.is_stable() && total < u32::MAX as usize {
         return collate_stable(name, source_population, target_population, tables);
     }
-    let mut keys: Vec<Vec<String>> = Vec::new();
-    let mut groups: Vec<(u16, Vec<(String, Column)>)> = Vec::new();
+    let (table_group, n_groups) = group_ids(tables)?;
+    let mut groups: Vec<(u16, Vec<(String, Column)>)> =
+        (0..n_groups).map(|g| (g as u16, Vec::new())).collect();
     let mut pop = EdgePopulation {
         name: name.to_string(),
         source_population: source_population.to_string(),
@@ -32,18 +33,8 @@ pub fn collate(
         edge_group_index: Vec::with_capacity(total),
         groups: Vec::new(),
     };
-    let mut group_sizes: Vec<u32> = Vec::new();
-    for t in tables {
-        let key = t.group_key();
-        let gid = match keys.iter().position(|k| *k == key) {
-            Some(g) => g,
-            None => {
-                keys.push(key);
-                group_sizes.push(0);
-                groups.push(((keys.len() - 1) as u16, Vec::new()));
-                keys.len() - 1
-            }
-        };
+    let mut group_sizes = vec![0u32; n_groups];
+    for (t, &gid) in tables.iter().zip(&table_group) {
         let n = t.n_rows();
         let (s, tr) = t.row_node_ids();
         pop.source_node_id.extend(s);

@@ -246,29 +246,15 @@ impl EdgeTable {
                     None,
                 ));
             }
-            if let Some(counts) = int_array_counts(&vals) {
-                for (j, c) in counts.into_iter().enumerate() {
-                    let c = c.map_err(|m| {
-                        rule_error(
-                            py,
-                            et,
-                            format!(
-                                "({iterator}) for {side} node {}, entry {j} {m}",
-                                node_id(&outer_nodes, i)
-                            ),
-                            None,
-                        )
-                    })?;
-                    if by_source {
-                        self.inner.push(i as u32, j as u32, c);
-                    } else {
-                        self.inner.push(j as u32, i as u32, c);
-                    }
-                }
-                continue;
-            }
-            for (j, v) in vals.try_iter()?.enumerate() {
-                let c = count_of(&v?).map_err(|m| {
+            let counts = match int_array_counts(&vals) {
+                Some(c) => c,
+                None => vals
+                    .try_iter()?
+                    .map(|v| v.map_err(|e| e.to_string()).and_then(|v| count_of(&v)))
+                    .collect(),
+            };
+            for (j, c) in counts.into_iter().enumerate() {
+                let c = c.map_err(|m| {
                     rule_error(
                         py,
                         et,
@@ -279,11 +265,8 @@ impl EdgeTable {
                         None,
                     )
                 })?;
-                if by_source {
-                    self.inner.push(i as u32, j as u32, c);
-                } else {
-                    self.inner.push(j as u32, i as u32, c);
-                }
+                let (s, t) = if by_source { (i, j) } else { (j, i) };
+                self.inner.push(s as u32, t as u32, c);
             }
         }
         self.inner.finish_counts();
