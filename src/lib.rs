@@ -3,6 +3,7 @@
 
 pub mod builder;
 pub mod error;
+pub mod filternet;
 pub mod sonata;
 
 #[cfg(feature = "python")]

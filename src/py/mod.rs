@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 mod builder;
 mod convert;
+mod filternet;
 mod sonata;
 
 #[pymodule]
@@ -16,5 +17,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sonata::read_edges, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::write_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::read_types_table, m)?)?;
+    filternet::register(m)?;
     Ok(())
 }

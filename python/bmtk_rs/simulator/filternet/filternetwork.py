@@ -1,0 +1,293 @@
+"""FilterNetwork: reads the LGN nodes and resolves every cell's filter parameters.
+
+Parameters are looked up as bmtk 1.2.0 does (node group attributes first, then node-type
+columns, then the dynamics_params json), column by column with pandas; the per-cell work is
+done by the Rust engine.
+"""
+
+import ast
+import json
+import os
+
+import numpy as np
+import pandas as pd
+
+from ... import _native
+from .config import Config, ConfigError
+
+_SPONT_TABLE = os.path.join(os.path.dirname(__file__), "lgn_spont_rates.json")
+
+# Column names bmtk accepts for the dominant / non-dominant temporal parameters, in priority order:
+# a single column holding both values, or a pair of columns.
+_DOM = {
+    "weights": (["weights", "opt_wts", "weights_dom"], [("weight_dom_0", "weight_dom_1")], "opt_wts"),
+    "kpeaks": (["kpeaks", "opt_kpeaks", "kpeaks_dom"], [("kpeaks_dom_0", "kpeaks_dom_1")], "opt_kpeaks"),
+    "delays": (
+        ["delays", "opt_delays", "delays_dom"],
+        [("delays_dom_0", "delays_dom_1"), ("delay_dom_0", "delay_dom_1")],
+        "opt_delays",
+    ),
+}
+_NONDOM = {
+    "weights": (["weights_non_dom"], [("weight_non_dom_0", "weight_non_dom_1")], "opt_wts"),
+    "kpeaks": (["kpeaks_non_dom"], [("kpeaks_non_dom_0", "kpeaks_non_dom_1")], "opt_kpeaks"),
+    "delays": (["delays_non_dom"], [("delay_non_dom_0", "delay_non_dom_1")], "opt_delays"),
+}
+
+
+def _pair(v):
+    if isinstance(v, str):
+        try:
+            v = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            return (np.nan, np.nan)
+    if v is None:
+        return (np.nan, np.nan)
+    if np.isscalar(v):
+        return (float(v), float(v))
+    v = list(v)
+    if len(v) != 2:
+        return (np.nan, np.nan)
+    return (float(v[0]), float(v[1]))
+
+
+def _is_missing(v):
+    return v is None or (isinstance(v, float) and np.isnan(v))
+
+
+class _JsonCache:
+    def __init__(self, folder):
+        self.folder = folder
+        self.cache = {}
+
+    def get(self, name, what):
+        if _is_missing(name) or name == "":
+            return None
+        if isinstance(name, dict):
+            return name
+        if name not in self.cache:
+            if self.folder is None:
+                raise ConfigError("{}: 'components.filter_models_dir' is not set in the configuration".format(what))
+            path = os.path.join(self.folder, name)
+            try:
+                with open(path) as fh:
+                    self.cache[name] = json.load(fh)
+            except OSError as e:
+                raise ConfigError("{}: cannot read filter parameters {}: {}".format(what, path, e)) from None
+            except json.JSONDecodeError as e:
+                raise ConfigError("{}: filter parameters {} are not valid json: {}".format(what, path, e)) from None
+        return self.cache[name]
+
+
+class FilterNetwork:
+    """The LGN cells of a FilterNet simulation."""
+
+    def __init__(self, config=None):
+        self._config = config
+        self._jitter = (1.0, 1.0)
+        self._tables = []  # one DataFrame per population: node columns merged with node-type columns
+        self._files = []
+
+    @classmethod
+    def from_config(cls, config):
+        if not isinstance(config, Config):
+            config = Config.load(config)
+        if not config.with_networks:
+            raise ConfigError("{}: no 'networks.nodes' files in the configuration".format(config.get("config_path")))
+        net = cls(config)
+        for entry in config.nodes:
+            for key in ("nodes_file", "node_types_file"):
+                if key not in entry:
+                    raise ConfigError("{}: a 'networks.nodes' entry lacks '{}'".format(config.get("config_path"), key))
+            net.add_nodes(entry["nodes_file"], entry["node_types_file"])
+        if config.jitter is not None:
+            net.jitter = config.jitter
+        return net
+
+    @property
+    def jitter(self):
+        return self._jitter
+
+    @jitter.setter
+    def jitter(self, val):
+        if len(val) != 2 or val[0] > val[1]:
+            raise ValueError("jitter must be (lower, upper) with lower <= upper")
+        self._jitter = tuple(val)
+
+    def add_nodes(self, nodes_file, node_types_file):
+        if not os.path.exists(node_types_file):
+            raise ConfigError("{}: node types file not found".format(node_types_file))
+        types = pd.read_csv(node_types_file, sep=" ")
+        if "node_type_id" not in types.columns:
+            raise ConfigError("{}: no 'node_type_id' column".format(node_types_file))
+        for pop in _native.read_nodes(nodes_file):
+            n = len(pop["node_id"])
+            cols = {}
+            gids = np.asarray(pop["node_group_id"])
+            gidx = np.asarray(pop["node_group_index"]).astype(np.int64)
+            for gid, gcols in pop["groups"].items():
+                rows = np.nonzero(gids == int(gid))[0]
+                for name, (dtype, data, width) in gcols.items():
+                    if name not in cols:
+                        cols[name] = np.full(n, np.nan, dtype=object)
+                    vals = data if dtype == "str" else np.asarray(data)
+                    sel = gidx[rows]
+                    if dtype == "str":
+                        cols[name][rows] = [vals[i] for i in sel]
+                    elif width > 1:
+                        for r, i in zip(rows, sel):
+                            cols[name][r] = tuple(vals[i])
+                    else:
+                        cols[name][rows] = vals[sel]
+            df = pd.DataFrame({"node_id": np.asarray(pop["node_id"]), "node_type_id": np.asarray(pop["node_type_id"])})
+            node_cols = pd.DataFrame({k: v for k, v in cols.items()})
+            df = pd.concat([df, node_cols], axis=1)
+            merged = df.merge(types, on="node_type_id", how="left", suffixes=("", "__type"))
+            for c in types.columns:
+                if c + "__type" in merged.columns:
+                    # node attributes take precedence over node-type columns
+                    node_vals = merged[c]
+                    merged[c] = node_vals.where(~node_vals.isna(), merged[c + "__type"])
+                    merged = merged.drop(columns=[c + "__type"])
+            missing = set(df["node_type_id"]) - set(types["node_type_id"])
+            if missing:
+                raise ConfigError("{}: node_type_id(s) {} not in {}".format(nodes_file, sorted(missing), node_types_file))
+            self._tables.append((pop["name"], merged, set(cols) | set(types.columns)))
+            self._files.append(nodes_file)
+
+    def build_nodes(self):
+        pass
+
+    def cells(self):
+        return [(name, df) for name, df, _ in self._tables]
+
+    def cell_params(self, rng=None):
+        """Per-cell filter parameters as numpy arrays, in the layout the engine expects."""
+        rng = rng if rng is not None else np.random
+        cfg = self._config or {}
+        folder = cfg.get("components", {}).get("filter_models_dir")
+        jsons = _JsonCache(folder)
+        with open(_SPONT_TABLE) as fh:
+            spont_table = json.load(fh)["spont_rates"]
+        out = {k: [] for k in ("node_id", "population", "model")}
+        num = {k: [] for k in ("x", "y", "rotation", "spont", "tuning_angle", "sf_sep")}
+        prs = {k: [] for k in ("sigma", "sigma_on", "sigma_off", "weights", "kpeaks", "delays",
+                               "weights_nd", "kpeaks_nd", "delays_nd")}
+        for pop, df, columns in self._tables:
+            n = len(df)
+            what = ["node {} of population '{}'".format(nid, pop) for nid in df["node_id"]]
+            col = lambda c: df[c].tolist() if c in df.columns else [None] * n  # noqa: E731
+            # model template -> model name
+            templ = col("model_template")
+            procs = col("model_processing")
+            names = []
+            for i in range(n):
+                t = templ[i]
+                p = procs[i]
+                if not _is_missing(p) and p not in ("default", "preset_params"):
+                    raise ConfigError("{}: model_processing '{}' is not supported".format(what[i], p))
+                if _is_missing(t):
+                    pn = col("pop_name")[i]
+                    if _is_missing(pn):
+                        raise ConfigError("{}: no 'model_template' (or pop_name) to choose the cell model".format(what[i]))
+                    names.append(str(pn))
+                    continue
+                parts = str(t).split(":")
+                if len(parts) != 2 or parts[0] != "lgnmodel":
+                    raise ConfigError(
+                        "{}: unknown model_template '{}' (expected 'lgnmodel:<model name>')".format(what[i], t))
+                names.append(parts[1])
+            dyn = [jsons.get(v, what[i]) or {} for i, v in enumerate(col("dynamics_params"))]
+            nondom = [jsons.get(v, what[i]) or {} for i, v in enumerate(col("non_dom_params"))]
+
+            def temporal(spec, params, required):
+                single, pairs, key = spec
+                for c in single:
+                    if c in columns:
+                        return [_pair(v) for v in col(c)]
+                for a, b in pairs:
+                    if a in columns and b in columns:
+                        return [(float(x), float(y)) for x, y in zip(col(a), col(b))]
+                res = []
+                for i in range(n):
+                    if key in params[i]:
+                        res.append(_pair(params[i][key]))
+                    elif required[i]:
+                        src = col("dynamics_params")[i]
+                        raise ConfigError("{}: filter parameters {} lack the key '{}'".format(
+                            what[i], os.path.join(str(folder), str(src)), key))
+                    else:
+                        res.append((np.nan, np.nan))
+                return res
+
+            two = [m in ("sONsOFF_001", "sONsOFF", "sONtOFF_001", "sONtOFF") for m in names]
+            w, k, d = (temporal(_DOM[x], dyn, [True] * n) for x in ("weights", "kpeaks", "delays"))
+            wn, kn, dn = (temporal(_NONDOM[x], nondom, [False] * n) for x in ("weights", "kpeaks", "delays"))
+            for i in range(n):
+                if two[i] and any(np.isnan(v).any() for v in (wn[i], kn[i], dn[i])):
+                    raise ConfigError("{}: two-subunit model '{}' needs non-dominant filter parameters "
+                                      "(non_dom_params json with opt_wts/opt_kpeaks/opt_delays, or "
+                                      "weight_non_dom_0/1, kpeaks_non_dom_0/1, delay_non_dom_0/1)".format(what[i], names[i]))
+            # spatial size: node/type 'spatial_size', then 'sigma', then dynamics_params
+            sig = []
+            ss, sg = col("spatial_size"), col("sigma")
+            for i in range(n):
+                if "spatial_size" in columns:
+                    v = ss[i]
+                elif "sigma" in columns:
+                    v = sg[i]
+                elif "spatial_size" in dyn[i]:
+                    v = dyn[i]["spatial_size"]
+                else:
+                    v = (1.0, 1.0)
+                a, b = _pair(v)
+                sig.append((a / 3.0, b / 3.0))
+            # jitter defined on the nodes
+            if "jitter_lower" in columns and "jitter_upper" in columns:
+                lo = np.asarray(col("jitter_lower"), dtype=float)
+                hi = np.asarray(col("jitter_upper"), dtype=float)
+                for arrs in (w, k, d, wn, kn, dn):
+                    for i in range(n):
+                        arrs[i] = tuple(rng.uniform(x * lo[i], x * hi[i]) if not np.isnan(x) else x for x in arrs[i])
+            elif ("jitter_lower" in columns) ^ ("jitter_upper" in columns):
+                raise ConfigError("population '{}': need both jitter_lower and jitter_upper (or neither)".format(pop))
+            # spontaneous rate: node 'spont_fr' or the experimental table
+            spont = []
+            sp = col("spont_fr")
+            for i in range(n):
+                if "spont_fr" in columns and not _is_missing(sp[i]):
+                    spont.append(float(sp[i]))
+                    continue
+                parts = names[i].split("_")
+                ctype, tf = (parts[0], "TF8") if len(parts) == 1 else (parts[0], parts[1])
+                spont.append(spont_table.get(ctype, {}).get(tf, np.nan) if not two[i] else np.nan)
+            if "tuning_angle" in columns:
+                ta = [float(v) if not _is_missing(v) else np.nan for v in col("tuning_angle")]
+            else:
+                ta = list(rng.uniform(0.0, 360.0, n))
+            sf = [float(v) if not _is_missing(v) else np.nan for v in col("sf_sep")]
+            if "jitter_lower" in columns and "jitter_upper" in columns:
+                sf = [rng.uniform(lo[i] * s, hi[i] * s) if two[i] else s for i, s in enumerate(sf)]
+            rot = [float(v) if not _is_missing(v) else 0.0 for v in col("spatial_rotation")]
+            out["node_id"].extend(int(v) for v in df["node_id"])
+            out["population"].extend([pop] * n)
+            out["model"].extend(names)
+            num["x"].extend(float(v) for v in col("x"))
+            num["y"].extend(float(v) for v in col("y"))
+            num["rotation"].extend(rot)
+            num["spont"].extend(spont)
+            num["tuning_angle"].extend(ta)
+            num["sf_sep"].extend(sf)
+            prs["sigma"].extend(sig)
+            prs["sigma_on"].extend(_pair(v) for v in col("sigma_on"))
+            prs["sigma_off"].extend(_pair(v) for v in col("sigma_off"))
+            for key, vals in (("weights", w), ("kpeaks", k), ("delays", d),
+                              ("weights_nd", wn), ("kpeaks_nd", kn), ("delays_nd", dn)):
+                prs[key].extend(vals)
+        cells = {"node_id": np.asarray(out["node_id"], dtype=np.uint64),
+                 "population": out["population"], "model": out["model"]}
+        for key, vals in num.items():
+            cells[key] = np.asarray(vals, dtype=np.float64)
+        for key, vals in prs.items():
+            cells[key] = np.asarray(vals, dtype=np.float64).reshape(-1, 2)
+        return cells

@@ -1,0 +1,244 @@
+"""FilterSimulator: movies in, LGN firing rates and spike trains out (bmtk's FilterNet API)."""
+
+import logging
+import os
+import time
+
+import numpy as np
+
+from ... import _native
+from .config import Config, ConfigError
+
+log = logging.getLogger("bmtk_rs.filternet")
+
+_GRATING_PARAMS = ("t_min", "t_max", "gray_screen_dur", "cpd", "temporal_f", "theta", "phase", "contrast",
+                   "degrees_per_pixel", "row_size_new", "col_size_new")
+
+
+def _trange(t_min, t_max, frame_rate):
+    """bmtk's convert_tmin_tmax_framerate_to_trange."""
+    return t_min + np.arange((t_max - t_min) * frame_rate + 1) * (1.0 / frame_rate)
+
+
+def _require(params, key, module, name):
+    if key not in params:
+        raise ConfigError("inputs.{}: module '{}' requires '{}'".format(name, module, key))
+    return params[key]
+
+
+def _normalize(m_data, domain, name):
+    if isinstance(domain, (list, tuple, np.ndarray)):
+        if len(domain) != 2 or domain[0] >= domain[1]:
+            raise ConfigError("inputs.{}: 'normalize' must be [min_contrast, max_contrast]".format(name))
+        c_min, c_max = domain
+        if m_data.min() < c_min or m_data.max() > c_max:
+            raise ConfigError("inputs.{}: movie values fall outside the 'normalize' domain".format(name))
+    else:
+        m_min, m_max = m_data.min(), m_data.max()
+        if m_min >= 0.0 and m_max <= 1.0:
+            c_min, c_max = 0.0, 1.0
+        elif m_min >= -1.0 and m_max <= 1.0:
+            return m_data
+        elif m_min >= 0 and m_max < 256:
+            c_min, c_max = 0.0, 255.0
+        else:
+            c_min, c_max = m_min, m_max
+    if c_min == c_max:
+        raise ConfigError("inputs.{}: cannot normalize a movie of constant contrast".format(name))
+    return (m_data - c_min) * 2.0 / (c_max - c_min) - 1.0
+
+
+class FilterSimulator:
+    def __init__(self, network, dt, tstop):
+        self._network = network
+        self._dt = dt
+        self._tstop = tstop / 1000.0
+        self._movies = []
+        self._eval_options = []
+        self._outputs = {}
+        self._config = None
+        self.seed = None
+
+    @property
+    def dt(self):
+        return self._dt
+
+    # -- inputs -----------------------------------------------------------------------------------
+    def add_movie(self, movie_type, params, name="movie"):
+        movie_type = movie_type.lower() if isinstance(movie_type, str) else "movie"
+        if movie_type in ("movie", ""):
+            self._movies.append(self._movie_from_data(params, name))
+        elif movie_type == "full_field_flash":
+            rows = _require(params, "row_size", movie_type, name)
+            cols = _require(params, "col_size", movie_type, name)
+            t_on = _require(params, "t_on", movie_type, name) / 1000.0
+            t_off = _require(params, "t_off", movie_type, name) / 1000.0
+            if not t_on < t_off:
+                raise ConfigError("inputs.{}: t_on must be before t_off".format(name))
+            fr = float(params.get("frame_rate", 24))
+            amp = params.get("max_intensity", 1)
+            t = _trange(0.0, self._tstop, fr)
+            vals = np.piecewise(t, [t < t_on, (t_on <= t) & (t < t_off), t_off <= t], [0, amp, 0])
+            self._movies.append(dict(kind="uniform", frame_rate=fr, n_frames=len(t),
+                                     row_range=np.arange(rows, dtype=np.float64),
+                                     col_range=np.arange(cols, dtype=np.float64),
+                                     values=np.asarray(vals, dtype=np.float64)))
+        elif movie_type in ("grating", "graiting"):
+            self._movies.append(self._grating(params, name))
+        elif movie_type == "looming":
+            rows = int(_require(params, "row_size", movie_type, name))
+            cols = int(_require(params, "col_size", movie_type, name))
+            fr = float(params.get("frame_rate", 1000.0))
+            t_loom = params.get("t_looming", 1)
+            gray = params.get("gray_sceen_dur", 0.5)  # bmtk 1.2.0 reads this (misspelt) key only
+            n_loom = int(round(fr * t_loom))
+            n_gray = int(round(fr * gray))
+            self._movies.append(dict(kind="looming", frame_rate=fr, n_frames=n_gray + n_loom,
+                                     row_range=np.linspace(0, rows, int(rows / 1.0), endpoint=True),
+                                     col_range=np.linspace(0, cols, int(cols / 1.0), endpoint=True),
+                                     n_gray=n_gray, n_loom=n_loom))
+        else:
+            raise ConfigError("inputs.{}: unknown movie type '{}'".format(name, movie_type))
+        self._eval_options.append(dict(params.get("evaluation_options", {}) or {}))
+
+    def _movie_from_data(self, params, name):
+        if "data_file" in params:
+            path = params["data_file"]
+            try:
+                m_data = np.load(path)
+            except (OSError, ValueError) as e:
+                raise ConfigError("inputs.{}: cannot load movie data_file {}: {}".format(name, path, e)) from None
+            if isinstance(m_data, np.lib.npyio.NpzFile):
+                keys = list(m_data.keys())
+                if not keys:
+                    raise ConfigError("inputs.{}: {} holds no array".format(name, path))
+                m_data = m_data[keys[0]]
+            where = path
+        elif "data" in params:
+            m_data = np.asarray(params["data"])
+            where = "inputs.{}.data".format(name)
+        else:
+            raise ConfigError('inputs.{}: could not find movie "data_file" in config to use as input'.format(name))
+        if m_data.ndim != 3:
+            raise ConfigError("{}: a movie must be a 3-d array (frames x rows x cols), got {} dimension(s) {}".format(
+                where, m_data.ndim, m_data.shape))
+        if params.get("normalize", False):
+            m_data = _normalize(m_data, params["normalize"], name)
+        if params.get("flip_y", False):
+            m_data = m_data[:, ::-1, :]
+        if "t_range" in params:
+            t = np.asarray(params["t_range"], dtype=float)
+            fr = 1.0 / np.mean(np.diff(t))
+        else:
+            if params.get("frame_rate") is None:
+                raise ConfigError("inputs.{}: movie {} needs 'frame_rate'".format(name, where))
+            fr = float(params["frame_rate"])
+        nf, nr, nc = m_data.shape
+        rr = np.asarray(params["row_range"], dtype=float) if "row_range" in params else np.arange(nr, dtype=float)
+        cr = np.asarray(params["col_range"], dtype=float) if "col_range" in params else np.arange(nc, dtype=float)
+        data = np.ascontiguousarray(m_data, dtype=np.float64)
+        return dict(kind="dense", frame_rate=fr, n_frames=nf, row_range=rr, col_range=cr, data=data)
+
+    def _grating(self, params, name):
+        row_size = _require(params, "row_size", "graiting", name)
+        col_size = _require(params, "col_size", "graiting", name)
+        fr = float(params.get("frame_rate", 1000.0))
+        y_dir = params.get("y_dir", "down")
+        p = {k: params[k] for k in _GRATING_PARAMS if k in params}
+        gray = _require(params, "gray_screen_dur", "graiting", name) / 1000.0
+        t_max = self._tstop
+        cpd = p.get("cpd", 0.05)
+        tf = p.get("temporal_f", 4)
+        theta = p.get("theta", 45)
+        phase = p.get("phase", 0.0)
+        contrast = p.get("contrast", 1.0)
+        if not 0 <= contrast <= 1:
+            raise ConfigError("inputs.{}: contrast must be between 0 and 1".format(name))
+        dpp = p.get("degrees_per_pixel")
+        if dpp is None:
+            dpp = 1.0 / (float(cpd) * 10)
+        row_range = np.linspace(0, row_size, int(row_size / dpp), endpoint=True)
+        col_range = np.linspace(0, col_size, int(col_size / dpp), endpoint=True)
+        n_needed = int(round(fr * (t_max - gray))) + 1
+        time_range = np.linspace(0, t_max - gray, n_needed, endpoint=True)
+        if y_dir == "up":
+            theta_rad = np.deg2rad(theta)
+        elif y_dir == "down":
+            theta_rad = np.deg2rad(-theta)
+        else:
+            raise ConfigError("inputs.{}: y_dir must be 'up' or 'down'".format(name))
+        xcoord, ycoord = col_range.copy(), row_range.copy()
+        if p.get("row_size_new") is not None:
+            row_range = np.linspace(0, p["row_size_new"], len(row_range), endpoint=True)
+        if p.get("col_size_new") is not None:
+            col_range = np.linspace(0, p["col_size_new"], len(col_range), endpoint=True)
+        n_gray = len(_trange(0.0, gray, fr)) if gray > 0 else 0
+        n_frames = n_gray + n_needed - 1 if gray > 0 else n_needed
+        return dict(kind="grating", frame_rate=fr, n_frames=n_frames, row_range=row_range, col_range=col_range,
+                    n_gray=n_gray, time=time_range, xcoord=xcoord, ycoord=ycoord, cpd=float(cpd),
+                    temporal_f=float(tf), theta=float(theta_rad), phase=float(np.deg2rad(phase)),
+                    contrast=float(contrast))
+
+    # -- outputs ----------------------------------------------------------------------------------
+    def _out_path(self, fname, output_dir, spikes=False):
+        if fname is None or os.path.isabs(fname):
+            return fname
+        if spikes and os.path.realpath(fname).startswith(os.path.realpath(output_dir)):
+            return fname
+        return os.path.join(output_dir, fname)
+
+    @classmethod
+    def from_config(cls, config, network):
+        if not isinstance(config, Config):
+            config = Config.load(config)
+        if not config.with_networks:
+            raise ConfigError("Could not find any network files. Unable to build network.")
+        sim = cls(network=network, dt=config.dt, tstop=config.tstop)
+        sim._config = config
+        if config.jitter is not None:
+            network.jitter = config.jitter
+        for name, inp in config.inputs.items():
+            itype = inp.get("input_type")
+            if itype == "movie":
+                sim.add_movie(inp.get("module"), inp, name)
+            else:
+                raise ConfigError("inputs.{}: unable to load input type '{}'".format(name, itype))
+        out = config.output
+        odir = config.output_dir
+        sim._outputs = dict(
+            rates_csv=sim._out_path(out.get("rates_csv"), odir),
+            rates_h5=sim._out_path(out.get("rates_h5"), odir),
+            spikes_csv=sim._out_path(out.get("spikes_csv") or out.get("spikes_file_csv"), odir, True),
+            spikes_h5=sim._out_path(out.get("spikes_h5") or out.get("spikes_file"), odir, True),
+        )
+        seed = config.run.get("random_seed", config.get("random_seed"))
+        sim.seed = int(seed) if seed is not None else None
+        return sim
+
+    def run(self):
+        if len(self._movies) != 1:
+            raise ConfigError("FilterNet needs exactly one movie input (got {})".format(len(self._movies)))
+        t0 = time.time()
+        log.info("Building cells.")
+        cells = self._network.cell_params()
+        log.info("Evaluating rates.")
+        times, rates = _native.filternet_evaluate(cells, self._movies[0], self._eval_options[0])
+        self.times, self.rates, self.cells = times, rates, cells
+        pops = []
+        popnames = np.asarray(cells["population"])
+        for pop in dict.fromkeys(cells["population"]):
+            sel = np.nonzero(popnames == pop)[0]
+            ids = cells["node_id"][sel]
+            order = np.argsort(ids, kind="stable")
+            pops.append((pop, np.ascontiguousarray(ids[order]), np.ascontiguousarray(rates[sel[order]])))
+        o = self._outputs
+        for key in ("rates_csv", "rates_h5", "spikes_csv", "spikes_h5"):
+            if o.get(key):
+                os.makedirs(os.path.dirname(os.path.abspath(o[key])), exist_ok=True)
+        if o.get("rates_csv") or o.get("rates_h5"):
+            _native.filternet_write_rates(times, pops, csv_path=o.get("rates_csv"), h5_path=o.get("rates_h5"))
+        if o.get("spikes_csv") or o.get("spikes_h5"):
+            seed = self.seed if self.seed is not None else int(np.random.randint(0, 2**31))
+            _native.filternet_write_spikes(times, pops, seed, csv_path=o.get("spikes_csv"),
+                                           h5_path=o.get("spikes_h5"))
+        log.info("Done. ({:.2f} s)".format(time.time() - t0))

@@ -1,0 +1,186 @@
+//! Visual stimuli. A stimulus is a sequence of frames on a pixel grid; what the engine needs from
+//! it is, for one spatial kernel, the kernel-weighted sum of every frame. Preset stimuli
+//! (full-field flash, gratings, looming disc) are evaluated frame by frame on the kernel's
+//! support only, so the movie is never materialised.
+
+use super::spatial::SpatialKernel;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub enum Frames {
+    /// A movie held in memory, frames x rows x cols, row-major.
+    Dense { data: Vec<f64> },
+    /// Every pixel of frame f has value `values[f]`.
+    Uniform { values: Vec<f64> },
+    /// `n_gray` blank frames, then grating frames 1.. of `contrast*sin(2*pi*(cpd*xy - tf*t) + phase)`
+    /// with xy = x*cos(theta) + y*sin(theta) over pixel coordinates `xcoord` (per column) and
+    /// `ycoord` (per row) and times `time`.
+    Grating {
+        n_gray: usize,
+        time: Vec<f64>,
+        xcoord: Vec<f64>,
+        ycoord: Vec<f64>,
+        cpd: f64,
+        temporal_f: f64,
+        theta: f64,
+        phase: f64,
+        contrast: f64,
+    },
+    /// `n_gray` blank frames, then `n_loom` frames of a dark disc growing from the centre.
+    Looming { n_gray: usize, n_loom: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Stimulus {
+    pub frames: Frames,
+    pub n_frames: usize,
+    pub n_rows: usize,
+    pub n_cols: usize,
+    pub frame_rate: f64,
+    /// Pixel coordinates used to place the receptive fields.
+    pub row_range: Vec<f64>,
+    pub col_range: Vec<f64>,
+}
+
+impl Stimulus {
+    pub fn new(
+        frames: Frames,
+        n_frames: usize,
+        n_rows: usize,
+        n_cols: usize,
+        frame_rate: f64,
+        row_range: Vec<f64>,
+        col_range: Vec<f64>,
+    ) -> Result<Self> {
+        if !(frame_rate.is_finite() && frame_rate > 0.0) {
+            return Err(Error::invalid(format!("movie frame_rate must be a positive number (got {frame_rate})")));
+        }
+        if n_frames == 0 {
+            return Err(Error::invalid("the movie has no frames"));
+        }
+        if row_range.len() != n_rows || col_range.len() != n_cols {
+            return Err(Error::invalid(format!(
+                "row_range/col_range lengths ({}, {}) do not match the movie's {} rows x {} columns",
+                row_range.len(),
+                col_range.len(),
+                n_rows,
+                n_cols
+            )));
+        }
+        let ok = match &frames {
+            Frames::Dense { data } => data.len() == n_frames * n_rows * n_cols,
+            Frames::Uniform { values } => values.len() == n_frames,
+            Frames::Grating { n_gray, time, xcoord, ycoord, .. } => {
+                xcoord.len() == n_cols
+                    && ycoord.len() == n_rows
+                    && *n_gray + time.len() - usize::from(*n_gray > 0) == n_frames
+            }
+            Frames::Looming { n_gray, n_loom } => n_gray + n_loom == n_frames,
+        };
+        if !ok {
+            return Err(Error::invalid("inconsistent movie description (frame count or pixel grid)"));
+        }
+        Ok(Stimulus {
+            frames,
+            n_frames,
+            n_rows,
+            n_cols,
+            frame_rate,
+            row_range,
+            col_range,
+        })
+    }
+
+    /// Times of the frames (s): arange(n) / frame_rate as BMTK's Movie builds them.
+    pub fn t_range(&self) -> Vec<f64> {
+        let dt = 1.0 / self.frame_rate;
+        (0..self.n_frames).map(|i| i as f64 * dt).collect()
+    }
+
+    /// Kernel-weighted sum of every frame.
+    pub fn spatial_response(&self, k: &SpatialKernel) -> Vec<f64> {
+        let n = self.n_frames;
+        match &self.frames {
+            Frames::Dense { data } => {
+                let fsz = self.n_rows * self.n_cols;
+                let offs: Vec<usize> = k
+                    .rows
+                    .iter()
+                    .zip(&k.cols)
+                    .map(|(&r, &c)| r as usize * self.n_cols + c as usize)
+                    .collect();
+                (0..n)
+                    .map(|f| {
+                        let fr = &data[f * fsz..(f + 1) * fsz];
+                        let mut s = 0.0;
+                        for (o, w) in offs.iter().zip(&k.w) {
+                            s += fr[*o] * w;
+                        }
+                        s
+                    })
+                    .collect()
+            }
+            Frames::Uniform { values } => {
+                let ksum: f64 = k.w.iter().sum();
+                values.iter().map(|v| v * ksum).collect()
+            }
+            Frames::Grating {
+                n_gray,
+                time,
+                xcoord,
+                ycoord,
+                cpd,
+                temporal_f,
+                theta,
+                phase,
+                contrast,
+            } => {
+                let (ct, st) = (theta.cos(), theta.sin());
+                let xy: Vec<f64> = k
+                    .rows
+                    .iter()
+                    .zip(&k.cols)
+                    .map(|(&r, &c)| xcoord[c as usize] * ct + ycoord[r as usize] * st)
+                    .collect();
+                let two_pi = 2.0 * std::f64::consts::PI;
+                let mut out = vec![0.0; n];
+                // After a gray screen the grating's first frame is dropped (BMTK's Movie.__add__).
+                let skip = usize::from(*n_gray > 0);
+                for (i, &t) in time.iter().enumerate().skip(skip) {
+                    let mut s = 0.0;
+                    for (a, w) in xy.iter().zip(&k.w) {
+                        let v = contrast * (two_pi * (cpd * a - temporal_f * t) + phase).sin();
+                        s += v * w;
+                    }
+                    out[n_gray + i - skip] = s;
+                }
+                out
+            }
+            Frames::Looming { n_gray, n_loom } => {
+                let (hr, hc) = (self.n_rows as f64 / 2.0, self.n_cols as f64 / 2.0);
+                let circle: Vec<f64> = k
+                    .rows
+                    .iter()
+                    .zip(&k.cols)
+                    .map(|(&r, &c)| {
+                        let a = r as f64 - hr;
+                        let b = c as f64 - hc;
+                        a * a + b * b
+                    })
+                    .collect();
+                let radius2 = 25.0f64 * 25.0;
+                let mut out = vec![0.0; n];
+                for i in 0..*n_loom {
+                    let thr = (i as f64 / (4.0 / 3.0)).rem_euclid(radius2);
+                    let mut s = 0.0;
+                    for (cv, w) in circle.iter().zip(&k.w) {
+                        let v = if *cv <= thr { -1.0 } else { -0.0 };
+                        s += v * w;
+                    }
+                    out[n_gray + i] = s;
+                }
+                out
+            }
+        }
+    }
+}
