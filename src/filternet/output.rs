@@ -81,11 +81,12 @@ pub struct PopRates<'a> {
 pub fn write_rates_csv(path: &Path, times: &[f64], pops: &[PopRates]) -> Result<()> {
     let ts: Vec<String> = times.iter().map(|&t| py_float(t)).collect();
     write_text_atomic(path, |w| {
-        writeln!(w, "node_id population timestamps firing_rates")?;
+        // csv.writer's default line terminator is CRLF
+        write!(w, "node_id population timestamps firing_rates\r\n")?;
         for p in pops {
             for (nid, row) in p.node_ids.iter().zip(p.rates) {
                 for (t, r) in ts.iter().zip(row.iter()) {
-                    writeln!(w, "{nid} {} {t} {}", p.name, py_float(*r))?;
+                    write!(w, "{nid} {} {t} {}\r\n", p.name, py_float(*r))?;
                 }
             }
         }
