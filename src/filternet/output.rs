@@ -119,23 +119,28 @@ pub fn write_rates_h5(path: &Path, times: &[f64], pops: &[PopRates]) -> Result<(
     pending.commit()
 }
 
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// A small counter-based generator (splitmix64): one independent stream per (seed, node id),
 /// so spike trains do not depend on thread count or cell order.
 pub struct Stream(u64);
 
 impl Stream {
     pub fn new(seed: u64, node_id: u64) -> Self {
-        let mut s = Stream(seed ^ 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(node_id.wrapping_add(1)));
-        s.next_u64();
-        s
+        // Start each stream at a hashed point of the splitmix64 cycle so that streams of
+        // neighbouring node ids do not overlap.
+        let a = mix64(seed.wrapping_add(0x9E37_79B9_7F4A_7C15));
+        let b = mix64(node_id ^ 0xD1B5_4A32_D192_ED03);
+        Stream(mix64(a ^ b.rotate_left(17)))
     }
 
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        mix64(self.0)
     }
 
     /// Uniform in [0, 1).
