@@ -112,46 +112,41 @@ fn at_time(lin: &[f64], t: f64, fr: f64, t0: f64, t_end: f64) -> f64 {
     }
 }
 
-/// Rates (Hz) of every cell at `output_times`; one row per cell, in the order given.
-pub fn evaluate(cells: &[CellParams], stim: &Stimulus, opt: &EvalOptions) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+/// Rates (Hz) of every cell at `output_times`: a (cells x times) row-major matrix, cells in the
+/// order given.
+pub fn evaluate(cells: &[CellParams], stim: &Stimulus, opt: &EvalOptions) -> Result<(Vec<f64>, Vec<f64>)> {
     let times = output_times(stim, opt)?;
     let t_range = stim.t_range();
     let fr = stim.frame_rate;
     let (t0, t_end) = (t_range[0], t_range[t_range.len() - 1]);
-    let rows: Result<Vec<Vec<f64>>> = cells
-        .par_iter()
-        .map(|p| {
+    let nt = times.len();
+    let mut flat = vec![0.0f64; cells.len() * nt];
+    if nt == 0 {
+        return Ok((times, flat));
+    }
+    flat.par_chunks_mut(nt)
+        .zip(cells.par_iter())
+        .try_for_each(|(out, p)| -> Result<()> {
             let model = build_model(p)?;
             let what = format!("node {} of population '{}'", p.node_id, p.population);
             let lins = unit_responses(&model, stim, &t_range, &what)?;
             let mut buf = vec![0.0; lins.len()];
-            let row = if opt.separable {
-                (0..times.len())
-                    .map(|i| {
-                        for (b, l) in buf.iter_mut().zip(&lins) {
-                            *b = l[i] * 1000.0 / fr;
-                        }
-                        model.transfer.apply(&buf)
-                    })
-                    .collect()
-            } else if lins.len() == 1 {
-                times
-                    .iter()
-                    .map(|&t| model.transfer.apply(&[at_time(&lins[0], t, fr, t0, t_end)]) * 1000.0 / fr)
-                    .collect()
-            } else {
-                times
-                    .iter()
-                    .map(|&t| {
-                        for (b, l) in buf.iter_mut().zip(&lins) {
-                            *b = at_time(l, t, fr, t0, t_end) * 1000.0 / fr;
-                        }
-                        model.transfer.apply(&buf)
-                    })
-                    .collect()
-            };
-            Ok(row)
-        })
-        .collect();
-    Ok((times, rows?))
+            for (i, (o, &t)) in out.iter_mut().zip(&times).enumerate() {
+                *o = if opt.separable {
+                    for (b, l) in buf.iter_mut().zip(&lins) {
+                        *b = l[i] * 1000.0 / fr;
+                    }
+                    model.transfer.apply(&buf)
+                } else if lins.len() == 1 {
+                    model.transfer.apply(&[at_time(&lins[0], t, fr, t0, t_end)]) * 1000.0 / fr
+                } else {
+                    for (b, l) in buf.iter_mut().zip(&lins) {
+                        *b = at_time(l, t, fr, t0, t_end) * 1000.0 / fr;
+                    }
+                    model.transfer.apply(&buf)
+                };
+            }
+            Ok(())
+        })?;
+    Ok((times, flat))
 }

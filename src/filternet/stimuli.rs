@@ -6,10 +6,45 @@
 use super::spatial::SpatialKernel;
 use crate::error::{Error, Result};
 
+/// Movie pixels in the dtype they were given (8-bit movies stay 8-bit in memory).
+#[derive(Debug, Clone)]
+pub enum DenseData {
+    F64(Vec<f64>),
+    F32(Vec<f32>),
+    U8(Vec<u8>),
+}
+
+impl DenseData {
+    pub fn len(&self) -> usize {
+        match self {
+            DenseData::F64(v) => v.len(),
+            DenseData::F32(v) => v.len(),
+            DenseData::U8(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn frame_sums<T: Copy + Into<f64>>(data: &[T], n: usize, fsz: usize, offs: &[usize], w: &[f64]) -> Vec<f64> {
+    (0..n)
+        .map(|f| {
+            let fr = &data[f * fsz..(f + 1) * fsz];
+            let mut s = 0.0;
+            for (o, wv) in offs.iter().zip(w) {
+                s += fr[*o].into() * wv;
+            }
+            s
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub enum Frames {
     /// A movie held in memory, frames x rows x cols, row-major.
-    Dense { data: Vec<f64> },
+    Dense { data: DenseData },
     /// Every pixel of frame f has value `values[f]`.
     Uniform { values: Vec<f64> },
     /// `n_gray` blank frames, then grating frames 1.. of `contrast*sin(2*pi*(cpd*xy - tf*t) + phase)`
@@ -109,16 +144,11 @@ impl Stimulus {
                     .zip(&k.cols)
                     .map(|(&r, &c)| r as usize * self.n_cols + c as usize)
                     .collect();
-                (0..n)
-                    .map(|f| {
-                        let fr = &data[f * fsz..(f + 1) * fsz];
-                        let mut s = 0.0;
-                        for (o, w) in offs.iter().zip(&k.w) {
-                            s += fr[*o] * w;
-                        }
-                        s
-                    })
-                    .collect()
+                match data {
+                    DenseData::F64(d) => frame_sums(d, n, fsz, &offs, &k.w),
+                    DenseData::F32(d) => frame_sums(d, n, fsz, &offs, &k.w),
+                    DenseData::U8(d) => frame_sums(d, n, fsz, &offs, &k.w),
+                }
             }
             Frames::Uniform { values } => {
                 let ksum: f64 = k.w.iter().sum();

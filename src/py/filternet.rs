@@ -12,7 +12,7 @@ use crate::filternet::cells::{build_model, CellParams};
 use crate::filternet::output::{self, PopRates, PopSpikes, Stream};
 use crate::filternet::simulate::{evaluate, EvalOptions};
 use crate::filternet::spatial::gaussian_kernel;
-use crate::filternet::stimuli::{Frames, Stimulus};
+use crate::filternet::stimuli::{DenseData, Frames, Stimulus};
 
 fn item<'py>(d: &Bound<'py, PyDict>, k: &str, what: &str) -> PyResult<Bound<'py, PyAny>> {
     d.get_item(k)?
@@ -95,9 +95,17 @@ fn stimulus_from_py(d: &Bound<'_, PyDict>) -> PyResult<Stimulus> {
     let col_range = f64s(d, "col_range", what)?;
     let (n_rows, n_cols) = (row_range.len(), col_range.len());
     let frames = match kind.as_str() {
-        "dense" => Frames::Dense {
-            data: f64s(d, "data", what)?,
-        },
+        "dense" => {
+            let obj = item(d, "data", what)?;
+            let data = if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<u8>>() {
+                DenseData::U8(a.as_array().iter().copied().collect())
+            } else if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<f32>>() {
+                DenseData::F32(a.as_array().iter().copied().collect())
+            } else {
+                DenseData::F64(f64s(d, "data", what)?)
+            };
+            Frames::Dense { data }
+        }
         "uniform" => Frames::Uniform {
             values: f64s(d, "values", what)?,
         },
@@ -149,13 +157,10 @@ pub fn filternet_evaluate<'py>(
     let cells = cells_from_py(&cells)?;
     let stim = stimulus_from_py(&movie)?;
     let opt = options_from_py(&options)?;
-    let (times, rows) = py.detach(|| evaluate(&cells, &stim, &opt)).py()?;
+    let n = cells.len();
+    let (times, flat) = py.detach(|| evaluate(&cells, &stim, &opt)).py()?;
     let nt = times.len();
-    let mut flat = Vec::with_capacity(rows.len() * nt);
-    for r in &rows {
-        flat.extend_from_slice(r);
-    }
-    let arr = PyArray1::from_vec(py, flat).reshape([rows.len(), nt])?;
+    let arr = PyArray1::from_vec(py, flat).reshape([n, nt])?;
     Ok((PyArray1::from_vec(py, times), arr))
 }
 

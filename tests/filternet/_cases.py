@@ -93,12 +93,12 @@ def make_movie(path, n_frames=130, n_rows=160, n_cols=80, seed=7):
     return path
 
 
-def movie_edit(movie_path, spacing=4.0, n_rows=160, n_cols=80):
+def movie_edit(movie_path, spacing=4.0, n_rows=160, n_cols=80, normalize=True):
     def edit(conf):
         inp = conf["inputs"]["movie_input"]
         inp["data_file"] = str(movie_path)
         inp["frame_rate"] = 30.0
-        inp["normalize"] = True
+        inp["normalize"] = normalize
         inp["row_range"] = (np.arange(n_rows) * spacing).tolist()
         inp["col_range"] = (np.arange(n_cols) * spacing).tolist()
         inp["evaluation_options"] = {"t_min": 3.0, "t_max": 4.0}

@@ -71,12 +71,13 @@ def test_looming(bmtk_data, tmp_path):
     compare_rates(ref / "rates.csv", out / "rates.csv")
 
 
-def test_movie(bmtk_data, tmp_path):
-    """LGNOnOFFCell on a movie file made here (8-bit, normalised, 30 frames/s, pixel pitch 4 deg,
-    evaluated exactly on a t_min..t_max window)."""
+@pytest.mark.parametrize("normalize", [True, False])
+def test_movie(bmtk_data, tmp_path, normalize):
+    """LGNOnOFFCell on a movie file made here (8-bit, normalised to [-1, 1] or kept as 0..255,
+    30 frames/s, pixel pitch 4 deg, evaluated exactly on a t_min..t_max window)."""
     movie = make_movie(tmp_path / "movie.npy")
     ref, out, _ = _run_both(tmp_path, bmtk_data / "examples" / "filter_movie", "config.simulation.json",
-                            edit=movie_edit(movie))
+                            edit=movie_edit(movie, normalize=normalize))
     df = compare_rates(ref / "rates.csv", out / "rates.csv")
     assert df["timestamps"].min() == pytest.approx(3.0)
     assert df["firing_rates"].std() > 0.1

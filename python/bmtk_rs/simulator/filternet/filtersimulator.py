@@ -136,7 +136,9 @@ class FilterSimulator:
         nf, nr, nc = m_data.shape
         rr = np.asarray(params["row_range"], dtype=float) if "row_range" in params else np.arange(nr, dtype=float)
         cr = np.asarray(params["col_range"], dtype=float) if "col_range" in params else np.arange(nc, dtype=float)
-        data = np.ascontiguousarray(m_data, dtype=np.float64)
+        # 8-bit and float32 movies stay in their dtype (the engine widens each pixel exactly)
+        keep = m_data.dtype in (np.dtype(np.uint8), np.dtype(np.float32))
+        data = np.ascontiguousarray(m_data) if keep else np.ascontiguousarray(m_data, dtype=np.float64)
         return dict(kind="dense", frame_rate=fr, n_frames=nf, row_range=rr, col_range=cr, data=data)
 
     def _grating(self, params, name):
