@@ -6,11 +6,11 @@ done by the Rust engine.
 """
 
 import ast
+import csv
 import json
 import os
 
 import numpy as np
-import pandas as pd
 
 from ... import _native
 from .config import Config, ConfigError
@@ -49,6 +49,30 @@ def _pair(v):
     if len(v) != 2:
         return (np.nan, np.nan)
     return (float(v[0]), float(v[1]))
+
+
+def _csv_value(text):
+    """A node-types csv cell as pandas would read it: number, NaN when empty, else the string."""
+    if text == "" or text is None:
+        return np.nan
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _read_types_csv(path):
+    """Node types table, space separated as bmtk reads it with pandas (empty fields allowed,
+    double-quoted fields may contain spaces)."""
+    with open(path, newline="") as fh:
+        rows = [r for r in csv.reader(fh, delimiter=" ", quotechar='"') if r]
+    if not rows:
+        raise ConfigError("{}: empty node types file".format(path))
+    header = rows[0]
+    for i, r in enumerate(rows[1:], start=2):
+        if len(r) != len(header):
+            raise ConfigError("{}: line {} has {} fields, the header {}".format(path, i, len(r), len(header)))
+    return header, rows[1:]
 
 
 def _is_missing(v):
@@ -117,49 +141,55 @@ class FilterNetwork:
     def add_nodes(self, nodes_file, node_types_file):
         if not os.path.exists(node_types_file):
             raise ConfigError("{}: node types file not found".format(node_types_file))
-        types = pd.read_csv(node_types_file, sep=" ")
-        if "node_type_id" not in types.columns:
+        tcols, trows = _read_types_csv(node_types_file)
+        if "node_type_id" not in tcols:
             raise ConfigError("{}: no 'node_type_id' column".format(node_types_file))
+        types = {c: [_csv_value(r[j]) for r in trows] for j, c in enumerate(tcols)}
+        type_ids = np.asarray([int(v) for v in types["node_type_id"]], dtype=np.int64)
+        order = np.argsort(type_ids)
         for pop in _native.read_nodes(nodes_file):
             n = len(pop["node_id"])
-            cols = {}
+            ntid = np.asarray(pop["node_type_id"]).astype(np.int64)
+            pos = np.searchsorted(type_ids[order], ntid)
+            pos = np.clip(pos, 0, len(order) - 1)
+            found = type_ids[order][pos] == ntid
+            if not found.all():
+                missing = sorted(set(ntid[~found].tolist()))
+                raise ConfigError("{}: node_type_id(s) {} not in {}".format(nodes_file, missing, node_types_file))
+            trow = order[pos]
+            table = {"node_id": np.asarray(pop["node_id"]), "node_type_id": ntid}
+            for c in tcols:
+                if c != "node_type_id":
+                    table[c] = np.asarray(types[c], dtype=object)[trow]
             gids = np.asarray(pop["node_group_id"])
             gidx = np.asarray(pop["node_group_index"]).astype(np.int64)
+            node_cols = set()
             for gid, gcols in pop["groups"].items():
                 rows = np.nonzero(gids == int(gid))[0]
+                sel = gidx[rows]
                 for name, (dtype, data, width) in gcols.items():
-                    if name not in cols:
-                        cols[name] = np.full(n, np.nan, dtype=object)
-                    vals = data if dtype == "str" else np.asarray(data)
-                    sel = gidx[rows]
+                    node_cols.add(name)
                     if dtype == "str":
-                        cols[name][rows] = [vals[i] for i in sel]
+                        vals = np.asarray(data, dtype=object)[sel]
                     elif width > 1:
-                        for r, i in zip(rows, sel):
-                            cols[name][r] = tuple(vals[i])
+                        vals = np.empty(len(rows), dtype=object)
+                        vals[:] = [tuple(v) for v in np.asarray(data)[sel]]
                     else:
-                        cols[name][rows] = vals[sel]
-            df = pd.DataFrame({"node_id": np.asarray(pop["node_id"]), "node_type_id": np.asarray(pop["node_type_id"])})
-            node_cols = pd.DataFrame({k: v for k, v in cols.items()})
-            df = pd.concat([df, node_cols], axis=1)
-            merged = df.merge(types, on="node_type_id", how="left", suffixes=("", "__type"))
-            for c in types.columns:
-                if c + "__type" in merged.columns:
+                        vals = np.asarray(data)[sel].astype(object)
+                    col = table.get(name)
+                    if col is None or name in ("node_id", "node_type_id"):
+                        col = np.full(n, np.nan, dtype=object)
+                        table[name] = col
                     # node attributes take precedence over node-type columns
-                    node_vals = merged[c]
-                    merged[c] = node_vals.where(~node_vals.isna(), merged[c + "__type"])
-                    merged = merged.drop(columns=[c + "__type"])
-            missing = set(df["node_type_id"]) - set(types["node_type_id"])
-            if missing:
-                raise ConfigError("{}: node_type_id(s) {} not in {}".format(nodes_file, sorted(missing), node_types_file))
-            self._tables.append((pop["name"], merged, set(cols) | set(types.columns)))
+                    col[rows] = vals
+            self._tables.append((pop["name"], table, node_cols | set(tcols)))
             self._files.append(nodes_file)
 
     def build_nodes(self):
         pass
 
     def cells(self):
-        return [(name, df) for name, df, _ in self._tables]
+        return [(name, table) for name, table, _ in self._tables]
 
     def cell_params(self, rng=None):
         """Per-cell filter parameters as numpy arrays, in the layout the engine expects."""
@@ -174,9 +204,9 @@ class FilterNetwork:
         prs = {k: [] for k in ("sigma", "sigma_on", "sigma_off", "weights", "kpeaks", "delays",
                                "weights_nd", "kpeaks_nd", "delays_nd")}
         for pop, df, columns in self._tables:
-            n = len(df)
+            n = len(df["node_id"])
             what = ["node {} of population '{}'".format(nid, pop) for nid in df["node_id"]]
-            col = lambda c: df[c].tolist() if c in df.columns else [None] * n  # noqa: E731
+            col = lambda c: list(df[c]) if c in df else [None] * n  # noqa: E731
             # model template -> model name
             templ = col("model_template")
             procs = col("model_processing")
