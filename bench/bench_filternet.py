@@ -46,7 +46,7 @@ def run_measured(which, config):
     err = p.stderr.read().decode()
     p.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError("{} failed:\n{}".format(which, err[-3000:]))
+        raise RuntimeError(f"{which} failed:\n{err[-3000:]}")
     return wall, ru.ru_maxrss / 1024.0
 
 
@@ -55,7 +55,7 @@ def flash_config(data, out_dir, which):
     conf["manifest"]["$BASE_DIR"] = str(data / "tutorial_l4")
     conf["output"]["output_dir"] = str(out_dir / which)
     conf["output"].pop("log_file", None)
-    path = out_dir / "flash.{}.json".format(which)
+    path = out_dir / f"flash.{which}.json"
     path.write_text(json.dumps(conf))
     return path
 
@@ -115,10 +115,9 @@ def main():
             work.mkdir()
             t0 = time.perf_counter()
             cfg = build_10k(data, work)
-            print("10,000 LGN cells, 10 s 120x240 8-bit movie at 1 kHz (network + movie built in {:.1f} s)".format(
-                time.perf_counter() - t0))
+            print(f"10,000 LGN cells, 10 s 120x240 8-bit movie at 1 kHz (network + movie built in {time.perf_counter() - t0:.1f} s)")
             wall, rss = run_measured("bmtk_rs", cfg)
-            print("  bmtk_rs  wall {:8.2f} s   peak RSS {:8.1f} MB  (rates h5 + spikes h5 written)".format(wall, rss))
+            print(f"  bmtk_rs  wall {wall:8.2f} s   peak RSS {rss:8.1f} MB  (rates h5 + spikes h5 written)")
 
 
 if __name__ == "__main__":

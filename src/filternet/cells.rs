@@ -48,7 +48,10 @@ pub struct Model {
 }
 
 fn what(p: &CellParams) -> String {
-    format!("node {} of population '{}' (model '{}')", p.node_id, p.population, p.model)
+    format!(
+        "node {} of population '{}' (model '{}')",
+        p.node_id, p.population, p.model
+    )
 }
 
 pub fn build_model(p: &CellParams) -> Result<Model> {
@@ -69,17 +72,21 @@ pub fn build_model(p: &CellParams) -> Result<Model> {
                 (93.5, 64.8, 5.5, 46.0, 31.0)
             };
             let nd_what = format!("{w}, non-dominant subunit");
-            let (on_f, on_sum) = two_subunit_filter(p.weights_nd, p.kpeaks_nd, p.delays_nd, ttp_nd, &nd_what)?;
+            let (on_f, on_sum) =
+                two_subunit_filter(p.weights_nd, p.kpeaks_nd, p.delays_nd, ttp_nd, &nd_what)?;
             let (off_f, off_sum) = two_subunit_filter(p.weights, p.kpeaks, p.delays, ttp_d, &w)?;
             let amp_on = 1.0;
             let amp_off = if s_on_s_off {
-                -(max_roff / max_ron) * (on_sum / off_sum) * amp_on - (spont * (max_roff - max_ron)) / (max_ron * off_sum)
+                -(max_roff / max_ron) * (on_sum / off_sum) * amp_on
+                    - (spont * (max_roff - max_ron)) / (max_ron * off_sum)
             } else {
                 -0.7 * (max_roff / max_ron) * (on_sum / off_sum) * amp_on
                     - (spont * (max_roff - max_ron)) / (max_ron * off_sum)
             };
             if !p.sf_sep.is_finite() || !p.tuning_angle.is_finite() {
-                return Err(Error::invalid(format!("{w}: two-subunit cells need finite 'sf_sep' and 'tuning_angle'")));
+                return Err(Error::invalid(format!(
+                    "{w}: two-subunit cells need finite 'sf_sep' and 'tuning_angle'"
+                )));
             }
             let ang = p.tuning_angle * std::f64::consts::PI / 180.0;
             let nd_pos = (ang.cos() * p.sf_sep + p.x, ang.sin() * p.sf_sep + p.y);
@@ -135,7 +142,9 @@ pub fn build_model(p: &CellParams) -> Result<Model> {
                 )));
             };
             if !p.spont.is_finite() {
-                return Err(Error::invalid(format!("{w}: no spontaneous firing rate (spont_fr) for model '{name}'")));
+                return Err(Error::invalid(format!(
+                    "{w}: no spontaneous firing rate (spont_fr) for model '{name}'"
+                )));
             }
             Ok(Model {
                 units: vec![Unit {

@@ -49,12 +49,21 @@ pub fn py_float(v: f64) -> String {
 }
 
 /// Writes `text` to `path` through a temporary file renamed when complete.
-fn write_text_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+fn write_text_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if !dir.is_dir() {
         return Err(Error::file(path, "the folder does not exist"));
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
     let res = (|| -> std::io::Result<()> {
         let f = std::fs::File::create(&tmp)?;
@@ -67,7 +76,12 @@ fn write_text_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::
         let _ = std::fs::remove_file(&tmp);
         return Err(Error::file(path, format!("cannot write: {e}")));
     }
-    std::fs::rename(&tmp, path).map_err(|e| Error::file(path, format!("cannot move the finished file into place: {e}")))
+    std::fs::rename(&tmp, path).map_err(|e| {
+        Error::file(
+            path,
+            format!("cannot move the finished file into place: {e}"),
+        )
+    })
 }
 
 /// One population's rates: node ids (sorted ascending) and a row of rates per node.
@@ -79,14 +93,33 @@ pub struct PopRates<'a> {
 
 /// `node_id population timestamps firing_rates`, space separated, one line per (node, time).
 pub fn write_rates_csv(path: &Path, times: &[f64], pops: &[PopRates]) -> Result<()> {
+    use rayon::prelude::*;
     let ts: Vec<String> = times.iter().map(|&t| py_float(t)).collect();
     write_text_atomic(path, |w| {
         // csv.writer's default line terminator is CRLF
         write!(w, "node_id population timestamps firing_rates\r\n")?;
         for p in pops {
-            for (nid, row) in p.node_ids.iter().zip(p.rates) {
-                for (t, r) in ts.iter().zip(row.iter()) {
-                    write!(w, "{nid} {} {t} {}\r\n", p.name, py_float(*r))?;
+            // format blocks of cells in parallel, write them in order
+            for block in p.node_ids.chunks(64).zip(p.rates.chunks(64)) {
+                let texts: Vec<String> = block
+                    .0
+                    .par_iter()
+                    .zip(block.1.par_iter())
+                    .map(|(nid, row)| {
+                        let head = format!("{nid} {} ", p.name);
+                        let mut s = String::with_capacity(row.len() * (head.len() + 40));
+                        for (t, r) in ts.iter().zip(row.iter()) {
+                            s.push_str(&head);
+                            s.push_str(t);
+                            s.push(' ');
+                            s.push_str(&py_float(*r));
+                            s.push_str("\r\n");
+                        }
+                        s
+                    })
+                    .collect();
+                for t in texts {
+                    w.write_all(t.as_bytes())?;
                 }
             }
         }
@@ -110,7 +143,8 @@ pub fn write_rates_h5(path: &Path, times: &[f64], pops: &[PopRates]) -> Result<(
                 data[i * nn + j] = *v;
             }
         }
-        let arr = ndarray::ArrayView2::from_shape((nt, nn), &data).map_err(|e| Error::invalid(e.to_string()))?;
+        let arr = ndarray::ArrayView2::from_shape((nt, nn), &data)
+            .map_err(|e| Error::invalid(e.to_string()))?;
         g.new_dataset_builder()
             .with_data(arr)
             .create("firing_rates_Hz")
@@ -157,10 +191,14 @@ pub fn rates_to_spikes(t_ms: &[f64], rate_hz: &[f64], stream: &mut Stream, p_max
     for k in 0..t_ms.len().saturating_sub(1) {
         let dt = t_ms[k + 1] - t_ms[k];
         let mean = rate_hz[k] / 1000.0 * dt;
-        if !(mean > 0.0) {
+        if mean.is_nan() || mean <= 0.0 {
             continue;
         }
-        let nb = if mean <= p_max { 1 } else { (mean / p_max).ceil() as usize };
+        let nb = if mean <= p_max {
+            1
+        } else {
+            (mean / p_max).ceil() as usize
+        };
         let tb = dt / nb as f64;
         let pb = mean / nb as f64;
         let mut base = t_ms[k];

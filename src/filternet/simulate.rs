@@ -35,11 +35,15 @@ pub fn output_times(stim: &Stimulus, opt: &EvalOptions) -> Result<Vec<f64>> {
     let fr = stim.frame_rate;
     let n = stim.n_frames;
     if opt.downsample == 0 {
-        return Err(Error::invalid("evaluation_options: downsample must be >= 1"));
+        return Err(Error::invalid(
+            "evaluation_options: downsample must be >= 1",
+        ));
     }
     if opt.separable {
         if opt.downsample != 1 {
-            return Err(Error::invalid("evaluation_options: separable evaluation requires downsample = 1"));
+            return Err(Error::invalid(
+                "evaluation_options: separable evaluation requires downsample = 1",
+            ));
         }
         return Ok((0..n).map(|i| i as f64 / fr).collect());
     }
@@ -49,8 +53,10 @@ pub fn output_times(stim: &Stimulus, opt: &EvalOptions) -> Result<Vec<f64>> {
     let dt = 1.0 / fr;
     let nf = (t_max - t_min) * fr;
     let len = (nf + 1.0).ceil();
-    if !(len.is_finite() && len >= 0.0 && len < 1e9) {
-        return Err(Error::invalid(format!("evaluation_options: bad time window t_min={t_min}, t_max={t_max}")));
+    if !(0.0..1e9).contains(&len) {
+        return Err(Error::invalid(format!(
+            "evaluation_options: bad time window t_min={t_min}, t_max={t_max}"
+        )));
     }
     Ok((0..len as usize)
         .step_by(opt.downsample)
@@ -60,7 +66,12 @@ pub fn output_times(stim: &Stimulus, opt: &EvalOptions) -> Result<Vec<f64>> {
 
 /// Linear response (before the 1000/frame_rate scaling) of every subunit at frame indices
 /// 0..=n_frames.
-fn unit_responses(model: &Model, stim: &Stimulus, t_range: &[f64], what: &str) -> Result<Vec<Vec<f64>>> {
+fn unit_responses(
+    model: &Model,
+    stim: &Stimulus,
+    t_range: &[f64],
+    what: &str,
+) -> Result<Vec<Vec<f64>>> {
     let n = stim.n_frames;
     let mut out = Vec::with_capacity(model.units.len());
     for u in &model.units {
@@ -71,22 +82,70 @@ fn unit_responses(model: &Model, stim: &Stimulus, t_range: &[f64], what: &str) -
         let last = (u.temporal.data.len().saturating_sub(1)) as f64 * 0.001;
         let m = t_range.partition_point(|&t| t <= last);
         let tk = u.temporal.sample(&t_range[..m]);
-        let nz: Vec<(usize, f64)> = tk.iter().copied().enumerate().filter(|(_, v)| v.abs() > 0.0).collect();
-        let lin: Vec<f64> = (0..=n)
-            .map(|i| {
-                let mut acc = 0.0;
-                for &(j, v) in &nz {
-                    if j > i {
-                        break;
-                    }
-                    let f = i - j;
-                    if f < n {
-                        acc += v * s[f];
-                    }
-                }
-                acc
-            })
+        let nz: Vec<(usize, f64)> = tk
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, v)| v.abs() > 0.0)
             .collect();
+        // Frames that differ from the previous one (the frame before the movie and the one
+        // after it are blank).
+        let mut steps: Vec<(usize, f64)> = Vec::new();
+        let mut prev = 0.0;
+        for (f, &v) in s.iter().enumerate() {
+            if v != prev {
+                steps.push((f, v - prev));
+            }
+            prev = v;
+        }
+        if prev != 0.0 {
+            steps.push((n, -prev));
+        }
+        let lin: Vec<f64> = if steps.len() * 4 < nz.len() {
+            // Piecewise-constant input (flashes, gray screens): sum of steps times the
+            // cumulative kernel, O(steps) per output instead of O(kernel length).
+            let mut cum = Vec::with_capacity(tk.len());
+            let mut acc = 0.0;
+            for v in &tk {
+                acc += v;
+                cum.push(acc);
+            }
+            let c_at = |m: usize| {
+                if cum.is_empty() {
+                    0.0
+                } else {
+                    cum[m.min(cum.len() - 1)]
+                }
+            };
+            (0..=n)
+                .map(|i| {
+                    let mut a = 0.0;
+                    for &(f, d) in &steps {
+                        if f > i {
+                            break;
+                        }
+                        a += d * c_at(i - f);
+                    }
+                    a
+                })
+                .collect()
+        } else {
+            (0..=n)
+                .map(|i| {
+                    let mut acc = 0.0;
+                    for &(j, v) in &nz {
+                        if j > i {
+                            break;
+                        }
+                        let f = i - j;
+                        if f < n {
+                            acc += v * s[f];
+                        }
+                    }
+                    acc
+                })
+                .collect()
+        };
         out.push(lin);
     }
     Ok(out)
@@ -114,7 +173,11 @@ fn at_time(lin: &[f64], t: f64, fr: f64, t0: f64, t_end: f64) -> f64 {
 
 /// Rates (Hz) of every cell at `output_times`: a (cells x times) row-major matrix, cells in the
 /// order given.
-pub fn evaluate(cells: &[CellParams], stim: &Stimulus, opt: &EvalOptions) -> Result<(Vec<f64>, Vec<f64>)> {
+pub fn evaluate(
+    cells: &[CellParams],
+    stim: &Stimulus,
+    opt: &EvalOptions,
+) -> Result<(Vec<f64>, Vec<f64>)> {
     let times = output_times(stim, opt)?;
     let t_range = stim.t_range();
     let fr = stim.frame_rate;

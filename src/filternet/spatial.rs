@@ -85,13 +85,24 @@ fn translation(tx: f64, ty: f64) -> Mat3 {
 
 /// Builds the kernel on the movie grid given by `row_range` and `col_range` (pixel coordinates
 /// in degrees). `what` names the cell for error messages.
-pub fn gaussian_kernel(g: &Gaussian, row_range: &[f64], col_range: &[f64], what: &str) -> Result<SpatialKernel> {
+pub fn gaussian_kernel(
+    g: &Gaussian,
+    row_range: &[f64],
+    col_range: &[f64],
+    what: &str,
+) -> Result<SpatialKernel> {
     let nr = row_range.len();
     let nc = col_range.len();
     if nr < 2 || nc < 2 {
-        return Err(Error::invalid(format!("{what}: the movie must have at least 2 rows and 2 columns")));
+        return Err(Error::invalid(format!(
+            "{what}: the movie must have at least 2 rows and 2 columns"
+        )));
     }
-    if !(g.sigma.0.is_finite() && g.sigma.1.is_finite() && g.translate.0.is_finite() && g.translate.1.is_finite()) {
+    if !(g.sigma.0.is_finite()
+        && g.sigma.1.is_finite()
+        && g.translate.0.is_finite()
+        && g.translate.1.is_finite())
+    {
         return Err(Error::invalid(format!(
             "{what}: spatial filter needs finite sigma and x/y (got sigma {:?}, position {:?})",
             g.sigma, g.translate
@@ -160,8 +171,15 @@ pub fn gaussian_kernel(g: &Gaussian, row_range: &[f64], col_range: &[f64], what:
     // Inverse map (output pixel -> input pixel): translation then rotation about the centre.
     let (shift_y, shift_x) = (h as f64 / 2.0, w as f64 / 2.0);
     let th = g.rotation_deg * (std::f64::consts::PI / 180.0);
-    let rot = [[th.cos(), -th.sin(), 0.0], [th.sin(), th.cos(), 0.0], [0.0, 0.0, 1.0]];
-    let rtot = matmul(&matmul(&translation(shift_x, shift_y), &rot), &translation(-shift_x, -shift_y));
+    let rot = [
+        [th.cos(), -th.sin(), 0.0],
+        [th.sin(), th.cos(), 0.0],
+        [0.0, 0.0, 1.0],
+    ];
+    let rtot = matmul(
+        &matmul(&translation(shift_x, shift_y), &rot),
+        &translation(-shift_x, -shift_y),
+    );
     let tx = g.translate.1 / drow;
     let ty = -g.translate.0 / dcol;
     let t1 = translation(-tx, ty);
@@ -190,7 +208,10 @@ pub fn gaussian_kernel(g: &Gaussian, row_range: &[f64], col_range: &[f64], what:
             let (c, r) = if metric {
                 (m[0][0] * x + m[0][2], m[1][1] * y + m[1][2])
             } else {
-                (m[0][0] * x + m[0][1] * y + m[0][2], m[1][0] * x + m[1][1] * y + m[1][2])
+                (
+                    m[0][0] * x + m[0][1] * y + m[0][2],
+                    m[1][0] * x + m[1][1] * y + m[1][2],
+                )
             };
             if !(r > -1.0 && c > -1.0 && r < h as f64 && c < w as f64) {
                 continue;

@@ -28,7 +28,13 @@ impl DenseData {
     }
 }
 
-fn frame_sums<T: Copy + Into<f64>>(data: &[T], n: usize, fsz: usize, offs: &[usize], w: &[f64]) -> Vec<f64> {
+fn frame_sums<T: Copy + Into<f64>>(
+    data: &[T],
+    n: usize,
+    fsz: usize,
+    offs: &[usize],
+    w: &[f64],
+) -> Vec<f64> {
     (0..n)
         .map(|f| {
             let fr = &data[f * fsz..(f + 1) * fsz];
@@ -88,7 +94,9 @@ impl Stimulus {
         col_range: Vec<f64>,
     ) -> Result<Self> {
         if !(frame_rate.is_finite() && frame_rate > 0.0) {
-            return Err(Error::invalid(format!("movie frame_rate must be a positive number (got {frame_rate})")));
+            return Err(Error::invalid(format!(
+                "movie frame_rate must be a positive number (got {frame_rate})"
+            )));
         }
         if n_frames == 0 {
             return Err(Error::invalid("the movie has no frames"));
@@ -105,7 +113,13 @@ impl Stimulus {
         let ok = match &frames {
             Frames::Dense { data } => data.len() == n_frames * n_rows * n_cols,
             Frames::Uniform { values } => values.len() == n_frames,
-            Frames::Grating { n_gray, time, xcoord, ycoord, .. } => {
+            Frames::Grating {
+                n_gray,
+                time,
+                xcoord,
+                ycoord,
+                ..
+            } => {
                 xcoord.len() == n_cols
                     && ycoord.len() == n_rows
                     && *n_gray + time.len() - usize::from(*n_gray > 0) == n_frames
@@ -113,7 +127,9 @@ impl Stimulus {
             Frames::Looming { n_gray, n_loom } => n_gray + n_loom == n_frames,
         };
         if !ok {
-            return Err(Error::invalid("inconsistent movie description (frame count or pixel grid)"));
+            return Err(Error::invalid(
+                "inconsistent movie description (frame count or pixel grid)",
+            ));
         }
         Ok(Stimulus {
             frames,

@@ -41,7 +41,12 @@ impl CosineBump {
     /// `weights`, `kpeaks`, `delays` as in the dynamics_params json (`opt_wts`, `opt_kpeaks`,
     /// `opt_delays`); `what` names the cell/file for error messages.
     pub fn new(weights: [f64; 2], kpeaks: [f64; 2], delays: [f64; 2], what: &str) -> Result<Self> {
-        if weights.iter().chain(&kpeaks).chain(&delays).any(|v| !v.is_finite()) {
+        if weights
+            .iter()
+            .chain(&kpeaks)
+            .chain(&delays)
+            .any(|v| !v.is_finite())
+        {
             return Err(Error::invalid(format!(
                 "{what}: temporal filter weights/kpeaks/delays must be finite numbers (got {weights:?}, {kpeaks:?}, {delays:?})"
             )));
@@ -56,7 +61,9 @@ impl CosineBump {
         let d0 = delays[0].trunc();
         let d1 = delays[1].trunc();
         if d0 < 0.0 || d1 > 100_000.0 {
-            return Err(Error::invalid(format!("{what}: delays {delays:?} out of range")));
+            return Err(Error::invalid(format!(
+                "{what}: delays {delays:?} out of range"
+            )));
         }
         let (d0, d1) = (d0 as usize, d1 as usize);
 
@@ -144,12 +151,21 @@ pub fn tcross_index(k: &[f64], what: &str) -> Result<usize> {
     let argmax = k
         .iter()
         .enumerate()
-        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) })
+        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| {
+            if v > bv {
+                (i, v)
+            } else {
+                (bi, bv)
+            }
+        })
         .0;
     let argmin = k
         .iter()
         .enumerate()
-        .fold((0, f64::INFINITY), |(bi, bv), (i, &v)| if v < bv { (i, v) } else { (bi, bv) })
+        .fold(
+            (0, f64::INFINITY),
+            |(bi, bv), (i, &v)| if v < bv { (i, v) } else { (bi, bv) },
+        )
         .0;
     if argmin > argmax {
         let seg = &k[argmax..argmin];

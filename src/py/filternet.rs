@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArrayDyn};
+use numpy::{
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArrayDyn,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -20,16 +22,18 @@ fn item<'py>(d: &Bound<'py, PyDict>, k: &str, what: &str) -> PyResult<Bound<'py,
 }
 
 fn f64s(d: &Bound<'_, PyDict>, k: &str, what: &str) -> PyResult<Vec<f64>> {
-    let a: PyReadonlyArrayDyn<f64> = item(d, k, what)?
-        .extract()
-        .map_err(|_| PyValueError::new_err(format!("{what}: '{k}' must be a float64 numpy array")))?;
+    let a: PyReadonlyArrayDyn<f64> = item(d, k, what)?.extract().map_err(|_| {
+        PyValueError::new_err(format!("{what}: '{k}' must be a float64 numpy array"))
+    })?;
     Ok(a.as_array().iter().copied().collect())
 }
 
 fn pairs(d: &Bound<'_, PyDict>, k: &str, n: usize, what: &str) -> PyResult<Vec<[f64; 2]>> {
     let v = f64s(d, k, what)?;
     if v.len() != 2 * n {
-        return Err(PyValueError::new_err(format!("{what}: '{k}' must have shape ({n}, 2)")));
+        return Err(PyValueError::new_err(format!(
+            "{what}: '{k}' must have shape ({n}, 2)"
+        )));
     }
     Ok(v.chunks(2).map(|c| [c[0], c[1]]).collect())
 }
@@ -44,23 +48,37 @@ fn cells_from_py(d: &Bound<'_, PyDict>) -> PyResult<Vec<CellParams>> {
     let col = |k: &str| -> PyResult<Vec<f64>> {
         let v = f64s(d, k, what)?;
         if v.len() != n {
-            return Err(PyValueError::new_err(format!("{what}: '{k}' must have {n} values")));
+            return Err(PyValueError::new_err(format!(
+                "{what}: '{k}' must have {n} values"
+            )));
         }
         Ok(v)
     };
-    let (x, y, rotation, spont, tuning_angle, sf_sep) =
-        (col("x")?, col("y")?, col("rotation")?, col("spont")?, col("tuning_angle")?, col("sf_sep")?);
+    let (x, y, rotation, spont, tuning_angle, sf_sep) = (
+        col("x")?,
+        col("y")?,
+        col("rotation")?,
+        col("spont")?,
+        col("tuning_angle")?,
+        col("sf_sep")?,
+    );
     let sigma = pairs(d, "sigma", n, what)?;
     let sigma_on = pairs(d, "sigma_on", n, what)?;
     let sigma_off = pairs(d, "sigma_off", n, what)?;
-    let (w, k, dl) = (pairs(d, "weights", n, what)?, pairs(d, "kpeaks", n, what)?, pairs(d, "delays", n, what)?);
+    let (w, k, dl) = (
+        pairs(d, "weights", n, what)?,
+        pairs(d, "kpeaks", n, what)?,
+        pairs(d, "delays", n, what)?,
+    );
     let (wn, kn, dn) = (
         pairs(d, "weights_nd", n, what)?,
         pairs(d, "kpeaks_nd", n, what)?,
         pairs(d, "delays_nd", n, what)?,
     );
     if population.len() != n || model.len() != n {
-        return Err(PyValueError::new_err("cells: population/model must have one entry per cell"));
+        return Err(PyValueError::new_err(
+            "cells: population/model must have one entry per cell",
+        ));
     }
     Ok((0..n)
         .map(|i| CellParams {
@@ -124,9 +142,16 @@ fn stimulus_from_py(d: &Bound<'_, PyDict>) -> PyResult<Stimulus> {
             n_gray: item(d, "n_gray", what)?.extract()?,
             n_loom: item(d, "n_loom", what)?.extract()?,
         },
-        other => return Err(PyValueError::new_err(format!("unknown movie kind '{other}'"))),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown movie kind '{other}'"
+            )))
+        }
     };
-    Stimulus::new(frames, n_frames, n_rows, n_cols, frame_rate, row_range, col_range).py()
+    Stimulus::new(
+        frames, n_frames, n_rows, n_cols, frame_rate, row_range, col_range,
+    )
+    .py()
 }
 
 fn options_from_py(d: &Bound<'_, PyDict>) -> PyResult<EvalOptions> {
@@ -148,6 +173,7 @@ fn options_from_py(d: &Bound<'_, PyDict>) -> PyResult<EvalOptions> {
 
 /// Evaluates every cell on the movie. Returns (times in s, rates in Hz with one row per cell).
 #[pyfunction]
+#[allow(clippy::type_complexity)]
 pub fn filternet_evaluate<'py>(
     py: Python<'py>,
     cells: Bound<'py, PyDict>,
@@ -185,12 +211,22 @@ pub fn filternet_cell_kernels<'py>(
     let mut out = Vec::new();
     for u in &model.units {
         let k = gaussian_kernel(&u.gauss, &row_range, &col_range, "cell").py()?;
-        out.push((k.rows, k.cols, k.w, u.temporal.sample(&t_range), u.amplitude));
+        out.push((
+            k.rows,
+            k.cols,
+            k.w,
+            u.temporal.sample(&t_range),
+            u.amplitude,
+        ));
     }
     Ok(out)
 }
 
-type PyPop<'py> = (String, PyReadonlyArray1<'py, u64>, PyReadonlyArray2<'py, f64>);
+type PyPop<'py> = (
+    String,
+    PyReadonlyArray1<'py, u64>,
+    PyReadonlyArray2<'py, f64>,
+);
 
 /// Writes rates to csv and/or h5. `populations`: [(name, node ids, rates (nodes x times))].
 #[pyfunction]
@@ -207,11 +243,18 @@ pub fn filternet_write_rates(
         .iter()
         .map(|(n, ids, r)| {
             let r = r.as_array();
-            (n.clone(), ids.as_array().to_vec(), r.rows().into_iter().map(|x| x.to_vec()).collect())
+            (
+                n.clone(),
+                ids.as_array().to_vec(),
+                r.rows().into_iter().map(|x| x.to_vec()).collect(),
+            )
         })
         .collect();
     py.detach(|| {
-        let rows: Vec<Vec<&[f64]>> = data.iter().map(|(_, _, r)| r.iter().map(|x| x.as_slice()).collect()).collect();
+        let rows: Vec<Vec<&[f64]>> = data
+            .iter()
+            .map(|(_, _, r)| r.iter().map(|x| x.as_slice()).collect())
+            .collect();
         let pops: Vec<PopRates> = data
             .iter()
             .zip(&rows)

@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-
 from _cases import flat_config, run_rs
 
 

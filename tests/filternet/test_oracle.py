@@ -5,7 +5,6 @@ for test time; data are read in place and outputs go to tmp dirs."""
 import h5py
 import numpy as np
 import pytest
-
 from _cases import compare_rates, flat_config, make_movie, movie_edit, run_bmtk, run_rs
 from conftest import require_module
 

@@ -4,7 +4,6 @@ consistent with the rate time courses."""
 import h5py
 import numpy as np
 import pandas as pd
-
 from _cases import flat_config, run_rs
 
 

@@ -3,9 +3,8 @@
 import json
 import pathlib
 
-from conftest import require_module
-
 import bmtk_rs.simulator.filternet as fn
+from conftest import require_module
 
 
 def test_spont_table_matches_bmtk():

@@ -52,7 +52,7 @@ def _build_manifest(conf, usr_vars, path):
     resolved = _special_variables(conf)
     if "manifest" not in conf:
         return resolved
-    pending = {(k[1:] if k.startswith("$") else k): v for k, v in conf["manifest"].items()}
+    pending = {(k.removeprefix("$")): v for k, v in conf["manifest"].items()}
     while pending:
         done = set()
         for key, val in pending.items():
@@ -61,7 +61,7 @@ def _build_manifest(conf, usr_vars, path):
                 resolved[key] = val
                 done.add(key)
         if not done:
-            raise ConfigError("{}: unable to resolve manifest variables {}".format(path, sorted(pending)))
+            raise ConfigError(f"{path}: unable to resolve manifest variables {sorted(pending)}")
         for k in done:
             del pending[k]
     return resolved
@@ -86,16 +86,16 @@ def _parse(cfg, usr_vars):
             with open(path) as fh:
                 conf = json.load(fh)
         except OSError as e:
-            raise ConfigError("{}: cannot read configuration: {}".format(path, e)) from None
+            raise ConfigError(f"{path}: cannot read configuration: {e}") from None
         except json.JSONDecodeError as e:
-            raise ConfigError("{}: not valid json: {}".format(path, e)) from None
+            raise ConfigError(f"{path}: not valid json: {e}") from None
         conf["config_path"] = os.path.abspath(path)
         conf["config_dir"] = os.path.dirname(conf["config_path"])
     elif isinstance(cfg, dict):
         conf = dict(cfg)
         path = "<dict>"
     else:
-        raise ConfigError("{!r} is not a configuration file path or dict".format(cfg))
+        raise ConfigError(f"{cfg!r} is not a configuration file path or dict")
     if "config_path" not in conf:
         conf["config_path"] = os.path.join(os.getcwd(), "sonata_config.json")
         conf["config_dir"] = os.path.dirname(conf["config_path"])
@@ -112,9 +112,9 @@ def _parse(cfg, usr_vars):
     if isinstance(out, dict) and "output_dir" in out:
         odir = out["output_dir"]
         for k, v in list(out.items()):
-            if k == "log_file" or k.startswith("spikes_file"):
-                if isinstance(v, str) and not (os.path.isabs(v) or v.startswith(odir)):
-                    out[k] = os.path.join(odir, v)
+            if ((k == "log_file" or k.startswith("spikes_file")) and isinstance(v, str)
+                    and not (os.path.isabs(v) or v.startswith(odir))):
+                out[k] = os.path.join(odir, v)
     return conf
 
 

@@ -67,11 +67,11 @@ def _read_types_csv(path):
     with open(path, newline="") as fh:
         rows = [r for r in csv.reader(fh, delimiter=" ", quotechar='"') if r]
     if not rows:
-        raise ConfigError("{}: empty node types file".format(path))
+        raise ConfigError(f"{path}: empty node types file")
     header = rows[0]
     for i, r in enumerate(rows[1:], start=2):
         if len(r) != len(header):
-            raise ConfigError("{}: line {} has {} fields, the header {}".format(path, i, len(r), len(header)))
+            raise ConfigError(f"{path}: line {i} has {len(r)} fields, the header {len(header)}")
     return header, rows[1:]
 
 
@@ -91,16 +91,43 @@ class _JsonCache:
             return name
         if name not in self.cache:
             if self.folder is None:
-                raise ConfigError("{}: 'components.filter_models_dir' is not set in the configuration".format(what))
+                raise ConfigError(f"{what}: 'components.filter_models_dir' is not set in the configuration")
             path = os.path.join(self.folder, name)
             try:
                 with open(path) as fh:
                     self.cache[name] = json.load(fh)
             except OSError as e:
-                raise ConfigError("{}: cannot read filter parameters {}: {}".format(what, path, e)) from None
+                raise ConfigError(f"{what}: cannot read filter parameters {path}: {e}") from None
             except json.JSONDecodeError as e:
-                raise ConfigError("{}: filter parameters {} are not valid json: {}".format(what, path, e)) from None
+                raise ConfigError(f"{what}: filter parameters {path} are not valid json: {e}") from None
         return self.cache[name]
+
+
+def _temporal(ctx, spec, params, required):
+    """Dominant or non-dominant (weights | kpeaks | delays) of every cell of one population."""
+    df, columns, what, folder = ctx
+    n = len(df["node_id"])
+
+    def col(c):
+        return list(df[c]) if c in df else [None] * n
+
+    single, pairs, key = spec
+    for c in single:
+        if c in columns:
+            return [_pair(v) for v in col(c)]
+    for a, b in pairs:
+        if a in columns and b in columns:
+            return [(float(x), float(y)) for x, y in zip(col(a), col(b))]
+    res = []
+    src = col("dynamics_params")
+    for i in range(n):
+        if key in params[i]:
+            res.append(_pair(params[i][key]))
+        elif required:
+            raise ConfigError(f"{what[i]}: filter parameters {os.path.join(str(folder), str(src[i]))} lack the key '{key}'")
+        else:
+            res.append((np.nan, np.nan))
+    return res
 
 
 class FilterNetwork:
@@ -140,10 +167,10 @@ class FilterNetwork:
 
     def add_nodes(self, nodes_file, node_types_file):
         if not os.path.exists(node_types_file):
-            raise ConfigError("{}: node types file not found".format(node_types_file))
+            raise ConfigError(f"{node_types_file}: node types file not found")
         tcols, trows = _read_types_csv(node_types_file)
         if "node_type_id" not in tcols:
-            raise ConfigError("{}: no 'node_type_id' column".format(node_types_file))
+            raise ConfigError(f"{node_types_file}: no 'node_type_id' column")
         types = {c: [_csv_value(r[j]) for r in trows] for j, c in enumerate(tcols)}
         type_ids = np.asarray([int(v) for v in types["node_type_id"]], dtype=np.int64)
         order = np.argsort(type_ids)
@@ -155,7 +182,7 @@ class FilterNetwork:
             found = type_ids[order][pos] == ntid
             if not found.all():
                 missing = sorted(set(ntid[~found].tolist()))
-                raise ConfigError("{}: node_type_id(s) {} not in {}".format(nodes_file, missing, node_types_file))
+                raise ConfigError(f"{nodes_file}: node_type_id(s) {missing} not in {node_types_file}")
             trow = order[pos]
             table = {"node_id": np.asarray(pop["node_id"]), "node_type_id": ntid}
             for c in tcols:
@@ -205,8 +232,11 @@ class FilterNetwork:
                                "weights_nd", "kpeaks_nd", "delays_nd")}
         for pop, df, columns in self._tables:
             n = len(df["node_id"])
-            what = ["node {} of population '{}'".format(nid, pop) for nid in df["node_id"]]
-            col = lambda c: list(df[c]) if c in df else [None] * n  # noqa: E731
+            what = [f"node {nid} of population '{pop}'" for nid in df["node_id"]]
+
+            def col(c, df=df, n=n):
+                return list(df[c]) if c in df else [None] * n
+
             # model template -> model name
             templ = col("model_template")
             procs = col("model_processing")
@@ -215,49 +245,30 @@ class FilterNetwork:
                 t = templ[i]
                 p = procs[i]
                 if not _is_missing(p) and p not in ("default", "preset_params"):
-                    raise ConfigError("{}: model_processing '{}' is not supported".format(what[i], p))
+                    raise ConfigError(f"{what[i]}: model_processing '{p}' is not supported")
                 if _is_missing(t):
                     pn = col("pop_name")[i]
                     if _is_missing(pn):
-                        raise ConfigError("{}: no 'model_template' (or pop_name) to choose the cell model".format(what[i]))
+                        raise ConfigError(f"{what[i]}: no 'model_template' (or pop_name) to choose the cell model")
                     names.append(str(pn))
                     continue
                 parts = str(t).split(":")
                 if len(parts) != 2 or parts[0] != "lgnmodel":
                     raise ConfigError(
-                        "{}: unknown model_template '{}' (expected 'lgnmodel:<model name>')".format(what[i], t))
+                        f"{what[i]}: unknown model_template '{t}' (expected 'lgnmodel:<model name>')")
                 names.append(parts[1])
             dyn = [jsons.get(v, what[i]) or {} for i, v in enumerate(col("dynamics_params"))]
             nondom = [jsons.get(v, what[i]) or {} for i, v in enumerate(col("non_dom_params"))]
 
-            def temporal(spec, params, required):
-                single, pairs, key = spec
-                for c in single:
-                    if c in columns:
-                        return [_pair(v) for v in col(c)]
-                for a, b in pairs:
-                    if a in columns and b in columns:
-                        return [(float(x), float(y)) for x, y in zip(col(a), col(b))]
-                res = []
-                for i in range(n):
-                    if key in params[i]:
-                        res.append(_pair(params[i][key]))
-                    elif required[i]:
-                        src = col("dynamics_params")[i]
-                        raise ConfigError("{}: filter parameters {} lack the key '{}'".format(
-                            what[i], os.path.join(str(folder), str(src)), key))
-                    else:
-                        res.append((np.nan, np.nan))
-                return res
-
             two = [m in ("sONsOFF_001", "sONsOFF", "sONtOFF_001", "sONtOFF") for m in names]
-            w, k, d = (temporal(_DOM[x], dyn, [True] * n) for x in ("weights", "kpeaks", "delays"))
-            wn, kn, dn = (temporal(_NONDOM[x], nondom, [False] * n) for x in ("weights", "kpeaks", "delays"))
+            ctx = (df, columns, what, folder)
+            w, k, d = (_temporal(ctx, _DOM[x], dyn, True) for x in ("weights", "kpeaks", "delays"))
+            wn, kn, dn = (_temporal(ctx, _NONDOM[x], nondom, False) for x in ("weights", "kpeaks", "delays"))
             for i in range(n):
                 if two[i] and any(np.isnan(v).any() for v in (wn[i], kn[i], dn[i])):
-                    raise ConfigError("{}: two-subunit model '{}' needs non-dominant filter parameters "
+                    raise ConfigError(f"{what[i]}: two-subunit model '{names[i]}' needs non-dominant filter parameters "
                                       "(non_dom_params json with opt_wts/opt_kpeaks/opt_delays, or "
-                                      "weight_non_dom_0/1, kpeaks_non_dom_0/1, delay_non_dom_0/1)".format(what[i], names[i]))
+                                      "weight_non_dom_0/1, kpeaks_non_dom_0/1, delay_non_dom_0/1)")
             # spatial size: node/type 'spatial_size', then 'sigma', then dynamics_params
             sig = []
             ss, sg = col("spatial_size"), col("sigma")
@@ -280,7 +291,7 @@ class FilterNetwork:
                     for i in range(n):
                         arrs[i] = tuple(rng.uniform(x * lo[i], x * hi[i]) if not np.isnan(x) else x for x in arrs[i])
             elif ("jitter_lower" in columns) ^ ("jitter_upper" in columns):
-                raise ConfigError("population '{}': need both jitter_lower and jitter_upper (or neither)".format(pop))
+                raise ConfigError(f"population '{pop}': need both jitter_lower and jitter_upper (or neither)")
             # spontaneous rate: node 'spont_fr' or the experimental table
             spont = []
             sp = col("spont_fr")
