@@ -137,18 +137,27 @@ pub fn write_rates_h5(path: &Path, times: &[f64], pops: &[PopRates]) -> Result<(
         h5::write_vec(path, &g, "times", times)?;
         let nt = times.len();
         let nn = p.node_ids.len();
-        let mut data = vec![0.0f64; nt * nn];
-        for (j, row) in p.rates.iter().enumerate() {
-            for (i, v) in row.iter().enumerate() {
-                data[i * nn + j] = *v;
-            }
-        }
-        let arr = ndarray::ArrayView2::from_shape((nt, nn), &data)
-            .map_err(|e| Error::invalid(e.to_string()))?;
-        g.new_dataset_builder()
-            .with_data(arr)
+        let ds = g
+            .new_dataset::<f64>()
+            .shape((nt, nn))
             .create("firing_rates_Hz")
             .map_err(|e| Error::hdf5(path, "firing_rates_Hz", e))?;
+        // times x nodes, written in blocks of nodes so the transpose never holds all rates twice
+        const BLOCK: usize = 256;
+        for b0 in (0..nn).step_by(BLOCK) {
+            let b1 = (b0 + BLOCK).min(nn);
+            let w = b1 - b0;
+            let mut block = vec![0.0f64; nt * w];
+            for (j, row) in p.rates[b0..b1].iter().enumerate() {
+                for (i, v) in row.iter().enumerate() {
+                    block[i * w + j] = *v;
+                }
+            }
+            let arr = ndarray::ArrayView2::from_shape((nt, w), &block)
+                .map_err(|e| Error::invalid(e.to_string()))?;
+            ds.write_slice(arr, ndarray::s![.., b0..b1])
+                .map_err(|e| Error::hdf5(path, "firing_rates_Hz", e))?;
+        }
     }
     pending.commit()
 }

@@ -239,26 +239,31 @@ pub fn filternet_write_rates(
     h5_path: Option<PathBuf>,
 ) -> PyResult<()> {
     let times = times.as_array().to_vec();
-    let data: Vec<(String, Vec<u64>, Vec<Vec<f64>>)> = populations
-        .iter()
-        .map(|(n, ids, r)| {
-            let r = r.as_array();
-            (
-                n.clone(),
-                ids.as_array().to_vec(),
-                r.rows().into_iter().map(|x| x.to_vec()).collect(),
-            )
-        })
-        .collect();
+    let nt = times.len();
+    let mut data: Vec<(String, &[u64], Vec<&[f64]>)> = Vec::new();
+    for (n, ids, r) in &populations {
+        let ids = ids
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("node ids must be a contiguous array"))?;
+        let flat = r.as_slice().map_err(|_| {
+            PyValueError::new_err("rates must be a C-contiguous (nodes x times) array")
+        })?;
+        if flat.len() != ids.len() * nt {
+            return Err(PyValueError::new_err(format!(
+                "population '{n}': rates must have shape (nodes, times)"
+            )));
+        }
+        let rows: Vec<&[f64]> = if nt == 0 {
+            vec![&[][..]; ids.len()]
+        } else {
+            flat.chunks(nt).collect()
+        };
+        data.push((n.clone(), ids, rows));
+    }
     py.detach(|| {
-        let rows: Vec<Vec<&[f64]>> = data
-            .iter()
-            .map(|(_, _, r)| r.iter().map(|x| x.as_slice()).collect())
-            .collect();
         let pops: Vec<PopRates> = data
             .iter()
-            .zip(&rows)
-            .map(|((n, ids, _), r)| PopRates {
+            .map(|(n, ids, r)| PopRates {
                 name: n,
                 node_ids: ids,
                 rates: r,

@@ -231,7 +231,10 @@ class FilterSimulator:
             sel = np.nonzero(popnames == pop)[0]
             ids = cells["node_id"][sel]
             order = np.argsort(ids, kind="stable")
-            pops.append((pop, np.ascontiguousarray(ids[order]), np.ascontiguousarray(rates[sel[order]])))
+            if len(sel) == len(popnames) and np.all(order == np.arange(len(order))):
+                pops.append((pop, np.ascontiguousarray(ids), rates))  # already in order: no copy
+            else:
+                pops.append((pop, np.ascontiguousarray(ids[order]), np.ascontiguousarray(rates[sel[order]])))
         o = self._outputs
         for key in ("rates_csv", "rates_h5", "spikes_csv", "spikes_h5"):
             if o.get(key):
