@@ -64,92 +64,120 @@ pub fn output_times(stim: &Stimulus, opt: &EvalOptions) -> Result<Vec<f64>> {
         .collect())
 }
 
-/// Linear response (before the 1000/frame_rate scaling) of every subunit at frame indices
-/// 0..=n_frames.
-fn unit_responses(
-    model: &Model,
-    stim: &Stimulus,
-    t_range: &[f64],
-    what: &str,
-) -> Result<Vec<Vec<f64>>> {
-    let n = stim.n_frames;
-    let mut out = Vec::with_capacity(model.units.len());
-    for u in &model.units {
-        let mut k = gaussian_kernel(&u.gauss, &stim.row_range, &stim.col_range, what)?;
-        k.scale(u.amplitude);
-        let s = stim.spatial_response(&k);
-        // Temporal kernel on the movie's frame times; zero beyond its support.
-        let last = (u.temporal.data.len().saturating_sub(1)) as f64 * 0.001;
-        let m = t_range.partition_point(|&t| t <= last);
-        let tk = u.temporal.sample(&t_range[..m]);
-        let nz: Vec<(usize, f64)> = tk
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|(_, v)| v.abs() > 0.0)
-            .collect();
-        // Frames that differ from the previous one (the frame before the movie and the one
-        // after it are blank).
-        let mut steps: Vec<(usize, f64)> = Vec::new();
-        let mut prev = 0.0;
-        for (f, &v) in s.iter().enumerate() {
-            if v != prev {
-                steps.push((f, v - prev));
-            }
-            prev = v;
-        }
-        if prev != 0.0 {
-            steps.push((n, -prev));
-        }
-        let lin: Vec<f64> = if steps.len() * 4 < nz.len() {
-            // Piecewise-constant input (flashes, gray screens): sum of steps times the
-            // cumulative kernel, O(steps) per output instead of O(kernel length).
-            let mut cum = Vec::with_capacity(tk.len());
+/// Causal convolution lin[i] = sum_j tk[j] * s[i - j] for i in 0..=n (s is zero outside 0..n).
+fn convolve_direct(s: &[f64], tk: &[f64]) -> Vec<f64> {
+    let n = s.len();
+    let nz: Vec<(usize, f64)> = tk
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, v)| v.abs() > 0.0)
+        .collect();
+    (0..=n)
+        .map(|i| {
             let mut acc = 0.0;
-            for v in &tk {
-                acc += v;
-                cum.push(acc);
-            }
-            let c_at = |m: usize| {
-                if cum.is_empty() {
-                    0.0
-                } else {
-                    cum[m.min(cum.len() - 1)]
+            for &(j, v) in &nz {
+                if j > i {
+                    break;
                 }
-            };
-            (0..=n)
-                .map(|i| {
-                    let mut a = 0.0;
-                    for &(f, d) in &steps {
-                        if f > i {
-                            break;
-                        }
-                        a += d * c_at(i - f);
-                    }
-                    a
-                })
-                .collect()
-        } else {
-            (0..=n)
-                .map(|i| {
-                    let mut acc = 0.0;
-                    for &(j, v) in &nz {
-                        if j > i {
-                            break;
-                        }
-                        let f = i - j;
-                        if f < n {
-                            acc += v * s[f];
-                        }
-                    }
-                    acc
-                })
-                .collect()
-        };
-        out.push(lin);
-    }
-    Ok(out)
+                let f = i - j;
+                if f < n {
+                    acc += v * s[f];
+                }
+            }
+            acc
+        })
+        .collect()
 }
+
+/// The same convolution through FFTs, for long movies with long kernels.
+pub fn convolve_fft(s: &[f64], tk: &[f64]) -> Vec<f64> {
+    use rustfft::num_complex::Complex;
+    let n = s.len();
+    let m = (n + tk.len()).next_power_of_two();
+    let mut planner = rustfft::FftPlanner::<f64>::new();
+    let fwd = planner.plan_fft_forward(m);
+    let inv = planner.plan_fft_inverse(m);
+    let mut a: Vec<Complex<f64>> = vec![Complex::new(0.0, 0.0); m];
+    let mut b = a.clone();
+    for (x, v) in a.iter_mut().zip(s) {
+        x.re = *v;
+    }
+    for (x, v) in b.iter_mut().zip(tk) {
+        x.re = *v;
+    }
+    fwd.process(&mut a);
+    fwd.process(&mut b);
+    for (x, y) in a.iter_mut().zip(&b) {
+        *x *= *y;
+    }
+    inv.process(&mut a);
+    let scale = 1.0 / m as f64;
+    // lin[n] excludes the (absent) frame n itself: sum_{j>=1} tk[j] s[n-j]
+    (0..=n).map(|i| a[i].re * scale).collect()
+}
+
+/// Causal convolution for a piecewise-constant input: steps times the cumulative kernel.
+fn convolve_steps(s: &[f64], tk: &[f64], steps: &[(usize, f64)]) -> Vec<f64> {
+    let n = s.len();
+    let mut cum = Vec::with_capacity(tk.len());
+    let mut acc = 0.0;
+    for v in tk {
+        acc += v;
+        cum.push(acc);
+    }
+    let c_at = |m: usize| {
+        if cum.is_empty() {
+            0.0
+        } else {
+            cum[m.min(cum.len() - 1)]
+        }
+    };
+    (0..=n)
+        .map(|i| {
+            let mut a = 0.0;
+            for &(f, d) in steps {
+                if f > i {
+                    break;
+                }
+                a += d * c_at(i - f);
+            }
+            a
+        })
+        .collect()
+}
+
+/// Temporal filtering of one subunit's frame sums: linear response at frames 0..=n_frames.
+fn temporal_response(s: &[f64], tk: &[f64]) -> Vec<f64> {
+    let n = s.len();
+    let n_taps = tk.iter().filter(|v| v.abs() > 0.0).count();
+    // Frames that differ from the previous one (blank before and after the movie).
+    let mut steps: Vec<(usize, f64)> = Vec::new();
+    let mut prev = 0.0;
+    for (f, &v) in s.iter().enumerate() {
+        if v != prev {
+            steps.push((f, v - prev));
+        }
+        prev = v;
+    }
+    if prev != 0.0 {
+        steps.push((n, -prev));
+    }
+    if steps.len() * 4 < n_taps {
+        convolve_steps(s, tk, &steps)
+    } else if n_taps > 64 && n * n_taps > FFT_WORK {
+        convolve_fft(s, tk)
+    } else {
+        convolve_direct(s, tk)
+    }
+}
+
+/// Above this many multiply-adds per subunit the temporal convolution goes through FFTs.
+const FFT_WORK: usize = 4_000_000;
+
+/// Cells evaluated together: their spatial sums are taken frame by frame so each frame is read
+/// once per block while it sits in cache.
+const CELL_BLOCK: usize = 64;
 
 /// BMTK's KernelCursor.__call__: the response at time t, interpolated between frames.
 fn at_time(lin: &[f64], t: f64, fr: f64, t0: f64, t_end: f64) -> f64 {
@@ -187,29 +215,81 @@ pub fn evaluate(
     if nt == 0 {
         return Ok((times, flat));
     }
-    flat.par_chunks_mut(nt)
-        .zip(cells.par_iter())
-        .try_for_each(|(out, p)| -> Result<()> {
-            let model = build_model(p)?;
-            let what = format!("node {} of population '{}'", p.node_id, p.population);
-            let lins = unit_responses(&model, stim, &t_range, &what)?;
-            let mut buf = vec![0.0; lins.len()];
-            for (i, (o, &t)) in out.iter_mut().zip(&times).enumerate() {
-                *o = if opt.separable {
-                    for (b, l) in buf.iter_mut().zip(&lins) {
-                        *b = l[i] * 1000.0 / fr;
-                    }
-                    model.transfer.apply(&buf)
-                } else if lins.len() == 1 {
-                    model.transfer.apply(&[at_time(&lins[0], t, fr, t0, t_end)]) * 1000.0 / fr
-                } else {
-                    for (b, l) in buf.iter_mut().zip(&lins) {
-                        *b = at_time(l, t, fr, t0, t_end) * 1000.0 / fr;
-                    }
-                    model.transfer.apply(&buf)
-                };
+    flat.par_chunks_mut(nt * CELL_BLOCK)
+        .zip(cells.par_chunks(CELL_BLOCK))
+        .try_for_each(|(out_block, block)| -> Result<()> {
+            let models: Vec<Model> = block.iter().map(build_model).collect::<Result<_>>()?;
+            // every subunit's spatial kernel (amplitude included) and sampled temporal kernel
+            let mut kernels = Vec::new();
+            let mut temporals = Vec::new();
+            for (p, model) in block.iter().zip(&models) {
+                let what = format!("node {} of population '{}'", p.node_id, p.population);
+                for u in &model.units {
+                    let mut k = gaussian_kernel(&u.gauss, &stim.row_range, &stim.col_range, &what)?;
+                    k.scale(u.amplitude);
+                    kernels.push(k);
+                    let last = (u.temporal.data.len().saturating_sub(1)) as f64 * 0.001;
+                    let m = t_range.partition_point(|&t| t <= last);
+                    temporals.push(u.temporal.sample(&t_range[..m]));
+                }
+            }
+            let sums = stim.spatial_responses(&kernels);
+            let mut unit = 0;
+            for (model, out) in models.iter().zip(out_block.chunks_mut(nt)) {
+                let lins: Vec<Vec<f64>> = (0..model.units.len())
+                    .map(|u| temporal_response(&sums[unit + u], &temporals[unit + u]))
+                    .collect();
+                unit += model.units.len();
+                let mut buf = vec![0.0; lins.len()];
+                for (i, (o, &t)) in out.iter_mut().zip(&times).enumerate() {
+                    *o = if opt.separable {
+                        for (b, l) in buf.iter_mut().zip(&lins) {
+                            *b = l[i] * 1000.0 / fr;
+                        }
+                        model.transfer.apply(&buf)
+                    } else if lins.len() == 1 {
+                        model.transfer.apply(&[at_time(&lins[0], t, fr, t0, t_end)]) * 1000.0 / fr
+                    } else {
+                        for (b, l) in buf.iter_mut().zip(&lins) {
+                            *b = at_time(l, t, fr, t0, t_end) * 1000.0 / fr;
+                        }
+                        model.transfer.apply(&buf)
+                    };
+                }
             }
             Ok(())
         })?;
     Ok((times, flat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{convolve_direct, convolve_fft, convolve_steps};
+
+    #[test]
+    fn fft_and_step_convolutions_match_the_direct_sum() {
+        let n = 3000;
+        let s: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % 101) as f64 / 50.0 - 1.0)
+            .collect();
+        let tk: Vec<f64> = (0..700)
+            .map(|j| ((j as f64) * 0.013).sin() * (-(j as f64) / 200.0).exp())
+            .collect();
+        let d = convolve_direct(&s, &tk);
+        let f = convolve_fft(&s, &tk);
+        let scale = d.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        for (a, b) in d.iter().zip(&f) {
+            assert!((a - b).abs() <= 1e-12 * scale, "{a} vs {b}");
+        }
+        let mut flash = vec![0.0; n];
+        for v in flash.iter_mut().take(2000).skip(500) {
+            *v = -0.7;
+        }
+        let steps = vec![(500, -0.7), (2000, 0.7)];
+        let d = convolve_direct(&flash, &tk);
+        let c = convolve_steps(&flash, &tk, &steps);
+        for (a, b) in d.iter().zip(&c) {
+            assert!((a - b).abs() <= 1e-12, "{a} vs {b}");
+        }
+    }
 }

@@ -28,6 +28,14 @@ impl DenseData {
     }
 }
 
+fn frame_sum<T: Copy + Into<f64>>(frame: &[T], offs: &[usize], w: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for (o, wv) in offs.iter().zip(w) {
+        s += frame[*o].into() * wv;
+    }
+    s
+}
+
 fn frame_sums<T: Copy + Into<f64>>(
     data: &[T],
     n: usize,
@@ -146,6 +154,36 @@ impl Stimulus {
     pub fn t_range(&self) -> Vec<f64> {
         let dt = 1.0 / self.frame_rate;
         (0..self.n_frames).map(|i| i as f64 * dt).collect()
+    }
+
+    /// Kernel-weighted sums of every frame for several kernels. Movies held in memory are read
+    /// frame by frame (each frame once for all kernels, while it is in cache).
+    pub fn spatial_responses(&self, ks: &[SpatialKernel]) -> Vec<Vec<f64>> {
+        if let Frames::Dense { data } = &self.frames {
+            let fsz = self.n_rows * self.n_cols;
+            let offs: Vec<Vec<usize>> = ks
+                .iter()
+                .map(|k| {
+                    k.rows
+                        .iter()
+                        .zip(&k.cols)
+                        .map(|(&r, &c)| r as usize * self.n_cols + c as usize)
+                        .collect()
+                })
+                .collect();
+            let mut out = vec![vec![0.0; self.n_frames]; ks.len()];
+            for f in 0..self.n_frames {
+                for (ki, (k, o)) in ks.iter().zip(&offs).enumerate() {
+                    out[ki][f] = match data {
+                        DenseData::F64(d) => frame_sum(&d[f * fsz..(f + 1) * fsz], o, &k.w),
+                        DenseData::F32(d) => frame_sum(&d[f * fsz..(f + 1) * fsz], o, &k.w),
+                        DenseData::U8(d) => frame_sum(&d[f * fsz..(f + 1) * fsz], o, &k.w),
+                    };
+                }
+            }
+            return out;
+        }
+        ks.iter().map(|k| self.spatial_response(k)).collect()
     }
 
     /// Kernel-weighted sum of every frame.

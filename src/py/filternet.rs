@@ -222,6 +222,9 @@ pub fn filternet_cell_kernels<'py>(
     Ok(out)
 }
 
+/// (population name, node ids, one rates row per node), borrowed from numpy.
+type BorrowedPop<'a> = (String, &'a [u64], Vec<&'a [f64]>);
+
 type PyPop<'py> = (
     String,
     PyReadonlyArray1<'py, u64>,
@@ -240,7 +243,7 @@ pub fn filternet_write_rates(
 ) -> PyResult<()> {
     let times = times.as_array().to_vec();
     let nt = times.len();
-    let mut data: Vec<(String, &[u64], Vec<&[f64]>)> = Vec::new();
+    let mut data: Vec<BorrowedPop> = Vec::new();
     for (n, ids, r) in &populations {
         let ids = ids
             .as_slice()
