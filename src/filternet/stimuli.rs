@@ -29,11 +29,20 @@ impl DenseData {
 }
 
 fn frame_sum<T: Copy + Into<f64>>(frame: &[T], offs: &[usize], w: &[f64]) -> f64 {
-    let mut s = 0.0;
-    for (o, wv) in offs.iter().zip(w) {
-        s += frame[*o].into() * wv;
+    // four independent accumulators: the sum is bound by add latency otherwise
+    let mut acc = [0.0f64; 4];
+    let mut oc = offs.chunks_exact(4);
+    let mut wc = w.chunks_exact(4);
+    for (o, wv) in (&mut oc).zip(&mut wc) {
+        for l in 0..4 {
+            acc[l] += frame[o[l]].into() * wv[l];
+        }
     }
-    s
+    let mut tail = 0.0;
+    for (o, wv) in oc.remainder().iter().zip(wc.remainder()) {
+        tail += frame[*o].into() * wv;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 fn frame_sums<T: Copy + Into<f64>>(
