@@ -148,7 +148,7 @@ fn convolve_steps(s: &[f64], tk: &[f64], steps: &[(usize, f64)]) -> Vec<f64> {
 }
 
 /// Temporal filtering of one subunit's frame sums: linear response at frames 0..=n_frames.
-fn temporal_response(s: &[f64], tk: &[f64]) -> Vec<f64> {
+fn temporal_response(s: &[f64], tk: &[f64]) -> Option<Vec<f64>> {
     let n = s.len();
     let n_taps = tk.iter().filter(|v| v.abs() > 0.0).count();
     // Frames that differ from the previous one (blank before and after the movie).
@@ -164,16 +164,69 @@ fn temporal_response(s: &[f64], tk: &[f64]) -> Vec<f64> {
         steps.push((n, -prev));
     }
     if steps.len() * 4 < n_taps {
-        convolve_steps(s, tk, &steps)
+        Some(convolve_steps(s, tk, &steps))
     } else if n_taps > 64 && n * n_taps > FFT_WORK {
-        convolve_fft(s, tk)
+        None
     } else {
-        convolve_direct(s, tk)
+        Some(convolve_direct(s, tk))
     }
 }
 
+/// FFT convolutions of many signals: signals sharing a kernel reuse its spectrum and go two at
+/// a time through one complex transform (one as the real part, one as the imaginary part).
+fn convolve_fft_batch(jobs: &[(&[f64], &[f64])]) -> Vec<Vec<f64>> {
+    use rustfft::num_complex::Complex;
+    let mut out: Vec<Vec<f64>> = vec![Vec::new(); jobs.len()];
+    if jobs.is_empty() {
+        return out;
+    }
+    let n = jobs[0].0.len();
+    let max_k = jobs.iter().map(|j| j.1.len()).max().unwrap_or(0);
+    let m = (n + max_k).next_power_of_two();
+    let mut planner = rustfft::FftPlanner::<f64>::new();
+    let fwd = planner.plan_fft_forward(m);
+    let inv = planner.plan_fft_inverse(m);
+    let scale = 1.0 / m as f64;
+    // group jobs by identical kernels
+    let mut groups: Vec<(&[f64], Vec<usize>)> = Vec::new();
+    for (i, (_, k)) in jobs.iter().enumerate() {
+        match groups.iter_mut().find(|(g, _)| *g == *k) {
+            Some((_, v)) => v.push(i),
+            None => groups.push((k, vec![i])),
+        }
+    }
+    for (k, members) in groups {
+        let mut kspec = vec![Complex::new(0.0, 0.0); m];
+        for (x, v) in kspec.iter_mut().zip(k) {
+            x.re = *v;
+        }
+        fwd.process(&mut kspec);
+        for pair in members.chunks(2) {
+            let mut a = vec![Complex::new(0.0, 0.0); m];
+            for (x, v) in a.iter_mut().zip(jobs[pair[0]].0) {
+                x.re = *v;
+            }
+            if pair.len() == 2 {
+                for (x, v) in a.iter_mut().zip(jobs[pair[1]].0) {
+                    x.im = *v;
+                }
+            }
+            fwd.process(&mut a);
+            for (x, y) in a.iter_mut().zip(&kspec) {
+                *x *= *y;
+            }
+            inv.process(&mut a);
+            out[pair[0]] = (0..=n).map(|i| a[i].re * scale).collect();
+            if pair.len() == 2 {
+                out[pair[1]] = (0..=n).map(|i| a[i].im * scale).collect();
+            }
+        }
+    }
+    out
+}
+
 /// Above this many multiply-adds per subunit the temporal convolution goes through FFTs.
-const FFT_WORK: usize = 4_000_000;
+const FFT_WORK: usize = 1_000_000;
 
 /// Cells evaluated together: their spatial sums are taken frame by frame so each frame is read
 /// once per block while it sits in cache.
@@ -234,12 +287,24 @@ pub fn evaluate(
                 }
             }
             let sums = stim.spatial_responses(&kernels);
-            let mut unit = 0;
+            let mut all: Vec<Option<Vec<f64>>> = sums
+                .iter()
+                .zip(&temporals)
+                .map(|(s, tk)| temporal_response(s, tk))
+                .collect();
+            let todo: Vec<usize> = (0..all.len()).filter(|&i| all[i].is_none()).collect();
+            let jobs: Vec<(&[f64], &[f64])> = todo
+                .iter()
+                .map(|&i| (sums[i].as_slice(), temporals[i].as_slice()))
+                .collect();
+            for (i, lin) in todo.iter().zip(convolve_fft_batch(&jobs)) {
+                all[*i] = Some(lin);
+            }
+            let mut all = all.into_iter().map(|l| l.unwrap_or_default());
             for (model, out) in models.iter().zip(out_block.chunks_mut(nt)) {
                 let lins: Vec<Vec<f64>> = (0..model.units.len())
-                    .map(|u| temporal_response(&sums[unit + u], &temporals[unit + u]))
+                    .map(|_| all.next().unwrap_or_default())
                     .collect();
-                unit += model.units.len();
                 let mut buf = vec![0.0; lins.len()];
                 for (i, (o, &t)) in out.iter_mut().zip(&times).enumerate() {
                     *o = if opt.separable {
@@ -264,7 +329,7 @@ pub fn evaluate(
 
 #[cfg(test)]
 mod tests {
-    use super::{convolve_direct, convolve_fft, convolve_steps};
+    use super::{convolve_direct, convolve_fft, convolve_fft_batch, convolve_steps};
 
     #[test]
     fn fft_and_step_convolutions_match_the_direct_sum() {
@@ -280,6 +345,18 @@ mod tests {
         let scale = d.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         for (a, b) in d.iter().zip(&f) {
             assert!((a - b).abs() <= 1e-12 * scale, "{a} vs {b}");
+        }
+        let s2: Vec<f64> = s.iter().map(|v| v * v - 0.5).collect();
+        let tk2: Vec<f64> = tk.iter().map(|v| -0.5 * v).collect();
+        let batch = convolve_fft_batch(&[(&s, &tk), (&s2, &tk), (&s2, &tk2)]);
+        for (b, want) in batch.iter().zip([
+            convolve_direct(&s, &tk),
+            convolve_direct(&s2, &tk),
+            convolve_direct(&s2, &tk2),
+        ]) {
+            for (a, w) in b.iter().zip(&want) {
+                assert!((a - w).abs() <= 1e-12 * scale, "{a} vs {w}");
+            }
         }
         let mut flash = vec![0.0; n];
         for v in flash.iter_mut().take(2000).skip(500) {

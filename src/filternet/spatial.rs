@@ -201,9 +201,32 @@ pub fn gaussian_kernel(
             img[r as usize * w + c as usize]
         }
     };
+    // Only output pixels that map near the blurred point can be non-zero: without rotation the
+    // map is a shift, so restrict the loops to the input's non-zero box plus one pixel.
+    let (mut r_lo, mut r_hi, mut c_lo, mut c_hi) = (usize::MAX, 0usize, usize::MAX, 0usize);
+    for i in 0..h {
+        for j in 0..w {
+            if img[i * w + j] != 0.0 {
+                r_lo = r_lo.min(i);
+                r_hi = r_hi.max(i);
+                c_lo = c_lo.min(j);
+                c_hi = c_hi.max(j);
+            }
+        }
+    }
+    let (mut out_r, mut out_c) = (0..h, 0..w);
+    if metric && r_lo <= r_hi && m[0][0] == 1.0 && m[1][1] == 1.0 {
+        let span = |lo: usize, hi: usize, off: f64, n: usize| {
+            let a = ((lo as f64 - 1.0 - off).floor() - 1.0).max(0.0) as usize;
+            let b = ((hi as f64 + 1.0 - off).ceil() + 2.0).clamp(0.0, n as f64) as usize;
+            a.min(n)..b.max(a.min(n))
+        };
+        out_r = span(r_lo, r_hi, m[1][2], h);
+        out_c = span(c_lo, c_hi, m[0][2], w);
+    }
     let mut k = SpatialKernel::default();
-    for tfr in 0..h {
-        for tfc in 0..w {
+    for tfr in out_r {
+        for tfc in out_c.clone() {
             let (x, y) = (tfc as f64, tfr as f64);
             let (c, r) = if metric {
                 (m[0][0] * x + m[0][2], m[1][1] * y + m[1][2])

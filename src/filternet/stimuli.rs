@@ -28,21 +28,57 @@ impl DenseData {
     }
 }
 
-fn frame_sum<T: Copy + Into<f64>>(frame: &[T], offs: &[usize], w: &[f64]) -> f64 {
-    // four independent accumulators: the sum is bound by add latency otherwise
-    let mut acc = [0.0f64; 4];
-    let mut oc = offs.chunks_exact(4);
-    let mut wc = w.chunks_exact(4);
-    for (o, wv) in (&mut oc).zip(&mut wc) {
-        for l in 0..4 {
-            acc[l] += frame[o[l]].into() * wv[l];
+/// A spatial kernel as runs of pixels adjacent in memory (along a movie row), so a frame sum
+/// reads contiguous slices.
+struct Runs {
+    /// (offset of the first pixel in the frame, index of its weight, length)
+    runs: Vec<(usize, usize, usize)>,
+    w: Vec<f64>,
+}
+
+impl Runs {
+    fn new(k: &SpatialKernel, n_cols: usize) -> Self {
+        let mut px: Vec<(usize, f64)> = k
+            .rows
+            .iter()
+            .zip(&k.cols)
+            .zip(&k.w)
+            .map(|((&r, &c), &w)| (r as usize * n_cols + c as usize, w))
+            .collect();
+        px.sort_by_key(|p| p.0);
+        let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, &(o, _)) in px.iter().enumerate() {
+            match runs.last_mut() {
+                Some(last) if last.0 + last.2 == o => last.2 += 1,
+                _ => runs.push((o, i, 1)),
+            }
+        }
+        Runs {
+            runs,
+            w: px.into_iter().map(|p| p.1).collect(),
         }
     }
-    let mut tail = 0.0;
-    for (o, wv) in oc.remainder().iter().zip(wc.remainder()) {
-        tail += frame[*o].into() * wv;
+
+    fn sum<T: Copy + Into<f64>>(&self, frame: &[T]) -> f64 {
+        // four independent accumulators: the sum is bound by add latency otherwise
+        let mut acc = [0.0f64; 4];
+        let mut tail = 0.0;
+        for &(o, wi, len) in &self.runs {
+            let x = &frame[o..o + len];
+            let w = &self.w[wi..wi + len];
+            let mut xc = x.chunks_exact(4);
+            let mut wc = w.chunks_exact(4);
+            for (xv, wv) in (&mut xc).zip(&mut wc) {
+                for l in 0..4 {
+                    acc[l] += xv[l].into() * wv[l];
+                }
+            }
+            for (xv, wv) in xc.remainder().iter().zip(wc.remainder()) {
+                tail += (*xv).into() * wv;
+            }
+        }
+        (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 fn frame_sums<T: Copy + Into<f64>>(
@@ -170,23 +206,14 @@ impl Stimulus {
     pub fn spatial_responses(&self, ks: &[SpatialKernel]) -> Vec<Vec<f64>> {
         if let Frames::Dense { data } = &self.frames {
             let fsz = self.n_rows * self.n_cols;
-            let offs: Vec<Vec<usize>> = ks
-                .iter()
-                .map(|k| {
-                    k.rows
-                        .iter()
-                        .zip(&k.cols)
-                        .map(|(&r, &c)| r as usize * self.n_cols + c as usize)
-                        .collect()
-                })
-                .collect();
+            let runs: Vec<Runs> = ks.iter().map(|k| Runs::new(k, self.n_cols)).collect();
             let mut out = vec![vec![0.0; self.n_frames]; ks.len()];
             for f in 0..self.n_frames {
-                for (ki, (k, o)) in ks.iter().zip(&offs).enumerate() {
+                for (ki, r) in runs.iter().enumerate() {
                     out[ki][f] = match data {
-                        DenseData::F64(d) => frame_sum(&d[f * fsz..(f + 1) * fsz], o, &k.w),
-                        DenseData::F32(d) => frame_sum(&d[f * fsz..(f + 1) * fsz], o, &k.w),
-                        DenseData::U8(d) => frame_sum(&d[f * fsz..(f + 1) * fsz], o, &k.w),
+                        DenseData::F64(d) => r.sum(&d[f * fsz..(f + 1) * fsz]),
+                        DenseData::F32(d) => r.sum(&d[f * fsz..(f + 1) * fsz]),
+                        DenseData::U8(d) => r.sum(&d[f * fsz..(f + 1) * fsz]),
                     };
                 }
             }
