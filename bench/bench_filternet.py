@@ -104,10 +104,13 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench_filternet_") as tmp:
         tmp = pathlib.Path(tmp)
         print("Tutorial full-field flash: 100 LGN cells, 2000 ms, 120x240 movie at 1 kHz")
-        res = {}
-        for which in ("bmtk", "bmtk_rs"):
-            res[which] = run_measured(which, flash_config(data, tmp, which))
-            print("  {:8s} wall {:8.2f} s   peak RSS {:8.1f} MB".format(which, *res[which]))
+        res = {"bmtk": run_measured("bmtk", flash_config(data, tmp, "bmtk"))}
+        print("  {:8s} wall {:8.2f} s   peak RSS {:8.1f} MB".format("bmtk", *res["bmtk"]))
+        # bmtk-rs takes well under a second: report the median of 5 runs (the machine is shared)
+        runs = sorted(run_measured("bmtk_rs", flash_config(data, tmp, "bmtk_rs")) for _ in range(5))
+        res["bmtk_rs"] = runs[len(runs) // 2]
+        print("  {:8s} wall {:8.2f} s   peak RSS {:8.1f} MB   (median of 5; walls {})".format(
+            "bmtk_rs", *res["bmtk_rs"], ", ".join(f"{r[0]:.2f}" for r in runs)))
         print("  speed-up bmtk / bmtk-rs: {:.1f}x   memory ratio: {:.1f}x".format(
             res["bmtk"][0] / res["bmtk_rs"][0], res["bmtk"][1] / res["bmtk_rs"][1]))
         if not args.skip_10k:
