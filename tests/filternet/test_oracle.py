@@ -80,3 +80,25 @@ def test_movie(bmtk_data, tmp_path, normalize):
     df = compare_rates(ref / "rates.csv", out / "rates.csv")
     assert df["timestamps"].min() == pytest.approx(3.0)
     assert df["firing_rates"].std() > 0.1
+
+
+def test_gratings_rotated_fields_and_options(bmtk_data, tmp_path):
+    """Rotated receptive fields (spatial_rotation), a grating at 500 frames/s with other
+    orientation, phase, y_dir and an explicit pixel pitch; exact (non-separable) evaluation
+    on a downsampled grid."""
+    example = bmtk_data / "examples" / "filter_graitings"
+    lines = (example / "network" / "lgn_node_types.csv").read_text().splitlines()
+    rot = ["30.0", "75.0", "150.0"]
+    out_lines = [lines[0] + " spatial_rotation"] + [ln + " " + rot[i % 3] for i, ln in enumerate(lines[1:])]
+    (tmp_path / "types.csv").write_text("\n".join(out_lines) + "\n")
+
+    def edit(conf):
+        conf["networks"]["nodes"][0]["node_types_file"] = str(tmp_path / "types.csv")
+        g = conf["inputs"]["LGN_spikes"]
+        g.update(frame_rate=500.0, theta=30.0, phase=45.0, y_dir="up", degrees_per_pixel=3.0, cpd=0.05,
+                 gray_screen_dur=100.0)
+        g["evaluation_options"] = {"downsample": 5}
+
+    ref, out, _ = _run_both(tmp_path, example, "config.simulation.json", tstop=400.0, edit=edit)
+    df = compare_rates(ref / "rates.csv", out / "rates.csv")
+    assert df["firing_rates"].std() > 0.1
