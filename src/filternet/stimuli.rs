@@ -3,18 +3,21 @@
 //! (full-field flash, gratings, looming disc) are evaluated frame by frame on the kernel's
 //! support only, so the movie is never materialised.
 
+use std::borrow::Cow;
+
 use super::spatial::SpatialKernel;
 use crate::error::{Error, Result};
 
-/// Movie pixels in the dtype they were given (8-bit movies stay 8-bit in memory).
+/// Movie pixels in the dtype they were given (8-bit movies stay 8-bit in memory), borrowed
+/// from the caller's buffer when possible.
 #[derive(Debug, Clone)]
-pub enum DenseData {
-    F64(Vec<f64>),
-    F32(Vec<f32>),
-    U8(Vec<u8>),
+pub enum DenseData<'a> {
+    F64(Cow<'a, [f64]>),
+    F32(Cow<'a, [f32]>),
+    U8(Cow<'a, [u8]>),
 }
 
-impl DenseData {
+impl DenseData<'_> {
     pub fn len(&self) -> usize {
         match self {
             DenseData::F64(v) => v.len(),
@@ -101,9 +104,9 @@ fn frame_sums<T: Copy + Into<f64>>(
 }
 
 #[derive(Debug, Clone)]
-pub enum Frames {
+pub enum Frames<'a> {
     /// A movie held in memory, frames x rows x cols, row-major.
-    Dense { data: DenseData },
+    Dense { data: DenseData<'a> },
     /// Every pixel of frame f has value `values[f]`.
     Uniform { values: Vec<f64> },
     /// `n_gray` blank frames, then grating frames 1.. of `contrast*sin(2*pi*(cpd*xy - tf*t) + phase)`
@@ -125,8 +128,8 @@ pub enum Frames {
 }
 
 #[derive(Debug, Clone)]
-pub struct Stimulus {
-    pub frames: Frames,
+pub struct Stimulus<'a> {
+    pub frames: Frames<'a>,
     pub n_frames: usize,
     pub n_rows: usize,
     pub n_cols: usize,
@@ -136,9 +139,9 @@ pub struct Stimulus {
     pub col_range: Vec<f64>,
 }
 
-impl Stimulus {
+impl<'a> Stimulus<'a> {
     pub fn new(
-        frames: Frames,
+        frames: Frames<'a>,
         n_frames: usize,
         n_rows: usize,
         n_cols: usize,

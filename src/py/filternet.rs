@@ -1,5 +1,6 @@
 //! Python bindings of FilterNet: evaluate LGN cells on a stimulus, write rates and spikes.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use numpy::{
@@ -104,7 +105,55 @@ fn cells_from_py(d: &Bound<'_, PyDict>) -> PyResult<Vec<CellParams>> {
         .collect())
 }
 
-fn stimulus_from_py(d: &Bound<'_, PyDict>) -> PyResult<Stimulus> {
+fn borrow_or_copy<'a, T: numpy::Element + Copy>(a: &'a PyReadonlyArrayDyn<'_, T>) -> Cow<'a, [T]> {
+    match a.as_slice() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(a.as_array().iter().copied().collect()),
+    }
+}
+
+/// Movie pixels held by Python, kept borrowed while the engine reads them.
+#[derive(Default)]
+struct MovieBuffers<'py> {
+    u8: Option<PyReadonlyArrayDyn<'py, u8>>,
+    f32: Option<PyReadonlyArrayDyn<'py, f32>>,
+    f64: Option<PyReadonlyArrayDyn<'py, f64>>,
+}
+
+impl<'py> MovieBuffers<'py> {
+    fn from_py(d: &Bound<'py, PyDict>) -> PyResult<Self> {
+        let mut b = MovieBuffers::default();
+        if let Some(obj) = d.get_item("data")? {
+            if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<u8>>() {
+                b.u8 = Some(a);
+            } else if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<f32>>() {
+                b.f32 = Some(a);
+            } else if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<f64>>() {
+                b.f64 = Some(a);
+            } else {
+                return Err(PyValueError::new_err(
+                    "movie: 'data' must be a numpy array of uint8, float32 or float64",
+                ));
+            }
+        }
+        Ok(b)
+    }
+
+    fn dense(&self) -> Option<DenseData<'_>> {
+        if let Some(a) = &self.u8 {
+            Some(DenseData::U8(borrow_or_copy(a)))
+        } else if let Some(a) = &self.f32 {
+            Some(DenseData::F32(borrow_or_copy(a)))
+        } else {
+            self.f64.as_ref().map(|a| DenseData::F64(borrow_or_copy(a)))
+        }
+    }
+}
+
+fn stimulus_from_py<'a>(
+    d: &Bound<'_, PyDict>,
+    buffers: &'a MovieBuffers<'_>,
+) -> PyResult<Stimulus<'a>> {
     let what = "movie";
     let kind: String = item(d, "kind", what)?.extract()?;
     let frame_rate: f64 = item(d, "frame_rate", what)?.extract()?;
@@ -113,17 +162,11 @@ fn stimulus_from_py(d: &Bound<'_, PyDict>) -> PyResult<Stimulus> {
     let col_range = f64s(d, "col_range", what)?;
     let (n_rows, n_cols) = (row_range.len(), col_range.len());
     let frames = match kind.as_str() {
-        "dense" => {
-            let obj = item(d, "data", what)?;
-            let data = if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<u8>>() {
-                DenseData::U8(a.as_array().iter().copied().collect())
-            } else if let Ok(a) = obj.extract::<PyReadonlyArrayDyn<f32>>() {
-                DenseData::F32(a.as_array().iter().copied().collect())
-            } else {
-                DenseData::F64(f64s(d, "data", what)?)
-            };
-            Frames::Dense { data }
-        }
+        "dense" => Frames::Dense {
+            data: buffers
+                .dense()
+                .ok_or_else(|| PyValueError::new_err("movie: missing 'data'"))?,
+        },
         "uniform" => Frames::Uniform {
             values: f64s(d, "values", what)?,
         },
@@ -181,7 +224,8 @@ pub fn filternet_evaluate<'py>(
     options: Bound<'py, PyDict>,
 ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>)> {
     let cells = cells_from_py(&cells)?;
-    let stim = stimulus_from_py(&movie)?;
+    let buffers = MovieBuffers::from_py(&movie)?;
+    let stim = stimulus_from_py(&movie, &buffers)?;
     let opt = options_from_py(&options)?;
     let n = cells.len();
     let (times, flat) = py.detach(|| evaluate(&cells, &stim, &opt)).py()?;

@@ -212,6 +212,8 @@ class FilterSimulator:
             "spikes_csv": sim._out_path(out.get("spikes_csv") or out.get("spikes_file_csv"), odir, True),
             "spikes_h5": sim._out_path(out.get("spikes_h5") or out.get("spikes_file"), odir, True),
         }
+        if out.get("spikes_nwb") or out.get("spikes_file_nwb"):
+            log.warning("NWB spike output is not supported by bmtk-rs yet; spikes_file_nwb is ignored.")
         seed = config.run.get("random_seed", config.get("random_seed"))
         sim.seed = int(seed) if seed is not None else None
         return sim
