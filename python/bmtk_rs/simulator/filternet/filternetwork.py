@@ -103,33 +103,6 @@ class _JsonCache:
         return self.cache[name]
 
 
-def _temporal(ctx, spec, params, required):
-    """Dominant or non-dominant (weights | kpeaks | delays) of every cell of one population."""
-    df, columns, what, folder = ctx
-    n = len(df["node_id"])
-
-    def col(c):
-        return list(df[c]) if c in df else [None] * n
-
-    single, pairs, key = spec
-    for c in single:
-        if c in columns:
-            return [_pair(v) for v in col(c)]
-    for a, b in pairs:
-        if a in columns and b in columns:
-            return [(float(x), float(y)) for x, y in zip(col(a), col(b))]
-    res = []
-    src = col("dynamics_params")
-    for i in range(n):
-        if key in params[i]:
-            res.append(_pair(params[i][key]))
-        elif required:
-            raise ConfigError(f"{what[i]}: filter parameters {os.path.join(str(folder), str(src[i]))} lack the key '{key}'")
-        else:
-            res.append((np.nan, np.nan))
-    return res
-
-
 class FilterNetwork:
     """The LGN cells of a FilterNet simulation."""
 
@@ -191,6 +164,7 @@ class FilterNetwork:
             gids = np.asarray(pop["node_group_id"])
             gidx = np.asarray(pop["node_group_index"]).astype(np.int64)
             node_cols = set()
+            node_cols_seen = set()
             for gid, gcols in pop["groups"].items():
                 rows = np.nonzero(gids == int(gid))[0]
                 sel = gidx[rows]
@@ -202,133 +176,209 @@ class FilterNetwork:
                         vals = np.empty(len(rows), dtype=object)
                         vals[:] = [tuple(v) for v in np.asarray(data)[sel]]
                     else:
-                        vals = np.asarray(data)[sel].astype(object)
-                    col = table.get(name)
-                    if col is None or name in ("node_id", "node_type_id"):
-                        col = np.full(n, np.nan, dtype=object)
+                        vals = np.asarray(data)[sel]
+                    col = table.get(name) if name in node_cols_seen else None
+                    if col is None:
+                        numeric = dtype not in ("str", "bool") and width == 1
+                        col = np.full(n, np.nan, dtype=np.float64 if numeric else object)
+                        table[name] = col
+                        node_cols_seen.add(name)
+                    elif col.dtype != object and vals.dtype == object:
+                        col = col.astype(object)
                         table[name] = col
                     # node attributes take precedence over node-type columns
                     col[rows] = vals
-            self._tables.append((pop["name"], table, node_cols | set(tcols)))
+            self._tables.append(_Table(pop["name"], table, node_cols, types, trow))
             self._files.append(nodes_file)
 
     def build_nodes(self):
         pass
 
     def cells(self):
-        return [(name, table) for name, table, _ in self._tables]
+        return [(t.pop, t.table) for t in self._tables]
 
     def cell_params(self, rng=None):
-        """Per-cell filter parameters as numpy arrays, in the layout the engine expects."""
+        """Per-cell filter parameters as numpy arrays, in the layout the engine expects.
+
+        Values given per node type are resolved once per type and broadcast; numeric node
+        attributes are handled as whole columns.
+        """
         rng = rng if rng is not None else np.random
         cfg = self._config or {}
         folder = cfg.get("components", {}).get("filter_models_dir")
         jsons = _JsonCache(folder)
         with open(_SPONT_TABLE) as fh:
             spont_table = json.load(fh)["spont_rates"]
-        out = {k: [] for k in ("node_id", "population", "model")}
-        num = {k: [] for k in ("x", "y", "rotation", "spont", "tuning_angle", "sf_sep")}
-        prs = {k: [] for k in ("sigma", "sigma_on", "sigma_off", "weights", "kpeaks", "delays",
-                               "weights_nd", "kpeaks_nd", "delays_nd")}
-        for pop, df, columns in self._tables:
-            n = len(df["node_id"])
-            what = [f"node {nid} of population '{pop}'" for nid in df["node_id"]]
-
-            def col(c, df=df, n=n):
-                return list(df[c]) if c in df else [None] * n
-
-            # model template -> model name
-            templ = col("model_template")
-            procs = col("model_processing")
-            names = []
-            for i in range(n):
-                t = templ[i]
-                p = procs[i]
-                if not _is_missing(p) and p not in ("default", "preset_params"):
-                    raise ConfigError(f"{what[i]}: model_processing '{p}' is not supported")
-                if _is_missing(t):
-                    pn = col("pop_name")[i]
-                    if _is_missing(pn):
-                        raise ConfigError(f"{what[i]}: no 'model_template' (or pop_name) to choose the cell model")
-                    names.append(str(pn))
-                    continue
-                parts = str(t).split(":")
-                if len(parts) != 2 or parts[0] != "lgnmodel":
-                    raise ConfigError(
-                        f"{what[i]}: unknown model_template '{t}' (expected 'lgnmodel:<model name>')")
-                names.append(parts[1])
-            dyn = [jsons.get(v, what[i]) or {} for i, v in enumerate(col("dynamics_params"))]
-            nondom = [jsons.get(v, what[i]) or {} for i, v in enumerate(col("non_dom_params"))]
-
-            two = [m in ("sONsOFF_001", "sONsOFF", "sONtOFF_001", "sONtOFF") for m in names]
-            ctx = (df, columns, what, folder)
-            w, k, d = (_temporal(ctx, _DOM[x], dyn, True) for x in ("weights", "kpeaks", "delays"))
-            wn, kn, dn = (_temporal(ctx, _NONDOM[x], nondom, False) for x in ("weights", "kpeaks", "delays"))
-            for i in range(n):
-                if two[i] and any(np.isnan(v).any() for v in (wn[i], kn[i], dn[i])):
-                    raise ConfigError(f"{what[i]}: two-subunit model '{names[i]}' needs non-dominant filter parameters "
-                                      "(non_dom_params json with opt_wts/opt_kpeaks/opt_delays, or "
-                                      "weight_non_dom_0/1, kpeaks_non_dom_0/1, delay_non_dom_0/1)")
-            # spatial size: node/type 'spatial_size', then 'sigma', then dynamics_params
-            sig = []
-            ss, sg = col("spatial_size"), col("sigma")
-            for i in range(n):
-                if "spatial_size" in columns:
-                    v = ss[i]
-                elif "sigma" in columns:
-                    v = sg[i]
-                elif "spatial_size" in dyn[i]:
-                    v = dyn[i]["spatial_size"]
-                else:
-                    v = (1.0, 1.0)
-                a, b = _pair(v)
-                sig.append((a / 3.0, b / 3.0))
-            # jitter defined on the nodes
-            if "jitter_lower" in columns and "jitter_upper" in columns:
-                lo = np.asarray(col("jitter_lower"), dtype=float)
-                hi = np.asarray(col("jitter_upper"), dtype=float)
-                for arrs in (w, k, d, wn, kn, dn):
-                    for i in range(n):
-                        arrs[i] = tuple(rng.uniform(x * lo[i], x * hi[i]) if not np.isnan(x) else x for x in arrs[i])
-            elif ("jitter_lower" in columns) ^ ("jitter_upper" in columns):
-                raise ConfigError(f"population '{pop}': need both jitter_lower and jitter_upper (or neither)")
-            # spontaneous rate: node 'spont_fr' or the experimental table
-            spont = []
-            sp = col("spont_fr")
-            for i in range(n):
-                if "spont_fr" in columns and not _is_missing(sp[i]):
-                    spont.append(float(sp[i]))
-                    continue
-                parts = names[i].split("_")
-                ctype, tf = (parts[0], "TF8") if len(parts) == 1 else (parts[0], parts[1])
-                spont.append(spont_table.get(ctype, {}).get(tf, np.nan) if not two[i] else np.nan)
-            if "tuning_angle" in columns:
-                ta = [float(v) if not _is_missing(v) else np.nan for v in col("tuning_angle")]
+        parts = []
+        for tab in self._tables:
+            parts.append(_population_params(tab, jsons, folder, spont_table, rng))
+        cells = {}
+        for key in parts[0] if parts else ():
+            if key in ("population", "model"):
+                cells[key] = [v for p in parts for v in p[key]]
             else:
-                ta = list(rng.uniform(0.0, 360.0, n))
-            sf = [float(v) if not _is_missing(v) else np.nan for v in col("sf_sep")]
-            if "jitter_lower" in columns and "jitter_upper" in columns:
-                sf = [rng.uniform(lo[i] * s, hi[i] * s) if two[i] else s for i, s in enumerate(sf)]
-            rot = [float(v) if not _is_missing(v) else 0.0 for v in col("spatial_rotation")]
-            out["node_id"].extend(int(v) for v in df["node_id"])
-            out["population"].extend([pop] * n)
-            out["model"].extend(names)
-            num["x"].extend(float(v) for v in col("x"))
-            num["y"].extend(float(v) for v in col("y"))
-            num["rotation"].extend(rot)
-            num["spont"].extend(spont)
-            num["tuning_angle"].extend(ta)
-            num["sf_sep"].extend(sf)
-            prs["sigma"].extend(sig)
-            prs["sigma_on"].extend(_pair(v) for v in col("sigma_on"))
-            prs["sigma_off"].extend(_pair(v) for v in col("sigma_off"))
-            for key, vals in (("weights", w), ("kpeaks", k), ("delays", d),
-                              ("weights_nd", wn), ("kpeaks_nd", kn), ("delays_nd", dn)):
-                prs[key].extend(vals)
-        cells = {"node_id": np.asarray(out["node_id"], dtype=np.uint64),
-                 "population": out["population"], "model": out["model"]}
-        for key, vals in num.items():
-            cells[key] = np.asarray(vals, dtype=np.float64)
-        for key, vals in prs.items():
-            cells[key] = np.asarray(vals, dtype=np.float64).reshape(-1, 2)
+                cells[key] = np.ascontiguousarray(np.concatenate([p[key] for p in parts]))
+        if not parts:
+            raise ConfigError("the network has no nodes")
         return cells
+
+
+class _Table:
+    """One population: node attributes (node_cols) over node-type columns (types, trow)."""
+
+    def __init__(self, pop, table, node_cols, types, trow):
+        self.pop, self.table, self.node_cols, self.types, self.trow = pop, table, node_cols, types, trow
+        self.n = len(table["node_id"])
+
+    def has(self, c):
+        return c in self.node_cols or c in self.types
+
+    def map(self, c, fn):
+        """fn applied to column c (once per node type for type columns), as an object array."""
+        if c in self.node_cols:
+            vals = self.table[c]
+            out = np.empty(self.n, dtype=object)
+            out[:] = [fn(v, f"node {nid} of population '{self.pop}'")
+                      for v, nid in zip(vals, self.table["node_id"])]
+            return out
+        tvals = self.types.get(c)
+        tids = self.types["node_type_id"]
+        if tvals is None:
+            tvals = [None] * len(tids)
+        per_type = np.empty(len(tvals), dtype=object)
+        per_type[:] = [fn(v, f"node type {int(t)} of population '{self.pop}'")
+                       for v, t in zip(tvals, tids)]
+        return per_type[self.trow]
+
+    def floats(self, c, default=np.nan):
+        if c in self.node_cols:
+            col = self.table[c]
+            return np.asarray([default if _is_missing(v) else v for v in col], dtype=np.float64) \
+                if col.dtype == object else col.astype(np.float64)
+        if c in self.types:
+            per_type = np.asarray([default if _is_missing(v) else v for v in self.types[c]], dtype=np.float64)
+            return per_type[self.trow]
+        return np.full(self.n, default, dtype=np.float64)
+
+    def pairs(self, c):
+        if c in self.node_cols and self.table[c].dtype != object:
+            v = self.table[c].astype(np.float64)
+            return np.column_stack([v, v])
+        return _as_pairs(self.map(c, lambda v, what: _pair(v)))
+
+
+def _as_pairs(obj):
+    return np.asarray(obj.tolist(), dtype=np.float64).reshape(-1, 2)
+
+
+def _model_name(t, what):
+    if _is_missing(t):
+        return None
+    parts = str(t).split(":")
+    if len(parts) != 2 or parts[0] != "lgnmodel":
+        raise ConfigError(f"{what}: unknown model_template '{t}' (expected 'lgnmodel:<model name>')")
+    return parts[1]
+
+
+def _check_processing(p, what):
+    if not _is_missing(p) and p not in ("default", "preset_params"):
+        raise ConfigError(f"{what}: model_processing '{p}' is not supported")
+
+
+_TWO_SUBUNIT = ("sONsOFF_001", "sONsOFF", "sONtOFF_001", "sONtOFF")
+
+
+def _temporal_params(t, spec, json_col, jsons, folder, required):
+    single, pairs, key = spec
+    for c in single:
+        if t.has(c):
+            return t.pairs(c)
+    for a, b in pairs:
+        if t.has(a) and t.has(b):
+            return np.column_stack([t.floats(a), t.floats(b)])
+
+    def from_json(name, what):
+        params = jsons.get(name, what) or {}
+        if key in params:
+            return _pair(params[key])
+        if required:
+            raise ConfigError(f"{what}: filter parameters {os.path.join(str(folder), str(name))} lack the key '{key}'")
+        return (np.nan, np.nan)
+
+    return _as_pairs(t.map(json_col, from_json))
+
+
+def _population_params(t, jsons, folder, spont_table, rng):
+    n = t.n
+    t.map("model_processing", _check_processing)
+    names = t.map("model_template", _model_name)
+    missing = np.asarray(names == None, dtype=bool)
+    if missing.any():
+        pop_names = t.map("pop_name", lambda v, what: None if _is_missing(v) else str(v))
+        names = np.where(missing, pop_names, names)
+        still = np.asarray(names == None, dtype=bool)
+        if still.any():
+            i = int(np.nonzero(still)[0][0])
+            raise ConfigError("node {} of population '{}': no 'model_template' (or pop_name) to choose the "
+                              "cell model".format(t.table["node_id"][i], t.pop))
+    names = names.astype(str)
+    two = np.isin(names, _TWO_SUBUNIT)
+
+    w, k, d = (_temporal_params(t, _DOM[x], "dynamics_params", jsons, folder, True)
+               for x in ("weights", "kpeaks", "delays"))
+    wn, kn, dn = (_temporal_params(t, _NONDOM[x], "non_dom_params", jsons, folder, False)
+                  for x in ("weights", "kpeaks", "delays"))
+    bad = two & (np.isnan(wn).any(1) | np.isnan(kn).any(1) | np.isnan(dn).any(1))
+    if bad.any():
+        i = int(np.nonzero(bad)[0][0])
+        raise ConfigError("node {} of population '{}': two-subunit model '{}' needs non-dominant filter "
+                          "parameters (non_dom_params json with opt_wts/opt_kpeaks/opt_delays, or "
+                          "weight_non_dom_0/1, kpeaks_non_dom_0/1, delay_non_dom_0/1)".format(
+                              t.table["node_id"][i], t.pop, names[i]))
+    # spatial size: node/type 'spatial_size', then 'sigma', then dynamics_params, else 1 degree
+    if t.has("spatial_size"):
+        sig = t.pairs("spatial_size")
+    elif t.has("sigma"):
+        sig = t.pairs("sigma")
+    else:
+        sig = _as_pairs(t.map("dynamics_params", lambda name, what: _pair(
+            (jsons.get(name, what) or {}).get("spatial_size", (1.0, 1.0)))))
+    sig = sig / 3.0
+    sf = t.floats("sf_sep")
+    lo_hi = (t.has("jitter_lower"), t.has("jitter_upper"))
+    if all(lo_hi):
+        lo, hi = t.floats("jitter_lower")[:, None], t.floats("jitter_upper")[:, None]
+        w, k, d, wn, kn, dn = (np.where(np.isnan(a), a, rng.uniform(a * lo, a * hi)) for a in (w, k, d, wn, kn, dn))
+        sf = np.where(two, rng.uniform(lo[:, 0] * sf, hi[:, 0] * sf), sf)
+    elif any(lo_hi):
+        raise ConfigError(f"population '{t.pop}': need both jitter_lower and jitter_upper (or neither)")
+    # spontaneous rate: node 'spont_fr', else the experimental table by cell type and TF class
+    uniq, inv = np.unique(names, return_inverse=True)
+
+    def table_rate(name):
+        parts = name.split("_")
+        ctype, tf = (parts[0], "TF8") if len(parts) == 1 else (parts[0], parts[1])
+        return spont_table.get(ctype, {}).get(tf, np.nan)
+
+    spont = np.asarray([table_rate(u) for u in uniq], dtype=np.float64)[inv.reshape(-1)]
+    if t.has("spont_fr"):
+        given = t.floats("spont_fr")
+        spont = np.where(np.isnan(given), spont, given)
+    spont = np.where(two, np.nan, spont)
+    ta = t.floats("tuning_angle") if t.has("tuning_angle") else rng.uniform(0.0, 360.0, n)
+    return {
+        "node_id": np.asarray(t.table["node_id"], dtype=np.uint64),
+        "population": [t.pop] * n,
+        "model": names.tolist(),
+        "x": t.floats("x"),
+        "y": t.floats("y"),
+        "rotation": t.floats("spatial_rotation", default=0.0),
+        "spont": spont,
+        "tuning_angle": np.asarray(ta, dtype=np.float64),
+        "sf_sep": sf,
+        "sigma": sig,
+        "sigma_on": t.pairs("sigma_on") if t.has("sigma_on") else np.full((n, 2), np.nan),
+        "sigma_off": t.pairs("sigma_off") if t.has("sigma_off") else np.full((n, 2), np.nan),
+        "weights": w, "kpeaks": k, "delays": d,
+        "weights_nd": wn, "kpeaks_nd": kn, "delays_nd": dn,
+    }
