@@ -51,9 +51,14 @@ def _pair(v):
     return (float(v[0]), float(v[1]))
 
 
+# the strings pandas.read_csv reads as missing values
+_NA_STRINGS = frozenset(["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                         "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"])
+
+
 def _csv_value(text):
     """A node-types csv cell as pandas would read it: number, NaN when empty, else the string."""
-    if text == "" or text is None:
+    if text is None or text in _NA_STRINGS:
         return np.nan
     try:
         return float(text)
@@ -348,8 +353,12 @@ def _population_params(t, jsons, folder, spont_table, rng):
     lo_hi = (t.has("jitter_lower"), t.has("jitter_upper"))
     if all(lo_hi):
         lo, hi = t.floats("jitter_lower")[:, None], t.floats("jitter_upper")[:, None]
-        w, k, d, wn, kn, dn = (np.where(np.isnan(a), a, rng.uniform(a * lo, a * hi)) for a in (w, k, d, wn, kn, dn))
-        sf = np.where(two, rng.uniform(lo[:, 0] * sf, hi[:, 0] * sf), sf)
+        def jit(a, lo, hi):
+            # uniform in [a*lo, a*hi]; NaN (absent) values stay NaN
+            return a * lo + rng.uniform(size=a.shape) * (a * hi - a * lo)
+
+        w, k, d, wn, kn, dn = (jit(a, lo, hi) for a in (w, k, d, wn, kn, dn))
+        sf = np.where(two, jit(sf, lo[:, 0], hi[:, 0]), sf)
     elif any(lo_hi):
         raise ConfigError(f"population '{t.pop}': need both jitter_lower and jitter_upper (or neither)")
     # spontaneous rate: node 'spont_fr', else the experimental table by cell type and TF class
