@@ -31,6 +31,22 @@ impl DenseData<'_> {
     }
 }
 
+/// Frame-major kernel sums: each frame is read once for all kernels while it is in cache.
+fn dense_sums<T: Copy + Into<f64>>(
+    data: &[T],
+    fsz: usize,
+    n_frames: usize,
+    runs: &[Runs],
+) -> Vec<Vec<f64>> {
+    let mut out = vec![vec![0.0; n_frames]; runs.len()];
+    for (f, frame) in data.chunks_exact(fsz).take(n_frames).enumerate() {
+        for (o, r) in out.iter_mut().zip(runs) {
+            o[f] = r.sum(frame);
+        }
+    }
+    out
+}
+
 /// A spatial kernel as runs of pixels adjacent in memory (along a movie row), so a frame sum
 /// reads contiguous slices.
 struct Runs {
@@ -210,17 +226,11 @@ impl<'a> Stimulus<'a> {
         if let Frames::Dense { data } = &self.frames {
             let fsz = self.n_rows * self.n_cols;
             let runs: Vec<Runs> = ks.iter().map(|k| Runs::new(k, self.n_cols)).collect();
-            let mut out = vec![vec![0.0; self.n_frames]; ks.len()];
-            for f in 0..self.n_frames {
-                for (ki, r) in runs.iter().enumerate() {
-                    out[ki][f] = match data {
-                        DenseData::F64(d) => r.sum(&d[f * fsz..(f + 1) * fsz]),
-                        DenseData::F32(d) => r.sum(&d[f * fsz..(f + 1) * fsz]),
-                        DenseData::U8(d) => r.sum(&d[f * fsz..(f + 1) * fsz]),
-                    };
-                }
-            }
-            return out;
+            return match data {
+                DenseData::F64(d) => dense_sums(d, fsz, self.n_frames, &runs),
+                DenseData::F32(d) => dense_sums(d, fsz, self.n_frames, &runs),
+                DenseData::U8(d) => dense_sums(d, fsz, self.n_frames, &runs),
+            };
         }
         ks.iter().map(|k| self.spatial_response(k)).collect()
     }
