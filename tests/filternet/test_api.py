@@ -49,6 +49,9 @@ def test_run_filternet_script_as_bmtk(bmtk_data, tmp_path):
     assert len(a) == 100 * 301
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
     assert (tmp_path / "a" / "spikes.flash.h5").exists() and (tmp_path / "a" / "spikes.flash.csv").exists()
+    # build_env copies the resolved configuration into the output folder, as bmtk does
+    copied = json.loads((tmp_path / "a" / cfg_a.name).read_text())
+    assert copied["output"]["output_dir"] == str(tmp_path / "a") and "manifest" not in copied
 
 
 def test_config_manifest_and_child_configs(tmp_path):

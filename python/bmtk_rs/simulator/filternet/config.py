@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import shutil
 
 _VAR = re.compile(r"\$\{?[\w]+\}?")
 
@@ -188,9 +189,15 @@ class Config(dict):
         return None
 
     def build_env(self):
-        """Creates the output folder and starts the log (file and console), as bmtk does."""
+        """As bmtk: creates the output folder (emptied first when output.overwrite_output_dir is
+        true), starts the log (log_file and console) and writes the resolved configuration there."""
         odir = self.output_dir
-        os.makedirs(odir, exist_ok=True)
+        if os.path.exists(odir):
+            if self.output.get("overwrite_output_dir", False):
+                shutil.rmtree(odir)
+                os.makedirs(odir)
+        else:
+            os.makedirs(odir)
         logger = logging.getLogger("bmtk_rs.filternet")
         logger.setLevel(logging.DEBUG)
         for h in list(logger.handlers):
@@ -199,12 +206,19 @@ class Config(dict):
         fmt = logging.Formatter("%(asctime)s [%(levelname)s] %(message)s")
         log_file = self.output.get("log_file")
         if log_file:
-            fh = logging.FileHandler(log_file)
+            fh = logging.FileHandler(log_file, mode="w")
             fh.setFormatter(fmt)
             logger.addHandler(fh)
-        sh = logging.StreamHandler()
-        sh.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(message)s"))
-        sh.setLevel(logging.INFO)
-        logger.addHandler(sh)
+        if self.output.get("log_to_console", True):
+            sh = logging.StreamHandler()
+            sh.setFormatter(fmt)
+            sh.setLevel(logging.INFO)
+            logger.addHandler(sh)
         logger.propagate = False
+        if log_file:
+            logger.info("Created log file")
+        if "config_path" in self:
+            out_cfg = {k: v for k, v in self.items() if k != "manifest"}
+            with open(os.path.join(odir, os.path.basename(self["config_path"])), "w") as fp:
+                json.dump(out_cfg, fp, indent=2)
         return logger
