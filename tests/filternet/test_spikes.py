@@ -5,6 +5,7 @@ import h5py
 import numpy as np
 import pandas as pd
 from _cases import flat_config, run_rs
+from conftest import require_module
 
 
 def _run(bmtk_data, tmp_path, name, seed):
@@ -52,6 +53,26 @@ def test_spikes_follow_rates(bmtk_data, tmp_path):
     lam_on = rates.loc[sel, "firing_rates"].sum() * 0.001
     n_on = np.sum((ts >= 500.0) & (ts < 1500.0))
     assert abs(n_on - lam_on) < 5 * np.sqrt(lam_on)
+
+
+def test_spikes_readable_by_bmtk(bmtk_data, tmp_path):
+    """The spikes file feeds bmtk's spike-train reader (what BioNet's spike inputs use)."""
+    require_module("bmtk")
+    from bmtk.utils.reports.spike_trains import SpikeTrains
+
+    out = _run(bmtk_data, tmp_path, "a", seed=3)
+    with h5py.File(out / "spikes.h5", "r") as h5:
+        n = len(h5["spikes/LGN/timestamps"])
+    st = SpikeTrains.load(str(out / "spikes.h5"))
+    assert list(st.populations) == ["LGN"]
+    df = st.to_dataframe()
+    assert len(df) == n > 0
+    assert set(df["node_ids"]) <= set(range(100))
+    st_csv = SpikeTrains.load(str(out / "spikes.csv"))
+    assert len(st_csv.to_dataframe()) == n
+    libsonata = require_module("libsonata")
+    pop = libsonata.SpikeReader(str(out / "spikes.h5"))["LGN"]
+    assert len(pop.get()) == n
 
 
 def test_spikes_reproducible_per_seed(bmtk_data, tmp_path):
