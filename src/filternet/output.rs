@@ -228,6 +228,16 @@ pub struct PopSpikes {
     pub timestamps: Vec<f64>,
 }
 
+/// The SONATA `sorting` attribute: an 8-bit enum {none, by_id, by_time}.
+#[allow(non_camel_case_types, dead_code)]
+#[derive(hdf5::H5Type, Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Sorting {
+    none = 0,
+    by_id = 1,
+    by_time = 2,
+}
+
 /// SONATA spikes file: `/spikes/<population>/{timestamps (ms), node_ids}`, sorted by id.
 pub fn write_spikes_h5(path: &Path, pops: &[PopSpikes]) -> Result<()> {
     let pending = PendingFile::create(path)?;
@@ -235,7 +245,10 @@ pub fn write_spikes_h5(path: &Path, pops: &[PopSpikes]) -> Result<()> {
     let root = h5::create_group(path, pending.root(), "spikes")?;
     for p in pops {
         let g = h5::create_group(path, &root, &p.name)?;
-        h5::write_str_attr(path, &g, "sorting", "by_id")?;
+        g.new_attr::<Sorting>()
+            .create("sorting")
+            .and_then(|a| a.write_scalar(&Sorting::by_id))
+            .map_err(|e| Error::hdf5(path, "sorting", e))?;
         let ts = h5::write_vec(path, &g, "timestamps", &p.timestamps)?;
         h5::write_str_attr(path, &ts, "units", "ms")?;
         h5::write_vec(path, &g, "node_ids", &p.node_ids)?;
