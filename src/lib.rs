@@ -4,6 +4,7 @@
 pub mod bionet;
 pub mod builder;
 pub mod error;
+pub mod filternet;
 pub mod sonata;
 pub mod spikes;
 

@@ -1,0 +1,1 @@
+"""Simulators, mirroring ``bmtk.simulator``."""
