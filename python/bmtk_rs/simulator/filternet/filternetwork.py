@@ -317,11 +317,11 @@ def _population_params(t, jsons, folder, spont_table, rng):
     n = t.n
     t.map("model_processing", _check_processing)
     names = t.map("model_template", _model_name)
-    missing = np.asarray(names == None, dtype=bool)
+    missing = np.fromiter((n is None for n in names), dtype=bool, count=len(names))
     if missing.any():
         pop_names = t.map("pop_name", lambda v, what: None if _is_missing(v) else str(v))
         names = np.where(missing, pop_names, names)
-        still = np.asarray(names == None, dtype=bool)
+        still = np.fromiter((n is None for n in names), dtype=bool, count=len(names))
         if still.any():
             i = int(np.nonzero(still)[0][0])
             raise ConfigError("node {} of population '{}': no 'model_template' (or pop_name) to choose the "
