@@ -30,10 +30,10 @@ def read_edges(path):
 
 
 def read_types(path):
-    """A node/edge types table; ``NULL`` cells become missing values as in BMTK."""
+    """A node/edge types table; ``NULL`` and empty cells become missing values as in BMTK."""
     columns, rows = _native.read_types_table(str(path))
     df = pd.DataFrame(rows, columns=columns)
-    df = df.replace("NULL", pd.NA)
+    df = df.replace({"NULL": pd.NA, "": pd.NA})
     for c in df.columns:
         try:
             df[c] = pd.to_numeric(df[c])

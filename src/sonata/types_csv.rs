@@ -58,12 +58,12 @@ pub fn write_types_csv(path: &Path, table: &TypesTable) -> Result<()> {
     })
 }
 
-/// Splits one line into cells: runs of spaces separate cells, double quotes group.
+/// Splits one line into cells: every space outside quotes ends a cell (two spaces in a row
+/// make an empty cell, as BMTK's readers take it); double quotes group, `""` is a quote.
 fn split_line(path: &Path, lineno: usize, text: &str) -> Result<Vec<String>> {
     let mut cells = Vec::new();
     let mut cur = String::new();
     let mut in_quotes = false;
-    let mut had_cell = false;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if in_quotes {
@@ -79,12 +79,8 @@ fn split_line(path: &Path, lineno: usize, text: &str) -> Result<Vec<String>> {
             }
         } else if c == '"' {
             in_quotes = true;
-            had_cell = true;
         } else if c == ' ' {
-            if had_cell || !cur.is_empty() {
-                cells.push(std::mem::take(&mut cur));
-                had_cell = false;
-            }
+            cells.push(std::mem::take(&mut cur));
         } else {
             cur.push(c);
         }
@@ -95,9 +91,7 @@ fn split_line(path: &Path, lineno: usize, text: &str) -> Result<Vec<String>> {
             format!("line {lineno}: unterminated quote"),
         ));
     }
-    if had_cell || !cur.is_empty() {
-        cells.push(cur);
-    }
+    cells.push(cur);
     Ok(cells)
 }
 
@@ -151,5 +145,11 @@ mod tests {
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(text.contains("100 \"['somatic', 'basal']\"\r\n"));
         assert_eq!(read_types_csv(&p).unwrap(), t);
+        std::fs::write(&p, "a b c\r\n1  3\r\n").unwrap();
+        let t = read_types_csv(&p).unwrap();
+        assert_eq!(
+            t.rows,
+            vec![vec!["1".to_string(), String::new(), "3".to_string()]]
+        );
     }
 }

@@ -85,3 +85,17 @@ def test_unreadable_files_raise(tmp_path):
     bad.write_bytes(b"\x89HDF\r\n\x1a\n truncated")
     with pytest.raises(OSError, match="bad.h5"):
         sonata.read_nodes(bad)
+
+
+def test_every_types_table_in_bmtk_data_reads_as_pandas_reads_it(bmtk_data):
+    import pandas as pd
+
+    files = sorted(bmtk_data.rglob("*_types.csv"))
+    assert len(files) > 10
+    for f in files:
+        mine, ref = sonata.read_types(f), pd.read_csv(f, sep=" ")
+        assert list(mine.columns) == list(ref.columns), f
+        assert len(mine) == len(ref), f
+        for c in ref.columns:
+            for a, b in zip(mine[c].tolist(), ref[c].tolist()):
+                assert (pd.isna(a) and pd.isna(b)) or a == b or str(a) == str(b), (f, c, a, b)
