@@ -221,54 +221,6 @@ pub fn rates_to_spikes(t_ms: &[f64], rate_hz: &[f64], stream: &mut Stream, p_max
     out
 }
 
-/// Spikes of one population, sorted by node id then time.
-pub struct PopSpikes {
-    pub name: String,
-    pub node_ids: Vec<u64>,
-    pub timestamps: Vec<f64>,
-}
-
-/// The SONATA `sorting` attribute: an 8-bit enum {none, by_id, by_time}.
-#[allow(non_camel_case_types, dead_code)]
-#[derive(hdf5::H5Type, Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-enum Sorting {
-    none = 0,
-    by_id = 1,
-    by_time = 2,
-}
-
-/// SONATA spikes file: `/spikes/<population>/{timestamps (ms), node_ids}`, sorted by id.
-pub fn write_spikes_h5(path: &Path, pops: &[PopSpikes]) -> Result<()> {
-    let pending = PendingFile::create(path)?;
-    h5::write_root_attrs(path, pending.root())?;
-    let root = h5::create_group(path, pending.root(), "spikes")?;
-    for p in pops {
-        let g = h5::create_group(path, &root, &p.name)?;
-        g.new_attr::<Sorting>()
-            .create("sorting")
-            .and_then(|a| a.write_scalar(&Sorting::by_id))
-            .map_err(|e| Error::hdf5(path, "sorting", e))?;
-        let ts = h5::write_vec(path, &g, "timestamps", &p.timestamps)?;
-        h5::write_str_attr(path, &ts, "units", "ms")?;
-        h5::write_vec(path, &g, "node_ids", &p.node_ids)?;
-    }
-    pending.commit()
-}
-
-/// `timestamps population node_ids`, space separated, as BMTK's spikes csv.
-pub fn write_spikes_csv(path: &Path, pops: &[PopSpikes]) -> Result<()> {
-    write_text_atomic(path, |w| {
-        writeln!(w, "timestamps population node_ids")?;
-        for p in pops {
-            for (t, n) in p.timestamps.iter().zip(&p.node_ids) {
-                writeln!(w, "{} {} {n}", py_float(*t), p.name)?;
-            }
-        }
-        Ok(())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::py_float;

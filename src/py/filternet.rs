@@ -12,10 +12,12 @@ use pyo3::types::PyDict;
 
 use super::convert::IntoPyResult;
 use crate::filternet::cells::{build_model, CellParams};
-use crate::filternet::output::{self, PopRates, PopSpikes, Stream};
+use crate::filternet::output::{self, PopRates, Stream};
 use crate::filternet::simulate::{evaluate, EvalOptions};
 use crate::filternet::spatial::gaussian_kernel;
 use crate::filternet::stimuli::{DenseData, Frames, Stimulus};
+use crate::sonata::spikes::csv as spikes_csv;
+use crate::sonata::spikes::{write_spikes_file, SonataWriteOptions, SortOrder, SpikePopulationRef};
 
 fn item<'py>(d: &Bound<'py, PyDict>, k: &str, what: &str) -> PyResult<Bound<'py, PyAny>> {
     d.get_item(k)?
@@ -354,19 +356,29 @@ pub fn filternet_write_spikes(
         pops.push((name.clone(), node_ids, ts));
     }
     py.detach(|| {
-        let p: Vec<PopSpikes> = pops
-            .into_iter()
-            .map(|(n, ids, ts)| PopSpikes {
+        // Spike files go through the shared spikes layouts (the ones BioNet and the spike-train
+        // utilities write), sorted by node id as the trains were generated.
+        let refs: Vec<SpikePopulationRef<'_>> = pops
+            .iter()
+            .map(|(n, ids, ts)| SpikePopulationRef {
                 name: n,
                 node_ids: ids,
                 timestamps: ts,
+                units: "ms",
+                sorting: SortOrder::ById,
             })
             .collect();
         if let Some(path) = &csv_path {
-            output::write_spikes_csv(path, &p)?;
+            let names: Vec<&str> = pops.iter().map(|(n, _, _)| n.as_str()).collect();
+            let rows: Vec<spikes_csv::Row> = pops
+                .iter()
+                .enumerate()
+                .flat_map(|(pi, (_, ids, ts))| ts.iter().zip(ids).map(move |(&t, &n)| (t, pi, n)))
+                .collect();
+            spikes_csv::write_spikes_csv(path, &names, &rows, true, true)?;
         }
         if let Some(path) = &h5_path {
-            output::write_spikes_h5(path, &p)?;
+            write_spikes_file(path, &refs, &SonataWriteOptions { deflate: None })?;
         }
         Ok(())
     })
