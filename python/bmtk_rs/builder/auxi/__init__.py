@@ -1,0 +1,1 @@
+"""Helpers for building networks (``bmtk.builder.auxi``): node placement and connection rules."""
