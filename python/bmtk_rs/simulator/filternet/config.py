@@ -12,6 +12,8 @@ import os
 import re
 import shutil
 
+from .. import _mpi
+
 _VAR = re.compile(r"\$\{?[\w]+\}?")
 
 
@@ -192,19 +194,25 @@ class Config(dict):
         """As bmtk: creates the output folder (emptied first when output.overwrite_output_dir is
         true), starts the log (log_file and console) and writes the resolved configuration there."""
         odir = self.output_dir
-        if os.path.exists(odir):
-            if self.output.get("overwrite_output_dir", False):
-                shutil.rmtree(odir)
+        comm = _mpi.world()
+        lead = comm is None or comm.Get_rank() == 0
+        # Under MPI only rank 0 prepares the folder, writes the log file and the config copy.
+        if lead:
+            if os.path.exists(odir):
+                if self.output.get("overwrite_output_dir", False):
+                    shutil.rmtree(odir)
+                    os.makedirs(odir)
+            else:
                 os.makedirs(odir)
-        else:
-            os.makedirs(odir)
+        if comm is not None:
+            comm.Barrier()
         logger = logging.getLogger("bmtk_rs.filternet")
         logger.setLevel(logging.DEBUG)
         for h in list(logger.handlers):
             logger.removeHandler(h)
             h.close()
         fmt = logging.Formatter("%(asctime)s [%(levelname)s] %(message)s")
-        log_file = self.output.get("log_file")
+        log_file = self.output.get("log_file") if lead else None
         if log_file:
             fh = logging.FileHandler(log_file, mode="w")
             fh.setFormatter(fmt)
@@ -212,12 +220,12 @@ class Config(dict):
         if self.output.get("log_to_console", True):
             sh = logging.StreamHandler()
             sh.setFormatter(fmt)
-            sh.setLevel(logging.INFO)
+            sh.setLevel(logging.INFO if lead else logging.WARNING)
             logger.addHandler(sh)
         logger.propagate = False
         if log_file:
             logger.info("Created log file")
-        if "config_path" in self:
+        if lead and "config_path" in self:
             out_cfg = {k: v for k, v in self.items() if k != "manifest"}
             with open(os.path.join(odir, os.path.basename(self["config_path"])), "w") as fp:
                 json.dump(out_cfg, fp, indent=2)

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from ... import _native
+from .. import _mpi
 from .config import Config, ConfigError
 
 log = logging.getLogger("bmtk_rs.filternet")
@@ -222,11 +223,40 @@ class FilterSimulator:
         if len(self._movies) != 1:
             raise ConfigError(f"FilterNet needs exactly one movie input (got {len(self._movies)})")
         t0 = time.time()
+        comm = _mpi.world()
         log.info("Building cells.")
-        cells = self._network.cell_params()
+        # Cell parameters (with their jitter draws) are made once, on rank 0, so that every rank
+        # evaluates exactly the cells of a serial run.
+        cells = self._network.cell_params() if comm is None or comm.Get_rank() == 0 else None
+        seed = self.seed
+        if comm is not None:
+            cells = comm.bcast(cells, root=0)
+            if seed is None:
+                seed = comm.bcast(int(np.random.randint(0, 2**31)) if comm.Get_rank() == 0 else None, root=0)
         log.info("Evaluating rates.")
-        times, rates = _native.filternet_evaluate(cells, self._movies[0], self._eval_options[0])
+        if comm is None:
+            times, rates = _native.filternet_evaluate(cells, self._movies[0], self._eval_options[0])
+        else:
+            # Cells are dealt round-robin over the ranks; rank 0 gathers the rates in cell order.
+            n = len(cells["node_id"])
+            mine = np.arange(comm.Get_rank(), n, comm.Get_size())
+            times, part = _native.filternet_evaluate(_take_cells(cells, mine, n), self._movies[0],
+                                                     self._eval_options[0])
+            parts = comm.gather((mine, part), root=0)
+            if comm.Get_rank() != 0:
+                comm.Barrier()
+                log.info(f"Done. ({time.time() - t0:.2f} s)")
+                return
+            rates = np.empty((n, len(times)))
+            for idx, block in parts:
+                rates[idx] = block
         self.times, self.rates, self.cells = times, rates, cells
+        self._write_outputs(times, rates, cells, seed)
+        if comm is not None:
+            comm.Barrier()
+        log.info(f"Done. ({time.time() - t0:.2f} s)")
+
+    def _write_outputs(self, times, rates, cells, seed):
         pops = []
         popnames = np.asarray(cells["population"])
         for pop in dict.fromkeys(cells["population"]):
@@ -244,7 +274,19 @@ class FilterSimulator:
         if o.get("rates_csv") or o.get("rates_h5"):
             _native.filternet_write_rates(times, pops, csv_path=o.get("rates_csv"), h5_path=o.get("rates_h5"))
         if o.get("spikes_csv") or o.get("spikes_h5"):
-            seed = self.seed if self.seed is not None else int(np.random.randint(0, 2**31))
+            seed = seed if seed is not None else int(np.random.randint(0, 2**31))
             _native.filternet_write_spikes(times, pops, seed, csv_path=o.get("spikes_csv"),
                                            h5_path=o.get("spikes_h5"))
-        log.info(f"Done. ({time.time() - t0:.2f} s)")
+
+
+def _take_cells(cells, idx, n):
+    """The parameters of cells ``idx`` (every per-cell column sliced, shared values kept)."""
+    out = {}
+    for k, v in cells.items():
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == n:
+            out[k] = np.ascontiguousarray(v[idx])
+        elif isinstance(v, list) and len(v) == n:
+            out[k] = [v[i] for i in idx.tolist()]
+        else:
+            out[k] = v
+    return out
