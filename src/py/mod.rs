@@ -7,6 +7,7 @@ mod builder;
 mod convert;
 mod filternet;
 mod morphology;
+mod reports;
 mod sonata;
 mod spikes;
 
@@ -27,5 +28,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bionet::mechanism_registry, m)?)?;
     m.add_function(wrap_pyfunction!(morphology::cell_geometry, m)?)?;
     filternet::register(m)?;
+    m.add_class::<reports::PyCompartmentReportWriter>()?;
+    m.add_function(wrap_pyfunction!(reports::read_compartment_report_file, m)?)?;
     Ok(())
 }
