@@ -1,16 +1,28 @@
-"""The Mouse L4 tutorial with bmtk-rs: builds the V1 (300 biophysical cells) and LGN (100 virtual
-cells) networks with the tutorial's rules and saves them as SONATA files.
+"""The Mouse L4 tutorial with bmtk-rs, headless:
+
+1. builds the V1 (300 biophysical cells) and LGN (100 virtual cells) networks with the tutorial's
+   rules and saves them as SONATA files (network/);
+2. makes the tutorial's 8 Hz Poisson LGN input (inputs/lgn_spikes.poisson.h5);
+3. runs FilterNet on the LGN cells with a full-field flash (500-1500 ms) and writes the LGN rates and
+   spike trains (lgn_flash/), a raster plot (lgn_flash/raster.png) and a rates summary.
+
+The BioNet simulation of V1 follows when the BioNet network simulator lands.
 
     python examples/l4_tutorial/run_l4.py --output l4_output [--seed 1]
 """
 
 import argparse
+import json
 import pathlib
 import time
 
 import numpy as np
 
 from bmtk_rs.builder.networks import NetworkBuilder
+from bmtk_rs.simulator import filternet
+from bmtk_rs.utils.reports.spike_trains import PoissonSpikeGenerator, SpikeTrains
+
+COMPONENTS = pathlib.Path(__file__).resolve().parents[2] / "components"
 
 
 def build_v1(rng_seed):
@@ -101,7 +113,80 @@ def main():
         v1.nnodes, v1.nedges, lgn.nnodes, lgn.nedges, dt))
     for f in sorted(net_dir.iterdir()):
         print("  {:28s} {:>9,d} bytes".format(f.name, f.stat().st_size))
-    print("(BioNet simulation and plots of this network come with the BioNet engine; see README.)")
+
+    t0 = time.perf_counter()
+    psg = PoissonSpikeGenerator(population="LGN", seed=args.seed)
+    psg.add(node_ids=range(0, 100), firing_rate=8.0, times=(0.0, 2.0))
+    (out / "inputs").mkdir(parents=True, exist_ok=True)
+    psg.to_sonata(str(out / "inputs" / "lgn_spikes.poisson.h5"))
+    psg.to_csv(str(out / "inputs" / "lgn_spikes.poisson.csv"))
+    print("Poisson LGN input: {} spikes (8 Hz x 100 cells x 2 s) in {:.2f} s".format(
+        psg.n_spikes(), time.perf_counter() - t0))
+
+    t0 = time.perf_counter()
+    run_flash(out, args.seed)
+    print("FilterNet full-field flash on the LGN in {:.2f} s".format(time.perf_counter() - t0))
+    summarize_flash(out)
+
+
+def run_flash(out, seed):
+    config = {
+        "manifest": {"$BASE_DIR": str(out.resolve())},
+        "target_simulator": "LGNModel",
+        "networks": {"nodes": [{"nodes_file": "$BASE_DIR/network/LGN_nodes.h5",
+                                "node_types_file": "$BASE_DIR/network/LGN_node_types.csv"}]},
+        "components": {"filter_models_dir": str(COMPONENTS / "filter_models")},
+        "run": {"tstop": 2000.0, "dt": 1.0, "random_seed": seed},
+        "conditions": {"jitter_lower": 0.75, "jitter_upper": 1.25},
+        "inputs": {"full_field_flash": {"input_type": "movie", "module": "full_field_flash", "row_size": 120,
+                                        "col_size": 240, "t_on": 500.0, "t_off": 1500.0,
+                                        "max_intensity": 1.0, "frame_rate": 1000.0}},
+        "output": {"log_file": "log.txt", "log_to_console": False, "output_dir": "$BASE_DIR/lgn_flash",
+                   "overwrite_output_dir": True, "rates_csv": "rates.csv",
+                   "spikes_file": "spikes.flash.h5", "spikes_file_csv": "spikes.flash.csv"},
+    }
+    cfg_path = out / "config.filternet.json"
+    cfg_path.write_text(json.dumps(config, indent=2))
+    conf = filternet.Config.from_json(str(cfg_path))
+    conf.build_env()
+    net = filternet.FilterNetwork.from_config(conf)
+    sim = filternet.FilterSimulator.from_config(conf, net)
+    sim.run()
+
+
+def summarize_flash(out):
+    spikes = SpikeTrains.load(str(out / "lgn_flash" / "spikes.flash.h5"))
+    df = spikes.to_dataframe()
+    on = set(range(50, 100))  # the tutorial adds 50 sOFF then 50 sON cells
+    windows = {"before (0-500 ms)": (0, 500), "flash (500-1500 ms)": (500, 1500), "after (1500-2000 ms)": (1500, 2000)}
+    print("LGN mean firing rates (Hz):")
+    print("  {:22s} {:>8s} {:>8s}".format("", "sOFF", "sON"))
+    for label, (a, b) in windows.items():
+        sel = df[(df["timestamps"] >= a) & (df["timestamps"] < b)]
+        n_on = sel["node_ids"].isin(on).sum()
+        n_off = len(sel) - n_on
+        dur = (b - a) / 1000.0
+        print("  {:22s} {:8.2f} {:8.2f}".format(label, n_off / 50 / dur, n_on / 50 / dur))
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(matplotlib not installed: no raster plot)")
+        return
+    fig, ax = plt.subplots(figsize=(8, 4))
+    is_on = df["node_ids"].isin(on).to_numpy()
+    ax.scatter(df["timestamps"][~is_on], df["node_ids"][~is_on], s=2, label="sOFF_TF8")
+    ax.scatter(df["timestamps"][is_on], df["node_ids"][is_on], s=2, label="sON_TF8")
+    ax.axvspan(500, 1500, color="0.9", zorder=0)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("LGN node id")
+    ax.set_title("LGN response to a full-field flash (500-1500 ms)")
+    ax.legend(loc="upper right", markerscale=4)
+    fig.tight_layout()
+    png = out / "lgn_flash" / "raster.png"
+    fig.savefig(png, dpi=100)
+    print("raster plot: {}".format(png))
 
 
 if __name__ == "__main__":
