@@ -1,4 +1,8 @@
 //! BioNet: the multi-compartment engine. `mechanisms` holds the membrane mechanisms (ion channels,
-//! calcium dynamics, the passive leak) that every other part of the engine builds on.
+//! calcium dynamics, the passive leak) that every other part of the engine builds on; `swc`,
+//! `import3d` and `morphology` turn SWC files into NEURON-equivalent cell geometry.
 
+pub mod import3d;
 pub mod mechanisms;
+pub mod morphology;
+pub mod swc;

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod bionet;
 mod builder;
 mod convert;
+mod morphology;
 mod sonata;
 mod spikes;
 
@@ -23,5 +24,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bionet::mechanism_vclamp, m)?)?;
     m.add_function(wrap_pyfunction!(bionet::mechanism_iclamp, m)?)?;
     m.add_function(wrap_pyfunction!(bionet::mechanism_registry, m)?)?;
+    m.add_function(wrap_pyfunction!(morphology::cell_geometry, m)?)?;
     Ok(())
 }
