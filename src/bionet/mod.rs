@@ -2,7 +2,9 @@
 //! calcium dynamics, the passive leak) that every other part of the engine builds on; `swc`,
 //! `import3d` and `morphology` turn SWC files into NEURON-equivalent cell geometry.
 
+pub mod cell;
 pub mod import3d;
 pub mod mechanisms;
 pub mod morphology;
+pub mod solver;
 pub mod swc;

@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 mod bionet;
 mod builder;
+mod cell;
 mod convert;
 mod morphology;
 mod sonata;
@@ -25,5 +26,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bionet::mechanism_iclamp, m)?)?;
     m.add_function(wrap_pyfunction!(bionet::mechanism_registry, m)?)?;
     m.add_function(wrap_pyfunction!(morphology::cell_geometry, m)?)?;
+    m.add_function(wrap_pyfunction!(cell::run_single_cell, m)?)?;
+    m.add_function(wrap_pyfunction!(cell::run_cells, m)?)?;
     Ok(())
 }
