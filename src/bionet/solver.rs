@@ -43,14 +43,21 @@ pub struct RunConditions {
     pub spike_threshold: f64,
 }
 
-/// A cell being simulated.
+/// `lanes` copies of one cell model simulated in lockstep. Every per-node array holds the lanes of
+/// a node next to each other (index `node * lanes + lane`), so a mechanism on one compartment of
+/// the model runs as a contiguous vector across the copies and the Hines solve advances `lanes`
+/// independent elimination chains at once (one chain alone is bound by the latency of its
+/// divisions). Each lane computes exactly what a single cell computes: results do not depend on
+/// the number of lanes.
 pub struct CellSim {
+    lanes: usize,
     parent: Vec<u32>,
-    /// 1/ri to the parent (uS); 0 for the root.
+    /// 1/ri to the parent (uS), per node; 0 for the root.
     g_axial: Vec<f64>,
-    /// area * 1e-2 (um2 -> the factor turning mA/cm2 into nA); 0 at zero-area nodes.
+    /// area * 1e-2 (um2 -> the factor turning mA/cm2 into nA), per node and lane; 0 at zero-area
+    /// nodes.
     area_f: Vec<f64>,
-    /// cm * 1e-3 / dt * area_f.
+    /// cm * 1e-3 / dt * area_f, per node and lane.
     cap: Vec<f64>,
     pub v: Vec<f64>,
     d: Vec<f64>,
@@ -60,15 +67,28 @@ pub struct CellSim {
     cur: Currents,
     env: Env,
     soma: usize,
-    stims: Vec<IClamp>,
+    /// (index node * lanes + lane, clamp)
+    stims: Vec<(usize, IClamp)>,
     threshold: f64,
-    above: bool,
+    above: Vec<bool>,
     steps: u64,
     v_init: f64,
 }
 
 impl CellSim {
+    /// One cell with its clamps.
     pub fn new(model: &CellModel, cond: RunConditions, stims: &[IClamp]) -> Result<CellSim> {
+        let s: Vec<(usize, IClamp)> = stims.iter().map(|c| (0, *c)).collect();
+        Self::group(model, cond, 1, &s)
+    }
+
+    /// `lanes` copies of a cell; `stims` are (lane, clamp).
+    pub fn group(
+        model: &CellModel,
+        cond: RunConditions,
+        lanes: usize,
+        stims: &[(usize, IClamp)],
+    ) -> Result<CellSim> {
         let RunConditions {
             dt,
             celsius,
@@ -91,12 +111,19 @@ impl CellSim {
                 )));
             }
         }
+        if lanes == 0 {
+            return Err(Error::invalid("a cell group needs at least one lane"));
+        }
         let g = &model.geometry;
         let n = g.n_nodes();
-        for s in stims {
-            if s.node >= n || !(s.amp.is_finite() && s.delay.is_finite() && s.dur.is_finite()) {
+        let nl = n * lanes;
+        for (lane, s) in stims {
+            if *lane >= lanes
+                || s.node >= n
+                || !(s.amp.is_finite() && s.delay.is_finite() && s.dur.is_finite())
+            {
                 return Err(Error::invalid(format!(
-                    "IClamp needs a node of the cell and finite amp/delay/dur, got {s:?}"
+                    "IClamp needs a node of the cell and finite amp/delay/dur, got {s:?} (lane {lane})"
                 )));
             }
         }
@@ -118,45 +145,61 @@ impl CellSim {
             }
             g_axial[i] = 1.0 / ri;
         }
-        let area_f: Vec<f64> = g.node_area.iter().map(|a| a * 1e-2).collect();
-        let cap = area_f
+        let spread = |x: &[f64]| -> Vec<f64> {
+            x.iter()
+                .flat_map(|v| std::iter::repeat_n(*v, lanes))
+                .collect()
+        };
+        let area_node: Vec<f64> = g.node_area.iter().map(|a| a * 1e-2).collect();
+        let cap_node: Vec<f64> = area_node
             .iter()
             .zip(&model.cm)
             .map(|(a, cm)| cm * 1e-3 / dt * a)
             .collect();
         let mut mechs = Vec::with_capacity(model.mechs.len());
         for m in &model.mechs {
-            let mut mech = create(REGISTRY[m.reg].suffix, m.nodes.clone())?;
+            let nodes: Vec<u32> = m
+                .nodes
+                .iter()
+                .flat_map(|&k| (0..lanes as u32).map(move |l| k * lanes as u32 + l))
+                .collect();
+            let mut mech = create(REGISTRY[m.reg].suffix, nodes)?;
             for (name, values) in &m.params {
-                mech.set_param(name, values)?;
+                mech.set_param(name, &spread(values))?;
             }
             mechs.push(mech);
         }
-        let mut ions = Ions::new(n);
+        let mut ions = Ions::new(nl);
         for i in 0..n {
-            if let Some(e) = model.ena[i] {
-                ions.ena[i] = e;
-            }
-            if let Some(e) = model.ek[i] {
-                ions.ek[i] = e;
+            for l in 0..lanes {
+                if let Some(e) = model.ena[i] {
+                    ions.ena[i * lanes + l] = e;
+                }
+                if let Some(e) = model.ek[i] {
+                    ions.ek[i * lanes + l] = e;
+                }
             }
         }
         let mut sim = CellSim {
+            lanes,
             parent,
             g_axial,
-            area_f,
-            cap,
-            v: vec![v_init; n],
-            d: vec![0.0; n],
-            rhs: vec![0.0; n],
+            area_f: spread(&area_node),
+            cap: spread(&cap_node),
+            v: vec![v_init; nl],
+            d: vec![0.0; nl],
+            rhs: vec![0.0; nl],
             mechs,
             ions,
-            cur: Currents::new(n),
+            cur: Currents::new(nl),
             env: Env { celsius, dt },
             soma: model.soma_node,
-            stims: stims.to_vec(),
+            stims: stims
+                .iter()
+                .map(|(lane, c)| (c.node * lanes + lane, *c))
+                .collect(),
             threshold: spike_threshold,
-            above: false,
+            above: vec![false; lanes],
             steps: 0,
             v_init,
         };
@@ -165,23 +208,30 @@ impl CellSim {
     }
 
     /// NEURON's finitialize(v_init): v everywhere, INITIAL blocks in registry order, reversal
-    /// potentials from concentrations, the spike detector armed from the initial voltage.
+    /// potentials from concentrations, the spike detectors armed from the initial voltage.
     pub fn initialize(&mut self) {
         self.v.iter_mut().for_each(|x| *x = self.v_init);
         for m in self.mechs.iter_mut() {
             m.init(&self.env, &self.v, &mut self.ions);
         }
         self.ions.update_reversals(self.env.celsius);
-        self.above = self.v[self.soma] > self.threshold;
+        for l in 0..self.lanes {
+            self.above[l] = self.soma_v(l) > self.threshold;
+        }
         self.steps = 0;
     }
 
-    pub fn n_nodes(&self) -> usize {
-        self.v.len()
+    pub fn lanes(&self) -> usize {
+        self.lanes
     }
 
-    pub fn soma_v(&self) -> f64 {
-        self.v[self.soma]
+    /// Nodes of one cell.
+    pub fn n_nodes(&self) -> usize {
+        self.v.len() / self.lanes
+    }
+
+    pub fn soma_v(&self, lane: usize) -> f64 {
+        self.v[self.soma * self.lanes + lane]
     }
 
     /// Time (ms) reached: steps * dt.
@@ -189,8 +239,8 @@ impl CellSim {
         self.steps as f64 * self.env.dt
     }
 
-    /// One fixed step; returns true when the soma crossed the spike threshold upwards.
-    pub fn step(&mut self) -> bool {
+    /// One fixed step; calls `spike(lane)` for every lane whose soma crossed the threshold upwards.
+    pub fn step(&mut self, mut spike: impl FnMut(usize)) {
         let dt = self.env.dt;
         let t_mid = (self.steps as f64 + 0.5) * dt;
         self.ions.begin_step(self.env.celsius);
@@ -198,57 +248,80 @@ impl CellSim {
         for m in self.mechs.iter_mut() {
             m.current(&self.env, &self.v, &mut self.ions, &mut self.cur);
         }
-        let n = self.v.len();
+        let lanes = self.lanes;
+        let n = self.v.len() / lanes;
         let (v, d, rhs) = (&mut self.v, &mut self.d, &mut self.rhs);
         let (parent, ga) = (&self.parent, &self.g_axial);
-        for i in 0..n {
-            let a = self.area_f[i];
-            d[i] = self.cap[i] + self.cur.g[i] * a;
-            rhs[i] = -self.cur.i[i] * a;
+        // membrane rows (per unit area in NEURON, times area here)
+        for (((dj, rj), (cap, af)), (gj, ij)) in d
+            .iter_mut()
+            .zip(rhs.iter_mut())
+            .zip(self.cap.iter().zip(&self.area_f))
+            .zip(self.cur.g.iter().zip(&self.cur.i))
+        {
+            *dj = cap + gj * af;
+            *rj = -ij * af;
+        }
+        for &(j, s) in &self.stims {
+            if t_mid >= s.delay && t_mid < s.delay + s.dur {
+                rhs[j] += s.amp;
+            }
+        }
+        // One pass from the leaves to the root: add the axial terms of the connection between
+        // node i and its parent, then eliminate node i into its parent (its children are already
+        // eliminated into it: they come later in Hines order). `d` keeps 1/d of eliminated rows.
+        for i in (1..n).rev() {
+            let p = parent[i] as usize;
+            let g = ga[i];
+            let (ci, cp) = (i * lanes, p * lanes);
+            let (d_lo, d_hi) = d.split_at_mut(ci);
+            let (r_lo, r_hi) = rhs.split_at_mut(ci);
+            let (dp, di) = (&mut d_lo[cp..cp + lanes], &mut d_hi[..lanes]);
+            let (rp, ri) = (&mut r_lo[cp..cp + lanes], &mut r_hi[..lanes]);
+            let (vp, vi) = (&v[cp..cp + lanes], &v[ci..ci + lanes]);
+            for l in 0..lanes {
+                let cur = g * (vp[l] - vi[l]);
+                let inv = 1.0 / (di[l] + g);
+                let r = ri[l] + cur;
+                let f = g * inv;
+                di[l] = inv;
+                ri[l] = r;
+                dp[l] += g - f * g;
+                rp[l] += f * r - cur;
+            }
+        }
+        for l in 0..lanes {
+            rhs[l] /= d[l];
         }
         for i in 1..n {
             let p = parent[i] as usize;
             let g = ga[i];
-            let cur = g * (v[p] - v[i]);
-            rhs[i] += cur;
-            rhs[p] -= cur;
-            d[i] += g;
-            d[p] += g;
-        }
-        for s in &self.stims {
-            if t_mid >= s.delay && t_mid < s.delay + s.dur {
-                rhs[s.node] += s.amp;
+            let (ci, cp) = (i * lanes, p * lanes);
+            let (r_lo, r_hi) = rhs.split_at_mut(ci);
+            let (rp, ri) = (&r_lo[cp..cp + lanes], &mut r_hi[..lanes]);
+            let di = &d[ci..ci + lanes];
+            for l in 0..lanes {
+                ri[l] = (ri[l] + g * rp[l]) * di[l];
             }
         }
-        // Hines elimination: children into parents, then back substitution from the root.
-        for i in (1..n).rev() {
-            let p = parent[i] as usize;
-            let f = ga[i] / d[i];
-            d[p] -= f * ga[i];
-            rhs[p] += f * rhs[i];
-        }
-        rhs[0] /= d[0];
-        for i in 1..n {
-            let p = parent[i] as usize;
-            rhs[i] = (rhs[i] + ga[i] * rhs[p]) / d[i];
-        }
-        for i in 0..n {
-            v[i] += rhs[i];
+        for (vj, dv) in v.iter_mut().zip(rhs.iter()) {
+            *vj += dv;
         }
         for m in self.mechs.iter_mut() {
             m.advance_states(&self.env, &self.v, &mut self.ions);
         }
         self.steps += 1;
-        let vs = self.v[self.soma];
-        if vs > self.threshold {
-            if !self.above {
-                self.above = true;
-                return true;
+        for l in 0..lanes {
+            let vs = self.v[self.soma * lanes + l];
+            if vs > self.threshold {
+                if !self.above[l] {
+                    self.above[l] = true;
+                    spike(l);
+                }
+            } else {
+                self.above[l] = false;
             }
-        } else {
-            self.above = false;
         }
-        false
     }
 }
 
@@ -262,31 +335,141 @@ pub fn n_steps(tstop: f64, dt: f64) -> Result<usize> {
     Ok((tstop / dt + 0.5).floor() as usize)
 }
 
-/// Result of a single-cell run: soma voltage at t = 0, dt, 2 dt, ... and spike times (ms).
+/// Result of a run, per lane: soma voltage at t = 0, dt, 2 dt, ... and spike times (ms).
 #[derive(Debug, Clone, Default)]
 pub struct CellTrace {
     pub v_soma: Vec<f64>,
     pub spikes: Vec<f64>,
 }
 
-/// Runs a cell to `tstop`; with `record`, samples the soma voltage after initialization and after
-/// every step.
-pub fn run(sim: &mut CellSim, tstop: f64, record: bool) -> Result<CellTrace> {
+/// Runs a cell group to `tstop`; with `record`, samples each soma voltage after initialization
+/// and after every step.
+pub fn run(sim: &mut CellSim, tstop: f64, record: bool) -> Result<Vec<CellTrace>> {
     let nsteps = n_steps(tstop, sim.env.dt)?;
-    let mut out = CellTrace {
-        v_soma: Vec::with_capacity(if record { nsteps + 1 } else { 0 }),
-        spikes: Vec::new(),
-    };
+    let lanes = sim.lanes;
+    let mut out: Vec<CellTrace> = (0..lanes)
+        .map(|_| CellTrace {
+            v_soma: Vec::with_capacity(if record { nsteps + 1 } else { 0 }),
+            spikes: Vec::with_capacity(64),
+        })
+        .collect();
     if record {
-        out.v_soma.push(sim.soma_v());
+        for (l, o) in out.iter_mut().enumerate() {
+            o.v_soma.push(sim.soma_v(l));
+        }
     }
     for _ in 0..nsteps {
-        if sim.step() {
-            out.spikes.push(sim.t());
-        }
+        let t = (sim.steps + 1) as f64 * sim.env.dt;
+        sim.step(|l| out[l].spikes.push(t));
         if record {
-            out.v_soma.push(sim.soma_v());
+            for (l, o) in out.iter_mut().enumerate() {
+                o.v_soma.push(sim.soma_v(l));
+            }
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bionet::cell::{Biophysics, CellModel, ModelProcessing};
+    use crate::bionet::morphology::{AxonProcessing, Morphology};
+    use crate::bionet::swc::Swc;
+    use std::path::Path;
+
+    const SWC: &str = "1 1 0 0 0 8 -1\n2 3 0 10 0 2 1\n3 3 0 60 0 1.5 2\n4 3 20 90 0 1 3\n\
+        5 3 -20 95 0 1 3\n6 2 0 -10 0 1 1\n7 2 0 -40 0 1 6\n8 4 10 0 0 3 1\n9 4 120 0 0 2 8\n";
+    const FIT: &str = r#"{"passive": [{"ra": 120, "e_pas": -80, "cm": [{"section": "soma", "cm": 1},
+        {"section": "axon", "cm": 1}, {"section": "dend", "cm": 2}, {"section": "apic", "cm": 2}]}],
+        "conditions": [{"celsius": 34, "v_init": -80,
+                        "erev": [{"section": "soma", "ena": 53, "ek": -107}]}],
+        "genome": [
+          {"section": "soma", "name": "g_pas", "value": 1e-4, "mechanism": ""},
+          {"section": "dend", "name": "g_pas", "value": 5e-5, "mechanism": ""},
+          {"section": "soma", "name": "gbar_NaTs", "value": 0.8, "mechanism": "NaTs"},
+          {"section": "soma", "name": "gbar_Kv3_1", "value": 0.6, "mechanism": "Kv3_1"},
+          {"section": "soma", "name": "gbar_Ca_HVA", "value": 5e-4, "mechanism": "Ca_HVA"},
+          {"section": "soma", "name": "gbar_SK", "value": 1e-3, "mechanism": "SK"},
+          {"section": "soma", "name": "gamma_CaDynamics", "value": 0.01, "mechanism": "CaDynamics"},
+          {"section": "apic", "name": "gbar_Ih", "value": 1e-4, "mechanism": "Ih"}]}"#;
+
+    fn model() -> CellModel {
+        let path = Path::new("t.swc");
+        let mut m = Morphology::from_swc(&Swc::parse(path, SWC).unwrap());
+        m.process(AxonProcessing::Perisomatic, path).unwrap();
+        m.set_segment_dl(10.0).unwrap();
+        let mut kinds: Vec<i32> = m.sections.iter().map(|s| s.kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let json = serde_json::from_str(FIT).unwrap();
+        let bio = Biophysics::from_fit(
+            &json,
+            Path::new("fit.json"),
+            ModelProcessing::Perisomatic,
+            &kinds,
+        )
+        .unwrap();
+        CellModel::assemble(m, &bio).unwrap()
+    }
+
+    /// A group of lanes computes, lane by lane and bit for bit, what single cells compute.
+    #[test]
+    fn lanes_equal_single_cells() {
+        let model = model();
+        let cond = RunConditions {
+            dt: 0.025,
+            celsius: 34.0,
+            v_init: -80.0,
+            spike_threshold: -15.0,
+        };
+        let amps = [0.0, 0.3, 0.6];
+        let clamp = |amp| IClamp {
+            node: model.soma_node,
+            amp,
+            delay: 5.0,
+            dur: 50.0,
+        };
+        let stims: Vec<(usize, IClamp)> = amps
+            .iter()
+            .enumerate()
+            .map(|(l, &a)| (l, clamp(a)))
+            .collect();
+        let mut group = CellSim::group(&model, cond, amps.len(), &stims).unwrap();
+        let together = run(&mut group, 80.0, true).unwrap();
+        assert!(together[2].spikes.len() >= 2, "{:?}", together[2].spikes);
+        assert!(together[0].spikes.is_empty());
+        for (l, &a) in amps.iter().enumerate() {
+            let mut one = CellSim::new(&model, cond, &[clamp(a)]).unwrap();
+            let alone = run(&mut one, 80.0, true).unwrap().swap_remove(0);
+            assert_eq!(alone.v_soma, together[l].v_soma, "lane {l}");
+            assert_eq!(alone.spikes, together[l].spikes, "lane {l}");
+        }
+    }
+
+    #[test]
+    fn bad_conditions_are_errors() {
+        let model = model();
+        let cond = RunConditions {
+            dt: 0.0,
+            celsius: 34.0,
+            v_init: -80.0,
+            spike_threshold: -15.0,
+        };
+        assert!(CellSim::new(&model, cond, &[]).is_err());
+        let cond = RunConditions { dt: 0.1, ..cond };
+        let bad = IClamp {
+            node: usize::MAX,
+            amp: 1.0,
+            delay: 0.0,
+            dur: 1.0,
+        };
+        let e = CellSim::new(&model, cond, &[bad])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("IClamp"), "{e}");
+        assert!(n_steps(f64::NAN, 0.1).is_err());
+        assert_eq!(n_steps(1000.0, 0.1).unwrap(), 10000);
+    }
 }

@@ -114,7 +114,7 @@ pub fn run_single_cell<'py>(
             let model = CellModel::build(&swc, &fit_json, processing, dL)?;
             let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
             let mut sim = CellSim::new(&model, cond, &stims(&model, &clamps))?;
-            run(&mut sim, tstop, record)
+            Ok(run(&mut sim, tstop, record)?.swap_remove(0))
         })
         .py()?;
     let times: Vec<f64> = (0..trace.v_soma.len()).map(|k| k as f64 * dt).collect();
@@ -125,13 +125,15 @@ pub fn run_single_cell<'py>(
     ))
 }
 
-/// Benchmark helper: builds `n_cells` identical unconnected cells (each from its files, as a
-/// network would) and runs them for `tstop` ms on `threads` threads (rayon, one cell per task).
-/// Returns a dict: build_s, run_s, n_cells, n_segments (total), n_steps, spike_counts (list).
+/// Benchmark helper: `n_cells` identical unconnected cells. The cell model is built once from
+/// its files (as a network builds each distinct morphology/model once), then the cells are
+/// instantiated in groups of `lanes` copies simulated in lockstep, and the groups run for `tstop`
+/// ms on `threads` threads (rayon). Returns a dict: build_s, run_s, n_cells, n_segments (total),
+/// n_steps, spike_counts (list, one per cell).
 #[pyfunction]
 #[pyo3(signature = (swc, fit_json, n_cells, model_processing="aibs_perisomatic", dL=Some(20.0),
                     iclamp=None, tstop=1000.0, dt=0.1, spike_threshold=-15.0, celsius=None,
-                    v_init=None, threads=1))]
+                    v_init=None, threads=1, lanes=16))]
 #[allow(clippy::too_many_arguments, non_snake_case)]
 pub fn run_cells<'py>(
     py: Python<'py>,
@@ -147,10 +149,12 @@ pub fn run_cells<'py>(
     celsius: Option<f64>,
     v_init: Option<f64>,
     threads: usize,
+    lanes: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let processing = ModelProcessing::from_name(model_processing).py()?;
     let clamps = clamps(iclamp)?;
     let nsteps = n_steps(tstop, dt).py()?;
+    let lanes = lanes.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
@@ -159,23 +163,34 @@ pub fn run_cells<'py>(
         .detach(|| -> Result<_> {
             pool.install(|| {
                 let t0 = Instant::now();
-                let sims: Vec<(CellSim, usize)> = (0..n_cells)
-                    .into_par_iter()
-                    .map(|_| {
-                        let model = CellModel::build(&swc, &fit_json, processing, dL)?;
-                        let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
-                        let sim = CellSim::new(&model, cond, &stims(&model, &clamps))?;
-                        Ok((sim, model.n_segments()))
+                let model = CellModel::build(&swc, &fit_json, processing, dL)?;
+                let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
+                let one = stims(&model, &clamps);
+                let sizes: Vec<usize> = (0..n_cells)
+                    .step_by(lanes)
+                    .map(|start| lanes.min(n_cells - start))
+                    .collect();
+                let sims: Vec<CellSim> = sizes
+                    .par_iter()
+                    .map(|&size| {
+                        let s: Vec<(usize, IClamp)> = (0..size)
+                            .flat_map(|l| one.iter().map(move |c| (l, *c)))
+                            .collect();
+                        CellSim::group(&model, cond, size, &s)
                     })
                     .collect::<Result<_>>()?;
                 let build_s = t0.elapsed().as_secs_f64();
-                let nseg: usize = sims.iter().map(|(_, n)| n).sum();
+                let nseg = model.n_segments() * n_cells;
                 let t1 = Instant::now();
-                let counts: Vec<usize> = sims
+                let counts: Vec<Vec<usize>> = sims
                     .into_par_iter()
                     .with_max_len(1)
-                    .map(|(mut sim, _)| run(&mut sim, tstop, false).map(|t| t.spikes.len()))
+                    .map(|mut sim| {
+                        run(&mut sim, tstop, false)
+                            .map(|t| t.iter().map(|c| c.spikes.len()).collect())
+                    })
                     .collect::<Result<_>>()?;
+                let counts: Vec<usize> = counts.into_iter().flatten().collect();
                 Ok((build_s, t1.elapsed().as_secs_f64(), nseg, counts))
             })
         })
@@ -186,6 +201,7 @@ pub fn run_cells<'py>(
     d.set_item("n_cells", n_cells)?;
     d.set_item("n_segments", nseg)?;
     d.set_item("n_steps", nsteps)?;
+    d.set_item("lanes", lanes)?;
     d.set_item("spike_counts", counts)?;
     Ok(d)
 }
