@@ -7,8 +7,9 @@ both engines: NEURON through bmtk's own Biophys1.hoc template and model_processi
 through `_native.run_single_cell`. An IClamp at soma(0.5) (delay 100 ms, 800 ms long) of three
 amplitudes per cell (one subthreshold, two spiking), 1000 ms, at dt 0.1 and 0.025: same spike
 count at the soma detector (threshold -15 mV), every spike time within 0.2 ms, subthreshold soma
-voltage RMS difference below 0.5 mV. Measured, the traces agree to rounding: voltages before the
-first spike within 1e-6 mV, spike times to the step.
+voltage RMS difference below 0.5 mV. Measured, the traces agree to rounding: soma voltage before
+the first spike within 1e-9 mV (asserted: 1e-6), whole-trace RMS difference below 1e-6 mV, spike
+times within 2e-9 ms (the rounding of NEURON's accumulated t).
 
 The tutorial's network pairs four fits with morphologies (V1_node_types.csv), bio_14cells pairs
 473862421 with Pvalb_469628681; the others (485184849 and the all-active 318331342 and
