@@ -54,10 +54,9 @@ pub struct CellSim {
     parent: Vec<u32>,
     /// 1/ri to the parent (uS), per node; 0 for the root.
     g_axial: Vec<f64>,
-    /// area * 1e-2 (um2 -> the factor turning mA/cm2 into nA), per node and lane; 0 at zero-area
-    /// nodes.
+    /// area * 1e-2 (um2 -> the factor turning mA/cm2 into nA), per node; 0 at zero-area nodes.
     area_f: Vec<f64>,
-    /// cm * 1e-3 / dt * area_f, per node and lane.
+    /// cm * 1e-3 / dt * area_f, per node.
     cap: Vec<f64>,
     pub v: Vec<f64>,
     d: Vec<f64>,
@@ -170,6 +169,15 @@ impl CellSim {
             mechs.push(mech);
         }
         let mut ions = Ions::new(nl);
+        // Ionic currents are written only where a channel sits (pas carries none).
+        let mut current_nodes: Vec<u32> = mechs
+            .iter()
+            .filter(|m| m.suffix() != "pas")
+            .flat_map(|m| m.nodes().iter().copied())
+            .collect();
+        current_nodes.sort_unstable();
+        current_nodes.dedup();
+        ions.current_nodes = Some(current_nodes);
         for i in 0..n {
             for l in 0..lanes {
                 if let Some(e) = model.ena[i] {
@@ -184,8 +192,8 @@ impl CellSim {
             lanes,
             parent,
             g_axial,
-            area_f: spread(&area_node),
-            cap: spread(&cap_node),
+            area_f: area_node,
+            cap: cap_node,
             v: vec![v_init; nl],
             d: vec![0.0; nl],
             rhs: vec![0.0; nl],
@@ -239,28 +247,38 @@ impl CellSim {
         self.steps as f64 * self.env.dt
     }
 
-    /// One fixed step; calls `spike(lane)` for every lane whose soma crossed the threshold upwards.
-    pub fn step(&mut self, mut spike: impl FnMut(usize)) {
-        let dt = self.env.dt;
-        let t_mid = (self.steps as f64 + 0.5) * dt;
-        self.ions.begin_step(self.env.celsius);
-        self.cur.clear();
-        for m in self.mechs.iter_mut() {
-            m.current(&self.env, &self.v, &mut self.ions, &mut self.cur);
+    /// Assembles and solves the voltage system and updates v, compiled for AVX2 when the CPU has
+    /// it (the same arithmetic without FMA contraction, so the same results on wider registers).
+    fn solve(&mut self, t_mid: f64) {
+        #[cfg(target_arch = "x86_64")]
+        if super::mechanisms::has_avx2() {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.solve_avx2(t_mid) };
         }
+        self.solve_body(t_mid)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn solve_avx2(&mut self, t_mid: f64) {
+        self.solve_body(t_mid)
+    }
+
+    #[inline(always)]
+    fn solve_body(&mut self, t_mid: f64) {
         let lanes = self.lanes;
         let n = self.v.len() / lanes;
         let (v, d, rhs) = (&mut self.v, &mut self.d, &mut self.rhs);
         let (parent, ga) = (&self.parent, &self.g_axial);
         // membrane rows (per unit area in NEURON, times area here)
-        for (((dj, rj), (cap, af)), (gj, ij)) in d
-            .iter_mut()
-            .zip(rhs.iter_mut())
-            .zip(self.cap.iter().zip(&self.area_f))
-            .zip(self.cur.g.iter().zip(&self.cur.i))
-        {
-            *dj = cap + gj * af;
-            *rj = -ij * af;
+        for (i, (&cap, &af)) in self.cap.iter().zip(&self.area_f).enumerate() {
+            let r = i * lanes..(i + 1) * lanes;
+            let (dn, rn) = (&mut d[r.clone()], &mut rhs[r.clone()]);
+            let (gn, cn) = (&self.cur.g[r.clone()], &self.cur.i[r]);
+            for l in 0..lanes {
+                dn[l] = cap + gn[l] * af;
+                rn[l] = -cn[l] * af;
+            }
         }
         for &(j, s) in &self.stims {
             if t_mid >= s.delay && t_mid < s.delay + s.dur {
@@ -307,10 +325,23 @@ impl CellSim {
         for (vj, dv) in v.iter_mut().zip(rhs.iter()) {
             *vj += dv;
         }
+    }
+
+    /// One fixed step; calls `spike(lane)` for every lane whose soma crossed the threshold upwards.
+    pub fn step(&mut self, mut spike: impl FnMut(usize)) {
+        let dt = self.env.dt;
+        let t_mid = (self.steps as f64 + 0.5) * dt;
+        self.ions.begin_step(self.env.celsius);
+        self.cur.clear();
+        for m in self.mechs.iter_mut() {
+            m.current(&self.env, &self.v, &mut self.ions, &mut self.cur);
+        }
+        self.solve(t_mid);
         for m in self.mechs.iter_mut() {
             m.advance_states(&self.env, &self.v, &mut self.ions);
         }
         self.steps += 1;
+        let lanes = self.lanes;
         for l in 0..lanes {
             let vs = self.v[self.soma * lanes + l];
             if vs > self.threshold {

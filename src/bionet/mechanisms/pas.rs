@@ -46,6 +46,38 @@ pub fn make(node: Vec<u32>) -> Box<dyn Mechanism> {
     })
 }
 
+impl Pas {
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn current_avx2(&mut self, v: &[f64], out: &mut Currents) {
+        self.current_body(v, out)
+    }
+
+    /// i = g (v - e) over runs of consecutive nodes (same arithmetic with or without AVX2).
+    #[inline(always)]
+    fn current_body(&mut self, v: &[f64], out: &mut Currents) {
+        let (g, e) = (&self.p.values[0], &self.p.values[1]);
+        for &(k0, n0, len) in &self.runs {
+            let (g, e, ik) = (
+                &g[k0..k0 + len],
+                &e[k0..k0 + len],
+                &mut self.i[k0..k0 + len],
+            );
+            let (v, oi, og) = (
+                &v[n0..n0 + len],
+                &mut out.i[n0..n0 + len],
+                &mut out.g[n0..n0 + len],
+            );
+            for j in 0..len {
+                let i = g[j] * (v[j] - e[j]);
+                ik[j] = i;
+                oi[j] += i;
+                og[j] += g[j];
+            }
+        }
+    }
+}
+
 impl Mechanism for Pas {
     fn suffix(&self) -> &'static str {
         "pas"
@@ -79,25 +111,12 @@ impl Mechanism for Pas {
     fn init(&mut self, _env: &Env, _v: &[f64], _ions: &mut Ions) {}
 
     fn current(&mut self, _env: &Env, v: &[f64], _ions: &mut Ions, out: &mut Currents) {
-        let (g, e) = (&self.p.values[0], &self.p.values[1]);
-        for &(k0, n0, len) in &self.runs {
-            let (g, e, ik) = (
-                &g[k0..k0 + len],
-                &e[k0..k0 + len],
-                &mut self.i[k0..k0 + len],
-            );
-            let (v, oi, og) = (
-                &v[n0..n0 + len],
-                &mut out.i[n0..n0 + len],
-                &mut out.g[n0..n0 + len],
-            );
-            for j in 0..len {
-                let i = g[j] * (v[j] - e[j]);
-                ik[j] = i;
-                oi[j] += i;
-                og[j] += g[j];
-            }
+        #[cfg(target_arch = "x86_64")]
+        if super::has_avx2() {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.current_avx2(v, out) };
         }
+        self.current_body(v, out)
     }
 
     fn advance_states(&mut self, _env: &Env, _v: &[f64], _ions: &mut Ions) {}
