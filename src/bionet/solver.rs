@@ -401,6 +401,32 @@ pub fn run(sim: &mut CellSim, tstop: f64, record: bool) -> Result<Vec<CellTrace>
     Ok(out)
 }
 
+/// Runs one cell (lane 0) to `tstop`, sampling v at `nodes` after initialization and after every
+/// step. Returns the samples (one row of `nodes.len()` values per sample) and the spike times.
+pub fn run_nodes(sim: &mut CellSim, tstop: f64, nodes: &[usize]) -> Result<(Vec<f64>, Vec<f64>)> {
+    let nsteps = n_steps(tstop, sim.env.dt)?;
+    let n = sim.n_nodes();
+    if let Some(bad) = nodes.iter().find(|&&k| k >= n) {
+        return Err(Error::invalid(format!(
+            "cannot record node {bad}: the cell has {n} nodes"
+        )));
+    }
+    let lanes = sim.lanes;
+    let mut v = Vec::with_capacity((nsteps + 1) * nodes.len());
+    let mut spikes = Vec::new();
+    v.extend(nodes.iter().map(|&k| sim.v[k * lanes]));
+    for _ in 0..nsteps {
+        let t = (sim.steps + 1) as f64 * sim.env.dt;
+        sim.step(|l| {
+            if l == 0 {
+                spikes.push(t)
+            }
+        });
+        v.extend(nodes.iter().map(|&k| sim.v[k * lanes]));
+    }
+    Ok((v, spikes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use numpy::PyArray1;
+use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
-use crate::bionet::solver::{n_steps, run, CellSim, IClamp, RunConditions};
+use crate::bionet::solver::{n_steps, run, run_nodes, CellSim, IClamp, RunConditions};
 use crate::error::{Error, Result};
 
 /// (amp nA, delay ms, dur ms), one tuple or a list of them.
@@ -67,8 +67,10 @@ fn stims(model: &CellModel, c: &[(f64, f64, f64)]) -> Vec<IClamp> {
 /// One `ctdb:Biophys1.hoc` cell (SWC + model_processing + fit json, nseg from `dL`) under IClamps
 /// at soma(0.5), simulated with NEURON's fixed step for `tstop` ms. `celsius` and `v_init` default
 /// to the fit json's conditions; spikes are upward crossings of `spike_threshold` at soma(0.5)
-/// (BMTK's default -15 mV). Returns `(times, v_soma, spike_times)`: times and v_soma sampled at
-/// t = 0 and after every step (empty when `record` is None), spike times in ms.
+/// (BMTK's default -15 mV). Returns `(times, v, spike_times)`: samples at t = 0 and after every
+/// step of the soma(0.5) voltage (`record='soma'`), or of every segment (`record='all'`, shape
+/// (samples, segments), segments in BMTK's order: sections as hobj.all, segments by x), or none
+/// (`record=None`); spike times in ms.
 #[pyfunction]
 #[pyo3(signature = (swc, fit_json, model_processing="aibs_perisomatic", dL=Some(20.0), iclamp=None,
                     tstop=1000.0, dt=0.1, spike_threshold=-15.0, celsius=None, v_init=None,
@@ -89,40 +91,71 @@ pub fn run_single_cell<'py>(
     record: Option<&str>,
 ) -> PyResult<(
     Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyAny>,
     Bound<'py, PyArray1<f64>>,
 )> {
     let record = match record {
-        None => false,
-        Some("soma") => true,
+        None => Record::Nothing,
+        Some("soma") => Record::Soma,
+        Some("all") => Record::All,
         Some(other) => {
             return Err(PyValueError::new_err(format!(
-                "record: '{other}' is not supported; use 'soma' or None"
+                "record: '{other}' is not supported; use 'soma', 'all' or None"
             )))
         }
     };
     let processing = ModelProcessing::from_name(model_processing).py()?;
     let clamps = clamps(iclamp)?;
     let nsteps = n_steps(tstop, dt).py()?;
-    if record && nsteps > 500_000_000 {
-        return Err(PyValueError::new_err(format!(
-            "tstop={tstop} ms at dt={dt} ms would record more than 5e8 samples"
-        )));
-    }
-    let trace = py
+    let (v, spikes, width) = py
         .detach(|| -> Result<_> {
             let model = CellModel::build(&swc, &fit_json, processing, dL)?;
             let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
             let mut sim = CellSim::new(&model, cond, &stims(&model, &clamps))?;
-            Ok(run(&mut sim, tstop, record)?.swap_remove(0))
+            match record {
+                Record::All => {
+                    let nodes = &model.geometry.seg_node;
+                    if (nsteps as f64 + 1.0) * nodes.len() as f64 > 5e8 {
+                        return Err(Error::invalid(format!(
+                            "tstop={tstop} ms at dt={dt} ms for {} segments would record more than 5e8 samples",
+                            nodes.len()
+                        )));
+                    }
+                    let (v, spikes) = run_nodes(&mut sim, tstop, nodes)?;
+                    Ok((v, spikes, nodes.len()))
+                }
+                _ => {
+                    if nsteps > 500_000_000 {
+                        return Err(Error::invalid(format!(
+                            "tstop={tstop} ms at dt={dt} ms would record more than 5e8 samples"
+                        )));
+                    }
+                    let t = run(&mut sim, tstop, record == Record::Soma)?.swap_remove(0);
+                    Ok((t.v_soma, t.spikes, 1))
+                }
+            }
         })
         .py()?;
-    let times: Vec<f64> = (0..trace.v_soma.len()).map(|k| k as f64 * dt).collect();
+    let nsamples = v.len() / width;
+    let times: Vec<f64> = (0..nsamples).map(|k| k as f64 * dt).collect();
+    let v = PyArray1::from_vec(py, v);
+    let v = if record == Record::All {
+        v.reshape([nsamples, width])?.into_any()
+    } else {
+        v.into_any()
+    };
     Ok((
         PyArray1::from_vec(py, times),
-        PyArray1::from_vec(py, trace.v_soma),
-        PyArray1::from_vec(py, trace.spikes),
+        v,
+        PyArray1::from_vec(py, spikes),
     ))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Record {
+    Nothing,
+    Soma,
+    All,
 }
 
 /// Benchmark helper: `n_cells` identical unconnected cells. The cell model is built once from

@@ -8,7 +8,8 @@ default_setters/cell_models.py applied to the fit json, nseg from dL as bmtk's
 Morphology.set_segment_dl, a spike detector NetCon at soma[0](0.5) with the threshold, and an
 IClamp at soma[0](0.5). Then for every amplitude: h.dt, celsius, finitialize(v_init) and
 fadvance to tstop, recording soma(0.5).v and the detector's spike times.
-Stores `<id>/<k>/v` and `<id>/<k>/spikes` for the k-th amplitude, and `<id>/nseg`.
+Stores `<id>/<k>/v` and `<id>/<k>/spikes` for the k-th amplitude, and `<id>/nseg`; with
+`record_all`, also `<id>/<k>/vall`: every segment's v (every 10th sample), samples x segments.
 """
 
 import json
@@ -56,6 +57,13 @@ def run_case(h, cell_models, case, result):
     stim.dur = case["dur"]
     vrec = h.Vector()
     vrec.record(soma._ref_v)
+    vall = []
+    if case.get("record_all"):  # every segment, hobj.all order then x order (bmtk's segment order)
+        for sec in hobj.all:
+            for seg in sec:
+                vec = h.Vector()
+                vec.record(seg._ref_v)
+                vall.append(vec)
     h.celsius = case["celsius"]
     h.dt = case["dt"]
     nsteps = int(round(case["tstop"] / case["dt"]))
@@ -66,8 +74,10 @@ def run_case(h, cell_models, case, result):
             h.fadvance()
         result[f"{case['id']}/{k}/v"] = np.array(vrec)
         result[f"{case['id']}/{k}/spikes"] = np.array(tvec)
+        if vall:  # every 10th sample, to keep the file small
+            result[f"{case['id']}/{k}/vall"] = np.array([np.array(x)[::10] for x in vall]).T
     result[f"{case['id']}/nseg"] = np.array([int(sec.nseg) for sec in hobj.all])
-    del nc, stim, vrec, tvec, hobj
+    del nc, stim, vrec, tvec, vall, hobj
 
 
 def main():

@@ -61,6 +61,8 @@ MODELS = {
 }
 DTS = (0.1, 0.025)
 DELAY, DUR, TSTOP, DL, THRESHOLD = 100.0, 800.0, 1000.0, 20.0, -15.0
+# cells whose every segment is compared too (dt 0.1)
+RECORD_ALL = ("Scnn1a_472363762", "Scnn1a_1606013050101_allactive")
 FULL = os.environ.get("BMTK_RS_FULL_ORACLE", "") not in ("", "0")
 
 
@@ -77,7 +79,7 @@ def _cases(root):
                 "id": f"{mid}@{dt:g}", "swc": str(root / swc), "fit": str(root / fit), "processing": processing,
                 "dL": DL, "dt": dt, "amps": [amps[k] for k in _amp_indices(dt)], "delay": DELAY, "dur": DUR,
                 "tstop": TSTOP, "celsius": float(cond["celsius"]), "v_init": float(cond["v_init"]),
-                "threshold": THRESHOLD,
+                "threshold": THRESHOLD, "record_all": mid in RECORD_ALL and dt == 0.1,
             })
     return cases
 
@@ -139,6 +141,31 @@ def test_cell_matches_neuron(neuron_cells, mid, dt, k):
         assert rms < 0.5
 
 
+@pytest.mark.parametrize("k", (0, 1, 2))
+@pytest.mark.parametrize("mid", RECORD_ALL)
+def test_every_segment_matches_neuron(neuron_cells, mid, k):
+    """v of every segment (dendrites, apical tree, axon stub), not only the soma."""
+    from bmtk_rs import _native
+
+    cases, nrn = neuron_cells
+    case = cases[f"{mid}@0.1"]
+    amp = case["amps"][k]
+    ref = nrn[f"{case['id']}/{k}/vall"]
+    s_nrn = nrn[f"{case['id']}/{k}/spikes"]
+    _, v, spikes = _native.run_single_cell(case["swc"], case["fit"], case["processing"], DL, (amp, DELAY, DUR),
+                                           TSTOP, 0.1, THRESHOLD, case["celsius"], case["v_init"], record="all")
+    v = v[::10]
+    assert v.shape == ref.shape, (v.shape, ref.shape)
+    assert len(spikes) == len(s_nrn)
+    head = int(s_nrn[0] / 1.0) - 1 if len(s_nrn) else len(v)  # samples every 1 ms
+    head_max = float(np.max(np.abs(v[:head] - ref[:head])))
+    rms = float(np.sqrt(np.mean((v - ref) ** 2)))
+    print(f"{mid} amp={amp:g} nA, {v.shape[1]} segments: max |dv| before the first spike {head_max:.2g} mV, "
+          f"RMS over all segments and samples {rms:.2g} mV")
+    assert head_max < 1e-6
+    assert rms < 0.5
+
+
 def test_fit_json_errors_name_file_and_key(bmtk_data, tmp_path):
     from bmtk_rs import _native
 
@@ -182,6 +209,10 @@ def test_fit_json_errors_name_file_and_key(bmtk_data, tmp_path):
         _native.run_single_cell(swc, tmp_path / "nofit.json", "aibs_perisomatic", DL, None, 5.0, 0.1)
     with pytest.raises(ValueError, match=r"iclamp"):
         _native.run_single_cell(swc, bmtk_data / FITS / "472363762_fit.json", "aibs_perisomatic", DL, (1.0,), 5.0)
+    with pytest.raises(ValueError, match=r"record: 'dend'"):
+        _native.run_single_cell(swc, bmtk_data / FITS / "472363762_fit.json", record="dend")
+    with pytest.raises(OSError, match=r"nomorph\.swc"):
+        _native.run_single_cell(tmp_path / "nomorph.swc", bmtk_data / FITS / "472363762_fit.json")
     with pytest.raises(ValueError, match=r"dt"):
         _native.run_single_cell(swc, bmtk_data / FITS / "472363762_fit.json", "aibs_perisomatic", DL, None, 5.0, 0.0)
 
