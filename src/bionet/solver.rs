@@ -16,7 +16,8 @@
 //! 3. v += dv; every mechanism advances its states with v(t + dt) (cnexp / NEURON's implicit
 //!    sparse step), in registry order;
 //! 4. the spike detector at soma(0.5) compares v(t + dt) with the threshold (NEURON's NetCon:
-//!    a spike at t + dt when v rises above the threshold, re-armed when v falls to or below it).
+//!    a spike at t + dt (+1e-10) when v rises above the threshold, re-armed when v falls to or
+//!    below it). t itself accumulates as NEURON's does (t += dt/2 twice per step).
 //!
 //! All state is preallocated structure-of-arrays; nothing is allocated inside the time loop.
 
@@ -33,6 +34,9 @@ pub struct IClamp {
     pub delay: f64,
     pub dur: f64,
 }
+
+/// What NEURON's fixed-step threshold check adds to the step's end time when it records a spike.
+pub const SPIKE_TEPS: f64 = 1e-10;
 
 /// Conditions of a run.
 #[derive(Debug, Clone, Copy)]
@@ -70,7 +74,9 @@ pub struct CellSim {
     stims: Vec<(usize, IClamp)>,
     threshold: f64,
     above: Vec<bool>,
-    steps: u64,
+    /// t (ms), accumulated as NEURON's fadvance does (t += dt/2 twice per step), so stimulus
+    /// switching and spike times land on the same floating-point values as NEURON's.
+    t: f64,
     v_init: f64,
 }
 
@@ -208,7 +214,7 @@ impl CellSim {
                 .collect(),
             threshold: spike_threshold,
             above: vec![false; lanes],
-            steps: 0,
+            t: 0.0,
             v_init,
         };
         sim.initialize();
@@ -226,7 +232,7 @@ impl CellSim {
         for l in 0..self.lanes {
             self.above[l] = self.soma_v(l) > self.threshold;
         }
-        self.steps = 0;
+        self.t = 0.0;
     }
 
     pub fn lanes(&self) -> usize {
@@ -242,9 +248,9 @@ impl CellSim {
         self.v[self.soma * self.lanes + lane]
     }
 
-    /// Time (ms) reached: steps * dt.
+    /// Time (ms) reached.
     pub fn t(&self) -> f64 {
-        self.steps as f64 * self.env.dt
+        self.t
     }
 
     /// Assembles and solves the voltage system and updates v, compiled for AVX2 when the CPU has
@@ -327,10 +333,12 @@ impl CellSim {
         }
     }
 
-    /// One fixed step; calls `spike(lane)` for every lane whose soma crossed the threshold upwards.
-    pub fn step(&mut self, mut spike: impl FnMut(usize)) {
+    /// One fixed step; calls `spike(lane, t)` for every lane whose soma crossed the threshold
+    /// upwards, with t the time NEURON's fixed-step detector reports: the end of the step plus
+    /// its event epsilon of 1e-10 ms.
+    pub fn step(&mut self, mut spike: impl FnMut(usize, f64)) {
         let dt = self.env.dt;
-        let t_mid = (self.steps as f64 + 0.5) * dt;
+        let t_mid = self.t + 0.5 * dt;
         self.ions.begin_step(self.env.celsius);
         self.cur.clear();
         for m in self.mechs.iter_mut() {
@@ -340,14 +348,15 @@ impl CellSim {
         for m in self.mechs.iter_mut() {
             m.advance_states(&self.env, &self.v, &mut self.ions);
         }
-        self.steps += 1;
+        self.t = t_mid + 0.5 * dt;
+        let t = self.t;
         let lanes = self.lanes;
         for l in 0..lanes {
             let vs = self.v[self.soma * lanes + l];
             if vs > self.threshold {
                 if !self.above[l] {
                     self.above[l] = true;
-                    spike(l);
+                    spike(l, t + SPIKE_TEPS);
                 }
             } else {
                 self.above[l] = false;
@@ -390,8 +399,7 @@ pub fn run(sim: &mut CellSim, tstop: f64, record: bool) -> Result<Vec<CellTrace>
         }
     }
     for _ in 0..nsteps {
-        let t = (sim.steps + 1) as f64 * sim.env.dt;
-        sim.step(|l| out[l].spikes.push(t));
+        sim.step(|l, t| out[l].spikes.push(t));
         if record {
             for (l, o) in out.iter_mut().enumerate() {
                 o.v_soma.push(sim.soma_v(l));
@@ -416,8 +424,7 @@ pub fn run_nodes(sim: &mut CellSim, tstop: f64, nodes: &[usize]) -> Result<(Vec<
     let mut spikes = Vec::new();
     v.extend(nodes.iter().map(|&k| sim.v[k * lanes]));
     for _ in 0..nsteps {
-        let t = (sim.steps + 1) as f64 * sim.env.dt;
-        sim.step(|l| {
+        sim.step(|l, t| {
             if l == 0 {
                 spikes.push(t)
             }
