@@ -1,8 +1,12 @@
 //! BioNet: the multi-compartment engine. `mechanisms` holds the membrane mechanisms (ion channels,
 //! calcium dynamics, the passive leak) that every other part of the engine builds on; `swc`,
-//! `import3d` and `morphology` turn SWC files into NEURON-equivalent cell geometry.
+//! `import3d` and `morphology` turn SWC files into NEURON-equivalent cell geometry; `cell`
+//! assembles a biophysical cell from BMTK's model_template/model_processing and fit json; `solver`
+//! steps cells (alone or in lockstep groups) with NEURON's fixed step and the Hines solve.
 
+pub mod cell;
 pub mod import3d;
 pub mod mechanisms;
 pub mod morphology;
+pub mod solver;
 pub mod swc;

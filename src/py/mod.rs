@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 mod bionet;
 mod builder;
+mod cell;
 mod convert;
 mod filternet;
 mod morphology;
@@ -30,5 +31,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     filternet::register(m)?;
     m.add_class::<reports::PyCompartmentReportWriter>()?;
     m.add_function(wrap_pyfunction!(reports::read_compartment_report_file, m)?)?;
+    m.add_function(wrap_pyfunction!(cell::run_single_cell, m)?)?;
+    m.add_function(wrap_pyfunction!(cell::run_cells, m)?)?;
     Ok(())
 }

@@ -10,14 +10,11 @@ sample by sample. Current-clamped cells (spiking) compare the free voltage as we
 import json
 import os
 import pathlib
-import platform
-import shutil
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from ..conftest import _missing, require_module
 
 HERE = pathlib.Path(__file__).resolve().parent
 RTOL = 1e-4
@@ -109,31 +106,10 @@ def _case_list():
     return cases
 
 
-def _nrnivmodl():
-    found = shutil.which("nrnivmodl")
-    if found:
-        return found
-    for d in (pathlib.Path(sys.executable).parent, pathlib.Path(sys.base_prefix) / "bin"):
-        if (d / "nrnivmodl").exists():
-            return str(d / "nrnivmodl")
-    _missing("nrnivmodl (from the neuron package)")
-
-
 @pytest.fixture(scope="session")
-def neuron_results(tmp_path_factory):
-    """Compiles bmtk's modfiles and runs every case in NEURON once per session."""
-    require_module("neuron")
-    bmtk = require_module("bmtk")
-    modsrc = pathlib.Path(bmtk.__file__).parent / "utils" / "scripts" / "bionet" / "mechanisms" / "modfiles"
-    if not modsrc.is_dir():
-        _missing(f"bmtk's modfiles at {modsrc}")
-    work = tmp_path_factory.mktemp("nrnmech")
-    for mod in modsrc.glob("*.mod"):
-        shutil.copy(mod, work / mod.name)
-    build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
-    assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
-    assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), build.stdout[-2000:]
-
+def neuron_results(nrnmech_dir):
+    """Runs every case in NEURON (bmtk's modfiles compiled once per session) once per session."""
+    work = nrnmech_dir
     cases = _case_list()
     (work / "cases.json").write_text(json.dumps(cases))
     out = work / "neuron.npz"

@@ -104,6 +104,9 @@ pub struct Ions {
     /// Nodes where a mechanism writes `cai`: there, as in NEURON, `eca` follows `cai` by Nernst's
     /// equation (at initialization and before the currents of every step).
     pub ca_conc_nodes: Vec<u32>,
+    /// When set, the only nodes where mechanisms write ionic currents: [`Ions::begin_step`] then
+    /// clears the current sums there only (a cell's channels often sit on a few compartments).
+    pub current_nodes: Option<Vec<u32>>,
 }
 
 impl Ions {
@@ -119,6 +122,7 @@ impl Ions {
             ik: vec![0.0; n],
             ica: vec![0.0; n],
             ca_conc_nodes: Vec::new(),
+            current_nodes: None,
         }
     }
 
@@ -140,9 +144,21 @@ impl Ions {
     /// Start of a current computation: ionic current sums are cleared and `eca` follows `cai`
     /// where calcium is a state (what NEURON's ion mechanism does before the channel currents).
     pub fn begin_step(&mut self, celsius: f64) {
-        self.ina.iter_mut().for_each(|x| *x = 0.0);
-        self.ik.iter_mut().for_each(|x| *x = 0.0);
-        self.ica.iter_mut().for_each(|x| *x = 0.0);
+        match &self.current_nodes {
+            None => {
+                self.ina.iter_mut().for_each(|x| *x = 0.0);
+                self.ik.iter_mut().for_each(|x| *x = 0.0);
+                self.ica.iter_mut().for_each(|x| *x = 0.0);
+            }
+            Some(nodes) => {
+                for &n in nodes {
+                    let n = n as usize;
+                    self.ina[n] = 0.0;
+                    self.ik[n] = 0.0;
+                    self.ica[n] = 0.0;
+                }
+            }
+        }
         self.update_reversals(celsius);
     }
 
