@@ -22,8 +22,14 @@ import tempfile
 import textwrap
 
 HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "builder"))
-from l4_script import L4_BUILD  # noqa: E402
+EXAMPLE_DIR = HERE.parent / "examples" / "l4_tutorial"
+# The tutorial's network code (the same module the example and the oracle tests run).
+L4_BUILD = """
+import sys
+sys.path.insert(0, {!r})
+import l4_network
+l4_network.build_and_save(NetworkBuilder, 'network')
+""".format(str(EXAMPLE_DIR))
 
 CHILD_HEADER = """
 import os, sys, time, json, resource
@@ -46,29 +52,17 @@ print(json.dumps({'seconds': elapsed, 'maxrss_mb': resource.getrusage(resource.R
 
 FLOOR = """
 import time, json
+EXAMPLE_DIR = @EXAMPLE_DIR@
 import numpy as np
 np.random.seed(1)
 E = [dict(node_id=i, tuning_angle=a) for i, a in enumerate(np.linspace(0.0, 360.0, 80, endpoint=False))] * 3
 E = [dict(d, node_id=i) for i, d in enumerate(E)]
 I = [dict(node_id=240 + i) for i in range(60)]
 L = [dict(node_id=i) for i in range(100)]
+import sys
+sys.path.insert(0, EXAMPLE_DIR)
+from l4_network import ignore_autapses, lgn_synapses as lgn_rule, tuning_angle
 
-def ignore_autapses(source, target):
-    if source['node_id'] == target['node_id']:
-        return 0
-    else:
-        return np.random.randint(1, 5)
-
-def tuning_angle(source, target, max_syns):
-    if source['node_id'] == target['node_id']:
-        return 0
-    src_tuning = source['tuning_angle']
-    trg_tuning = target['tuning_angle']
-    dist = np.abs((src_tuning - trg_tuning + 180) % 360 - 180)
-    p_dist = 1.0 - (np.max((dist, 10.0)) / 180.0)
-    return np.random.binomial(n=max_syns, p=p_dist)
-
-lgn_rule = lambda *_: np.random.randint(0, 5)
 t0 = time.perf_counter()
 for s in I:
     for t in I:
@@ -83,7 +77,7 @@ for s in L:
     for t in I:
         lgn_rule(s, t)
 print(json.dumps({'seconds': time.perf_counter() - t0}))
-"""
+""".replace("@EXAMPLE_DIR@", repr(str(EXAMPLE_DIR)))
 
 
 def dense_script(n_types, per_type, pairs, save_opts=""):

@@ -19,79 +19,11 @@ import time
 import numpy as np
 
 from bmtk_rs.builder.networks import NetworkBuilder
+from l4_network import build_and_save
 from bmtk_rs.simulator import filternet
 from bmtk_rs.utils.reports.spike_trains import PoissonSpikeGenerator, SpikeTrains
 
 COMPONENTS = pathlib.Path(__file__).resolve().parents[2] / "components"
-
-
-def build_v1(rng_seed):
-    np.random.seed(rng_seed)
-    v1 = NetworkBuilder("V1")
-    cell_types = [
-        ("Scnn1a", 80, "e", "472363762_fit.json", "Scnn1a_473845048_m.swc", -3.646878266),
-        ("Rorb", 80, "e", "473863510_fit.json", "Rorb_325404214_m.swc", -4.159763785),
-        ("Nr5a1", 80, "e", "473863035_fit.json", "Nr5a1_471087815_m.swc", -4.159763785),
-        ("PV1", 60, "i", "472912177_fit.json", "Pvalb_470522102_m.swc", -2.539551891),
-    ]
-    for pop, n, ei, dyn, morph, rz in cell_types:
-        extra = {}
-        if ei == "e":
-            extra["tuning_angle"] = np.linspace(start=0.0, stop=360.0, num=n, endpoint=False)
-        v1.add_nodes(
-            N=n, pop_name=pop, location="L4", ei=ei,
-            model_type="biophysical", model_template="ctdb:Biophys1.hoc",
-            dynamics_params=dyn, morphology=morph, model_processing="aibs_perisomatic",
-            x=np.random.normal(0.0, 20.0, size=n), y=np.random.uniform(400.0, 500.0, size=n),
-            z=np.random.normal(0.0, 20.0, size=n),
-            rotation_angle_xaxis=np.random.uniform(0.0, 2 * np.pi, size=n),
-            rotation_angle_yaxis=np.random.uniform(0.0, 2 * np.pi, size=n),
-            rotation_angle_zaxis=rz, **extra)
-
-    v1.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1, syn_weight=0.0006, delay=2.0,
-                 dynamics_params="ExcToInh.json", model_template="exp2syn",
-                 target_sections=["somatic", "basal"], distance_range=[0.0, 1.0e20])
-    v1.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=1, syn_weight=0.0002, delay=2.0,
-                 dynamics_params="InhToExc.json", model_template="exp2syn",
-                 target_sections=["somatic", "basal", "apical"], distance_range=[0.0, 50.0])
-
-    def ignore_autapses(source, target):
-        if source["node_id"] == target["node_id"]:
-            return 0
-        return np.random.randint(1, 5)
-
-    v1.add_edges(source={"ei": "i"}, target={"ei": "i"}, connection_rule=ignore_autapses, syn_weight=0.00015,
-                 delay=2.0, dynamics_params="InhToInh.json", model_template="exp2syn",
-                 target_sections=["somatic", "basal"], distance_range=[0.0, 1.0e20])
-
-    def tuning_angle(source, target, max_syns):
-        if source["node_id"] == target["node_id"]:
-            return 0
-        dist = np.abs((source["tuning_angle"] - target["tuning_angle"] + 180) % 360 - 180)
-        p_dist = 1.0 - (np.max((dist, 10.0)) / 180.0)
-        return np.random.binomial(n=max_syns, p=p_dist)
-
-    v1.add_edges(source={"ei": "e"}, target={"ei": "e"}, connection_rule=tuning_angle,
-                 connection_params={"max_syns": 5}, syn_weight=3.0e-05, delay=2.0,
-                 dynamics_params="ExcToExc.json", model_template="exp2syn",
-                 target_sections=["basal", "apical"], distance_range=[30.0, 150.0],
-                 weight_function="set_syn_weight")
-    return v1
-
-
-def build_lgn(v1):
-    lgn = NetworkBuilder("LGN")
-    for tmpl in ("sOFF_TF8", "sON_TF8"):
-        lgn.add_nodes(N=50, model_type="virtual", model_template="lgnmodel:" + tmpl,
-                      dynamics_params=tmpl + ".json", x=np.random.uniform(0.0, 240.0, 50),
-                      y=np.random.uniform(0.0, 120.0, 50), spatial_size=1.0)
-    lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="e"), connection_rule=lambda *_: np.random.randint(0, 5),
-                  syn_weight=0.0003, delay=2.0, dynamics_params="LGN_ExcToExc.json", model_template="exp2syn",
-                  target_sections=["basal", "apical", "somatic"], distance_range=[0.0, 50.0])
-    lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="i"), connection_rule=lambda *_: np.random.randint(0, 5),
-                  syn_weight=0.002, delay=2.0, dynamics_params="LGN_ExcToInh.json", model_template="exp2syn",
-                  target_sections=["basal", "apical"], distance_range=[0.0, 1e20])
-    return lgn
 
 
 def main():
@@ -102,12 +34,8 @@ def main():
     out = pathlib.Path(args.output)
     net_dir = out / "network"
     t0 = time.perf_counter()
-    v1 = build_v1(args.seed)
-    v1.build()
-    v1.save(output_dir=str(net_dir))
-    lgn = build_lgn(v1)
-    lgn.build()
-    lgn.save(output_dir=str(net_dir))
+    np.random.seed(args.seed)
+    v1, lgn = build_and_save(NetworkBuilder, str(net_dir))
     dt = time.perf_counter() - t0
     print("built V1: {} nodes, {} synapses; LGN: {} nodes, {} synapses onto V1 in {:.2f} s".format(
         v1.nnodes, v1.nedges, lgn.nnodes, lgn.nedges, dt))

@@ -11,7 +11,8 @@ from .oracle import run_builder
 
 def test_stable_order_same_edges_as_bmtk_order(tmp_path):
     bm = run_builder(L4_BUILD, "bmtk_rs", tmp_path / "a")
-    st = run_builder(L4_BUILD.replace("save(output_dir='network')", "save(output_dir='network', edge_order='stable')"),
+    st = run_builder(L4_BUILD.replace("build_and_save(NetworkBuilder, 'network')",
+                                      "build_and_save(NetworkBuilder, 'network', edge_order='stable')"),
                      "bmtk_rs", tmp_path / "b")
     for fname, pop in [("V1_V1_edges.h5", "V1_to_V1"), ("LGN_V1_edges.h5", "LGN_to_V1")]:
         a = sonata.read_edges(bm / "network" / fname)[pop]
