@@ -1,0 +1,1 @@
+"""Plots and loaders for simulation outputs (``bmtk.analyzer``)."""

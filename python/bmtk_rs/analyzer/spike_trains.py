@@ -1,0 +1,93 @@
+"""Spike plots (``bmtk.analyzer.spike_trains``): raster and firing rates from a simulation's config."""
+
+import numpy as np
+
+from . import _outputs
+
+
+def to_dataframe(config_file, spikes_file=None, population=None):
+    """The spikes of one population as a DataFrame (timestamps, population, node_ids)."""
+    config = _outputs.load_config(config_file)
+    return _outputs.load_spikes(config, spikes_file, population)[1]
+
+
+def _setup(config_file, population, times, spikes_file, group_by, group_excludes, nodes_file, node_types_file):
+    import matplotlib.pyplot as plt  # noqa: F401  (fail early with a clear ImportError)
+
+    config = _outputs.load_config(config_file)
+    pop, df = _outputs.load_spikes(config, spikes_file, population)
+    if times is None:
+        if config is not None and "tstop" in config.run:
+            times = (float(config.run.get("tstart", 0.0)), float(config.run["tstop"]))
+        else:
+            times = (0.0, float(df["timestamps"].max()) if len(df) else 1.0)
+    groups = _outputs.node_groups(config, pop, group_by, group_excludes, nodes_file, node_types_file)
+    if groups is None:
+        groups = [(None, np.unique(df["node_ids"].to_numpy()))]
+    return pop, df, times, groups
+
+
+def plot_raster(config_file=None, population=None, with_histogram=True, times=None, title=None, show=True,
+                save_as=None, group_by=None, group_excludes=None, spikes_file=None, nodes_file=None,
+                node_types_file=None, plt_style=None):
+    """Raster of a population's spikes (with a spike-count histogram below), nodes coloured by the
+    ``group_by`` attribute. Returns the matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    pop, df, times, groups = _setup(config_file, population, times, spikes_file, group_by, group_excludes,
+                                    nodes_file, node_types_file)
+    df = df[(df["timestamps"] >= times[0]) & (df["timestamps"] <= times[1])]
+    if with_histogram:
+        fig, (ax, axh) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, gridspec_kw={"height_ratios": [4, 1]})
+    else:
+        fig, ax = plt.subplots(figsize=(10, 5))
+        axh = None
+    for label, ids in groups:
+        sel = df[df["node_ids"].isin(ids)]
+        ax.scatter(sel["timestamps"], sel["node_ids"], s=2, label=None if label is None else str(label))
+    if any(label is not None for label, _ in groups):
+        ax.legend(loc="upper right", markerscale=4)
+    ax.set_ylabel("node_ids")
+    ax.set_title(title if title is not None else "Nodes in network '{}'".format(pop))
+    if axh is not None:
+        bins = np.linspace(times[0], times[1], 101)
+        axh.hist(df["timestamps"], bins=bins, color="0.4")
+        axh.set_ylabel("spikes")
+        axh.set_xlabel("time (ms)")
+    else:
+        ax.set_xlabel("time (ms)")
+    ax.set_xlim(times)
+    fig.tight_layout()
+    return _outputs.finish(fig, show, save_as)
+
+
+def plot_rates(config_file=None, population=None, smoothing=False, smoothing_params=None, times=None, title=None,
+               show=True, save_as=None, group_by=None, group_excludes=None, spikes_file=None, nodes_file=None,
+               node_types_file=None, plt_style=None):
+    """Mean firing rate (Hz) of each node over ``times``, nodes coloured by the ``group_by``
+    attribute. Returns the matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    pop, df, times, groups = _setup(config_file, population, times, spikes_file, group_by, group_excludes,
+                                    nodes_file, node_types_file)
+    dur_s = (times[1] - times[0]) / 1000.0
+    if dur_s <= 0:
+        raise ValueError("times must be (start, stop) with stop > start, got {}".format(times))
+    df = df[(df["timestamps"] >= times[0]) & (df["timestamps"] <= times[1])]
+    counts = df.groupby("node_ids").size()
+    fig, ax = plt.subplots(figsize=(10, 4))
+    for label, ids in groups:
+        ids = np.sort(np.asarray(ids))
+        rates = counts.reindex(ids, fill_value=0).to_numpy() / dur_s
+        if smoothing and len(rates) > 2:
+            width = int((smoothing_params or {}).get("window", 5))
+            kernel = np.ones(width) / width
+            rates = np.convolve(rates, kernel, mode="same")
+        ax.plot(ids, rates, ".", label=None if label is None else str(label))
+    if any(label is not None for label, _ in groups):
+        ax.legend(loc="upper right")
+    ax.set_xlabel("node_ids")
+    ax.set_ylabel("firing rate (Hz)")
+    ax.set_title(title if title is not None else "Firing rates of network '{}'".format(pop))
+    fig.tight_layout()
+    return _outputs.finish(fig, show, save_as)
