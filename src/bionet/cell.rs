@@ -103,7 +103,7 @@ impl Default for SectionProps {
 }
 
 impl SectionProps {
-    fn insert(&mut self, reg: usize) {
+    pub(crate) fn insert(&mut self, reg: usize) {
         if !self.mechs.iter().any(|(r, _)| *r == reg) {
             self.mechs.push((reg, Vec::new()));
         }
@@ -209,7 +209,11 @@ fn join(at: &str, key: &str) -> String {
 
 /// Applies `setattr(sec, name, value)` of a genome entry to the sections of one type, as NEURON
 /// resolves the name: `Ra`, `cm`, `ena`, `ek`, or `<param>_<mechanism>` of an inserted mechanism.
-fn set_attr(p: &mut SectionProps, name: &str, value: f64) -> std::result::Result<(), String> {
+pub(crate) fn set_attr(
+    p: &mut SectionProps,
+    name: &str,
+    value: f64,
+) -> std::result::Result<(), String> {
     match name {
         "Ra" => {
             p.ra = value;
@@ -447,13 +451,22 @@ pub struct CellModel {
 
 impl CellModel {
     /// `ctdb:Biophys1.hoc` + model_processing + fit json; `dl` is the config's `dL` (None: one
-    /// segment per section).
+    /// segment per section). A `.nml` file instead of the fit json is a NeuroML2 cell
+    /// (`nml:` template): BMTK always gives those the perisomatic axon stub and no processing.
     pub fn build(
         swc: &Path,
         fit_json: &Path,
         processing: ModelProcessing,
         dl: Option<f64>,
     ) -> Result<CellModel> {
+        if fit_json
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("nml"))
+        {
+            let morphology = build_cell(swc, ModelProcessing::Perisomatic.axon(), dl)?;
+            let bio = Biophysics::from_nml_file(fit_json)?;
+            return Self::assemble(morphology, &bio);
+        }
         let morphology = build_cell(swc, processing.axon(), dl)?;
         let mut present: Vec<i32> = morphology.sections.iter().map(|s| s.kind).collect();
         present.sort_unstable();

@@ -8,5 +8,6 @@ pub mod cell;
 pub mod import3d;
 pub mod mechanisms;
 pub mod morphology;
+pub mod nml;
 pub mod solver;
 pub mod swc;

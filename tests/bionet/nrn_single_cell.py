@@ -33,6 +33,11 @@ class _NumpyPCA:
 
 
 def build(h, cell_models, case):
+    if case.get("nml"):
+        hobj = _build_nml(cell_models, case)
+        for sec in hobj.all:
+            sec.nseg = 1 + 2 * int(sec.L / (2 * case["dL"]))
+        return hobj
     hobj = h.Biophys1(case["swc"])
     with open(case["fit"]) as f:
         params = json.load(f)
@@ -43,6 +48,21 @@ def build(h, cell_models, case):
     for sec in hobj.all:  # bmtk's Morphology.set_segment_dl
         sec.nseg = 1 + 2 * int(sec.L / (2 * case["dL"]))
     return hobj
+
+
+def _build_nml(cell_models, case):
+    """A NeuroML2 cell through bmtk's own NMLLoad (the `nml:` model_template directive)."""
+
+    class _Network:
+        @staticmethod
+        def get_component(name):
+            return os.path.dirname(case["fit"])
+
+    class _Cell:
+        morphology_file = case["swc"]
+        network = _Network()
+
+    return cell_models.NMLLoad(_Cell(), os.path.basename(case["fit"]), None)
 
 
 def run_case(h, cell_models, case, result):
