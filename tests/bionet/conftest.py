@@ -1,5 +1,7 @@
 """BioNet fixtures: bmtk 1.2.0's modfiles compiled by NEURON's nrnivmodl, once per session."""
 
+import json
+import os
 import pathlib
 import platform
 import shutil
@@ -36,3 +38,20 @@ def nrnmech_dir(tmp_path_factory):
     assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
     assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), build.stdout[-2000:]
     return work
+
+
+def run_neuron_cells(nrnmech_dir, cases, stem):
+    """Runs the whole-cell cases in NEURON (nrn_single_cell.py, one subprocess) and returns
+    ({case id: case}, {result key: array})."""
+    import numpy as np
+
+    cases_path = nrnmech_dir / (stem + "_cases.json")
+    out = nrnmech_dir / (stem + ".npz")
+    cases_path.write_text(json.dumps(cases))
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+    script = pathlib.Path(__file__).parent / "nrn_single_cell.py"
+    run = subprocess.run([sys.executable, str(script), str(nrnmech_dir), str(cases_path), str(out)],
+                         check=False, capture_output=True, text=True, env=env, timeout=1800)
+    assert run.returncode == 0, "NEURON run failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
+    data = np.load(out)
+    return {c["id"]: c for c in cases}, {k: data[k] for k in data.files}

@@ -19,17 +19,7 @@ import sys
 import numpy as np
 
 
-class _NumpyPCA:
-    """The part of sklearn.decomposition.PCA that bmtk's get_axon_direction uses."""
-
-    def __init__(self, n_components):
-        self.n_components = n_components
-
-    def fit(self, x):
-        x = np.asarray(x, dtype=float)
-        _, _, vt = np.linalg.svd(x - x.mean(axis=0), full_matrices=False)
-        self.components_ = vt[: self.n_components]
-        return self
+from numpy_pca import NumpyPCA as _NumpyPCA  # noqa: E402  (the script's folder is on sys.path)
 
 
 def build(h, cell_models, case):

@@ -3,13 +3,12 @@ bmtk-rs vs NEURON 9.0.2 building the same cells through bmtk 1.2.0's NMLLoad; pl
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from ..conftest import require_module
+from .conftest import run_neuron_cells
 
 HERE = os.path.dirname(__file__)
 NML = {  # node types of examples/bio_450cells
@@ -34,16 +33,7 @@ def _cases(root):
 @pytest.fixture(scope="module")
 def neuron_nml(nrnmech_dir, bmtk_data):
     require_module("bmtk")
-    cases = _cases(bmtk_data)
-    cases_path = nrnmech_dir / "nml_cases.json"
-    out = nrnmech_dir / "nml_cells.npz"
-    cases_path.write_text(json.dumps(cases))
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    run = subprocess.run([sys.executable, os.path.join(HERE, "nrn_single_cell.py"), str(nrnmech_dir),
-                          str(cases_path), str(out)], capture_output=True, text=True, env=env, timeout=1800)
-    assert run.returncode == 0, "NEURON run failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
-    data = np.load(out)
-    return {c["id"]: c for c in cases}, {k: data[k] for k in data.files}
+    return run_neuron_cells(nrnmech_dir, _cases(bmtk_data), "nml_cells")
 
 
 @pytest.mark.parametrize("cid", sorted(NML))

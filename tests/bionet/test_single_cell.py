@@ -21,13 +21,12 @@ spiking amplitude at dt 0.025 (a quicker local run).
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from ..conftest import require_module
+from .conftest import run_neuron_cells
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TUT = "tutorial_l4/components"
@@ -89,17 +88,7 @@ def _cases(root):
 def neuron_cells(nrnmech_dir, bmtk_data):
     """Runs every cell and amplitude in NEURON once (one subprocess)."""
     require_module("bmtk")
-    cases = _cases(bmtk_data)
-    cases_path = nrnmech_dir / "single_cell_cases.json"
-    out = nrnmech_dir / "single_cell.npz"
-    cases_path.write_text(json.dumps(cases))
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    run = subprocess.run([sys.executable, os.path.join(HERE, "nrn_single_cell.py"), str(nrnmech_dir),
-                          str(cases_path), str(out)], check=False, capture_output=True, text=True, env=env,
-                         timeout=1800)
-    assert run.returncode == 0, "NEURON run failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
-    data = np.load(out)
-    return {c["id"]: c for c in cases}, {k: data[k] for k in data.files}
+    return run_neuron_cells(nrnmech_dir, _cases(bmtk_data), "single_cell")
 
 
 def _params():
