@@ -23,6 +23,7 @@
 
 use super::cell::CellModel;
 use super::mechanisms::{create, Currents, Env, Ions, Mechanism, REGISTRY};
+use super::synapse::SynapseSet;
 use crate::error::{Error, Result};
 
 /// NEURON's IClamp at a node: `amp` nA from `delay` for `dur` ms (on while delay <= t < delay+dur,
@@ -78,6 +79,8 @@ pub struct CellSim {
     /// switching and spike times land on the same floating-point values as NEURON's.
     t: f64,
     v_init: f64,
+    /// Exp2Syn states of all lanes (empty for a cell without synapses).
+    pub synapses: SynapseSet,
 }
 
 impl CellSim {
@@ -216,6 +219,7 @@ impl CellSim {
             above: vec![false; lanes],
             t: 0.0,
             v_init,
+            synapses: SynapseSet::default(),
         };
         sim.initialize();
         Ok(sim)
@@ -229,6 +233,7 @@ impl CellSim {
             m.init(&self.env, &self.v, &mut self.ions);
         }
         self.ions.update_reversals(self.env.celsius);
+        self.synapses.initialize();
         for l in 0..self.lanes {
             self.above[l] = self.soma_v(l) > self.threshold;
         }
@@ -246,6 +251,31 @@ impl CellSim {
 
     pub fn soma_v(&self, lane: usize) -> f64 {
         self.v[self.soma * self.lanes + lane]
+    }
+
+    /// Adds a current clamp on `lane` (before the run starts).
+    pub fn add_clamp(&mut self, lane: usize, c: IClamp) -> Result<()> {
+        let n = self.n_nodes();
+        if lane >= self.lanes
+            || c.node >= n
+            || !(c.amp.is_finite() && c.delay.is_finite() && c.dur.is_finite())
+        {
+            return Err(Error::invalid(format!(
+                "IClamp needs a node of the cell and finite amp/delay/dur, got {c:?} (lane {lane})"
+            )));
+        }
+        self.stims.push((c.node * self.lanes + lane, c));
+        Ok(())
+    }
+
+    /// Time step (ms).
+    pub fn dt(&self) -> f64 {
+        self.env.dt
+    }
+
+    /// Calcium concentration (mM) per solver index.
+    pub fn cai(&self) -> &[f64] {
+        &self.ions.cai
     }
 
     /// Time (ms) reached.
@@ -291,6 +321,7 @@ impl CellSim {
                 rhs[j] += s.amp;
             }
         }
+        self.synapses.add_currents(v, d, rhs);
         // One pass from the leaves to the root: add the axial terms of the connection between
         // node i and its parent, then eliminate node i into its parent (its children are already
         // eliminated into it: they come later in Hines order). `d` keeps 1/d of eliminated rows.
@@ -348,6 +379,7 @@ impl CellSim {
         for m in self.mechs.iter_mut() {
             m.advance_states(&self.env, &self.v, &mut self.ions);
         }
+        self.synapses.advance();
         self.t = t_mid + 0.5 * dt;
         let t = self.t;
         let lanes = self.lanes;

@@ -1,0 +1,48 @@
+"""BioNet on the Rust engine, mirroring ``bmtk.simulator.bionet``:
+
+    from bmtk_rs.simulator import bionet
+    conf = bionet.Config.from_json('config.json')
+    conf.build_env()
+    net = bionet.BioNetwork.from_config(conf)
+    sim = bionet.BioSimulator.from_config(conf, network=net)
+    sim.run()
+
+No NEURON, hoc or compiled mechanisms are involved: cells, synapses and events are simulated by
+the Rust engine with NEURON's numerics.
+"""
+
+from . import pyfunction_cache
+from .bionetwork import BioNetwork, WeightFunctionError
+from .biosimulator import BioSimulator
+from .config import Config, ConfigError
+from .pyfunction_cache import (
+    add_cell_model,
+    add_cell_processor,
+    add_synapse_model,
+    add_weight_function,
+    cell_model,
+    model_processing,
+    spikes_generator,
+    synapse_model,
+    synaptic_weight,
+)
+
+__all__ = ["Config", "ConfigError", "BioNetwork", "BioSimulator", "WeightFunctionError", "add_weight_function",
+           "synaptic_weight", "spikes_generator", "add_cell_model", "add_cell_processor", "add_synapse_model",
+           "cell_model", "model_processing", "synapse_model", "reset", "run"]
+
+
+def reset():
+    """As bmtk's bionet.reset(): forget registered user functions so a new simulation starts clean
+    (each BioSimulator has its own engine, so nothing else carries over)."""
+    pyfunction_cache.reset()
+
+
+def run(config_file):
+    """What bmtk's run_bionet.py does."""
+    conf = Config.from_json(config_file)
+    conf.build_env()
+    net = BioNetwork.from_config(conf)
+    sim = BioSimulator.from_config(conf, network=net)
+    sim.run()
+    return sim

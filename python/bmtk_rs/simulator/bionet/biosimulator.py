@@ -1,0 +1,325 @@
+"""The BioNet simulator (``bmtk.simulator.bionet.BioSimulator``): inputs, reports and the run loop
+around the Rust engine, with BMTK's log lines."""
+
+import logging
+import os
+import time
+
+import numpy as np
+
+from ... import _native
+from ...utils.reports.compartment import CompartmentReportWriter
+from ...utils.reports.spike_trains import SpikeTrains
+from .. import _mpi
+from .config import ConfigError
+
+_SPIKE_MODULES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "csv": "csv", "nwb": "nwb"}
+
+
+def _elapsed(s):
+    if s < 120:
+        return "{:.4} seconds".format(s)
+    if s < 7200:
+        m, sec = divmod(s, 60)
+        return "{} minutes, {:.4} seconds".format(m, sec)
+    m, sec = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return "{} hours, {} minutes and {:.4} seconds".format(h, m, sec)
+
+
+def _in_notebook():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    ip = get_ipython()
+    return ip is not None and ip.__class__.__name__ == "ZMQInteractiveShell"
+
+
+def _threads():
+    env = os.environ.get("BMTK_RS_THREADS")
+    if env:
+        return max(1, int(env))
+    n = os.cpu_count() or 1
+    return max(1, n // _mpi.size())
+
+
+def _as_list(v):
+    return list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
+
+
+class _MembraneReport:
+    def __init__(self, name, params, sim):
+        self.name = name
+        net = sim.net
+        var = params.get("variable_name", "v")
+        if isinstance(var, (list, tuple)):
+            if len(var) != 1:
+                raise ConfigError(f"report '{name}': one variable_name per report is supported, got {var}")
+            var = var[0]
+        sections = params.get("sections", "all")
+        if sections not in ("soma", "all"):
+            raise ConfigError(f"report '{name}': sections must be 'soma' or 'all', got {sections!r}")
+        cells = net.get_node_set(params.get("cells", params.get("node_set", "all")))
+        self.rid = sim.engine.add_report()
+        self.var = var
+        fname = params.get("file_name", f"{name}.h5")
+        self.path = fname if os.path.isabs(fname) else os.path.join(sim.output_dir, fname)
+        comm = _mpi.world()
+        local_map = {}
+        for pop, ids in cells.items():
+            bio = net.populations[pop].model_type[[net.populations[pop].row_of[int(n)] for n in ids]] == "biophysical"
+            ids = np.sort(ids[bio])
+            mine = np.array([int(n) in net._local[pop] for n in ids], dtype=bool)
+            ptr, sec, x = sim.engine.add_report_cells(self.rid, net.gids(pop, ids[mine]).astype(np.uint32), var,
+                                                      sections == "all")
+            local_map[pop] = (ids[mine], ptr, sec, x)
+        self.local_pops = list(local_map)
+        self.local_map = local_map
+        maps = comm.gather(local_map, root=0) if comm is not None else [local_map]
+        self.writer = None
+        if maps is not None:
+            entries = {}
+            self.rank_cols = []
+            for rank_map in maps:
+                cols = {}
+                for pop, (ids, ptr, sec, x) in rank_map.items():
+                    lst = entries.setdefault(pop, [])
+                    cols[pop] = []
+                    for k, n in enumerate(ids):
+                        lst.append((int(n), sec[ptr[k]:ptr[k + 1]], x[ptr[k]:ptr[k + 1]]))
+                        cols[pop].append(int(n))
+                self.rank_cols.append(cols)
+            self.order = {}
+            for pop, lst in entries.items():
+                lst.sort(key=lambda c: c[0])
+                self.order[pop] = {c[0]: i for i, c in enumerate(lst)}
+            self.entries = entries
+            units = "mV" if var == "v" else ("mM" if var == "cai" else None)
+            self.writer = CompartmentReportWriter(self.path, entries, 0.0, sim.tstop, sim.dt, variable=var,
+                                                  units=units, n_steps=sim.engine.n_steps)
+
+    def flush(self, sim, first_step):
+        rows = sim.engine.take_report(self.rid)
+        comm = _mpi.world()
+        blocks = comm.gather(rows, root=0) if comm is not None else [rows]
+        if self.writer is None:
+            return
+        for pop, lst in self.entries.items():
+            width = [len(c[1]) for c in lst]
+            start = np.concatenate([[0], np.cumsum(width)])
+            n = max((b.shape[0] for b in blocks), default=0)
+            out = np.zeros((n, int(start[-1])))
+            for cols, block in zip(self.rank_cols, blocks):
+                # a rank's block holds its populations in the order it registered them
+                off = 0
+                for p, ids in cols.items():
+                    for nid in ids:
+                        k = self.order[p][nid]
+                        w = width[k] if p == pop else len(self.entries[p][self.order[p][nid]][1])
+                        if p == pop:
+                            out[:, start[k]:start[k] + w] = block[:, off:off + w]
+                        off += w
+            if n:
+                self.writer.write_steps(pop, first_step, out)
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+class BioSimulator:
+    """Runs a BioNetwork on the Rust engine."""
+
+    def __init__(self, network, dt, tstop, v_init, celsius, nsteps_block, spike_threshold=-15.0):
+        self.net = network
+        self.dt = float(dt)
+        self.tstop = float(tstop)
+        self.v_init = v_init
+        self.celsius = celsius
+        self.engine = _native.BioEngine(self.dt, self.tstop, float(celsius), float(v_init), float(spike_threshold),
+                                        network.n_gids, _threads())
+        nsteps = self.engine.n_steps
+        self.nsteps_block = nsteps_block if 0 < nsteps_block < nsteps else nsteps
+        self.io = logging.getLogger("bmtk_rs.bionet")
+        self._reports = []
+        self._spikes_out = {}
+        self.output_dir = "output"
+        self.progress_bar = None
+
+    @property
+    def n_steps(self):
+        return self.engine.n_steps
+
+    @classmethod
+    def from_config(cls, config, network, set_recordings=True):
+        io = logging.getLogger("bmtk_rs.bionet")
+        if config.tstop is None:
+            raise ConfigError(f"{config.get('config_path')}: 'run' lacks 'tstop'")
+        sim = cls(network, config.dt, config.tstop, config.v_init, config.celsius, config.block_step,
+                  config.spike_threshold)
+        sim.output_dir = config.output_dir
+        network._sim = sim
+        io.info("Building cells.")
+        network.build_nodes(sim.engine)
+        io.info("Building recurrent connections")
+        network.build_recurrent_edges(sim.engine)
+        for name, inp in config.inputs.items():
+            sim._add_input(name, inp, config)
+        network.finish_virtual(sim.engine)
+        for name, rep in config.reports.items():
+            module = rep.get("module")
+            if module == "membrane_report":
+                sim._reports.append(_MembraneReport(name, rep, sim))
+            else:
+                io.warning(f"report '{name}': module {module!r} is not supported by bmtk-rs; it is skipped")
+        out = config.output
+        sim._spikes_out = {
+            "h5": config.output_path(out.get("spikes_file")),
+            "csv": config.output_path(out.get("spikes_file_csv")),
+            "sort": out.get("spikes_sort_order", "time"),
+        }
+        return sim
+
+    def _add_input(self, name, inp, config):
+        net = self.net
+        itype, module = inp.get("input_type"), inp.get("module")
+        if itype == "spikes" or module in _SPIKE_MODULES:
+            if module not in _SPIKE_MODULES:
+                raise ConfigError(f"input '{name}': spikes module {module!r} is not supported "
+                                  f"(supported: {sorted(_SPIKE_MODULES)})")
+            self.io.info(f"Building virtual cell stimulations for {name}")
+            path = inp.get("input_file")
+            if path is None or not os.path.isfile(path):
+                raise ConfigError(f"input '{name}': input_file {path!r} does not exist")
+            node_set = net.get_node_set(inp.get("node_set", "all"))
+            trains = SpikeTrains.load(path, file_type=_SPIKE_MODULES[module])
+            file_pops = list(trains.populations)
+            for pop, ids in node_set.items():
+                src = pop if pop in file_pops else (file_pops[0] if len(file_pops) == 1 and
+                                                    file_pops[0] in (None, "", "<default>") else None)
+                if src is None:
+                    raise ConfigError(f"input '{name}': spikes file {path} has populations {file_pops}, not "
+                                      f"'{pop}' of node_set {inp.get('node_set')!r}")
+                df = trains.to_dataframe(populations=[src] if src is not None else None)
+                nid = df["node_ids"].to_numpy(dtype=np.int64)
+                ts = df["timestamps"].to_numpy(dtype=np.float64)
+                order = np.lexsort((ts, nid))
+                nid, ts = nid[order], ts[order]
+                virt = net.populations[pop].model_type[[net.populations[pop].row_of[int(n)] for n in ids]] == "virtual"
+                ids = np.sort(ids[virt])
+                lo = np.searchsorted(nid, ids, side="left")
+                hi = np.searchsorted(nid, ids, side="right")
+                cnt = hi - lo
+                offs = np.concatenate([[0], np.cumsum(cnt)]).astype(np.int64)
+                times = np.concatenate([ts[a:b] for a, b in zip(lo, hi)]) if len(ids) else np.zeros(0)
+                if np.any(times < 0):
+                    raise ConfigError(f"input '{name}': {path} has negative spike times")
+                net.add_spike_trains(self.engine, pop, ids, offs, times)
+        elif module == "IClamp" or itype == "current_clamp":
+            if module != "IClamp":
+                raise ConfigError(f"input '{name}': current_clamp module {module!r} is not supported (IClamp)")
+            amps = _as_list(inp.get("amp"))
+            delays = _as_list(inp.get("delay"))
+            durs = _as_list(inp.get("duration"))
+            if None in amps or None in delays or None in durs or not (len(amps) == len(delays) == len(durs)):
+                raise ConfigError(f"input '{name}': IClamp needs amp, delay and duration (numbers or lists of the "
+                                  "same length)")
+            cells = net.get_node_set(inp.get("node_set", "all"))
+            for pop, ids in cells.items():
+                for n in ids:
+                    if int(n) not in net._local[pop]:
+                        continue
+                    if net.populations[pop].model_type[net.populations[pop].row_of[int(n)]] != "biophysical":
+                        continue
+                    for a, d, u in zip(amps, delays, durs):
+                        self.engine.add_clamp(int(net.gids(pop, [n])[0]), float(a), float(d), float(u))
+        else:
+            raise ConfigError(f"input '{name}': input_type {itype!r} / module {module!r} is not supported by "
+                              "bmtk-rs BioNet (spikes: sonata/h5/csv/nwb; current_clamp: IClamp)")
+
+    def _exchange(self):
+        comm = _mpi.world()
+        if comm is None:
+            return None
+
+        def gather(t, ids):
+            parts = comm.allgather((np.asarray(t), np.asarray(ids)))
+            return (np.concatenate([p[0] for p in parts]).tolist(), np.concatenate([p[1] for p in parts]).tolist())
+
+        return gather
+
+    def run(self):
+        io = self.io
+        comm = _mpi.world()
+        self.engine.finalize()
+        io.info("Running simulation for {:.3f} ms with the time step {:.3f} ms".format(self.tstop, self.dt))
+        io.info("Starting timestep: {} at t_sim: {:.3f} ms".format(self.engine.step, self.engine.step * self.dt))
+        io.info("Block save every {} steps".format(self.nsteps_block))
+        start = time.time()
+        exchange = self._exchange()
+        bar = None
+        if _in_notebook() and (comm is None or comm.Get_rank() == 0):
+            try:
+                from tqdm.auto import tqdm
+                bar = tqdm(total=self.engine.n_steps, desc="BioNet", unit="step")
+            except ImportError:
+                bar = None
+        chunk = max(1, min(self.nsteps_block, self.engine.n_steps // 100 or 1)) if bar is not None else \
+            self.nsteps_block
+        block_start = self.engine.step
+        while self.engine.step < self.engine.n_steps:
+            to_block = block_start + self.nsteps_block - self.engine.step
+            self.engine.advance(min(chunk, to_block), exchange)
+            if bar is not None:
+                bar.n = self.engine.step
+                bar.refresh()
+            if self.engine.step - block_start >= self.nsteps_block or self.engine.step == self.engine.n_steps:
+                io.info("    step:{} t_sim:{:.2f} ms".format(self.engine.step, self.engine.step * self.dt))
+                for r in self._reports:
+                    r.flush(self, block_start)
+                self.engine.clear_recordings()
+                block_start = self.engine.step
+        if bar is not None:
+            bar.close()
+        for r in self._reports:
+            r.close()
+        self._write_spikes()
+        io.info("Simulation completed in {} ".format(_elapsed(time.time() - start)))
+
+    def spikes(self):
+        """{population: (node_ids, times)} of this rank's cells."""
+        t, gids = self.engine.spikes()
+        pops, nids = self.net.gid_to_node(gids.astype(np.int64))
+        out = {}
+        pops = np.asarray(pops, dtype=object)
+        for p in dict.fromkeys(pops.tolist()):
+            m = pops == p
+            out[p] = (nids[m], t[m])
+        return out
+
+    def _write_spikes(self):
+        comm = _mpi.world()
+        local = self.spikes()
+        parts = comm.gather(local, root=0) if comm is not None else [local]
+        if parts is None:
+            return
+        trains = SpikeTrains()
+        merged = {}
+        for part in parts:
+            for pop, (nids, t) in part.items():
+                merged.setdefault(pop, []).append((nids, t))
+        for pop, chunks in merged.items():
+            nids = np.concatenate([c[0] for c in chunks])
+            t = np.concatenate([c[1] for c in chunks])
+            # (time, node id) order whatever the ranks: identical files for any rank count
+            order = np.lexsort((nids, t))
+            trains.add_spikes(nids[order], t[order], population=pop)
+        for name in self.net.populations:
+            if name not in trains.populations and not self.net.populations[name].virtual_only:
+                trains.add_spikes(np.zeros(0, dtype=np.int64), np.zeros(0), population=name)
+        self.spike_trains = trains
+        if self._spikes_out.get("h5"):
+            trains.to_sonata(self._spikes_out["h5"], sort_order=self._spikes_out["sort"])
+        if self._spikes_out.get("csv"):
+            trains.to_csv(self._spikes_out["csv"], sort_order=self._spikes_out["sort"])

@@ -1,0 +1,118 @@
+"""User functions the BioNet simulator calls back, registered by name as in bmtk
+(``bmtk.simulator.bionet.pyfunction_cache``): synaptic weight functions and spike generators.
+
+Only weight functions and spike generators run user code; cell models, model processing and
+synapse models are computed by the Rust engine, so registering one of those is refused with an
+explanation instead of being silently ignored.
+"""
+
+import functools
+import math
+
+_weight_functions = {}
+_spikes_generators = {}
+
+#: names whose function only returns edge_props['syn_weight'] (evaluated without calling Python)
+PLAIN_WEIGHT = object()
+
+
+def _plain(edge_props, src_props, trg_props):
+    return edge_props["syn_weight"]
+
+
+def _gaussian_ll(edge_props, src_props, trg_props):
+    src_tuning = src_props["tuning_angle"]
+    tar_tuning = trg_props["tuning_angle"]
+    w0 = edge_props["syn_weight"]
+    sigma = edge_props["weight_sigma"]
+    delta = abs(abs(abs(180.0 - abs(float(tar_tuning) - float(src_tuning)) % 360.0) - 90.0) - 90.0)
+    return w0 * math.exp(-((delta / sigma) ** 2))
+
+
+_BUILTIN = {
+    "default_weight_fnc": _plain,
+    "wmax": _plain,
+    "set_syn_weight": _plain,
+    "gaussianLL": _gaussian_ll,
+}
+
+
+def reset():
+    """Forgets every user-registered function (bmtk's defaults stay)."""
+    _weight_functions.clear()
+    _spikes_generators.clear()
+
+
+def add_weight_function(func, name=None, overwrite=True):
+    """Registers ``func(edge_props, source, target) -> weight`` under ``name`` (default: its __name__)."""
+    if not callable(func):
+        raise TypeError(f"add_weight_function: {func!r} is not callable")
+    name = name or func.__name__
+    if not overwrite and (name in _weight_functions or name in _BUILTIN):
+        return
+    _weight_functions[name] = func
+
+
+def synaptic_weight(*wargs, **wkwargs):
+    """Decorator form: ``@synaptic_weight`` or ``@synaptic_weight(name='...')``."""
+    if len(wargs) == 1 and callable(wargs[0]) and not wkwargs:
+        add_weight_function(wargs[0])
+        return wargs[0]
+
+    def deco(func):
+        add_weight_function(func, name=wkwargs.get("name"))
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return deco
+
+
+def weight_function(name):
+    """The function registered as ``name``: a user function, PLAIN_WEIGHT, or a builtin; None if unknown."""
+    if name is None:
+        return PLAIN_WEIGHT
+    if name in _weight_functions:
+        return _weight_functions[name]
+    fn = _BUILTIN.get(name)
+    if fn is _plain:
+        return PLAIN_WEIGHT
+    return fn
+
+
+def add_spikes_generator(func, name=None, overwrite=True):
+    name = name or func.__name__
+    if overwrite or name not in _spikes_generators:
+        _spikes_generators[name] = func
+
+
+def spikes_generator(*wargs, **wkwargs):
+    if len(wargs) == 1 and callable(wargs[0]) and not wkwargs:
+        add_spikes_generator(wargs[0])
+        return wargs[0]
+
+    def deco(func):
+        add_spikes_generator(func, name=wkwargs.get("name"))
+        return func
+
+    return deco
+
+
+def get_spikes_generator(name):
+    return _spikes_generators.get(name)
+
+
+def _engine_owned(kind):
+    def refuse(*args, **kwargs):
+        raise NotImplementedError(
+            f"bmtk-rs computes {kind} in its Rust engine; custom Python {kind} functions cannot be "
+            "registered (supported: the Allen perisomatic/all-active processing, NeuroML cells, exp2syn)")
+    return refuse
+
+
+add_cell_model = cell_model = _engine_owned("cell models")
+add_cell_processor = model_processing = _engine_owned("model processing")
+add_synapse_model = synapse_model = _engine_owned("synapse models")

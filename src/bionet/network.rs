@@ -1,0 +1,892 @@
+//! A BioNet network: biophysical cells in lockstep groups, IntFire1 point cells, virtual (spike
+//! train) sources, Exp2Syn synapses and NetCon-style event delivery, run in exchange epochs.
+//!
+//! Every spike source has a dense *source id* (the caller maps populations and node ids to it).
+//! Time advances as NEURON's fixed step does; events follow NEURON's rules:
+//! - a biophysical cell spikes when its soma(0.5) voltage rises above the threshold, at the end of
+//!   the step (+1e-10 ms); a virtual cell at its given times; an IntFire1 cell at the time of the
+//!   input event that pushed it over 1;
+//! - a spike from source s at time t reaches every synapse of every edge from s at `t + delay`, and
+//!   is delivered at the start of the first step whose midpoint `t + dt/2` is at or past that time
+//!   (an Exp2Syn adds `weight * factor` to its states; an IntFire1 integrates it at that exact time).
+//!
+//! Cells only interact through events whose delay is at least the network's minimum delay, so the
+//! run is cut into epochs of at most that length: within an epoch every group of cells is advanced
+//! independently (in parallel with rayon), and at its end the spikes of the epoch are exchanged
+//! (between MPI ranks too, through the caller's exchange function) and turned into queued events.
+//! Spikes are exchanged sorted by (time, source) and events are ordered by (time, incoming edge),
+//! the incoming edges of a group sorted by (source, edge key, synapse): the arithmetic each
+//! synapse sees is the same whatever the number of threads, ranks or the grouping of cells.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::cell::CellModel;
+use super::placement::{node_at, SynapsePlacer};
+use super::solver::{n_steps, CellSim, IClamp, RunConditions, SPIKE_TEPS};
+use super::synapse::Exp2SynParams;
+use crate::error::{Error, Result};
+
+/// Cells of one model simulated side by side (lanes of one [`CellSim`]).
+pub const MAX_LANES: usize = 8;
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Unset,
+    Bio {
+        group: u32,
+        lane: u32,
+    },
+    IntFire(u32),
+    Virtual,
+    /// Simulated on another MPI rank: its spikes arrive through the exchange.
+    Remote,
+}
+
+/// A queued event: delivery time and the incoming edge of the group it travels on.
+#[derive(Debug, Clone, Copy)]
+struct Event {
+    t: f64,
+    edge: u32,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Event {
+    /// Reversed, so the max-heap pops the earliest (time, edge) first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.t.total_cmp(&self.t).then(o.edge.cmp(&self.edge))
+    }
+}
+
+/// One synapse of an incoming edge as the group stores it.
+#[derive(Debug, Clone, Copy)]
+struct InEdge {
+    source: u32,
+    key: u64,
+    k: u32,
+    /// Synapse state (group-wide) or IntFire1 cell index.
+    target: u32,
+    weight: f64,
+    delay: f64,
+}
+
+fn sort_in_edges(v: &mut [InEdge]) {
+    v.sort_by_key(|a| (a.source, a.key, a.k));
+}
+
+/// CSR offsets of `edges` (sorted by source) over `n_sources`.
+fn source_offsets(edges: &[InEdge], n_sources: usize) -> Vec<u32> {
+    let mut off = vec![0u32; n_sources + 1];
+    for e in edges {
+        off[e.source as usize + 1] += 1;
+    }
+    for i in 0..n_sources {
+        off[i + 1] += off[i];
+    }
+    off
+}
+
+/// A recorded variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variable {
+    V,
+    Cai,
+}
+
+impl Variable {
+    pub fn from_name(name: &str) -> Result<Variable> {
+        match name {
+            "v" => Ok(Variable::V),
+            "cai" => Ok(Variable::Cai),
+            other => Err(Error::invalid(format!(
+                "cannot record variable '{other}': supported cell variables are v, cai"
+            ))),
+        }
+    }
+}
+
+/// Columns of one report that one group records.
+#[derive(Debug, Clone)]
+struct GroupRecorder {
+    report: usize,
+    /// First column of these cells' elements in the report.
+    column: usize,
+    var: Variable,
+    /// Solver indices, one per element.
+    index: Vec<u32>,
+}
+
+struct Group {
+    model: Arc<CellModel>,
+    cells: Vec<u32>,
+    seeds: Vec<u64>,
+    placers: Vec<Option<SynapsePlacer>>,
+    /// (node, lane, params) of each synapse state before the solver exists.
+    pending_syn: Vec<(u32, u32, Exp2SynParams)>,
+    syn_map: HashMap<(u32, u32, u64, u64, u64), u32>,
+    clamps: Vec<(usize, IClamp)>,
+    sim: Option<CellSim>,
+    in_edges: Vec<InEdge>,
+    in_off: Vec<u32>,
+    queue: BinaryHeap<Event>,
+    spikes: Vec<(f64, u32)>,
+    recorders: Vec<GroupRecorder>,
+    /// Recorded rows (steps x the recorders' elements, concatenated).
+    rec: Vec<f64>,
+    rec_width: usize,
+}
+
+impl Group {
+    fn new(model: Arc<CellModel>) -> Group {
+        Group {
+            model,
+            cells: Vec::new(),
+            seeds: Vec::new(),
+            placers: Vec::new(),
+            pending_syn: Vec::new(),
+            syn_map: HashMap::new(),
+            clamps: Vec::new(),
+            sim: None,
+            in_edges: Vec::new(),
+            in_off: Vec::new(),
+            queue: BinaryHeap::new(),
+            spikes: Vec::new(),
+            recorders: Vec::new(),
+            rec: Vec::new(),
+            rec_width: 0,
+        }
+    }
+
+    fn synapse_state(&mut self, node: u32, lane: u32, p: Exp2SynParams) -> u32 {
+        let key = (
+            node,
+            lane,
+            p.tau1.to_bits(),
+            p.tau2.to_bits(),
+            p.e.to_bits(),
+        );
+        let next = self.pending_syn.len() as u32;
+        *self.syn_map.entry(key).or_insert_with(|| {
+            self.pending_syn.push((node, lane, p));
+            next
+        })
+    }
+
+    /// Advances the group by `steps` steps: events due at each step, the step, spike detection,
+    /// recording.
+    fn advance(&mut self, steps: usize) {
+        let Some(sim) = self.sim.as_mut() else {
+            return;
+        };
+        let dt = sim.dt();
+        for _ in 0..steps {
+            let t_mid = sim.t() + 0.5 * dt;
+            while let Some(ev) = self.queue.peek() {
+                if ev.t > t_mid {
+                    break;
+                }
+                let e = self.in_edges[ev.edge as usize];
+                sim.synapses.receive(e.target as usize, e.weight);
+                self.queue.pop();
+            }
+            let (cells, spikes) = (&self.cells, &mut self.spikes);
+            sim.step(|lane, t| spikes.push((t, cells[lane])));
+            for r in &self.recorders {
+                match r.var {
+                    Variable::V => self.rec.extend(r.index.iter().map(|&j| sim.v[j as usize])),
+                    Variable::Cai => {
+                        let cai = sim.cai();
+                        self.rec.extend(r.index.iter().map(|&j| cai[j as usize]))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// NEURON's IntFire1 (an artificial cell integrating events).
+#[derive(Debug, Clone)]
+struct IntFire1 {
+    source: u32,
+    tau: f64,
+    refrac: f64,
+    m: f64,
+    t0: f64,
+    refractory: bool,
+    /// End of the refractory period (its self event), when refractory.
+    wake: f64,
+}
+
+impl IntFire1 {
+    fn reset(&mut self) {
+        self.m = 0.0;
+        self.t0 = 0.0;
+        self.refractory = false;
+        self.wake = f64::INFINITY;
+    }
+
+    /// An input event of weight `w` at `t`; returns whether the cell fires.
+    fn receive(&mut self, t: f64, w: f64) -> bool {
+        if self.refractory {
+            return false;
+        }
+        self.m *= (-(t - self.t0) / self.tau).exp();
+        self.t0 = t;
+        self.m += w;
+        if self.m > 1.0 {
+            self.refractory = true;
+            self.m = 2.0;
+            self.wake = t + self.refrac;
+            return true;
+        }
+        false
+    }
+
+    fn wake_up(&mut self) {
+        self.t0 = self.wake;
+        self.refractory = false;
+        self.m = 0.0;
+        self.wake = f64::INFINITY;
+    }
+}
+
+/// A synapse location request for an edge without explicit section/x.
+#[derive(Debug, Clone)]
+pub struct PlacementRule {
+    pub target_sections: Vec<String>,
+    pub distance_range: [f64; 2],
+}
+
+/// What an edge targets on a biophysical cell.
+#[derive(Debug, Clone, Copy)]
+pub enum SynapseSite {
+    /// BMTK's `afferent_section_id` / `afferent_section_pos` (one synapse).
+    Explicit { sec_id: usize, sec_x: f64 },
+    /// nsyns synapses drawn by BMTK's placement rule number `rule`.
+    Placed { rule: usize, nsyns: usize },
+}
+
+/// One edge as the caller gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct EdgeSpec {
+    pub source: u32,
+    pub target: u32,
+    /// Unique, rank-independent key (population index and edge id).
+    pub key: u64,
+    pub weight: f64,
+    pub delay: f64,
+    pub site: SynapseSite,
+    pub syn: Exp2SynParams,
+}
+
+/// One biophysical synapse made for an edge, as BMTK would report it.
+#[derive(Debug, Clone, Copy)]
+pub struct MadeSynapse {
+    pub key: u64,
+    pub sec_id: usize,
+    pub sec_x: f64,
+}
+
+pub struct Network {
+    cond: RunConditions,
+    tstop: f64,
+    nsteps: usize,
+    step: usize,
+    sources: Vec<Source>,
+    groups: Vec<Group>,
+    open_group: HashMap<usize, usize>,
+    intfire: Vec<IntFire1>,
+    intfire_in: Vec<InEdge>,
+    intfire_off: Vec<u32>,
+    intfire_queue: BinaryHeap<Event>,
+    virtual_spikes: Vec<(f64, u32)>,
+    virtual_next: usize,
+    rules: Vec<PlacementRule>,
+    min_delay: f64,
+    epoch_steps: usize,
+    next_exchange: usize,
+    /// Spikes of local cells, in exchange order.
+    pub spikes: Vec<(f64, u32)>,
+    /// Number of columns of each report.
+    report_width: Vec<usize>,
+    finalized: bool,
+    pool: rayon::ThreadPool,
+}
+
+/// What the caller does with the local spikes of an epoch: returns the spikes of all ranks.
+pub type Exchange<'a> = dyn FnMut(&[(f64, u32)]) -> Result<Vec<(f64, u32)>> + 'a;
+
+impl Network {
+    pub fn new(
+        cond: RunConditions,
+        tstop: f64,
+        n_sources: usize,
+        threads: usize,
+    ) -> Result<Network> {
+        let nsteps = n_steps(tstop, cond.dt)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .build()
+            .map_err(|e| Error::invalid(format!("cannot start {threads} threads: {e}")))?;
+        Ok(Network {
+            cond,
+            tstop,
+            nsteps,
+            step: 0,
+            sources: vec![Source::Unset; n_sources],
+            groups: Vec::new(),
+            open_group: HashMap::new(),
+            intfire: Vec::new(),
+            intfire_in: Vec::new(),
+            intfire_off: Vec::new(),
+            intfire_queue: BinaryHeap::new(),
+            virtual_spikes: Vec::new(),
+            virtual_next: 0,
+            rules: Vec::new(),
+            min_delay: f64::INFINITY,
+            epoch_steps: 1,
+            next_exchange: 0,
+            spikes: Vec::new(),
+            report_width: Vec::new(),
+            finalized: false,
+            pool,
+        })
+    }
+
+    pub fn n_steps(&self) -> usize {
+        self.nsteps
+    }
+
+    pub fn current_step(&self) -> usize {
+        self.step
+    }
+
+    pub fn tstop(&self) -> f64 {
+        self.tstop
+    }
+
+    fn source_slot(&mut self, id: u32) -> Result<&mut Source> {
+        let n = self.sources.len();
+        let s = self.sources.get_mut(id as usize).ok_or_else(|| {
+            Error::invalid(format!("cell {id} is outside the network's {n} cells"))
+        })?;
+        if !matches!(s, Source::Unset) {
+            return Err(Error::invalid(format!("cell {id} was added twice")));
+        }
+        Ok(s)
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.finalized {
+            return Err(Error::invalid(
+                "the network is already running: cells, edges, inputs and reports must be added before",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A biophysical cell of `model` (`model_id` groups identical models) seeded with `seed` (BMTK's gid).
+    pub fn add_biophysical(
+        &mut self,
+        id: u32,
+        model_id: usize,
+        model: &Arc<CellModel>,
+        seed: u64,
+    ) -> Result<()> {
+        self.check_open()?;
+        self.source_slot(id)?;
+        let g = match self.open_group.get(&model_id) {
+            Some(&g) if self.groups[g].cells.len() < MAX_LANES => g,
+            _ => {
+                self.groups.push(Group::new(model.clone()));
+                let g = self.groups.len() - 1;
+                self.open_group.insert(model_id, g);
+                g
+            }
+        };
+        let grp = &mut self.groups[g];
+        let lane = grp.cells.len() as u32;
+        grp.cells.push(id);
+        grp.seeds.push(seed);
+        grp.placers.push(None);
+        self.sources[id as usize] = Source::Bio {
+            group: g as u32,
+            lane,
+        };
+        Ok(())
+    }
+
+    pub fn add_intfire1(&mut self, id: u32, tau: f64, refrac: f64) -> Result<()> {
+        self.check_open()?;
+        if !(tau > 0.0 && tau.is_finite() && refrac >= 0.0 && refrac.is_finite()) {
+            return Err(Error::invalid(format!(
+                "cell {id}: IntFire1 needs tau > 0 and refrac >= 0, got tau={tau} refrac={refrac}"
+            )));
+        }
+        self.source_slot(id)?;
+        self.sources[id as usize] = Source::IntFire(self.intfire.len() as u32);
+        let mut c = IntFire1 {
+            source: id,
+            tau,
+            refrac,
+            m: 0.0,
+            t0: 0.0,
+            refractory: false,
+            wake: f64::INFINITY,
+        };
+        c.reset();
+        self.intfire.push(c);
+        Ok(())
+    }
+
+    /// A virtual cell with its spike times (ms, any order, not negative).
+    pub fn add_virtual(&mut self, id: u32, times: &[f64]) -> Result<()> {
+        self.check_open()?;
+        if let Some(t) = times.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+            return Err(Error::invalid(format!(
+                "virtual cell {id}: spike time {t} is not a finite time >= 0 ms"
+            )));
+        }
+        let slot = self.source_slot(id)?;
+        *slot = Source::Virtual;
+        self.virtual_spikes.extend(times.iter().map(|&t| (t, id)));
+        Ok(())
+    }
+
+    /// A cell simulated on another rank.
+    pub fn add_remote(&mut self, id: u32) -> Result<()> {
+        self.check_open()?;
+        *self.source_slot(id)? = Source::Remote;
+        Ok(())
+    }
+
+    pub fn add_placement_rule(&mut self, rule: PlacementRule) -> usize {
+        self.rules.push(rule);
+        self.rules.len() - 1
+    }
+
+    fn bio_target(&self, id: u32) -> Result<(usize, usize)> {
+        match self.sources.get(id as usize) {
+            Some(Source::Bio { group, lane }) => Ok((*group as usize, *lane as usize)),
+            _ => Err(Error::invalid(format!(
+                "cell {id} is not a biophysical cell of this rank"
+            ))),
+        }
+    }
+
+    fn check_edge(&mut self, e: &EdgeSpec) -> Result<()> {
+        if !(e.delay.is_finite() && e.delay > 0.0 && e.weight.is_finite()) {
+            return Err(Error::invalid(format!(
+                "edge {}: delay must be > 0 ms and weight finite, got delay={} weight={}",
+                e.key & 0xff_ffff_ffff,
+                e.delay,
+                e.weight
+            )));
+        }
+        match self.sources.get(e.source as usize) {
+            None => Err(Error::invalid(format!(
+                "edge {}: source cell {} does not exist",
+                e.key & 0xff_ffff_ffff,
+                e.source
+            ))),
+            _ => {
+                self.min_delay = self.min_delay.min(e.delay);
+                Ok(())
+            }
+        }
+    }
+
+    /// Edges to biophysical cells of this rank, in BMTK's order for each target (that order consumes
+    /// the target's placement random stream). Returns the synapses made.
+    pub fn add_bio_edges(&mut self, edges: &[EdgeSpec]) -> Result<Vec<MadeSynapse>> {
+        self.check_open()?;
+        let mut made = Vec::with_capacity(edges.len());
+        for e in edges {
+            self.check_edge(e)?;
+            let (g, lane) = self.bio_target(e.target)?;
+            e.syn
+                .validate(&format!("edge {}", e.key & 0xff_ffff_ffff))?;
+            let grp = &mut self.groups[g];
+            let sites: Vec<(usize, f64, usize)> = match e.site {
+                SynapseSite::Explicit { sec_id, sec_x } => {
+                    let node = node_at(&grp.model.geometry, sec_id, sec_x).map_err(|err| {
+                        Error::invalid(format!(
+                            "edge {} to cell {}: {err}",
+                            e.key & 0xff_ffff_ffff,
+                            e.target
+                        ))
+                    })?;
+                    vec![(sec_id, sec_x, node)]
+                }
+                SynapseSite::Placed { rule, nsyns } => {
+                    let r = self
+                        .rules
+                        .get(rule)
+                        .ok_or_else(|| Error::invalid(format!("unknown placement rule {rule}")))?;
+                    let placer = grp.placers[lane].get_or_insert_with(|| {
+                        SynapsePlacer::new(&grp.model.geometry, grp.seeds[lane])
+                    });
+                    placer
+                        .place(&r.target_sections, r.distance_range, nsyns)
+                        .map_err(|err| {
+                            Error::invalid(format!(
+                                "edge {} to cell {}: {err}",
+                                e.key & 0xff_ffff_ffff,
+                                e.target
+                            ))
+                        })?
+                        .into_iter()
+                        .map(|s| (s.sec_id, s.sec_x, s.node))
+                        .collect()
+                }
+            };
+            for (k, (sec_id, sec_x, node)) in sites.into_iter().enumerate() {
+                let state = grp.synapse_state(node as u32, lane as u32, e.syn);
+                grp.in_edges.push(InEdge {
+                    source: e.source,
+                    key: e.key,
+                    k: k as u32,
+                    target: state,
+                    weight: e.weight,
+                    delay: e.delay,
+                });
+                made.push(MadeSynapse {
+                    key: e.key,
+                    sec_id,
+                    sec_x,
+                });
+            }
+        }
+        Ok(made)
+    }
+
+    /// Edges to IntFire1 cells of this rank (weight already BMTK's syn_weight * sign * nsyns).
+    pub fn add_intfire_edge(&mut self, e: &EdgeSpec) -> Result<()> {
+        self.check_open()?;
+        self.check_edge(e)?;
+        let i = match self.sources.get(e.target as usize) {
+            Some(Source::IntFire(i)) => *i,
+            _ => {
+                return Err(Error::invalid(format!(
+                    "edge {}: cell {} is not an IntFire1 cell of this rank",
+                    e.key & 0xff_ffff_ffff,
+                    e.target
+                )))
+            }
+        };
+        self.intfire_in.push(InEdge {
+            source: e.source,
+            key: e.key,
+            k: 0,
+            target: i,
+            weight: e.weight,
+            delay: e.delay,
+        });
+        Ok(())
+    }
+
+    /// IClamp on a biophysical cell's soma.
+    pub fn add_clamp(&mut self, target: u32, amp: f64, delay: f64, dur: f64) -> Result<()> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(target)?;
+        let node = self.groups[g].model.soma_node;
+        if !(amp.is_finite() && delay.is_finite() && dur.is_finite()) {
+            return Err(Error::invalid(format!(
+                "IClamp on cell {target}: amp, delay and duration must be finite numbers"
+            )));
+        }
+        self.groups[g].clamps.push((
+            lane,
+            IClamp {
+                node,
+                amp,
+                delay,
+                dur,
+            },
+        ));
+        Ok(())
+    }
+
+    /// A new report; returns its number.
+    pub fn add_report(&mut self) -> usize {
+        self.report_width.push(0);
+        self.report_width.len() - 1
+    }
+
+    /// Adds a cell's elements to report `report`: its soma, or every segment (BMTK's order);
+    /// returns the (section id, x) of each element.
+    pub fn add_report_cell(
+        &mut self,
+        report: usize,
+        cell: u32,
+        var: Variable,
+        all_sections: bool,
+    ) -> Result<Vec<(usize, f64)>> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(cell)?;
+        let width = self
+            .report_width
+            .get_mut(report)
+            .ok_or_else(|| Error::invalid(format!("unknown report {report}")))?;
+        let grp = &mut self.groups[g];
+        let geo = &grp.model.geometry;
+        let nodes: Vec<usize> = if all_sections {
+            geo.seg_node.clone()
+        } else {
+            vec![grp.model.soma_node]
+        };
+        let elements = nodes
+            .iter()
+            .map(|&n| (geo.node_sec[n], geo.node_x[n]))
+            .collect();
+        grp.recorders.push(GroupRecorder {
+            report,
+            column: *width,
+            var,
+            // solver indices need the final lane count: lanes are fixed once the group is full or
+            // finalized, so keep (node, lane) packed and resolve in finalize()
+            index: nodes
+                .iter()
+                .map(|&n| (n * MAX_LANES + lane) as u32)
+                .collect(),
+        });
+        *width += nodes.len();
+        Ok(elements)
+    }
+
+    /// Builds the solvers and the event tables. Called once, before the first step.
+    pub fn finalize(&mut self) -> Result<()> {
+        if self.finalized {
+            return Ok(());
+        }
+        if let Some(i) = self.sources.iter().position(|s| matches!(s, Source::Unset)) {
+            return Err(Error::invalid(format!(
+                "cell {i} of the network was never added"
+            )));
+        }
+        let n_sources = self.sources.len();
+        let cond = self.cond;
+        self.pool.install(|| {
+            self.groups.par_iter_mut().try_for_each(|g| -> Result<()> {
+                let lanes = g.cells.len();
+                let mut sim = CellSim::group(&g.model, cond, lanes, &g.clamps)?;
+                for &(node, lane, p) in &g.pending_syn {
+                    sim.synapses.push(node * lanes as u32 + lane, p, cond.dt);
+                }
+                sim.initialize();
+                for r in g.recorders.iter_mut() {
+                    for j in r.index.iter_mut() {
+                        let (node, lane) = (*j as usize / MAX_LANES, *j as usize % MAX_LANES);
+                        *j = (node * lanes + lane) as u32;
+                    }
+                }
+                g.rec_width = g.recorders.iter().map(|r| r.index.len()).sum();
+                g.sim = Some(sim);
+                sort_in_edges(&mut g.in_edges);
+                g.in_off = source_offsets(&g.in_edges, n_sources);
+                g.placers.clear();
+                g.syn_map = HashMap::new();
+                Ok(())
+            })
+        })?;
+        sort_in_edges(&mut self.intfire_in);
+        self.intfire_off = source_offsets(&self.intfire_in, n_sources);
+        self.virtual_spikes
+            .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let dt = self.cond.dt;
+        if self.min_delay.is_finite() && self.min_delay < dt {
+            return Err(Error::invalid(format!(
+                "the smallest edge delay ({} ms) is shorter than the time step dt={} ms",
+                self.min_delay, dt
+            )));
+        }
+        // epochs are at most the minimum delay (and 10 ms, as BMTK's set_maxstep(10))
+        let span = self.min_delay.min(10.0);
+        self.epoch_steps = ((span / dt) * (1.0 + 1e-12)).floor().max(1.0) as usize;
+        self.next_exchange = self.epoch_steps;
+        self.finalized = true;
+        Ok(())
+    }
+
+    /// Advances `steps` steps (or to tstop), exchanging spikes at every epoch end through
+    /// `exchange` (None: this process has every cell).
+    pub fn advance(&mut self, steps: usize, mut exchange: Option<&mut Exchange<'_>>) -> Result<()> {
+        self.finalize()?;
+        let end = (self.step + steps).min(self.nsteps);
+        while self.step < end {
+            let chunk = (self.next_exchange.min(end)) - self.step;
+            let groups = &mut self.groups;
+            self.pool.install(|| {
+                groups.par_iter_mut().for_each(|g| g.advance(chunk));
+            });
+            self.step += chunk;
+            if self.step == self.next_exchange || self.step == self.nsteps {
+                self.exchange(exchange.as_deref_mut())?;
+                self.next_exchange += self.epoch_steps;
+            }
+        }
+        Ok(())
+    }
+
+    /// The midpoint time of the step that starts at step index `k` (as the cells accumulate t).
+    fn last_mid(&self) -> f64 {
+        // every group holds the same t; without groups use the nominal time
+        let t_end = self
+            .groups
+            .first()
+            .and_then(|g| g.sim.as_ref())
+            .map(|s| s.t())
+            .unwrap_or(self.step as f64 * self.cond.dt);
+        t_end - 0.5 * self.cond.dt
+    }
+
+    fn exchange(&mut self, exchange: Option<&mut Exchange<'_>>) -> Result<()> {
+        let t_mid = self.last_mid();
+        let t_end = t_mid + 0.5 * self.cond.dt;
+        let mut local: Vec<(f64, u32)> = Vec::new();
+        for g in self.groups.iter_mut() {
+            local.append(&mut g.spikes);
+        }
+        self.run_intfire(t_mid, &mut local);
+        local.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.spikes.extend_from_slice(&local);
+        let mut all = match exchange {
+            Some(f) => f(&local)?,
+            None => local,
+        };
+        while self.virtual_next < self.virtual_spikes.len()
+            && self.virtual_spikes[self.virtual_next].0 < t_end
+        {
+            all.push(self.virtual_spikes[self.virtual_next]);
+            self.virtual_next += 1;
+        }
+        all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let groups = &mut self.groups;
+        let spikes = &all;
+        self.pool.install(|| {
+            groups.par_iter_mut().for_each(|g| {
+                for &(t, s) in spikes {
+                    let (a, b) = (
+                        g.in_off[s as usize] as usize,
+                        g.in_off[s as usize + 1] as usize,
+                    );
+                    for i in a..b {
+                        g.queue.push(Event {
+                            t: t + g.in_edges[i].delay,
+                            edge: i as u32,
+                        });
+                    }
+                }
+            })
+        });
+        for &(t, s) in spikes {
+            let (a, b) = (
+                self.intfire_off[s as usize] as usize,
+                self.intfire_off[s as usize + 1] as usize,
+            );
+            for i in a..b {
+                self.intfire_queue.push(Event {
+                    t: t + self.intfire_in[i].delay,
+                    edge: i as u32,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// IntFire1 events due up to `t_mid` (and refractory ends before them), in time order.
+    fn run_intfire(&mut self, t_mid: f64, out: &mut Vec<(f64, u32)>) {
+        while let Some(ev) = self.intfire_queue.peek().copied() {
+            if ev.t > t_mid {
+                break;
+            }
+            self.intfire_queue.pop();
+            let e = self.intfire_in[ev.edge as usize];
+            let c = &mut self.intfire[e.target as usize];
+            if c.refractory && c.wake <= ev.t {
+                c.wake_up();
+            }
+            if c.receive(ev.t, e.weight) {
+                out.push((ev.t, c.source));
+            }
+        }
+        for c in self.intfire.iter_mut() {
+            if c.refractory && c.wake <= t_mid {
+                c.wake_up();
+            }
+        }
+    }
+
+    /// Takes the rows recorded since the last call for report `report`: (steps x columns).
+    pub fn take_report(&mut self, report: usize) -> Result<(usize, Vec<f64>)> {
+        let width = *self
+            .report_width
+            .get(report)
+            .ok_or_else(|| Error::invalid(format!("unknown report {report}")))?;
+        let rows = self
+            .groups
+            .iter()
+            .find(|g| g.rec_width > 0)
+            .map(|g| g.rec.len() / g.rec_width)
+            .unwrap_or(0);
+        let mut out = vec![0.0; rows * width];
+        for g in self.groups.iter() {
+            if g.rec_width == 0 {
+                continue;
+            }
+            let mut off = 0;
+            for r in &g.recorders {
+                if r.report == report {
+                    for row in 0..rows {
+                        let src = &g.rec
+                            [row * g.rec_width + off..row * g.rec_width + off + r.index.len()];
+                        out[row * width + r.column..row * width + r.column + r.index.len()]
+                            .copy_from_slice(src);
+                    }
+                }
+                off += r.index.len();
+            }
+        }
+        Ok((rows, out))
+    }
+
+    /// Drops recorded rows every report has taken.
+    pub fn clear_recordings(&mut self) {
+        for g in self.groups.iter_mut() {
+            g.rec.clear();
+        }
+    }
+
+    pub fn n_groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Compartments (segments) simulated on this rank.
+    pub fn n_segments(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|g| g.cells.len() * g.model.geometry.seg_node.len())
+            .sum()
+    }
+
+    pub fn n_synapse_states(&self) -> usize {
+        self.groups.iter().map(|g| g.pending_syn.len()).sum()
+    }
+
+    pub fn spike_time_epsilon() -> f64 {
+        SPIKE_TEPS
+    }
+}

@@ -1,0 +1,439 @@
+//! Python binding of the BioNet network engine (src/bionet/network.rs): the Python simulator
+//! (bmtk_rs.simulator.bionet) reads the SONATA network and config, then hands cells, edges,
+//! inputs and reports over as arrays.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::convert::IntoPyResult;
+use crate::bionet::cell::{CellModel, ModelProcessing};
+use crate::bionet::network::{EdgeSpec, Network, PlacementRule, SynapseSite, Variable};
+use crate::bionet::solver::RunConditions;
+use crate::bionet::synapse::Exp2SynParams;
+use crate::error::{Error, Result};
+
+#[pyclass(module = "bmtk_rs._native", name = "BioEngine", unsendable)]
+pub struct BioEngine {
+    net: Network,
+    models: Vec<Arc<CellModel>>,
+}
+
+fn same_len(what: &str, lens: &[usize]) -> PyResult<()> {
+    if lens.windows(2).any(|w| w[0] != w[1]) {
+        return Err(PyValueError::new_err(format!(
+            "{what}: the arrays differ in length ({lens:?})"
+        )));
+    }
+    Ok(())
+}
+
+#[pymethods]
+impl BioEngine {
+    #[new]
+    #[pyo3(signature = (dt, tstop, celsius, v_init, spike_threshold, n_cells, threads=1))]
+    fn new(
+        dt: f64,
+        tstop: f64,
+        celsius: f64,
+        v_init: f64,
+        spike_threshold: f64,
+        n_cells: usize,
+        threads: usize,
+    ) -> PyResult<Self> {
+        let cond = RunConditions {
+            dt,
+            celsius,
+            v_init,
+            spike_threshold,
+        };
+        Ok(BioEngine {
+            net: Network::new(cond, tstop, n_cells, threads).py()?,
+            models: Vec::new(),
+        })
+    }
+
+    /// Builds a cell model (SWC + fit json or .nml + model_processing, nseg from dL); returns its id.
+    #[pyo3(signature = (swc, fit, processing, dL))]
+    #[allow(non_snake_case)]
+    fn add_model(
+        &mut self,
+        py: Python<'_>,
+        swc: PathBuf,
+        fit: PathBuf,
+        processing: &str,
+        dL: Option<f64>,
+    ) -> PyResult<usize> {
+        let proc = ModelProcessing::from_name(processing).py()?;
+        let model = py.detach(|| CellModel::build(&swc, &fit, proc, dL)).py()?;
+        self.models.push(Arc::new(model));
+        Ok(self.models.len() - 1)
+    }
+
+    /// Number of segments of a model and its soma node's (section id, x).
+    fn model_segments(&self, model: usize) -> PyResult<usize> {
+        let m = self
+            .models
+            .get(model)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown model {model}")))?;
+        Ok(m.geometry.seg_node.len())
+    }
+
+    fn add_biophysical(
+        &mut self,
+        ids: PyReadonlyArray1<'_, u32>,
+        model: usize,
+        seeds: PyReadonlyArray1<'_, u64>,
+    ) -> PyResult<()> {
+        let m = self
+            .models
+            .get(model)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown model {model}")))?
+            .clone();
+        let (ids, seeds) = (ids.as_array(), seeds.as_array());
+        same_len("add_biophysical", &[ids.len(), seeds.len()])?;
+        for (&id, &seed) in ids.iter().zip(seeds.iter()) {
+            self.net.add_biophysical(id, model, &m, seed).py()?;
+        }
+        Ok(())
+    }
+
+    fn add_intfire1(
+        &mut self,
+        ids: PyReadonlyArray1<'_, u32>,
+        tau: PyReadonlyArray1<'_, f64>,
+        refrac: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let (ids, tau, refrac) = (ids.as_array(), tau.as_array(), refrac.as_array());
+        same_len("add_intfire1", &[ids.len(), tau.len(), refrac.len()])?;
+        for i in 0..ids.len() {
+            self.net.add_intfire1(ids[i], tau[i], refrac[i]).py()?;
+        }
+        Ok(())
+    }
+
+    /// Virtual cells: `ids[i]` fires at `times[offsets[i]..offsets[i+1]]`.
+    fn add_virtual(
+        &mut self,
+        ids: PyReadonlyArray1<'_, u32>,
+        offsets: PyReadonlyArray1<'_, u64>,
+        times: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let (ids, off, times) = (ids.as_array(), offsets.as_array(), times.as_array());
+        let times = times
+            .as_slice()
+            .ok_or_else(|| PyValueError::new_err("times must be contiguous"))?;
+        if off.len() != ids.len() + 1 || off[ids.len()] as usize > times.len() {
+            return Err(PyValueError::new_err(
+                "add_virtual: offsets must have one more entry than ids and end within times",
+            ));
+        }
+        for i in 0..ids.len() {
+            let (a, b) = (off[i] as usize, off[i + 1] as usize);
+            if a > b {
+                return Err(PyValueError::new_err(
+                    "add_virtual: offsets must not decrease",
+                ));
+            }
+            self.net.add_virtual(ids[i], &times[a..b]).py()?;
+        }
+        Ok(())
+    }
+
+    fn add_remote(&mut self, ids: PyReadonlyArray1<'_, u32>) -> PyResult<()> {
+        for &id in ids.as_array().iter() {
+            self.net.add_remote(id).py()?;
+        }
+        Ok(())
+    }
+
+    fn add_placement_rule(
+        &mut self,
+        target_sections: Vec<String>,
+        distance_range: (f64, f64),
+    ) -> usize {
+        self.net.add_placement_rule(PlacementRule {
+            target_sections,
+            distance_range: [distance_range.0, distance_range.1],
+        })
+    }
+
+    /// Edges to biophysical cells, in BMTK's per-target order. `rule[i] < 0` means the edge has an
+    /// explicit (sec_id, sec_x); otherwise nsyns synapses are placed by that rule. Returns the
+    /// synapses made: (edge keys, section ids, x).
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn add_bio_edges<'py>(
+        &mut self,
+        py: Python<'py>,
+        source: PyReadonlyArray1<'_, u32>,
+        target: PyReadonlyArray1<'_, u32>,
+        keys: PyReadonlyArray1<'_, u64>,
+        weight: PyReadonlyArray1<'_, f64>,
+        delay: PyReadonlyArray1<'_, f64>,
+        tau1: PyReadonlyArray1<'_, f64>,
+        tau2: PyReadonlyArray1<'_, f64>,
+        erev: PyReadonlyArray1<'_, f64>,
+        rule: PyReadonlyArray1<'_, i64>,
+        nsyns: PyReadonlyArray1<'_, i64>,
+        sec_id: PyReadonlyArray1<'_, i64>,
+        sec_x: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<(
+        Bound<'py, PyArray1<u64>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<f64>>,
+    )> {
+        let (s, t, k, w, d) = (
+            source.as_array(),
+            target.as_array(),
+            keys.as_array(),
+            weight.as_array(),
+            delay.as_array(),
+        );
+        let (t1, t2, e, r, n, si, sx) = (
+            tau1.as_array(),
+            tau2.as_array(),
+            erev.as_array(),
+            rule.as_array(),
+            nsyns.as_array(),
+            sec_id.as_array(),
+            sec_x.as_array(),
+        );
+        same_len(
+            "add_bio_edges",
+            &[
+                s.len(),
+                t.len(),
+                k.len(),
+                w.len(),
+                d.len(),
+                t1.len(),
+                t2.len(),
+                e.len(),
+                r.len(),
+                n.len(),
+                si.len(),
+                sx.len(),
+            ],
+        )?;
+        let mut specs = Vec::with_capacity(s.len());
+        for i in 0..s.len() {
+            let site = if r[i] < 0 {
+                if si[i] < 0 || !sx[i].is_finite() {
+                    return Err(PyValueError::new_err(format!(
+                        "edge {}: afferent section id {} / position {} invalid",
+                        k[i] & 0xff_ffff_ffff,
+                        si[i],
+                        sx[i]
+                    )));
+                }
+                SynapseSite::Explicit {
+                    sec_id: si[i] as usize,
+                    sec_x: sx[i],
+                }
+            } else {
+                SynapseSite::Placed {
+                    rule: r[i] as usize,
+                    nsyns: n[i].max(0) as usize,
+                }
+            };
+            specs.push(EdgeSpec {
+                source: s[i],
+                target: t[i],
+                key: k[i],
+                weight: w[i],
+                delay: d[i],
+                site,
+                syn: Exp2SynParams {
+                    tau1: t1[i],
+                    tau2: t2[i],
+                    e: e[i],
+                },
+            });
+        }
+        let net = &mut self.net;
+        let made = py.detach(|| net.add_bio_edges(&specs)).py()?;
+        let keys: Vec<u64> = made.iter().map(|m| m.key).collect();
+        let secs: Vec<i64> = made.iter().map(|m| m.sec_id as i64).collect();
+        let xs: Vec<f64> = made.iter().map(|m| m.sec_x).collect();
+        Ok((
+            PyArray1::from_vec(py, keys),
+            PyArray1::from_vec(py, secs),
+            PyArray1::from_vec(py, xs),
+        ))
+    }
+
+    fn add_intfire_edges(
+        &mut self,
+        source: PyReadonlyArray1<'_, u32>,
+        target: PyReadonlyArray1<'_, u32>,
+        keys: PyReadonlyArray1<'_, u64>,
+        weight: PyReadonlyArray1<'_, f64>,
+        delay: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let (s, t, k, w, d) = (
+            source.as_array(),
+            target.as_array(),
+            keys.as_array(),
+            weight.as_array(),
+            delay.as_array(),
+        );
+        same_len(
+            "add_intfire_edges",
+            &[s.len(), t.len(), k.len(), w.len(), d.len()],
+        )?;
+        for i in 0..s.len() {
+            self.net
+                .add_intfire_edge(&EdgeSpec {
+                    source: s[i],
+                    target: t[i],
+                    key: k[i],
+                    weight: w[i],
+                    delay: d[i],
+                    site: SynapseSite::Placed { rule: 0, nsyns: 1 },
+                    syn: Exp2SynParams {
+                        tau1: 1.0,
+                        tau2: 2.0,
+                        e: 0.0,
+                    },
+                })
+                .py()?;
+        }
+        Ok(())
+    }
+
+    fn add_clamp(&mut self, target: u32, amp: f64, delay: f64, duration: f64) -> PyResult<()> {
+        self.net.add_clamp(target, amp, delay, duration).py()
+    }
+
+    fn add_report(&mut self) -> usize {
+        self.net.add_report()
+    }
+
+    /// Adds cells to a report; returns (index_pointer, element section ids, element x) over them.
+    #[allow(clippy::type_complexity)]
+    fn add_report_cells<'py>(
+        &mut self,
+        py: Python<'py>,
+        report: usize,
+        cells: PyReadonlyArray1<'_, u32>,
+        variable: &str,
+        all_sections: bool,
+    ) -> PyResult<(
+        Bound<'py, PyArray1<u64>>,
+        Bound<'py, PyArray1<u64>>,
+        Bound<'py, PyArray1<f64>>,
+    )> {
+        let var = Variable::from_name(variable).py()?;
+        let mut ptr = vec![0u64];
+        let mut ids = Vec::new();
+        let mut xs = Vec::new();
+        for &c in cells.as_array().iter() {
+            let el = self
+                .net
+                .add_report_cell(report, c, var, all_sections)
+                .py()?;
+            for (s, x) in el {
+                ids.push(s as u64);
+                xs.push(x);
+            }
+            ptr.push(ids.len() as u64);
+        }
+        Ok((
+            PyArray1::from_vec(py, ptr),
+            PyArray1::from_vec(py, ids),
+            PyArray1::from_vec(py, xs),
+        ))
+    }
+
+    fn finalize(&mut self, py: Python<'_>) -> PyResult<()> {
+        let net = &mut self.net;
+        py.detach(|| net.finalize()).py()
+    }
+
+    /// Advances `steps` steps. `exchange(times, ids) -> (times, ids)` gathers the spikes of every
+    /// MPI rank at each epoch end (None: single process).
+    #[pyo3(signature = (steps, exchange=None))]
+    fn advance(
+        &mut self,
+        py: Python<'_>,
+        steps: usize,
+        exchange: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
+        let net = &mut self.net;
+        match exchange {
+            None => py.detach(|| net.advance(steps, None)).py(),
+            Some(f) => {
+                let mut call = |local: &[(f64, u32)]| -> Result<Vec<(f64, u32)>> {
+                    Python::attach(|py| -> PyResult<Vec<(f64, u32)>> {
+                        let t: Vec<f64> = local.iter().map(|x| x.0).collect();
+                        let ids: Vec<u32> = local.iter().map(|x| x.1).collect();
+                        let out =
+                            f.call1(py, (PyArray1::from_vec(py, t), PyArray1::from_vec(py, ids)))?;
+                        let (t, ids): (Vec<f64>, Vec<u32>) = out.extract(py)?;
+                        if t.len() != ids.len() {
+                            return Err(PyValueError::new_err(
+                                "exchange returned arrays of different lengths",
+                            ));
+                        }
+                        Ok(t.into_iter().zip(ids).collect())
+                    })
+                    .map_err(|e| Error::invalid(format!("spike exchange failed: {e}")))
+                };
+                py.detach(|| net.advance(steps, Some(&mut call))).py()
+            }
+        }
+    }
+
+    /// Rows recorded for `report` since the last clear_recordings(): (steps x elements).
+    fn take_report<'py>(
+        &mut self,
+        py: Python<'py>,
+        report: usize,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let (rows, data) = self.net.take_report(report).py()?;
+        let cols = data.len().checked_div(rows).unwrap_or(0);
+        PyArray1::from_vec(py, data).reshape([rows, cols])
+    }
+
+    fn clear_recordings(&mut self) {
+        self.net.clear_recordings()
+    }
+
+    /// Spikes of this rank's cells so far: (times, cell ids), in exchange order.
+    fn spikes<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<u32>>) {
+        let t: Vec<f64> = self.net.spikes.iter().map(|x| x.0).collect();
+        let ids: Vec<u32> = self.net.spikes.iter().map(|x| x.1).collect();
+        (PyArray1::from_vec(py, t), PyArray1::from_vec(py, ids))
+    }
+
+    #[getter]
+    fn n_steps(&self) -> usize {
+        self.net.n_steps()
+    }
+
+    #[getter]
+    fn step(&self) -> usize {
+        self.net.current_step()
+    }
+
+    #[getter]
+    fn n_segments(&self) -> usize {
+        self.net.n_segments()
+    }
+
+    #[getter]
+    fn n_synapses(&self) -> usize {
+        self.net.n_synapse_states()
+    }
+
+    #[getter]
+    fn n_groups(&self) -> usize {
+        self.net.n_groups()
+    }
+}
