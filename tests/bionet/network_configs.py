@@ -1,0 +1,59 @@
+"""Copies of the example BioNet configurations that run from anywhere: every relative path is made
+absolute against the example's folder (data stay where they are), outputs go to a given folder,
+and tstop/overrides are applied. Used by the network oracles (bmtk+NEURON and bmtk-rs read the
+same copy)."""
+
+import json
+import os
+
+
+def _absolute(obj, base):
+    if isinstance(obj, str):
+        if obj.startswith("./") or obj.startswith("../") or obj == ".":
+            return os.path.normpath(os.path.join(base, obj))
+        return obj
+    if isinstance(obj, list):
+        return [_absolute(v, base) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _absolute(v, base) for k, v in obj.items()}
+    return obj
+
+
+def localize(example_dir, config_name, out_dir, tstop=None, run=None, components=None, edit=None):
+    """Writes `out_dir`/<config_name> (and its network/simulation children) and returns its path.
+    The config writes its outputs to `out_dir`/output."""
+    example_dir = os.path.abspath(example_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(example_dir, config_name)) as fh:
+        conf = json.load(fh)
+    manifest = conf.get("manifest", {})
+    for k, v in list(manifest.items()):
+        manifest[k] = _absolute(v, example_dir)
+    if "$BASE_DIR" in manifest:
+        manifest["$BASE_DIR"] = example_dir
+    out = os.path.join(os.path.abspath(out_dir), "output")
+    for k in list(manifest):
+        if k == "$OUTPUT_DIR":
+            manifest[k] = out
+    conf = _absolute(conf, example_dir)
+    conf["manifest"] = manifest
+    for child in ("network", "simulation"):
+        if isinstance(conf.get(child), str):
+            name = os.path.basename(conf[child])
+            src_dir = os.path.dirname(conf[child]) if os.path.isabs(conf[child]) else example_dir
+            conf[child] = localize(src_dir, name, out_dir, components=components)
+    if "output" in conf:
+        conf["output"]["output_dir"] = out
+        conf["output"]["overwrite_output_dir"] = True
+    if tstop is not None:
+        conf.setdefault("run", {})["tstop"] = float(tstop)
+    if run:
+        conf.setdefault("run", {}).update(run)
+    if components and "components" in conf:
+        conf["components"].update(components)
+    if edit is not None:
+        edit(conf)
+    path = os.path.join(out_dir, config_name)
+    with open(path, "w") as fh:
+        json.dump(conf, fh, indent=2)
+    return path

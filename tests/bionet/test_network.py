@@ -1,0 +1,131 @@
+"""BioNet networks from SONATA configs: bmtk-rs vs bmtk 1.2.0 + NEURON 9.0.2 on the same configs
+(examples bio_14cells, bio_450cells, and the Mouse L4 tutorial with its Poisson LGN input, tstop
+shortened for CI), plus determinism across threads and MPI ranks.
+
+What must hold (issue 5): per population mean rate within 10% (or 1 Hz), and for each cell the
+spikes of the first 100 ms within 0.5 ms of NEURON's."""
+
+import os
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+from ..conftest import require_module
+from .network_configs import localize
+
+HERE = os.path.dirname(__file__)
+
+CASES = {
+    # name: (example folder under bmtk-data, config, tstop ms)
+    "bio_14cells": ("examples/bio_14cells", "config.simulation.json", 1000.0),
+    "bio_450cells": ("examples/bio_450cells", "config.simulation.json", 500.0),
+    "tutorial_l4": ("tutorial_l4", "config.bionet.json", 500.0),
+}
+
+
+def _run_bmtk_rs(config, threads=None, np_ranks=None):
+    env = dict(os.environ)
+    if threads is not None:
+        env["BMTK_RS_THREADS"] = str(threads)
+    cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", config]
+    if np_ranks:
+        cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(np_ranks)] + cmd
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return run
+
+
+_SIZES = {}
+
+
+def _population_size(case, pop):
+    return _SIZES[(case, pop)]
+
+
+def _record_sizes(case, config):
+    from bmtk_rs.simulator import bionet
+
+    net = bionet.BioNetwork.from_config(bionet.Config.from_json(config))
+    for name, p in net.populations.items():
+        _SIZES[(case, name)] = int(np.sum(p.model_type != "virtual"))
+
+
+def _spikes(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        for pop, g in f["spikes"].items():
+            out[pop] = (g["node_ids"][()], g["timestamps"][()])
+    return out
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def pair(request, bmtk_data, nrnmech_dir, tmp_path_factory):
+    """(bmtk-rs spikes, NEURON spikes, config dir) for one case."""
+    require_module("bmtk")
+    name = request.param
+    folder, cfg, tstop = CASES[name]
+    work = tmp_path_factory.mktemp(name)
+    ours = localize(bmtk_data / folder, cfg, work / "rs", tstop=tstop)
+    ref = localize(bmtk_data / folder, cfg, work / "nrn", tstop=tstop)
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+    nrn = subprocess.run([sys.executable, os.path.join(HERE, "bmtk_network_run.py"), ref, str(nrnmech_dir)],
+                         capture_output=True, text=True, env=env, timeout=3000)
+    assert nrn.returncode == 0, "bmtk+NEURON failed:\n" + nrn.stdout[-3000:] + nrn.stderr[-3000:]
+    _run_bmtk_rs(ours)
+    _record_sizes(name, ours)
+    return name, _spikes(work / "rs" / "output" / "spikes.h5"), _spikes(work / "nrn" / "output" / "spikes.h5"), tstop
+
+
+def test_population_rates(pair):
+    name, ours, ref, tstop = pair
+    assert set(ours) == set(ref), (sorted(ours), sorted(ref))
+    for pop in ref:
+        n_cells = _population_size(name, pop)
+        r_ours = len(ours[pop][1]) / n_cells / (tstop / 1000.0)
+        r_ref = len(ref[pop][1]) / n_cells / (tstop / 1000.0)
+        assert r_ref > 0, f"{name}/{pop}: NEURON produced no spikes, the comparison would be empty"
+        assert abs(r_ours - r_ref) <= max(0.1 * r_ref, 1.0), (name, pop, r_ours, r_ref)
+
+
+def test_first_100ms_spike_times(pair):
+    name, ours, ref, _ = pair
+    checked = 0
+    for pop in ref:
+        ids = np.union1d(ours[pop][0], ref[pop][0])
+        for n in ids:
+            a = np.sort(ours[pop][1][(ours[pop][0] == n) & (ours[pop][1] < 100.0)])
+            b = np.sort(ref[pop][1][(ref[pop][0] == n) & (ref[pop][1] < 100.0)])
+            assert len(a) == len(b), (name, pop, int(n), a, b)
+            if len(a):
+                assert np.max(np.abs(a - b)) <= 0.5, (name, pop, int(n), a, b)
+                checked += len(a)
+    assert checked > 0, f"{name}: no spikes in the first 100 ms to compare"
+
+
+@pytest.fixture(scope="module")
+def l4_config(bmtk_data, tmp_path_factory):
+    work = tmp_path_factory.mktemp("l4_det")
+    return work, lambda tag: localize(bmtk_data / "tutorial_l4", "config.bionet.json", work / tag, tstop=300.0)
+
+
+def _spike_bytes(path):
+    with h5py.File(path, "r") as f:
+        return {pop: (g["node_ids"][()].tobytes(), g["timestamps"][()].tobytes()) for pop, g in f["spikes"].items()}
+
+
+def test_identical_for_threads_and_ranks(l4_config):
+    """Same spikes.h5 contents for 1 and 2 threads and for 1 and 2 MPI ranks."""
+    require_module("mpi4py")
+    work, make = l4_config
+    runs = {"t1": dict(threads=1), "t2": dict(threads=2), "mpi2": dict(threads=1, np_ranks=2)}
+    got = {}
+    for tag, kw in runs.items():
+        cfg = make(tag)
+        _run_bmtk_rs(cfg, **kw)
+        got[tag] = _spike_bytes(work / tag / "output" / "spikes.h5")
+    assert got["t1"]["V1"][0], "no spikes: the comparison would be empty"
+    assert got["t1"] == got["t2"]
+    assert got["t1"] == got["mpi2"]
