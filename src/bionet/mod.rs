@@ -9,5 +9,7 @@ pub mod import3d;
 pub mod mechanisms;
 pub mod morphology;
 pub mod nml;
+pub mod np_random;
+pub mod placement;
 pub mod solver;
 pub mod swc;

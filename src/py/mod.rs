@@ -8,6 +8,7 @@ mod cell;
 mod convert;
 mod filternet;
 mod morphology;
+mod placement;
 mod reports;
 mod sonata;
 mod spikes;
@@ -33,5 +34,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reports::read_compartment_report_file, m)?)?;
     m.add_function(wrap_pyfunction!(cell::run_single_cell, m)?)?;
     m.add_function(wrap_pyfunction!(cell::run_cells, m)?)?;
+    placement::register(m)?;
     Ok(())
 }
