@@ -10,6 +10,7 @@ pub mod mechanisms;
 pub mod morphology;
 pub mod network;
 pub mod nml;
+pub mod np_random;
 pub mod placement;
 pub mod solver;
 pub mod swc;

@@ -25,13 +25,13 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::cell::CellModel;
-use super::placement::{node_at, SynapsePlacer};
+use super::placement::{SegmentTable, SynapsePlacer};
 use super::solver::{n_steps, CellSim, IClamp, RunConditions, SPIKE_TEPS};
 use super::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
 
 /// Cells of one model simulated side by side (lanes of one [`CellSim`]).
-pub const MAX_LANES: usize = 8;
+pub const MAX_LANES: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 enum Source {
@@ -131,6 +131,7 @@ struct GroupRecorder {
 
 struct Group {
     model: Arc<CellModel>,
+    model_id: usize,
     cells: Vec<u32>,
     seeds: Vec<u64>,
     placers: Vec<Option<SynapsePlacer>>,
@@ -150,9 +151,10 @@ struct Group {
 }
 
 impl Group {
-    fn new(model: Arc<CellModel>) -> Group {
+    fn new(model: Arc<CellModel>, model_id: usize) -> Group {
         Group {
             model,
+            model_id,
             cells: Vec::new(),
             seeds: Vec::new(),
             placers: Vec::new(),
@@ -315,6 +317,10 @@ pub struct Network {
     virtual_spikes: Vec<(f64, u32)>,
     virtual_next: usize,
     rules: Vec<PlacementRule>,
+    /// BMTK's segment table of each cell model, shared by its cells' placers.
+    tables: HashMap<usize, Arc<SegmentTable>>,
+    /// Keys of edges that found no target segment (BMTK warns and makes no synapse).
+    pub skipped_edges: Vec<u64>,
     min_delay: f64,
     epoch_steps: usize,
     next_exchange: usize,
@@ -356,6 +362,8 @@ impl Network {
             virtual_spikes: Vec::new(),
             virtual_next: 0,
             rules: Vec::new(),
+            tables: HashMap::new(),
+            skipped_edges: Vec::new(),
             min_delay: f64::INFINITY,
             epoch_steps: 1,
             next_exchange: 0,
@@ -407,11 +415,16 @@ impl Network {
         seed: u64,
     ) -> Result<()> {
         self.check_open()?;
+        if seed > u32::MAX as u64 {
+            return Err(Error::invalid(format!(
+                "cell {id}: gid {seed} does not fit the 32-bit seed of BMTK's placement stream"
+            )));
+        }
         self.source_slot(id)?;
         let g = match self.open_group.get(&model_id) {
             Some(&g) if self.groups[g].cells.len() < MAX_LANES => g,
             _ => {
-                self.groups.push(Group::new(model.clone()));
+                self.groups.push(Group::new(model.clone(), model_id));
                 let g = self.groups.len() - 1;
                 self.open_group.insert(model_id, g);
                 g
@@ -519,35 +532,47 @@ impl Network {
             let (g, lane) = self.bio_target(e.target)?;
             e.syn
                 .validate(&format!("edge {}", e.key & 0xff_ffff_ffff))?;
+            let model_id = self.groups[g].model_id;
+            let table = match self.tables.get(&model_id) {
+                Some(t) => t.clone(),
+                None => {
+                    let m = &self.groups[g].model;
+                    let t = Arc::new(SegmentTable::new(&m.geometry, &m.morphology.sections)?);
+                    self.tables.insert(model_id, t.clone());
+                    t
+                }
+            };
             let grp = &mut self.groups[g];
+            let what = |err: Error| {
+                Error::invalid(format!(
+                    "edge {} to cell {}: {err}",
+                    e.key & 0xff_ffff_ffff,
+                    e.target
+                ))
+            };
             let sites: Vec<(usize, f64, usize)> = match e.site {
                 SynapseSite::Explicit { sec_id, sec_x } => {
-                    let node = node_at(&grp.model.geometry, sec_id, sec_x).map_err(|err| {
-                        Error::invalid(format!(
-                            "edge {} to cell {}: {err}",
-                            e.key & 0xff_ffff_ffff,
-                            e.target
-                        ))
-                    })?;
-                    vec![(sec_id, sec_x, node)]
+                    vec![(sec_id, sec_x, table.node_at(sec_id, sec_x).map_err(what)?)]
                 }
                 SynapseSite::Placed { rule, nsyns } => {
                     let r = self
                         .rules
                         .get(rule)
                         .ok_or_else(|| Error::invalid(format!("unknown placement rule {rule}")))?;
-                    let placer = grp.placers[lane].get_or_insert_with(|| {
-                        SynapsePlacer::new(&grp.model.geometry, grp.seeds[lane])
-                    });
+                    let seed = grp.seeds[lane] as u32;
+                    let placer = grp.placers[lane]
+                        .get_or_insert_with(|| SynapsePlacer::with_table(table.clone(), seed));
+                    if placer
+                        .n_candidates(&r.target_sections, r.distance_range)
+                        .map_err(what)?
+                        == 0
+                    {
+                        self.skipped_edges.push(e.key);
+                        continue;
+                    }
                     placer
                         .place(&r.target_sections, r.distance_range, nsyns)
-                        .map_err(|err| {
-                            Error::invalid(format!(
-                                "edge {} to cell {}: {err}",
-                                e.key & 0xff_ffff_ffff,
-                                e.target
-                            ))
-                        })?
+                        .map_err(what)?
                         .into_iter()
                         .map(|s| (s.sec_id, s.sec_x, s.node))
                         .collect()

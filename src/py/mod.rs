@@ -9,6 +9,7 @@ mod convert;
 mod filternet;
 mod morphology;
 mod network;
+mod placement;
 mod reports;
 mod sonata;
 mod spikes;
@@ -35,5 +36,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cell::run_single_cell, m)?)?;
     m.add_function(wrap_pyfunction!(cell::run_cells, m)?)?;
     m.add_class::<network::BioEngine>()?;
+    placement::register(m)?;
     Ok(())
 }

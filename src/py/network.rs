@@ -412,6 +412,11 @@ impl BioEngine {
         (PyArray1::from_vec(py, t), PyArray1::from_vec(py, ids))
     }
 
+    /// Keys of edges that found no target segment (BMTK warns and builds no synapse for them).
+    fn skipped_edges<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_vec(py, self.net.skipped_edges.clone())
+    }
+
     #[getter]
     fn n_steps(&self) -> usize {
         self.net.n_steps()

@@ -21,7 +21,7 @@ HERE = os.path.dirname(__file__)
 CASES = {
     # name: (example folder under bmtk-data, config, tstop ms)
     "bio_14cells": ("examples/bio_14cells", "config.simulation.json", 1000.0),
-    "bio_450cells": ("examples/bio_450cells", "config.simulation.json", 500.0),
+    "bio_450cells": ("examples/bio_450cells", "config.simulation.json", 1500.0),
     "tutorial_l4": ("tutorial_l4", "config.bionet.json", 500.0),
 }
 
@@ -91,18 +91,22 @@ def test_population_rates(pair):
 
 
 def test_first_100ms_spike_times(pair):
+    """Every cell's spikes in the first 100 ms; where NEURON has none that early (bio_450cells' input
+    is sparse at first), the 100 ms from NEURON's first spike on."""
     name, ours, ref, _ = pair
+    first = min(float(np.min(t)) for _, t in ref.values() if len(t))
+    t0 = 0.0 if first < 100.0 else first - 1.0
     checked = 0
     for pop in ref:
         ids = np.union1d(ours[pop][0], ref[pop][0])
         for n in ids:
-            a = np.sort(ours[pop][1][(ours[pop][0] == n) & (ours[pop][1] < 100.0)])
-            b = np.sort(ref[pop][1][(ref[pop][0] == n) & (ref[pop][1] < 100.0)])
+            a = np.sort(ours[pop][1][(ours[pop][0] == n) & (ours[pop][1] >= t0) & (ours[pop][1] < t0 + 100.0)])
+            b = np.sort(ref[pop][1][(ref[pop][0] == n) & (ref[pop][1] >= t0) & (ref[pop][1] < t0 + 100.0)])
             assert len(a) == len(b), (name, pop, int(n), a, b)
             if len(a):
                 assert np.max(np.abs(a - b)) <= 0.5, (name, pop, int(n), a, b)
                 checked += len(a)
-    assert checked > 0, f"{name}: no spikes in the first 100 ms to compare"
+    assert checked > 0, f"{name}: no spikes in [{t0}, {t0 + 100}) ms to compare"
 
 
 @pytest.fixture(scope="module")

@@ -565,6 +565,7 @@ class BioNetwork:
                                         np.ascontiguousarray(p[:, 0]), np.ascontiguousarray(p[:, 1]),
                                         np.ascontiguousarray(p[:, 2]), rule, nsyns[b], sid, sx)
             self.synapses_made += len(made[0])
+            self._warn_skipped(engine, ep)
         pp = ~bio
         if pp.any():
             q = np.flatnonzero(pp)
@@ -575,6 +576,19 @@ class BioNetwork:
             has_pre = "afferent_section_id" in ep.columns or "sec_id" in ep.columns
             w = weight[q] * (1.0 if has_pre else np.array(signs) * nsyns[q])
             engine.add_intfire_edges(src[q], trg[q], keys[q], w, delay[q])
+
+    def _warn_skipped(self, engine, ep):
+        keys = engine.skipped_edges()
+        seen = getattr(self, "_skipped_seen", 0)
+        self._skipped_seen = len(keys)
+        new = keys[seen:]
+        if len(new) == 0:
+            return
+        types = np.unique(ep.type_ids[(new.astype(np.int64) & ((1 << _EDGE_KEY_BITS) - 1))])
+        for t in types:
+            self.io.warning(f"Could not find target synaptic location for edge-type {int(t)} of {ep.name}, please "
+                            "check target_sections and/or distance_range properties (no synapse was made for "
+                            "these edges, as in BMTK)")
 
     def build_recurrent_edges(self, engine):
         """Edges whose sources are simulated cells, in BMTK's order (edge populations as read)."""
