@@ -5,6 +5,7 @@
 //! steps cells (alone or in lockstep groups) with NEURON's fixed step and the Hines solve.
 
 pub mod cell;
+pub mod ecp;
 pub mod import3d;
 pub mod mechanisms;
 pub mod morphology;

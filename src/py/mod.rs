@@ -6,6 +6,7 @@ mod bionet;
 mod builder;
 mod cell;
 mod convert;
+mod ecp;
 mod filternet;
 mod morphology;
 mod network;
@@ -31,6 +32,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bionet::mechanism_registry, m)?)?;
     m.add_function(wrap_pyfunction!(morphology::cell_geometry, m)?)?;
     filternet::register(m)?;
+    ecp::register(m)?;
     m.add_class::<reports::PyCompartmentReportWriter>()?;
     m.add_function(wrap_pyfunction!(reports::read_compartment_report_file, m)?)?;
     m.add_function(wrap_pyfunction!(cell::run_single_cell, m)?)?;

@@ -3,6 +3,7 @@
 
 pub mod column;
 pub mod compartment_report;
+pub mod ecp;
 pub mod edges;
 pub mod gap_junctions;
 pub mod h5;
