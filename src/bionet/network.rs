@@ -25,6 +25,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::cell::CellModel;
+use super::ecp::{ColumnOrder, EcpTransfer, MinDistance};
 use super::placement::{SegmentTable, SynapsePlacer};
 use super::solver::{n_steps, CellSim, IClamp, RunConditions, SPIKE_TEPS};
 use super::synapse::Exp2SynParams;
@@ -148,6 +149,14 @@ struct Group {
     /// Recorded rows (steps x the recorders' elements, concatenated).
     rec: Vec<f64>,
     rec_width: usize,
+    /// Per lane: the cell's transfer matrix (channels x nodes) when it contributes to the ECP.
+    ecp_lanes: Vec<Option<Vec<f64>>>,
+    /// The lanes' matrices interleaved as the solver stores nodes (channels x nodes*lanes).
+    ecp_matrix: Vec<f64>,
+    ecp_channels: usize,
+    im: Vec<f64>,
+    /// ECP rows (steps x channels) of this group's cells.
+    ecp_rec: Vec<f64>,
 }
 
 impl Group {
@@ -169,6 +178,11 @@ impl Group {
             recorders: Vec::new(),
             rec: Vec::new(),
             rec_width: 0,
+            ecp_lanes: Vec::new(),
+            ecp_matrix: Vec::new(),
+            ecp_channels: 0,
+            im: Vec::new(),
+            ecp_rec: Vec::new(),
         }
     }
 
@@ -206,6 +220,18 @@ impl Group {
             }
             let (cells, spikes) = (&self.cells, &mut self.spikes);
             sim.step(|lane, t| spikes.push((t, cells[lane])));
+            if self.ecp_channels > 0 {
+                sim.membrane_currents(&mut self.im);
+                let w = self.im.len();
+                for c in 0..self.ecp_channels {
+                    let row = &self.ecp_matrix[c * w..(c + 1) * w];
+                    let mut acc = 0.0;
+                    for (m, i) in row.iter().zip(&self.im) {
+                        acc += m * i;
+                    }
+                    self.ecp_rec.push(acc);
+                }
+            }
             for r in &self.recorders {
                 match r.var {
                     Variable::V => self.rec.extend(r.index.iter().map(|&j| sim.v[j as usize])),
@@ -328,6 +354,8 @@ pub struct Network {
     pub spikes: Vec<(f64, u32)>,
     /// Number of columns of each report.
     report_width: Vec<usize>,
+    ecp_channels: Option<usize>,
+    ecp_taken: usize,
     finalized: bool,
     pool: rayon::ThreadPool,
 }
@@ -369,6 +397,8 @@ impl Network {
             next_exchange: 0,
             spikes: Vec::new(),
             report_width: Vec::new(),
+            ecp_channels: None,
+            ecp_taken: 0,
             finalized: false,
             pool,
         })
@@ -692,6 +722,68 @@ impl Network {
         Ok(elements)
     }
 
+    /// The extracellular potential at `electrodes` (BMTK's line-source `extracellular` report)
+    /// from the cells `cells` = (id, soma position, rotation angles about x, y, z).
+    pub fn add_ecp(
+        &mut self,
+        electrodes: &[[f64; 3]],
+        min: MinDistance,
+        cells: &[(u32, [f64; 3], [f64; 3])],
+    ) -> Result<()> {
+        self.check_open()?;
+        if electrodes.is_empty() {
+            return Err(Error::invalid(
+                "the extracellular report needs at least one electrode",
+            ));
+        }
+        if self.ecp_channels.is_some() {
+            return Err(Error::invalid(
+                "only one extracellular (ECP) report per simulation is supported",
+            ));
+        }
+        self.ecp_channels = Some(electrodes.len());
+        for &(id, pos, rot) in cells {
+            let (g, lane) = self.bio_target(id)?;
+            let grp = &mut self.groups[g];
+            let placed = grp
+                .model
+                .morphology
+                .geometry(&|_| 100.0, Some(pos), Some(rot))?;
+            let t = EcpTransfer::from_cells(electrodes, &[&placed], min, ColumnOrder::Nodes)
+                .map_err(|e| Error::invalid(format!("extracellular report, cell {id}: {e}")))?;
+            if grp.ecp_lanes.len() < grp.cells.len() {
+                grp.ecp_lanes.resize(grp.cells.len(), None);
+            }
+            grp.ecp_lanes[lane] = Some(t.matrix().to_vec());
+        }
+        Ok(())
+    }
+
+    /// Takes the ECP rows recorded since the last call (steps x channels), summed over this
+    /// rank's cells.
+    pub fn take_ecp(&mut self) -> (usize, Vec<f64>) {
+        let Some(nc) = self.ecp_channels else {
+            return (0, Vec::new());
+        };
+        let rows = self
+            .groups
+            .iter()
+            .find(|g| g.ecp_channels > 0)
+            .map(|g| g.ecp_rec.len() / nc)
+            .unwrap_or((self.step.saturating_sub(self.ecp_taken)).min(self.nsteps));
+        let mut out = vec![0.0; rows * nc];
+        for g in self.groups.iter_mut() {
+            if g.ecp_channels > 0 {
+                for (o, v) in out.iter_mut().zip(&g.ecp_rec) {
+                    *o += v;
+                }
+                g.ecp_rec.clear();
+            }
+        }
+        self.ecp_taken = self.step;
+        (rows, out)
+    }
+
     /// Builds the solvers and the event tables. Called once, before the first step.
     pub fn finalize(&mut self) -> Result<()> {
         if self.finalized {
@@ -719,6 +811,30 @@ impl Network {
                     }
                 }
                 g.rec_width = g.recorders.iter().map(|r| r.index.len()).sum();
+                if g.ecp_lanes.iter().any(|m| m.is_some()) {
+                    let n = g.model.geometry.n_nodes();
+                    let nc = g
+                        .ecp_lanes
+                        .iter()
+                        .flatten()
+                        .next()
+                        .map_or(0, |m| m.len() / n);
+                    let w = n * lanes;
+                    let mut mat = vec![0.0; nc * w];
+                    for (lane, m) in g.ecp_lanes.iter().enumerate() {
+                        if let Some(m) = m {
+                            for c in 0..nc {
+                                for node in 0..n {
+                                    mat[c * w + node * lanes + lane] = m[c * n + node];
+                                }
+                            }
+                        }
+                    }
+                    g.ecp_matrix = mat;
+                    g.ecp_channels = nc;
+                    g.im = vec![0.0; w];
+                    g.ecp_lanes.clear();
+                }
                 g.sim = Some(sim);
                 sort_in_edges(&mut g.in_edges);
                 g.in_off = source_offsets(&g.in_edges, n_sources);

@@ -81,6 +81,8 @@ pub struct CellSim {
     v_init: f64,
     /// Exp2Syn states of all lanes (empty for a cell without synapses).
     pub synapses: SynapseSet,
+    /// Midpoint time of the last step (when its stimuli were evaluated).
+    t_mid_last: f64,
 }
 
 impl CellSim {
@@ -220,6 +222,7 @@ impl CellSim {
             t: 0.0,
             v_init,
             synapses: SynapseSet::default(),
+            t_mid_last: 0.0,
         };
         sim.initialize();
         Ok(sim)
@@ -266,6 +269,31 @@ impl CellSim {
         }
         self.stims.push((c.node * self.lanes + lane, c));
         Ok(())
+    }
+
+    /// NEURON's `i_membrane_` (nA, outward) of every solver index after the last step: the axial
+    /// current flowing into the node at the new voltages plus any electrode (IClamp) current
+    /// injected there, which Kirchhoff's law makes equal to its capacitive + ionic + synaptic
+    /// current.
+    pub fn membrane_currents(&self, out: &mut [f64]) {
+        let lanes = self.lanes;
+        let n = self.v.len() / lanes;
+        out.iter_mut().for_each(|x| *x = 0.0);
+        for i in 1..n {
+            let p = self.parent[i] as usize;
+            let g = self.g_axial[i];
+            for l in 0..lanes {
+                let f = g * (self.v[p * lanes + l] - self.v[i * lanes + l]);
+                out[i * lanes + l] += f;
+                out[p * lanes + l] -= f;
+            }
+        }
+        let t = self.t_mid_last;
+        for &(j, s) in &self.stims {
+            if t >= s.delay && t < s.delay + s.dur {
+                out[j] += s.amp;
+            }
+        }
     }
 
     /// Time step (ms).
@@ -376,6 +404,7 @@ impl CellSim {
             m.current(&self.env, &self.v, &mut self.ions, &mut self.cur);
         }
         self.solve(t_mid);
+        self.t_mid_last = t_mid;
         for m in self.mechs.iter_mut() {
             m.advance_states(&self.env, &self.v, &mut self.ions);
         }

@@ -11,10 +11,12 @@ use pyo3::prelude::*;
 
 use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
+use crate::bionet::ecp::{read_electrode_positions, MinDistance};
 use crate::bionet::network::{EdgeSpec, Network, PlacementRule, SynapseSite, Variable};
 use crate::bionet::solver::RunConditions;
 use crate::bionet::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
+use numpy::PyReadonlyArray2;
 
 #[pyclass(module = "bmtk_rs._native", name = "BioEngine", unsendable)]
 pub struct BioEngine {
@@ -346,6 +348,54 @@ impl BioEngine {
             PyArray1::from_vec(py, ids),
             PyArray1::from_vec(py, xs),
         ))
+    }
+
+    /// The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with
+    /// their soma positions and rotation angles (n x 3 each). Returns the number of channels.
+    #[pyo3(signature = (electrode_file, cells, positions, rotations, minimum_distance=None))]
+    fn add_ecp(
+        &mut self,
+        py: Python<'_>,
+        electrode_file: PathBuf,
+        cells: PyReadonlyArray1<'_, u32>,
+        positions: PyReadonlyArray2<'_, f64>,
+        rotations: PyReadonlyArray2<'_, f64>,
+        minimum_distance: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let min = match minimum_distance {
+            None => MinDistance::Off,
+            Some(v) if v.is_none() => MinDistance::Off,
+            Some(v) => match v.extract::<f64>() {
+                Ok(x) => MinDistance::from_number(x).py()?,
+                Err(_) => MinDistance::from_text(&v.extract::<String>()?).py()?,
+            },
+        };
+        let el = read_electrode_positions(&electrode_file).py()?;
+        let (ids, pos, rot) = (cells.as_array(), positions.as_array(), rotations.as_array());
+        if pos.shape() != [ids.len(), 3] || rot.shape() != [ids.len(), 3] {
+            return Err(PyValueError::new_err(
+                "add_ecp: positions and rotations must be (n cells x 3)",
+            ));
+        }
+        let list: Vec<(u32, [f64; 3], [f64; 3])> = (0..ids.len())
+            .map(|i| {
+                (
+                    ids[i],
+                    [pos[[i, 0]], pos[[i, 1]], pos[[i, 2]]],
+                    [rot[[i, 0]], rot[[i, 1]], rot[[i, 2]]],
+                )
+            })
+            .collect();
+        let net = &mut self.net;
+        py.detach(|| net.add_ecp(&el.positions, min, &list)).py()?;
+        Ok(el.positions.len())
+    }
+
+    /// ECP rows (steps x channels) recorded since the last call, summed over this rank's cells.
+    fn take_ecp<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let (rows, data) = self.net.take_ecp();
+        let cols = data.len().checked_div(rows).unwrap_or(0);
+        PyArray1::from_vec(py, data).reshape([rows, cols])
     }
 
     fn finalize(&mut self, py: Python<'_>) -> PyResult<()> {

@@ -128,6 +128,81 @@ class _MembraneReport:
             self.writer.close()
 
 
+class _EcpReport:
+    """BMTK's `extracellular` report: line-source potentials at the electrodes from the
+    membrane currents of the selected biophysical cells, written as BMTK's ecp.h5."""
+
+    def __init__(self, name, params, sim):
+        net = sim.net
+        self.name = name
+        path = params.get("electrode_positions")
+        if path is None:
+            raise ConfigError(f"report '{name}': the extracellular module needs 'electrode_positions'")
+        if not os.path.isfile(path):
+            raise ConfigError(f"report '{name}': electrode_positions file {path} does not exist")
+        if "cells" not in params and "cell_bounds" not in params:
+            raise ConfigError(f"report '{name}': the extracellular module needs 'cells' (a node set)")
+        if "cell_bounds" in params:
+            lo, hi = params["cell_bounds"]
+            cells = {p: ids[(ids >= lo) & (ids <= hi)] for p, ids in net.get_node_set("all").items()}
+        else:
+            cells = net.get_node_set(params["cells"])
+        if params.get("contributions_dir"):
+            sim.io.warning(f"report '{name}': per-cell contributions_dir is not written by bmtk-rs yet; "
+                           "only the summed ecp file is")
+        gids, pos, rot = [], [], []
+        for pop, ids in cells.items():
+            p = net.populations[pop]
+            rows = np.array([p.row_of[int(n)] for n in ids], dtype=np.int64)
+            mine = (p.model_type[rows] == "biophysical") & np.array([int(n) in net._local[pop] for n in ids], bool)
+            t = p.table.iloc[rows[mine]]
+            gids.append(net.gids(pop, ids[mine]))
+            pos.append(_xyz(t, ["x", "y", "z"], pop))
+            rot.append(_xyz(t, ["rotation_angle_xaxis", "rotation_angle_yaxis", "rotation_angle_zaxis"], pop,
+                            default=0.0))
+        gids = np.concatenate(gids).astype(np.uint32)
+        self.n_channels = sim.engine.add_ecp(path, gids, np.concatenate(pos), np.concatenate(rot),
+                                             params.get("minimum_distance"))
+        fname = params.get("file_name", f"{name}.h5")
+        self.path = fname if os.path.isabs(fname) else os.path.join(sim.output_dir, fname)
+        comm = _mpi.world()
+        self.writer = None
+        if comm is None or comm.Get_rank() == 0:
+            self.writer = _native.EcpWriter(self.path, self.n_channels, sim.tstop, sim.dt,
+                                            n_steps=sim.engine.n_steps)
+
+    def flush(self, sim, first_step):
+        rows = sim.engine.take_ecp()
+        comm = _mpi.world()
+        if comm is not None:
+            parts = comm.gather(rows, root=0)
+            if parts is None:
+                return
+            rows = parts[0].copy()
+            for p in parts[1:]:
+                rows += p
+        if self.writer is not None and rows.shape[0]:
+            self.writer.write_rows(first_step, np.ascontiguousarray(rows))
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.finish()
+
+
+def _xyz(table, cols, pop, default=None):
+    out = np.zeros((len(table), 3))
+    for k, c in enumerate(cols):
+        if c in table.columns:
+            out[:, k] = table[c].to_numpy(dtype=float)
+        elif c[0] in "xyz" and "positions" in table.columns:
+            out[:, k] = np.stack(table["positions"].to_numpy())[:, k]
+        elif default is not None or len(table) == 0:
+            out[:, k] = default or 0.0
+        else:
+            raise ConfigError(f"population {pop}: the extracellular report needs cell positions ('{c}')")
+    return out
+
+
 class BioSimulator:
     """Runs a BioNetwork on the Rust engine."""
 
@@ -169,8 +244,12 @@ class BioSimulator:
         network.finish_virtual(sim.engine)
         for name, rep in config.reports.items():
             module = rep.get("module")
+            if rep.get("enabled", True) is False:
+                continue
             if module == "membrane_report":
                 sim._reports.append(_MembraneReport(name, rep, sim))
+            elif module == "extracellular":
+                sim._reports.append(_EcpReport(name, rep, sim))
             else:
                 io.warning(f"report '{name}': module {module!r} is not supported by bmtk-rs; it is skipped")
         out = config.output
