@@ -135,28 +135,87 @@ def main():
             _scaled(work, args.scale)
 
 
-def _scaled(work, n_cells):
-    """bmtk-rs alone on an n_cells version of the L4 network (same rules), 500 ms."""
+def _build_scaled(netdir, n_cells, seed=1):
+    """The L4 network grown to n_cells V1 cells (type proportions kept) and n_cells/3 LGN cells, with
+    the tutorial's rules thinned so that every cell receives about as many synapses as in the
+    300-cell tutorial (all-to-all rules become random with probability 300/n_cells)."""
+    import numpy as np
+
+    from bmtk_rs.builder.networks import NetworkBuilder
+
+    np.random.seed(seed)
     sys.path.insert(0, str(ROOT / "examples" / "l4_tutorial"))
     import l4_network
 
-    netdir = work / f"net_{n_cells}"
-    info = l4_network.build(str(netdir), n_cells=n_cells) if "n_cells" in l4_network.build.__code__.co_varnames \
-        else None
-    if info is None:
-        print("l4_network.build has no n_cells parameter; scaling run skipped")
-        return
+    f = 300.0 / n_cells
+    v1 = NetworkBuilder("V1")
+    for pop, n, ei, dyn, morph, rz in l4_network.V1_TYPES:
+        n = int(round(n / f))
+        extra = {"tuning_angle": np.linspace(0.0, 360.0, n, endpoint=False)} if ei == "e" else {}
+        v1.add_nodes(N=n, pop_name=pop, location="L4", ei=ei, model_type="biophysical",
+                     model_template="ctdb:Biophys1.hoc", dynamics_params=dyn, morphology=morph,
+                     model_processing="aibs_perisomatic", x=np.random.normal(0.0, 20.0, n),
+                     y=np.random.uniform(400.0, 500.0, n), z=np.random.normal(0.0, 20.0, n),
+                     rotation_angle_xaxis=np.random.uniform(0.0, 2 * np.pi, n),
+                     rotation_angle_yaxis=np.random.uniform(0.0, 2 * np.pi, n), rotation_angle_zaxis=rz, **extra)
 
-    def edit(c):
-        c["networks"] = {"nodes": [{"nodes_file": str(netdir / f"{p}_nodes.h5"),
-                                    "node_types_file": str(netdir / f"{p}_node_types.csv")} for p in ("LGN", "V1")],
-                         "edges": [{"edges_file": str(netdir / f"{p}_edges.h5"),
-                                    "edge_types_file": str(netdir / f"{p}_edge_types.csv")}
-                                   for p in ("LGN_V1", "V1_V1")]}
+    def thin(nsyns):
+        return nsyns if np.random.random() < f else 0
 
-    cfg = localize(DATA / "tutorial_l4", "config.bionet.json", work / "scaled", tstop=500.0, edit=edit)
-    res = _run("rs", cfg, work, 1, 2)
-    print(f"scaled network ({n_cells} cells): {res}")
+    def pair(s, t):
+        return thin(1)
+
+    def tuning(s, t):
+        return thin(l4_network.tuning_angle(s, t, 5))
+
+    rules = [({"ei": "e"}, {"ei": "i"}, pair, 0.0006, "ExcToInh.json", ["somatic", "basal"], [0.0, 1e20]),
+             ({"ei": "i"}, {"ei": "e"}, pair, 0.0002, "InhToExc.json", ["somatic", "basal", "apical"], [0.0, 50.0]),
+             ({"ei": "i"}, {"ei": "i"}, lambda s, t: thin(l4_network.ignore_autapses(s, t)), 0.00015,
+              "InhToInh.json", ["somatic", "basal"], [0.0, 1e20]),
+             ({"ei": "e"}, {"ei": "e"}, tuning, 3e-05, "ExcToExc.json", ["basal", "apical"], [30.0, 150.0])]
+    for src, trg, rule, w, dyn, secs, rng in rules:
+        v1.add_edges(source=src, target=trg, connection_rule=rule, syn_weight=w, delay=2.0, dynamics_params=dyn,
+                     model_template="exp2syn", target_sections=secs, distance_range=rng)
+    v1.build()
+    v1.save(output_dir=str(netdir))
+    lgn = NetworkBuilder("LGN")
+    n_lgn = int(round(100 / f))
+    lgn.add_nodes(N=n_lgn, model_type="virtual", model_template="lgnmodel:sON_TF8", dynamics_params="sON_TF8.json")
+    for trg, w, dyn, secs, rng in ((v1.nodes(ei="e"), 0.0003, "LGN_ExcToExc.json", ["basal", "apical", "somatic"],
+                                    [0.0, 50.0]),
+                                   (v1.nodes(ei="i"), 0.002, "LGN_ExcToInh.json", ["basal", "apical"], [0.0, 1e20])):
+        lgn.add_edges(source=lgn.nodes(), target=trg, connection_rule=lambda s, t: thin(l4_network.lgn_synapses()),
+                      syn_weight=w, delay=2.0, dynamics_params=dyn, model_template="exp2syn", target_sections=secs,
+                      distance_range=rng)
+    lgn.build()
+    lgn.save(output_dir=str(netdir))
+    from bmtk_rs.utils.reports.spike_trains import PoissonSpikeGenerator
+
+    psg = PoissonSpikeGenerator(population="LGN", seed=seed)
+    psg.add(node_ids=range(n_lgn), firing_rate=8.0, times=(0.0, 2.0))
+    psg.to_sonata(str(netdir / "lgn_spikes.h5"))
+    return v1.nedges + lgn.nedges
+
+
+def _scaled(work, n_cells, tstop=500.0):
+    """bmtk-rs alone on an n_cells version of the L4 network for `tstop` ms, next to the tutorial size."""
+    for n in (300, n_cells):
+        netdir = work / f"net_{n}"
+        n_edges = _build_scaled(netdir, n)
+
+        def edit(c, netdir=netdir):
+            c["networks"] = {"nodes": [{"nodes_file": str(netdir / f"{p}_nodes.h5"),
+                                        "node_types_file": str(netdir / f"{p}_node_types.csv")} for p in ("LGN", "V1")],
+                             "edges": [{"edges_file": str(netdir / f"{p}_edges.h5"),
+                                        "edge_types_file": str(netdir / f"{p}_edge_types.csv")}
+                                       for p in ("LGN_V1", "V1_V1")]}
+            c["inputs"]["LGN_spikes"]["input_file"] = str(netdir / "lgn_spikes.h5")
+            c["reports"] = {}
+
+        cfg = localize(DATA / "tutorial_l4", "config.bionet.json", work / f"scaled_{n}", tstop=tstop, edit=edit)
+        res = _run("rs", cfg, work, 1, 2)
+        print(f"scaled L4, {n} V1 cells, {n_edges} edges, {tstop} ms: total {res['total']:.2f} s (read "
+              f"{res['read']:.2f}, build {res['build']:.2f}, simulate {res['run']:.2f}), {res['maxrss_mb']:.0f} MB")
 
 
 if __name__ == "__main__":

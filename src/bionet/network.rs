@@ -157,6 +157,9 @@ struct Group {
     im: Vec<f64>,
     /// ECP rows (steps x channels) of this group's cells.
     ecp_rec: Vec<f64>,
+    /// Per lane, when per-cell contributions are kept: that cell's rows.
+    ecp_cell_rec: Vec<Option<Vec<f64>>>,
+    acc: Vec<f64>,
 }
 
 impl Group {
@@ -183,6 +186,8 @@ impl Group {
             ecp_channels: 0,
             im: Vec::new(),
             ecp_rec: Vec::new(),
+            ecp_cell_rec: Vec::new(),
+            acc: Vec::new(),
         }
     }
 
@@ -223,13 +228,21 @@ impl Group {
             if self.ecp_channels > 0 {
                 sim.membrane_currents(&mut self.im);
                 let w = self.im.len();
+                let lanes = self.cells.len();
                 for c in 0..self.ecp_channels {
                     let row = &self.ecp_matrix[c * w..(c + 1) * w];
-                    let mut acc = 0.0;
-                    for (m, i) in row.iter().zip(&self.im) {
-                        acc += m * i;
+                    self.acc.iter_mut().for_each(|a| *a = 0.0);
+                    for (mr, ir) in row.chunks_exact(lanes).zip(self.im.chunks_exact(lanes)) {
+                        for l in 0..lanes {
+                            self.acc[l] += mr[l] * ir[l];
+                        }
                     }
-                    self.ecp_rec.push(acc);
+                    self.ecp_rec.push(self.acc.iter().sum());
+                    for (l, rec) in self.ecp_cell_rec.iter_mut().enumerate() {
+                        if let Some(r) = rec {
+                            r.push(self.acc[l]);
+                        }
+                    }
                 }
             }
             for r in &self.recorders {
@@ -729,6 +742,7 @@ impl Network {
         electrodes: &[[f64; 3]],
         min: MinDistance,
         cells: &[(u32, [f64; 3], [f64; 3])],
+        per_cell: bool,
     ) -> Result<()> {
         self.check_open()?;
         if electrodes.is_empty() {
@@ -755,8 +769,32 @@ impl Network {
                 grp.ecp_lanes.resize(grp.cells.len(), None);
             }
             grp.ecp_lanes[lane] = Some(t.matrix().to_vec());
+            if per_cell {
+                if grp.ecp_cell_rec.len() < grp.cells.len() {
+                    grp.ecp_cell_rec.resize(grp.cells.len(), None);
+                }
+                grp.ecp_cell_rec[lane] = Some(Vec::new());
+            }
         }
         Ok(())
+    }
+
+    pub fn ecp_channel_count(&self) -> usize {
+        self.ecp_channels.unwrap_or(0)
+    }
+
+    /// Per-cell ECP rows since the last call: (cell id, steps x channels) for every cell of this
+    /// rank that keeps its contribution.
+    pub fn take_ecp_cells(&mut self) -> Vec<(u32, Vec<f64>)> {
+        let mut out = Vec::new();
+        for g in self.groups.iter_mut() {
+            for (l, rec) in g.ecp_cell_rec.iter_mut().enumerate() {
+                if let Some(r) = rec {
+                    out.push((g.cells[l], std::mem::take(r)));
+                }
+            }
+        }
+        out
     }
 
     /// Takes the ECP rows recorded since the last call (steps x channels), summed over this
@@ -800,8 +838,17 @@ impl Network {
             self.groups.par_iter_mut().try_for_each(|g| -> Result<()> {
                 let lanes = g.cells.len();
                 let mut sim = CellSim::group(&g.model, cond, lanes, &g.clamps)?;
-                for &(node, lane, p) in &g.pending_syn {
-                    sim.synapses.push(node * lanes as u32 + lane, p, cond.dt);
+                // states in solver order, so the per-step synapse loop walks memory forwards
+                let idx = |k: usize| g.pending_syn[k].0 * lanes as u32 + g.pending_syn[k].1;
+                let mut order: Vec<usize> = (0..g.pending_syn.len()).collect();
+                order.sort_by_key(|&k| (idx(k), k));
+                let mut new_of = vec![0u32; order.len()];
+                for (new, &old) in order.iter().enumerate() {
+                    new_of[old] = new as u32;
+                    sim.synapses.push(idx(old), g.pending_syn[old].2, cond.dt);
+                }
+                for e in g.in_edges.iter_mut() {
+                    e.target = new_of[e.target as usize];
                 }
                 sim.initialize();
                 for r in g.recorders.iter_mut() {
@@ -833,6 +880,8 @@ impl Network {
                     g.ecp_matrix = mat;
                     g.ecp_channels = nc;
                     g.im = vec![0.0; w];
+                    g.acc = vec![0.0; lanes];
+                    g.ecp_cell_rec.resize(lanes, None);
                     g.ecp_lanes.clear();
                 }
                 g.sim = Some(sim);

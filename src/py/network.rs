@@ -352,7 +352,8 @@ impl BioEngine {
 
     /// The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with
     /// their soma positions and rotation angles (n x 3 each). Returns the number of channels.
-    #[pyo3(signature = (electrode_file, cells, positions, rotations, minimum_distance=None))]
+    #[pyo3(signature = (electrode_file, cells, positions, rotations, minimum_distance=None, per_cell=false))]
+    #[allow(clippy::too_many_arguments)]
     fn add_ecp(
         &mut self,
         py: Python<'_>,
@@ -361,6 +362,7 @@ impl BioEngine {
         positions: PyReadonlyArray2<'_, f64>,
         rotations: PyReadonlyArray2<'_, f64>,
         minimum_distance: Option<Bound<'_, PyAny>>,
+        per_cell: bool,
     ) -> PyResult<usize> {
         let min = match minimum_distance {
             None => MinDistance::Off,
@@ -387,7 +389,8 @@ impl BioEngine {
             })
             .collect();
         let net = &mut self.net;
-        py.detach(|| net.add_ecp(&el.positions, min, &list)).py()?;
+        py.detach(|| net.add_ecp(&el.positions, min, &list, per_cell))
+            .py()?;
         Ok(el.positions.len())
     }
 
@@ -396,6 +399,22 @@ impl BioEngine {
         let (rows, data) = self.net.take_ecp();
         let cols = data.len().checked_div(rows).unwrap_or(0);
         PyArray1::from_vec(py, data).reshape([rows, cols])
+    }
+
+    /// Per-cell ECP rows since the last call: [(cell id, steps x channels array)].
+    fn take_ecp_cells<'py>(
+        &mut self,
+        py: Python<'py>,
+    ) -> PyResult<Vec<(u32, Bound<'py, PyArray2<f64>>)>> {
+        let nc = self.net.ecp_channel_count();
+        self.net
+            .take_ecp_cells()
+            .into_iter()
+            .map(|(id, rows)| {
+                let n = rows.len().checked_div(nc).unwrap_or(0);
+                Ok((id, PyArray1::from_vec(py, rows).reshape([n, nc])?))
+            })
+            .collect()
     }
 
     fn finalize(&mut self, py: Python<'_>) -> PyResult<()> {

@@ -147,9 +147,6 @@ class _EcpReport:
             cells = {p: ids[(ids >= lo) & (ids <= hi)] for p, ids in net.get_node_set("all").items()}
         else:
             cells = net.get_node_set(params["cells"])
-        if params.get("contributions_dir"):
-            sim.io.warning(f"report '{name}': per-cell contributions_dir is not written by bmtk-rs yet; "
-                           "only the summed ecp file is")
         gids, pos, rot = [], [], []
         for pop, ids in cells.items():
             p = net.populations[pop]
@@ -161,8 +158,15 @@ class _EcpReport:
             rot.append(_xyz(t, ["rotation_angle_xaxis", "rotation_angle_yaxis", "rotation_angle_zaxis"], pop,
                             default=0.0))
         gids = np.concatenate(gids).astype(np.uint32)
+        cdir = params.get("contributions_dir")
         self.n_channels = sim.engine.add_ecp(path, gids, np.concatenate(pos), np.concatenate(rot),
-                                             params.get("minimum_distance"))
+                                             params.get("minimum_distance"), per_cell=bool(cdir))
+        self.contrib = None
+        if cdir:
+            cdir = cdir if os.path.isabs(cdir) else os.path.join(sim.output_dir, cdir)
+            self.contrib_index = {int(g): i for i, g in enumerate(gids)}
+            self.contrib = _native.EcpContributionsWriter(cdir, [int(g) for g in gids], self.n_channels,
+                                                          sim.engine.n_steps)
         fname = params.get("file_name", f"{name}.h5")
         self.path = fname if os.path.isabs(fname) else os.path.join(sim.output_dir, fname)
         comm = _mpi.world()
@@ -172,6 +176,10 @@ class _EcpReport:
                                             n_steps=sim.engine.n_steps)
 
     def flush(self, sim, first_step):
+        if self.contrib is not None:
+            for gid, cell_rows in sim.engine.take_ecp_cells():
+                if cell_rows.shape[0]:
+                    self.contrib.write_rows(self.contrib_index[int(gid)], first_step, cell_rows)
         rows = sim.engine.take_ecp()
         comm = _mpi.world()
         if comm is not None:
@@ -185,6 +193,8 @@ class _EcpReport:
             self.writer.write_rows(first_step, np.ascontiguousarray(rows))
 
     def close(self):
+        if self.contrib is not None:
+            self.contrib.finish()
         if self.writer is not None:
             self.writer.finish()
 
