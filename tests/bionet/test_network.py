@@ -39,6 +39,12 @@ def _run_bmtk_rs(config, threads=None, np_ranks=None):
 
 
 _SIZES = {}
+_OUT = {}
+
+
+def _add_all_sections_report(conf):
+    conf.setdefault("reports", {})["v_all_sections"] = {
+        "module": "membrane_report", "variable_name": "v", "sections": "all", "cells": [2, 7]}
 
 
 def _population_size(case, pop):
@@ -61,22 +67,34 @@ def _spikes(path):
     return out
 
 
-@pytest.fixture(scope="module", params=sorted(CASES))
-def pair(request, bmtk_data, nrnmech_dir, tmp_path_factory):
-    """(bmtk-rs spikes, NEURON spikes, config dir) for one case."""
+_PAIRS = {}
+
+
+def _run_pair(name, bmtk_data, nrnmech_dir, tmp_path_factory):
+    """(name, bmtk-rs spikes, NEURON spikes, tstop) for one case, run once per session."""
+    if name in _PAIRS:
+        return _PAIRS[name]
     require_module("bmtk")
-    name = request.param
     folder, cfg, tstop = CASES[name]
     work = tmp_path_factory.mktemp(name)
-    ours = localize(bmtk_data / folder, cfg, work / "rs", tstop=tstop)
-    ref = localize(bmtk_data / folder, cfg, work / "nrn", tstop=tstop)
+    edit = _add_all_sections_report if name == "bio_14cells" else None
+    ours = localize(bmtk_data / folder, cfg, work / "rs", tstop=tstop, edit=edit)
+    ref = localize(bmtk_data / folder, cfg, work / "nrn", tstop=tstop, edit=edit)
     env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
     nrn = subprocess.run([sys.executable, os.path.join(HERE, "bmtk_network_run.py"), ref, str(nrnmech_dir)],
                          capture_output=True, text=True, env=env, timeout=3000)
     assert nrn.returncode == 0, "bmtk+NEURON failed:\n" + nrn.stdout[-3000:] + nrn.stderr[-3000:]
     _run_bmtk_rs(ours)
     _record_sizes(name, ours)
-    return name, _spikes(work / "rs" / "output" / "spikes.h5"), _spikes(work / "nrn" / "output" / "spikes.h5"), tstop
+    _OUT[name] = (work / "rs" / "output", work / "nrn" / "output")
+    _PAIRS[name] = (name, _spikes(work / "rs" / "output" / "spikes.h5"),
+                    _spikes(work / "nrn" / "output" / "spikes.h5"), tstop)
+    return _PAIRS[name]
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def pair(request, bmtk_data, nrnmech_dir, tmp_path_factory):
+    return _run_pair(request.param, bmtk_data, nrnmech_dir, tmp_path_factory)
 
 
 def test_population_rates(pair):
@@ -107,6 +125,22 @@ def test_first_100ms_spike_times(pair):
                 assert np.max(np.abs(a - b)) <= 0.5, (name, pop, int(n), a, b)
                 checked += len(a)
     assert checked > 0, f"{name}: no spikes in [{t0}, {t0 + 100}) ms to compare"
+
+
+def test_membrane_reports(bmtk_data, nrnmech_dir, tmp_path_factory):
+    """bio_14cells' soma v and cai reports and an all-sections v report: the same mapping as BMTK's
+    files and the same traces (our data are float32, as libsonata reads them)."""
+    name = _run_pair("bio_14cells", bmtk_data, nrnmech_dir, tmp_path_factory)[0]
+    ours, ref = _OUT[name]
+    tol = {"membrane_potential": 1e-3, "calcium_concentration": 1e-8, "v_all_sections": 1e-3}
+    for report, atol in tol.items():
+        with h5py.File(ours / f"{report}.h5", "r") as a, h5py.File(ref / f"{report}.h5", "r") as b:
+            for key in ("node_ids", "index_pointer", "element_ids", "element_pos", "time"):
+                np.testing.assert_array_equal(a[f"report/v1/mapping/{key}"][()], b[f"report/v1/mapping/{key}"][()],
+                                              err_msg=f"{report}: {key}")
+            x, y = a["report/v1/data"][()], b["report/v1/data"][()]
+            assert x.shape == y.shape and x.shape[1] > 0
+            np.testing.assert_allclose(x, y, atol=atol, rtol=1e-5, err_msg=report)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from ..conftest import require_module
 from .network_configs import localize
 
 HERE = os.path.dirname(__file__)
-TSTOP = 100.0
+TSTOP = 20.0
 
 
 def _ecp(path):
