@@ -151,5 +151,6 @@ mod tests {
             t.rows,
             vec![vec!["1".to_string(), String::new(), "3".to_string()]]
         );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
