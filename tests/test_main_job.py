@@ -29,3 +29,12 @@ def test_main_job(tmp_path):
     assert rate(on, 500, 1500) > 1.5 * rate(on, 0, 500)
     assert rate(~on, 500, 1500) < 0.5 * rate(~on, 0, 500)
     assert (out / "lgn_flash" / "raster.png").stat().st_size > 10000
+    # BioNet: every V1 population fires, at rates of a cortical network driven at 8 Hz (not silent, not
+    # saturated), and the raster and voltage report are written
+    v1_spikes = SpikeTrains.load(str(out / "output" / "spikes.h5")).to_dataframe()
+    assert "V1 mean firing rates" in res.stdout
+    rate_hz = len(v1_spikes) / 300 / 2.0
+    assert 0.5 < rate_hz < 100.0, rate_hz
+    assert v1_spikes["node_ids"].nunique() > 150
+    assert (out / "output" / "raster.png").stat().st_size > 10000
+    assert (out / "output" / "membrane_potential.h5").is_file()

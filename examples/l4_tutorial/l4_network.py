@@ -12,6 +12,15 @@ V1_TYPES = [
     ("PV1", 60, "i", "472912177_fit.json", "Pvalb_470522102_m.swc", -2.539551891),
 ]
 
+# The same four types with bmtk-rs's own components (components/): what the main job and the
+# notebook simulate, so they need nothing from the Allen Cell Types data.
+OWN_V1_TYPES = [
+    ("Scnn1a", 80, "e", "excitatory_rs_fit.json", "pyramidal_1.swc", -3.646878266),
+    ("Rorb", 80, "e", "excitatory_rs_fit.json", "pyramidal_2.swc", -4.159763785),
+    ("Nr5a1", 80, "e", "excitatory_rs_fit.json", "pyramidal_3.swc", -4.159763785),
+    ("PV1", 60, "i", "inhibitory_fs_fit.json", "basket_1.swc", -2.539551891),
+]
+
 
 def ignore_autapses(source, target):
     if source["node_id"] == target["node_id"]:
@@ -33,9 +42,9 @@ def lgn_synapses(*_):
     return np.random.randint(0, 5)
 
 
-def build_v1(NetworkBuilder):
+def build_v1(NetworkBuilder, types=None):
     v1 = NetworkBuilder("V1")
-    for pop, n, ei, dyn, morph, rz in V1_TYPES:
+    for pop, n, ei, dyn, morph, rz in types or V1_TYPES:
         extra = {}
         if ei == "e":
             extra["tuning_angle"] = np.linspace(start=0.0, stop=360.0, num=n, endpoint=False)
@@ -80,9 +89,9 @@ def build_lgn(NetworkBuilder, v1):
     return lgn
 
 
-def build_and_save(NetworkBuilder, output_dir="network", **save_opts):
+def build_and_save(NetworkBuilder, output_dir="network", types=None, **save_opts):
     """Builds and saves V1 then LGN, in the tutorial's order (which fixes the random draws)."""
-    v1 = build_v1(NetworkBuilder)
+    v1 = build_v1(NetworkBuilder, types)
     v1.build()
     v1.save(output_dir=output_dir, **save_opts)
     lgn = build_lgn(NetworkBuilder, v1)
