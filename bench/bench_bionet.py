@@ -30,6 +30,11 @@ import json, resource, sys, time
 engine, config, mechdir = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.time()
 if engine == 'neuron':
+    import os
+    if int(os.environ.get('OMPI_COMM_WORLD_SIZE', '1')) > 1:
+        from mpi4py import MPI  # noqa: F401  (NEURON joins the MPI world mpi4py started)
+        from neuron import h
+        h.nrnmpi_init()
     import neuron
     neuron.load_mechanisms(mechdir)
     from bmtk.simulator import bionet
@@ -97,6 +102,7 @@ def main():
     ap.add_argument("--ranks", default="1,2")
     ap.add_argument("--skip-neuron", action="store_true")
     ap.add_argument("--scale", type=int, default=0)
+    ap.add_argument("--only-neuron-mpi", action="store_true", help="just bmtk+NEURON on 2 ranks")
     args = ap.parse_args()
     ranks = [int(r) for r in args.ranks.split(",")]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; tutorial_l4, tstop {args.tstop} ms")
@@ -104,6 +110,12 @@ def main():
         work = pathlib.Path(tmp)
         mech = work if args.skip_neuron else _mechdir(work)
         rows = []
+        if args.only_neuron_mpi:
+            cfg = localize(DATA / "tutorial_l4", "config.bionet.json", work / "nrn_2", tstop=args.tstop)
+            res = _run("neuron", cfg, mech, 2)
+            res["spikes"] = _n_spikes(work / "nrn_2" / "output" / "spikes.h5")
+            print(("bmtk 1.2.0 + NEURON 9.0.2, 2 rank(s)", res))
+            return
         for r in ranks:
             variants = [("bmtk-rs", None)] if r > 1 else [("bmtk-rs", 1), ("bmtk-rs", 2)]
             for engine, threads in variants:

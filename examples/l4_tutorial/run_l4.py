@@ -33,7 +33,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--output", default="l4_output")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--engine", choices=["bmtk-rs", "bmtk"], default="bmtk-rs",
+                    help="bmtk: the same steps through bmtk 1.2.0 + NEURON (for bench/bench_main_job.py)")
+    ap.add_argument("--mechanisms", help="with --engine bmtk: folder of compiled NEURON mechanisms")
     args = ap.parse_args()
+    if args.engine == "bmtk":
+        use_bmtk(args.mechanisms)
     out = pathlib.Path(args.output)
     net_dir = out / "network"
     t0 = time.perf_counter()
@@ -63,6 +68,18 @@ def main():
     run_flash(out, args.seed)
     print("FilterNet full-field flash on the LGN in {:.2f} s".format(time.perf_counter() - t0))
     summarize_flash(out)
+
+
+def use_bmtk(mechanisms):
+    """Swaps the builder, the simulators and the spike tools for bmtk 1.2.0's (NEURON runs the cells)."""
+    global NetworkBuilder, bionet, filternet, PoissonSpikeGenerator, SpikeTrains
+    import neuron
+
+    if mechanisms:
+        neuron.load_mechanisms(mechanisms)
+    from bmtk.builder.networks import NetworkBuilder
+    from bmtk.simulator import bionet, filternet
+    from bmtk.utils.reports.spike_trains import PoissonSpikeGenerator, SpikeTrains
 
 
 def run_bionet(out):
