@@ -20,6 +20,9 @@ OWN_V1_TYPES = [
     ("Nr5a1", 80, "e", "excitatory_rs_fit.json", "pyramidal_3.swc", -4.159763785),
     ("PV1", 60, "i", "inhibitory_fs_fit.json", "basket_1.swc", -2.539551891),
 ]
+# The generated pyramidal cells have about 1.7x the membrane area of the Allen cells, so the LGN
+# synapses onto them are made 2.5x stronger (E cells then fire ~10 Hz under the 8 Hz Poisson LGN).
+OWN_LGN_TO_E_WEIGHT = 0.00075
 
 
 def ignore_autapses(source, target):
@@ -74,14 +77,14 @@ def build_v1(NetworkBuilder, types=None):
     return v1
 
 
-def build_lgn(NetworkBuilder, v1):
+def build_lgn(NetworkBuilder, v1, lgn_to_e_weight=0.0003):
     lgn = NetworkBuilder("LGN")
     for tmpl in ("sOFF_TF8", "sON_TF8"):
         lgn.add_nodes(N=50, model_type="virtual", model_template="lgnmodel:" + tmpl,
                       dynamics_params=tmpl + ".json", x=np.random.uniform(0.0, 240.0, 50),
                       y=np.random.uniform(0.0, 120.0, 50), spatial_size=1.0)
     lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="e"), connection_rule=lgn_synapses,
-                  syn_weight=0.0003, delay=2.0, dynamics_params="LGN_ExcToExc.json", model_template="exp2syn",
+                  syn_weight=lgn_to_e_weight, delay=2.0, dynamics_params="LGN_ExcToExc.json", model_template="exp2syn",
                   target_sections=["basal", "apical", "somatic"], distance_range=[0.0, 50.0])
     lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="i"), connection_rule=lgn_synapses,
                   syn_weight=0.002, delay=2.0, dynamics_params="LGN_ExcToInh.json", model_template="exp2syn",
@@ -94,7 +97,7 @@ def build_and_save(NetworkBuilder, output_dir="network", types=None, **save_opts
     v1 = build_v1(NetworkBuilder, types)
     v1.build()
     v1.save(output_dir=output_dir, **save_opts)
-    lgn = build_lgn(NetworkBuilder, v1)
+    lgn = build_lgn(NetworkBuilder, v1, OWN_LGN_TO_E_WEIGHT if types is OWN_V1_TYPES else 0.0003)
     lgn.build()
     lgn.save(output_dir=output_dir, **save_opts)
     return v1, lgn
