@@ -17,7 +17,8 @@ file tree, except for these deliberate differences:
 - run_<simulator>.py imports bmtk_rs, and defaults to the config just written (bmtk's has a
   literal '${CONFIG}' there).
 - FilterNet honours --dt (bmtk writes dt 0.001 whatever --dt says); the tutorial's FilterNet
-  command gives no --dt, so its configs are identical.
+  command gives no --dt, so its configs are identical. PointNet honours --config-file (bmtk always
+  writes config.json).
 
 The created FilterNet directory is run (run_filternet.py, bmtk-rs's FilterNet) on a 4-cell LGN
 with a full-field flash, and bmtk's FilterNet runs the same directory: same rates.
@@ -39,8 +40,9 @@ NEURON_ONLY = {"mechanisms", "templates", "__pycache__"}
 OUR_COMPONENTS = pathlib.Path(__file__).resolve().parents[2] / "components"
 
 
-def _sim_setup(module, args, cwd):
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+def _sim_setup(module, args, cwd, components=OUR_COMPONENTS):
+    # the repository's components/ (an installed bmtk_rs has no source tree beside it)
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui", BMTK_RS_COMPONENTS=str(components))
     return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=900, check=False)
 
@@ -206,6 +208,8 @@ def test_pointnet_layout(tmp_path):
                       empty=("synaptic_models", "point_neuron_models"))
     assert sim["target_simulator"] == "NEST" and sim["output"]["quiet_simulator"] is True
     assert "PointNet (NEST) is not part of bmtk-rs" in runs["ours"][1].stderr
+    res = _sim_setup("bmtk_rs.utils.sim_setup", ["--config-file", "config.pointnet.json", "pointnet", "p2"], tmp_path)
+    assert res.returncode == 0 and (tmp_path / "p2" / "simulation_config.pointnet.json").is_file()
     res = subprocess.run([sys.executable, str(runs["ours"][0] / "run_pointnet.py")], capture_output=True, text=True,
                          check=False)
     assert res.returncode != 0 and "PointNet is not part of bmtk-rs yet" in res.stderr
@@ -294,9 +298,9 @@ def test_bad_simulation_folder(tmp_path):
         build_env_bionet(base_dir=tmp_path / "y", spikes_inputs=[(1, 2, 3)])
 
 
-def test_missing_example_components(tmp_path, monkeypatch):
-    monkeypatch.setenv("BMTK_RS_COMPONENTS", str(tmp_path / "nowhere"))
-    res = _sim_setup("bmtk_rs.utils.sim_setup", ["--include-examples", "bionet", "sim"], tmp_path)
+def test_missing_example_components(tmp_path):
+    res = _sim_setup("bmtk_rs.utils.sim_setup", ["--include-examples", "bionet", "sim"], tmp_path,
+                     components=tmp_path / "nowhere")
     assert res.returncode == 2 and "example components folder" in res.stderr
     assert not (tmp_path / "sim" / "config.json").exists()  # checked before anything is written
 

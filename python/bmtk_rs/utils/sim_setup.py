@@ -13,7 +13,8 @@ writes what bmtk 1.2.0 writes for the same arguments: ``config.bionet.json`` nam
   ``mechanisms/`` or ``templates/`` folder (bmtk-rs needs no NEURON .mod files, ``nrnivmodl`` or
   hoc), so ``--compile-mechanisms`` only says so.
 - ``run_<simulator>.py`` imports ``bmtk_rs`` and defaults to the config file just written.
-- FilterNet honours ``--dt`` (bmtk ignores it and writes 0.001 ms).
+- FilterNet honours ``--dt`` (bmtk ignores it and writes 0.001 ms), PointNet ``--config-file``
+  (bmtk always writes config.json).
 - PointNet and PopNet get BMTK's layout, but their simulators (NEST, DiPDE) are not part of
   bmtk-rs: the run script says so.
 
@@ -540,11 +541,12 @@ def build_env_pointnet(base_dir=".", network_dir=None, components_dir=None, node
     """A PointNet (NEST) simulation directory in BMTK's layout; the simulator is not in bmtk-rs."""
     env = PointNetEnvBuilder(base_dir=base_dir, network_dir=network_dir, components_dir=components_dir,
                              node_sets_file=node_sets_file)
-    # bmtk 1.2.0 ignores config_file here and always writes config.json
+    # bmtk 1.2.0 ignores config_file here (always config.json); it is honoured
     env.build(include_examples=include_examples, use_relative_paths=use_relative_paths, report_vars=report_vars,
               report_nodes=report_nodes, current_clamp=current_clamp, spikes_inputs=spikes_inputs,
               tstart=tstart, tstop=tstop, dt=dt, dL=dL, spikes_threshold=spikes_threshold,
-              nsteps_block=nsteps_block, v_init=v_init, celsius=celsius, overwrite_config=overwrite_config)
+              nsteps_block=nsteps_block, v_init=v_init, celsius=celsius, overwrite_config=overwrite_config,
+              config_file=config_file)
     return env
 
 
@@ -656,7 +658,8 @@ def main(argv=None):
         elif target == "pointnet":
             build_env_pointnet(base_dir=opts.sim_dir, network_dir=opts.network_dir, tstop=opts.tstop, dt=dt,
                                report_vars=opts.report_vars, report_nodes=opts.report_nodes, current_clamp=iclamp,
-                               include_examples=opts.include_examples, spikes_inputs=spikes)
+                               include_examples=opts.include_examples, spikes_inputs=spikes,
+                               config_file=opts.config_file)
         elif target == "popnet":
             build_env_popnet(base_dir=opts.sim_dir, network_dir=opts.network_dir, tstop=opts.tstop, dt=dt,
                              config_file=opts.config_file)
