@@ -40,3 +40,18 @@ def test_version_matches_native():
     from bmtk_rs import _native
 
     assert bmtk_rs.__version__ == _native.__version__
+
+
+def test_example_components_ship_with_the_package(monkeypatch):
+    """sim_setup --include-examples and the notebook find the components in the installed package."""
+    import pathlib
+
+    import bmtk_rs
+    from bmtk_rs.utils.sim_setup import example_components_dir
+
+    monkeypatch.delenv("BMTK_RS_COMPONENTS", raising=False)
+    d = example_components_dir()
+    assert d.resolve() == (pathlib.Path(bmtk_rs.__file__).parent / "components").resolve()
+    for f in ("morphologies/pyramidal_1.swc", "biophysical_neuron_models/excitatory_rs_fit.json",
+              "synaptic_models/ExcToExc.json", "devices/linear_electrode.csv", "filter_models/sON_TF8.json"):
+        assert (d / f).is_file(), f
