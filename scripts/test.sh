@@ -6,15 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${BMTK_RS_VENV:-.venv-test}"
 
-if ! command -v mpirun >/dev/null 2>&1 || ! command -v mpicc >/dev/null 2>&1; then
-  echo "== installing MPI (Debian: libopenmpi-dev openmpi-bin) for the mpirun tests"
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "MPI is missing and this is not root: install libopenmpi-dev and openmpi-bin first" >&2
-    exit 1
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenmpi-dev openmpi-bin >/dev/null
-fi
+bash scripts/install_mpi.sh
 
 echo "== virtualenv $VENV"
 python3 -m venv "$VENV"
