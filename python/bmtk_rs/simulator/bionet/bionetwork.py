@@ -80,9 +80,16 @@ class _Population:
         self.table = t
         self.node_ids = node_ids
         self.row_of = {int(n): i for i, n in enumerate(node_ids)}
+        # node id -> table row as an array, so edge-sized lookups stay in numpy
+        self._row_index = np.full(int(node_ids.max()) + 1 if len(node_ids) else 0, -1, dtype=np.int64)
+        self._row_index[node_ids] = np.arange(len(node_ids))
         self.model_type = t["model_type"].astype(str).to_numpy()
         self.n_ids = int(node_ids.max()) + 1 if len(node_ids) else 0
         self._dicts = None
+
+    def rows(self, node_ids):
+        """Table rows of an array of (existing) node ids."""
+        return self._row_index[np.asarray(node_ids, dtype=np.int64)]
 
     @property
     def virtual_only(self):
@@ -383,12 +390,16 @@ class BioNetwork:
         """Adds every cell to the engine: biophysical models (one per distinct model), IntFire1
         cells, remote cells of other ranks; virtual cells are added with their inputs."""
         self._local = {}
+        self._local_mask = {}
         models = {}
         dL = self._config.dL
         self.n_local_bio = 0
         for name, pop in self.populations.items():
             local = set(self.local_cells(name).tolist())
             self._local[name] = local
+            mask = np.zeros(pop.n_ids, dtype=bool)
+            mask[np.fromiter(local, dtype=np.int64, count=len(local))] = True
+            self._local_mask[name] = mask
             t = pop.table
             mt = pop.model_type
             remote = [n for n, m in zip(pop.node_ids, mt) if m != "virtual" and int(n) not in local]
@@ -513,7 +524,7 @@ class BioNetwork:
         if len(idx) == 0:
             return
         tpop = self.populations[ep.target]
-        rows = np.array([tpop.row_of[int(n)] for n in ep.target_ids[idx]], dtype=np.int64)
+        rows = tpop.rows(ep.target_ids[idx])
         tmt = tpop.model_type[rows]
         src = self.gids(ep.source, ep.source_ids[idx]).astype(np.uint32)
         trg = self.gids(ep.target, ep.target_ids[idx]).astype(np.uint32)
@@ -594,10 +605,9 @@ class BioNetwork:
         """Edges whose sources are simulated cells, in BMTK's order (edge populations as read)."""
         self.synapses_made = 0
         for ep in self.edge_populations:
-            src_virtual = self.populations[ep.source].model_type[
-                [self.populations[ep.source].row_of[int(n)] for n in ep.source_ids]] == "virtual"
-            local = self._local[ep.target]
-            is_local = np.fromiter((int(n) in local for n in ep.target_ids), dtype=bool, count=len(ep.target_ids))
+            src_pop = self.populations[ep.source]
+            src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
+            is_local = self._local_mask[ep.target][ep.target_ids]
             self._add_edge_subset(engine, ep, np.flatnonzero(~src_virtual & is_local))
 
     def add_spike_trains(self, engine, population, node_ids, offsets, times):
@@ -610,10 +620,8 @@ class BioNetwork:
             if ep.source != population:
                 continue
             src_pop = self.populations[ep.source]
-            rows = [src_pop.row_of[int(n)] for n in ep.source_ids]
-            src_virtual = src_pop.model_type[rows] == "virtual"
-            local = self._local[ep.target]
-            is_local = np.fromiter((int(n) in local for n in ep.target_ids), dtype=bool, count=len(ep.target_ids))
+            src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
+            is_local = self._local_mask[ep.target][ep.target_ids]
             self._add_edge_subset(engine, ep, np.flatnonzero(src_virtual & is_local))
 
     def finish_virtual(self, engine):
