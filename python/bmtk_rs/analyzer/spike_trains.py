@@ -91,3 +91,56 @@ def plot_rates(config_file=None, population=None, smoothing=False, smoothing_par
     ax.set_title(title if title is not None else "Firing rates of network '{}'".format(pop))
     fig.tight_layout()
     return _outputs.finish(fig, show, save_as)
+
+
+def _boxplot_groups(config, pop, group_by, group_excludes, nodes_file, node_types_file):
+    """[(label, node ids)] in sorted label order (bmtk groups with DataFrame.groupby)."""
+    import pandas as pd
+
+    attr = _outputs.node_attribute(config, pop, group_by, nodes_file, node_types_file)
+    attr = attr[attr.notna()]
+    if attr.empty:
+        raise ValueError("Could not find any nodes with group_by attribute {!r}".format(group_by))
+    excludes = [group_excludes] if isinstance(group_excludes, str) else list(group_excludes or [])
+    values = attr.to_numpy()
+    return [(label, attr.index[values == label].to_numpy()) for label in sorted(pd.unique(values))
+            if label not in excludes]
+
+
+def plot_rates_boxplot(config_file=None, population=None, times=None, title=None, show=True, save_as=None,
+                       group_by=None, group_excludes=None, spikes_file=None, nodes_file=None, node_types_file=None,
+                       plt_style=None):
+    """Box plot of the firing rates (Hz) of the nodes that spiked, one box per ``group_by`` value
+    (or one 'All Nodes' box), over ``times`` (default: the config's run tstart..tstop, else the
+    first to last spike). Returns the matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    if plt_style is not None:
+        plt.style.use(plt_style)
+    config = _outputs.load_config(config_file)
+    pop, df = _outputs.load_spikes(config, spikes_file, population)
+    title = title if title is not None else "Nodes in network '{}'".format(pop)
+    if config is not None and times is None:
+        times = (float(config.run.get("tstart", 0.0)), config.run.get("tstop"))
+    if group_by is not None:
+        groups = _boxplot_groups(config, pop, group_by, group_excludes, nodes_file, node_types_file)
+    else:
+        groups = [("All Nodes", np.unique(df["node_ids"].to_numpy()))]
+    selected = np.concatenate([np.asarray(ids) for _, ids in groups]) if groups else np.zeros(0, dtype=np.int64)
+    df = df[df["node_ids"].isin(selected)]
+    if times is not None:
+        interval = times[1] - times[0]
+        df = df[(df["timestamps"] >= times[0]) & (df["timestamps"] <= times[1])]
+    else:
+        interval = np.max(df["timestamps"]) - np.min(df["timestamps"])
+    fig, axes = plt.subplots()
+    rates_data = []
+    for _, ids in groups:
+        sub = df[df["node_ids"].isin(ids)]
+        rates_data.append(sub.groupby("node_ids").size() / (interval / 1000.0))
+    axes.boxplot(rates_data)
+    axes.set_ylabel("Firing Rates (Hz)")
+    axes.set_xticklabels([label for label, _ in groups])
+    if title:
+        axes.set_title(title)
+    return _outputs.finish(fig, show, save_as)

@@ -183,6 +183,56 @@ class SonataConfig(dict):
     def with_networks(self):
         return len(self.nodes) > 0
 
+    # The attributes below read what bmtk 1.2.0's SonataConfig sets for the same json (same keys,
+    # same defaults); subclasses may narrow them (e.g. BioNet's numeric run values).
+    @property
+    def networks(self):
+        return self.get("networks", {})
+
+    @property
+    def reports(self):
+        return self.get("reports", {})
+
+    @property
+    def edges(self):
+        return self.networks.get("edges", [])
+
+    @property
+    def gap_juncs(self):
+        return self.networks.get("gap_juncs", [])
+
+    @property
+    def log_file(self):
+        return self.output.get("log_file", None)
+
+    @property
+    def overwrite_output(self):
+        return self.output.get("overwrite_output_dir", False)
+
+    @property
+    def mechanisms_dir(self):
+        return self.components.get("mechanisms_dir", None)
+
+    @property
+    def templates_dir(self):
+        return self.components.get("templates_dir", None)
+
+    @property
+    def target_simulator(self):
+        return self.get("target_simulator", None)
+
+    @property
+    def tstart(self):
+        return self.run.get("tstart", 0.0)
+
+    @property
+    def node_sets(self):
+        return self.get("node_sets", {})
+
+    @property
+    def gid_mappings(self):
+        return self.get("gid_mapping_file", None)
+
     def build_env(self):
         """As bmtk: creates the output folder (emptied first when output.overwrite_output_dir is
         true), starts the log (log_file and console) and writes the resolved configuration there."""

@@ -1,5 +1,9 @@
 """SONATA compartment reports (``bmtk.utils.reports.compartment``): membrane potential and other
-per-segment variables over time, written block by block by the simulators and read back here."""
+per-segment variables over time, written block by block by the simulators and read back here.
+
+``CompartmentReport(path, mode='r'|'w', ...)`` is bmtk's user-facing reader/writer (see
+compartment_report.py); ``CompartmentReportWriter`` / ``read_compartment_report`` are the block
+writer and whole-file reader the simulators use."""
 
 import numpy as np
 
@@ -46,3 +50,13 @@ class CompartmentReportWriter:
 def read_compartment_report(path):
     """{population: dict(node_ids, index_pointer, element_ids, element_pos, time, variable, units, data)}."""
     return {p["population"]: p for p in _native.read_compartment_report_file(str(path))}
+
+
+# Imported last: the writer below builds on CompartmentReportWriter defined above.
+from .core import CompartmentReaderABC, CompartmentWriterABC  # noqa: E402
+from .compartment_reader import CompartmentReader  # noqa: E402
+from .compartment_writer import CompartmentWriter  # noqa: E402
+from .compartment_report import CompartmentReport  # noqa: E402
+
+__all__ = ["CompartmentReport", "CompartmentReader", "CompartmentWriter", "CompartmentReaderABC",
+           "CompartmentWriterABC", "CompartmentReportWriter", "read_compartment_report"]

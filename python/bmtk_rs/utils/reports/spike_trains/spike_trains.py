@@ -72,6 +72,11 @@ def _check_mode(mode, path):
         )
 
 
+_MEMORY_COLUMNS = (col_node_ids, col_timestamps, col_population)
+_SONATA_COLUMNS = (col_timestamps, col_node_ids, col_population)
+_TABLE_COLUMNS = (col_timestamps, col_population, col_node_ids)
+
+
 class SpikeTrains:
     """Spike trains of one or more node populations, held in memory by the Rust engine.
 
@@ -83,12 +88,17 @@ class SpikeTrains:
         self._store = SpikeStore()
         self._default_population = default_population or kwargs.get("population", None) or pop_na
         self._units = units
+        # bmtk's readers order (and type) to_dataframe's columns by where the spikes came from
+        self._df_columns = _MEMORY_COLUMNS
+        self._df_id_dtype = np.int64
 
     @classmethod
-    def _from_store(cls, store, default_population=None, units=None):
+    def _from_store(cls, store, default_population=None, units=None, columns=None, id_dtype=np.int64):
         obj = cls.__new__(cls)
         SpikeTrains.__init__(obj)
         obj._store = store
+        obj._df_columns = columns or _MEMORY_COLUMNS
+        obj._df_id_dtype = id_dtype
         pops = store.populations()
         if default_population is None:
             default_population = pops[0] if pops else pop_na
@@ -110,7 +120,7 @@ class SpikeTrains:
         sel = kwargs.get("population", kwargs.get("populations", None))
         sel = [str(p) for p in _as_list(sel)] if sel is not None else None
         store = SpikeStore.read_sonata(os.fspath(path), sel)
-        return cls._from_store(store, kwargs.get("default_population", None))
+        return cls._from_store(store, kwargs.get("default_population", None), columns=_SONATA_COLUMNS)
 
     @classmethod
     def from_csv(cls, path, default_population=None, sep=" ", **kwargs):
@@ -123,14 +133,15 @@ class SpikeTrains:
             raise ValueError(f"from_csv: sep {sep!r}: expected a single character")
         fill = kwargs.get("population", default_population) or pop_na
         store = SpikeStore.read_csv(os.fspath(path), str(fill), sep)
-        return cls._from_store(store, default_population, kwargs.get("units", None))
+        return cls._from_store(store, default_population, kwargs.get("units", None), columns=_TABLE_COLUMNS)
 
     @classmethod
     def from_nwb(cls, path, **kwargs):
         """Reads the spike trains of an NWB file (the units table BMTK writes, or the older
         ``/processing/<trial>/spike_train`` layout; ``trial`` picks one)."""
         store = SpikeStore.read_nwb(os.fspath(path), kwargs.get("population", None), kwargs.get("trial", None))
-        return cls._from_store(store, kwargs.get("default_population", kwargs.get("population", None)))
+        return cls._from_store(store, kwargs.get("default_population", kwargs.get("population", None)),
+                               columns=_TABLE_COLUMNS, id_dtype=np.uint64)
 
     @classmethod
     def load(cls, path, file_type=None, **kwargs):
@@ -234,16 +245,14 @@ class SpikeTrains:
         bmtk's in-memory SpikeTrains does."""
         order = as_sort_order(sort_order)
         pops = _as_list(populations) if populations is not None else self.populations
+        cols = [c for c in self._df_columns if with_population_col or c != col_population]
         frames = []
         for p in pops:
             ids, ts = self._store.columns(str(p), order.value if order != SortOrder.unknown else "none")
-            df = pd.DataFrame({col_node_ids: ids.astype(np.int64), col_timestamps: ts})
-            if with_population_col:
-                df[col_population] = p
-            frames.append(df)
+            data = {col_node_ids: ids.astype(self._df_id_dtype), col_timestamps: ts, col_population: p}
+            frames.append(pd.DataFrame({c: data[c] for c in cols}))
         if not frames:
-            cols = [col_node_ids, col_timestamps] + ([col_population] if with_population_col else [])
-            return pd.DataFrame({c: pd.Series(dtype=np.int64 if c == col_node_ids else (
+            return pd.DataFrame({c: pd.Series(dtype=self._df_id_dtype if c == col_node_ids else (
                 np.float64 if c == col_timestamps else object)) for c in cols})
         return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
