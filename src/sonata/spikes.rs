@@ -264,7 +264,21 @@ pub fn write_spikes_file(
         let g = create_group(path, &spikes, p.name)?;
         let ts = write_dataset(path, &g, "timestamps", p.timestamps, opts.deflate)?;
         write_str_attr(path, &ts, "units", p.units)?;
-        let ids = write_dataset(path, &g, "node_ids", p.node_ids, opts.deflate)?;
+        // int64, the type BMTK 1.2.0 writes (its readers and libsonata read it as well as uint64)
+        let signed: Vec<i64> = p
+            .node_ids
+            .iter()
+            .map(|&n| {
+                i64::try_from(n).map_err(|_| {
+                    Error::invalid(format!(
+                        "{}: node id {n} of population '{}' does not fit in int64",
+                        path.display(),
+                        p.name
+                    ))
+                })
+            })
+            .collect::<Result<_>>()?;
+        let ids = write_dataset(path, &g, "node_ids", &signed, opts.deflate)?;
         let attr = match p.sorting {
             SortOrder::None => Some(SortingAttr::none),
             SortOrder::ById => Some(SortingAttr::by_id),

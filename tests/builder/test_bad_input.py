@@ -7,6 +7,9 @@ import pytest
 
 from bmtk_rs.builder.networks import NetworkBuilder
 
+from ..conftest import require_module
+from .oracle import assert_same_network, read_types
+
 
 def small_net():
     net = NetworkBuilder("net")
@@ -69,14 +72,28 @@ def test_all_to_one_wrong_length():
 
 
 @pytest.mark.parametrize("side", ["source", "target"])
-def test_selection_matching_nothing(side):
-    net = small_net()
-    sel = {side: {"ei": "x"}}
+def test_selection_matching_nothing(side, tmp_path, caplog):
+    """Not an error in bmtk (its tutorial 04 selects pop_name='PV1' where no such node exists): the
+    edge type is saved without edges, next to the edge types that have some; a warning says so."""
+    require_module("bmtk")
     other = "target" if side == "source" else "source"
-    sel[other] = {"ei": "e"}
-    net.add_edges(connection_rule=1, **sel)
-    with pytest.raises(ValueError, match="the {} selection ei=='x' of network 'net' matches no nodes".format(side)):
+    script = f"""
+        net = NetworkBuilder("net")
+        net.add_nodes(N=3, ei="e", x=np.arange(3.0))
+        net.add_nodes(N=2, ei="i")
+        net.add_edges({side}={{"ei": "x"}}, {other}={{"ei": "e"}}, connection_rule=1, syn_weight=1.0)
+        net.add_edges(source={{"ei": "e"}}, target={{"ei": "i"}}, connection_rule=2, syn_weight=2.0)
         net.build()
+        net.save(output_dir="network")
+    """
+    ref, new = assert_same_network(script, tmp_path)
+    types = read_types(new / "network" / "net_net_edge_types.csv")
+    assert len(types) == 2
+    net = small_net()
+    net.add_edges(connection_rule=1, **{side: {"ei": "x"}, other: {"ei": "e"}})
+    with caplog.at_level("WARNING"):
+        net.build()
+    assert f"the {side} selection ei=='x' of network 'net' matches no nodes" in caplog.text
 
 
 def test_property_rule_bad_value():

@@ -312,9 +312,10 @@ class NetworkBuilder:
         etid = cm.edge_type_id
         for side, pool, ids in (("source", cm.source_nodes, src_ids), ("target", cm.target_nodes, trg_ids)):
             if len(ids) == 0:
-                raise ValueError(
-                    "add_edges (edge type {}): the {} selection {} of network '{}' matches no nodes".format(
-                        etid, side, pool.filter_str, pool.network_name))
+                # bmtk keeps such an edge type (in the edge types table, with no edges): tutorials rely on it
+                logger.warning("add_edges (edge type %s): the %s selection %s of network '%s' matches no nodes; "
+                               "the edge type is saved without edges", etid, side, pool.filter_str,
+                               pool.network_name)
         table = _native.EdgeTable(int(etid), np.ascontiguousarray(src_ids, dtype=np.uint64),
                                   np.ascontiguousarray(trg_ids, dtype=np.uint64))
         rule = cm.connector

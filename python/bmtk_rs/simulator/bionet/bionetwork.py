@@ -205,6 +205,15 @@ class _EdgePopulation:
         self.columns = {}
         grp_id = np.asarray(raw["edge_group_id"])
         grp_ix = np.asarray(raw["edge_group_index"])
+        self.group_ids = grp_id
+        # BMTK decides how an edge is made from the columns of its group plus every column of the
+        # edge types table (its "all_columns"), group by group, never from the population as a whole.
+        type_cols = set(types.columns) - {"edge_type_id"}
+        self.group_all_columns = {int(g): set(cols) | type_cols for g, cols in raw["groups"].items()}
+        unknown_groups = np.setdiff1d(np.unique(grp_id), np.array(list(self.group_all_columns), dtype=np.int64))
+        if len(unknown_groups):
+            raise ConfigError(f"{edges_file}: population {name} assigns edges to edge_group_id "
+                              f"{unknown_groups.tolist()}, which the file does not have")
         for g, cols in raw["groups"].items():
             mask = grp_id == g
             for col, data in cols.items():
@@ -217,6 +226,28 @@ class _EdgePopulation:
                 vals, has = self.columns[col]
                 vals[mask] = data[grp_ix[mask]]
                 has[mask] = True
+
+    def groups_having(self, *cols):
+        """Per edge: whether its group's columns (with the edge types table's) include any of `cols`."""
+        having = [g for g, all_cols in self.group_all_columns.items() if any(c in all_cols for c in cols)]
+        return np.isin(self.group_ids, np.asarray(having, dtype=self.group_ids.dtype))
+
+    def preselected(self):
+        """Per edge: BMTK's preselected_targets (the edge names its section, or its group has no nsyns),
+        where the edge makes exactly one synapse and point-cell weights are not scaled by sign * nsyns."""
+        return self.groups_having("sec_id", "afferent_section_id") | ~self.groups_having("nsyns")
+
+    def group_column(self, idx, names, default):
+        """Per edge of `idx`: the first of `names` that the edge's group has (BMTK prefers the old
+        sec_id/sec_x names to afferent_section_id/pos when a group has both)."""
+        out = np.full(len(idx), default, dtype=float)
+        taken = np.zeros(len(idx), dtype=bool)
+        for col in names:
+            has = self.groups_having(col)[idx] & ~taken
+            if has.any():
+                out[has] = np.asarray(self.column(col, default)[idx][has], dtype=float)
+                taken |= has
+        return out
 
     def keys(self):
         return (np.int64(self.index) << _EDGE_KEY_BITS) + np.arange(len(self.source_ids), dtype=np.int64)
@@ -491,6 +522,11 @@ class BioNetwork:
 
     def _weights(self, ep, idx):
         """syn_weight of the edges `idx`, through each edge type's weight_function."""
+        lacking = ~ep.groups_having("weight_function", "syn_weight")[idx]
+        if lacking.any():
+            j = idx[np.flatnonzero(lacking)[0]]
+            raise ConfigError(f"{ep.edges_file}: edge {j} of {ep.name} (group {int(ep.group_ids[j])}) has neither a "
+                              "syn_weight nor a weight_function column (in its group or the edge types table)")
         w = np.asarray(ep.column("syn_weight", np.nan)[idx], dtype=float)
         fnames = ep.column("weight_function", None)[idx]
         out = w.copy()
@@ -532,8 +568,13 @@ class BioNetwork:
         delay = np.asarray(ep.column("delay", np.nan)[idx], dtype=float)
         if np.any(np.isnan(delay)):
             raise ConfigError(f"{ep.edges_file}: edges {ep.name} lack a delay")
+        preselected = ep.preselected()[idx]
         nsyns = np.asarray(ep.column("nsyns", 1.0)[idx], dtype=float)
-        nsyns = np.where(np.isnan(nsyns), 1, nsyns).astype(np.int64)
+        bad_nsyns = ~preselected & np.isnan(nsyns)
+        if bad_nsyns.any():
+            raise ConfigError(f"{ep.edges_file}: edge {idx[np.flatnonzero(bad_nsyns)[0]]} of {ep.name} has no nsyns "
+                              "value although its group has an nsyns column")
+        nsyns = np.where(preselected, 1, np.nan_to_num(nsyns)).astype(np.int64)
         weight = self._weights(ep, idx)
         what = f"{ep.edges_file} ({ep.name})"
         dyn = ep.column("dynamics_params", None)[idx]
@@ -547,21 +588,25 @@ class BioNetwork:
                                   "cells; supported: exp2syn (Exp2Syn)")
             params = self._syn_params(sorted({str(x) for x in dyn[b]}), what)
             p = np.array([params[str(x)] for x in dyn[b]]).reshape(-1, 3)
-            sec_id_col = "afferent_section_id" if "afferent_section_id" in ep.columns else "sec_id"
-            sec_x_col = "afferent_section_pos" if "afferent_section_pos" in ep.columns else "sec_x"
-            if sec_id_col in ep.columns:
-                sid = np.asarray(ep.column(sec_id_col, -1)[idx][b], dtype=float)
-                sx = np.asarray(ep.column(sec_x_col, np.nan)[idx][b], dtype=float)
-                rule = np.full(len(b), -1, dtype=np.int64)
-                sid = np.where(np.isnan(sid), -1, sid).astype(np.int64)
-            else:
-                sid = np.full(len(b), -1, dtype=np.int64)
-                sx = np.full(len(b), np.nan)
-                tsec = ep.column("target_sections", None)[idx][b]
-                drange = ep.column("distance_range", None)[idx][b]
-                rule = np.empty(len(b), dtype=np.int64)
+            explicit = preselected[b]
+            sid = ep.group_column(idx[b], ("sec_id", "afferent_section_id"), np.nan)
+            sx = ep.group_column(idx[b], ("sec_x", "afferent_section_pos"), np.nan)
+            unplaceable = explicit & (np.isnan(sid) | np.isnan(sx))
+            if unplaceable.any():
+                j = idx[b][np.flatnonzero(unplaceable)[0]]
+                raise ConfigError(
+                    f"{what}: edge {j} (group {int(ep.group_ids[j])}, edge type {int(ep.type_ids[j])}) targets a "
+                    "biophysical cell but has no afferent_section_id/afferent_section_pos (or sec_id/sec_x) "
+                    "value, and its group has no nsyns column to place synapses by target_sections and "
+                    "distance_range: the synapse cannot be made")
+            sid = np.where(np.isnan(sid), -1, sid).astype(np.int64)
+            rule = np.full(len(b), -1, dtype=np.int64)
+            placed = np.flatnonzero(~explicit)
+            if len(placed):
+                tsec = ep.column("target_sections", None)[idx][b][placed]
+                drange = ep.column("distance_range", None)[idx][b][placed]
                 cache = {}
-                for j, (ts, dr) in enumerate(zip(tsec, drange)):
+                for j, ts, dr in zip(placed, tsec, drange):
                     k = (str(ts), str(dr))
                     if k not in cache:
                         secs = _literal(ts, f"{what}: target_sections")
@@ -584,8 +629,7 @@ class BioNetwork:
             for n in dyn[q]:
                 params = self._component_json("synaptic_models_dir", n, what) if not _missing(n) else {}
                 signs.append(float(params.get("sign", 1.0)))
-            has_pre = "afferent_section_id" in ep.columns or "sec_id" in ep.columns
-            w = weight[q] * (1.0 if has_pre else np.array(signs) * nsyns[q])
+            w = np.where(preselected[q], weight[q], weight[q] * np.array(signs) * nsyns[q])
             engine.add_intfire_edges(src[q], trg[q], keys[q], w, delay[q])
 
     def _warn_skipped(self, engine, ep):

@@ -70,6 +70,9 @@ class _MembraneReport:
         for pop, ids in cells.items():
             bio = net.populations[pop].model_type[[net.populations[pop].row_of[int(n)] for n in ids]] == "biophysical"
             ids = np.sort(ids[bio])
+            if len(ids) == 0:
+                # bmtk records biophysical cells only and writes no group for a population without any
+                continue
             mine = np.array([int(n) in net._local[pop] for n in ids], dtype=bool)
             ptr, sec, x = sim.engine.add_report_cells(self.rid, net.gids(pop, ids[mine]).astype(np.uint32), var,
                                                       sections == "all")
@@ -266,7 +269,7 @@ class BioSimulator:
         sim._spikes_out = {
             "h5": config.output_path(out.get("spikes_file")),
             "csv": config.output_path(out.get("spikes_file_csv")),
-            "sort": out.get("spikes_sort_order", "time"),
+            "sort": out.get("spikes_sort_order") or "none",  # bmtk labels unsorted output "none"
         }
         return sim
 
