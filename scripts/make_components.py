@@ -1,5 +1,5 @@
 """Writes the project's own example components (components/): procedurally grown morphologies,
-perisomatic fit json files, exp2syn synapse parameters and the tutorial's linear electrode.
+perisomatic fit json files, exp2syn synapse parameters and a linear probe like the tutorial's electrode.
 
     python scripts/make_components.py [--out components]
 
@@ -246,12 +246,11 @@ E2I = {"level_of_detail": "exp2syn", "tau1": 0.2, "tau2": 1.2, "erev": 0.0}
 I2E = {"level_of_detail": "exp2syn", "tau1": 0.5, "tau2": 8.0, "erev": -72.0}
 I2I = {"level_of_detail": "exp2syn", "tau1": 0.4, "tau2": 5.0, "erev": -72.0}
 
+# Named for their role (source -> target, mechanism), never with a file name of bmtk's examples: a
+# file under one of bmtk's names must hold bmtk's values, and these are our own.
 SYNAPSES = {
-    # the names the Mouse L4 tutorial gives as dynamics_params
-    "ExcToExc.json": E2E, "ExcToInh.json": E2I, "InhToExc.json": I2E, "InhToInh.json": I2I,
-    "LGN_ExcToExc.json": E2E, "LGN_ExcToInh.json": E2I,
-    # the names bmtk's sim_setup examples (and the 14/450-cell examples) use
-    "AMPA_ExcToExc.json": E2E, "AMPA_ExcToInh.json": E2I, "GABA_InhToExc.json": I2E, "GABA_InhToInh.json": I2I,
+    "exc_to_exc_exp2syn.json": E2E, "exc_to_inh_exp2syn.json": E2I, "inh_to_exc_exp2syn.json": I2E,
+    "inh_to_inh_exp2syn.json": I2I, "lgn_to_exc_exp2syn.json": E2E, "lgn_to_inh_exp2syn.json": E2I,
 }
 
 
@@ -262,12 +261,15 @@ def write_synapses(out):
         (folder / name).write_text(json.dumps(params, indent=2) + "\n")
 
 
+ELECTRODE = "linear_probe_10ch_100um.csv"
+
+
 def write_devices(out):
-    """The tutorial's linear electrode: ten channels 100 um apart along the column axis (y)."""
+    """A linear probe like the tutorial's electrode: ten channels 100 um apart along the column axis (y)."""
     folder = out / "devices"
     folder.mkdir(parents=True, exist_ok=True)
     rows = ["channel x_pos y_pos z_pos"] + [f"{k} 0.0 {100.0 * k} 0.0" for k in range(10)]
-    (folder / "linear_electrode.csv").write_text("\n".join(rows) + "\n")
+    (folder / ELECTRODE).write_text("\n".join(rows) + "\n")
 
 
 def main(argv=None):
@@ -280,7 +282,7 @@ def main(argv=None):
     write_synapses(out)
     write_devices(out)
     print(f"wrote {len(MORPHOLOGIES)} morphologies, {len(FITS)} fits, {len(SYNAPSES)} synapse files and "
-          f"devices/linear_electrode.csv under {out}")
+          f"devices/{ELECTRODE} under {out}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@
 - synapses: every synaptic_models json builds an Exp2Syn through bmtk's own exp2syn() in NEURON
   with the file's tau1, tau2 and erev.
 - the files on disk are what scripts/make_components.py writes (regenerated into a temporary folder).
+- no file has the name of one of bmtk's example components (bmtk 1.2.0's wheel, bmtk-data): a
+  file under bmtk's name would be taken for bmtk's and hold other values.
 """
 
 import json
@@ -261,9 +263,10 @@ def test_synaptic_models_build_in_bmtk():
     require_module("neuron")
     require_module("bmtk")
     files = sorted(SYNAPSES.glob("*.json"))
-    tutorial = {"ExcToExc.json", "ExcToInh.json", "InhToExc.json", "InhToInh.json", "LGN_ExcToExc.json",
-                "LGN_ExcToInh.json"}
-    assert tutorial <= {p.name for p in files}
+    # one file per connection role of the L4 example (examples/l4_tutorial/l4_network.py's OWN_DYNAMICS)
+    roles = {"exc_to_exc_exp2syn.json", "exc_to_inh_exp2syn.json", "inh_to_exc_exp2syn.json",
+             "inh_to_inh_exp2syn.json", "lgn_to_exc_exp2syn.json", "lgn_to_inh_exp2syn.json"}
+    assert roles == {p.name for p in files}
     env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
     res = subprocess.run([sys.executable, "-c", NRN_SYNAPSES, *map(str, files)], capture_output=True, text=True,
                          env=env, timeout=300, check=False)
@@ -274,7 +277,8 @@ def test_synaptic_models_build_in_bmtk():
         assert params["level_of_detail"] == "exp2syn"
         assert built[str(path)] == [params["tau1"], params["tau2"], params["erev"]], path.name
         assert 0 < params["tau1"] < params["tau2"]
-        assert params["erev"] == 0.0 if "Exc" in path.name.split("To")[0] else params["erev"] < -60.0
+        source = path.name.split("_to_")[0]
+        assert params["erev"] == 0.0 if source in ("exc", "lgn") else params["erev"] < -60.0
 
 
 def test_components_are_what_the_script_writes(tmp_path):
@@ -285,3 +289,23 @@ def test_components_are_what_the_script_writes(tmp_path):
     assert made
     for rel in made:
         assert (COMPONENTS / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
+
+
+def _bmtk_component_names(bmtk_data):
+    """File names of bmtk 1.2.0's example components: the wheel's utils/scripts/<simulator>/ and
+    the components folders of the reference data."""
+    bmtk = require_module("bmtk")
+    scripts = pathlib.Path(bmtk.__file__).parent / "utils" / "scripts"
+    names = {p.name for p in scripts.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    for folder in bmtk_data.rglob("*components*"):
+        if folder.is_dir():
+            names |= {p.name for p in folder.rglob("*") if p.is_file()}
+    return names
+
+
+def test_no_component_has_a_bmtk_name(bmtk_data):
+    theirs = _bmtk_component_names(bmtk_data)
+    assert {"ExcToExc.json", "AMPA_ExcToExc.json", "sON_TF8.json", "linear_electrode.csv"} <= theirs
+    ours = {p.name for p in COMPONENTS.rglob("*") if p.is_file()} - {"README.md"}
+    assert ours
+    assert not ours & theirs

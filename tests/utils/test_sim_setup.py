@@ -1,24 +1,22 @@
 """`python -m bmtk_rs.utils.sim_setup` against bmtk 1.2.0's `python -m bmtk.utils.sim_setup`.
 
-Both run with the same arguments, from the same relative working directory, on a copy of the same
-network folder; the configs they write must have the same keys, structure and values, and the same
-file tree, except for these deliberate differences:
+Both run with the same arguments, from the same relative working directory, on the same network
+folder; the configs they write must be the same json, keys and list entries in the same order (the
+order of networks.nodes fixes BioNet's gids, and so the synapse-placement seeds), and the file trees
+the same, byte for byte inside components/ (with bmtk installed, --include-examples copies bmtk's own
+example files from its wheel), except for these deliberate differences:
 
-- components/mechanisms/ (NEURON .mod files, and what --compile-mechanisms' nrnivmodl builds there)
-  and components/templates/ (hoc) are not written, and mechanisms_dir/templates_dir are not in the
-  circuit config: bmtk-rs needs no NEURON mechanisms or hoc templates.
 - components/__pycache__/ and its `__pycache___dir` entry are not written: bmtk copies every folder
-  beside its example scripts, including Python's byte-code cache of run_bionet.py.
-- the files inside components/ are the project's own (components/ of the repository:
-  biophysical_neuron_models, morphologies, synaptic_models, filter_models), not bmtk's; for bionet
-  point_neuron_models/ is created empty; for pointnet only filter_models/ is filled (the NEST
-  synapse and point-neuron examples are not among the project's components); popnet's folders are
-  empty.
+  beside its example scripts, Python's byte-code cache of run_bionet.py included.
+- what --compile-mechanisms' nrnivmodl builds in components/mechanisms (bmtk-rs compiles nothing).
 - run_<simulator>.py imports bmtk_rs, and defaults to the config just written (bmtk's has a
   literal '${CONFIG}' there).
 - FilterNet honours --dt (bmtk writes dt 0.001 whatever --dt says); the tutorial's FilterNet
   command gives no --dt, so its configs are identical. PointNet honours --config-file (bmtk always
   writes config.json).
+
+Without bmtk (or with example_components='bmtk_rs') the project's own examples fill the folders
+they are made for, under their own names, and sim_setup says so.
 
 The created FilterNet directory is run (run_filternet.py, bmtk-rs's FilterNet) on a 4-cell LGN
 with a full-field flash, and bmtk's FilterNet runs the same directory: same rates.
@@ -36,7 +34,7 @@ import pytest
 
 from ..conftest import require_module
 
-NEURON_ONLY = {"mechanisms", "templates", "__pycache__"}
+NOT_COMPONENTS = {"__pycache__"}
 OUR_COMPONENTS = pathlib.Path(__file__).resolve().parents[2] / "components"
 
 
@@ -47,9 +45,11 @@ def _sim_setup(module, args, cwd, components=OUR_COMPONENTS):
                           env=env, timeout=900, check=False)
 
 
-def _network(folder, names=("V1_nodes.h5", "V1_node_types.csv", "V1_V1_edges.h5", "V1_V1_edge_types.csv",
-                             "LGN_nodes.h5", "LGN_node_types.csv", "LGN_V1_edges.h5", "LGN_V1_edge_types.csv",
-                             "notes.txt", ".hidden_nodes.h5")):
+NETWORK = ("V1_nodes.h5", "V1_node_types.csv", "V1_V1_edges.h5", "V1_V1_edge_types.csv", "LGN_nodes.h5",
+           "LGN_node_types.csv", "LGN_V1_edges.h5", "LGN_V1_edge_types.csv", "notes.txt", ".hidden_nodes.h5")
+
+
+def _network(folder, names=NETWORK):
     folder.mkdir(parents=True, exist_ok=True)
     for n in names:
         (folder / n).write_text(n)
@@ -77,16 +77,36 @@ def _load(path, base, root=None):
     return json.loads(text.replace(str(root), "<CWD>") if root else text)
 
 
-def _sorted_networks(conf):
-    return {k: sorted(v, key=lambda e: json.dumps(e, sort_keys=True)) for k, v in conf["networks"].items()}
+def _ordered(value):
+    """json with every object's key order kept (a dict compares equal whatever its order)."""
+    if isinstance(value, dict):
+        return [(k, _ordered(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_ordered(v) for v in value]
+    return value
 
 
 def _tree(root):
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
-def _compare(bmtk_dir, our_dir, sim_dir=".", config="config.json", filled=(), empty=()):
-    """Asserts every difference between the two folders is one of the listed ones."""
+def _component_files(comp_dir):
+    """Files under components/, less the byte-code cache and what nrnivmodl built in mechanisms/."""
+    def kept(rel):
+        parts = rel.parts
+        if NOT_COMPONENTS & set(parts):
+            return False
+        return not (parts[0] == "mechanisms" and len(parts) > 1 and parts[1] != "modfiles")
+
+    if not comp_dir.is_dir():
+        return {}
+    return {rel: (comp_dir / rel).read_bytes() if (comp_dir / rel).is_file() else None
+            for rel in (p.relative_to(comp_dir) for p in comp_dir.rglob("*")) if kept(rel)}
+
+
+def _compare(bmtk_dir, our_dir, sim_dir=".", config="config.json"):
+    """Asserts every difference between the two folders is one of the listed ones; returns our
+    simulation and circuit configs."""
     b_base, o_base = (bmtk_dir / sim_dir).resolve(), (our_dir / sim_dir).resolve()
     stem = pathlib.Path(config).stem
 
@@ -96,32 +116,26 @@ def _compare(bmtk_dir, our_dir, sim_dir=".", config="config.json", filled=(), em
 
     circ_b = _load(b_base / f"circuit_{stem}.json", b_base)
     circ_o = _load(o_base / f"circuit_{stem}.json", o_base)
-    assert list(circ_o) == list(circ_b)
-    assert circ_o.get("manifest") == circ_b.get("manifest")
-    assert _sorted_networks(circ_o) == _sorted_networks(circ_b)
-    expect = {k: v for k, v in circ_b["components"].items() if k[:-len("_dir")] not in NEURON_ONLY}
-    assert circ_o["components"] == expect
+    circ_b["components"] = {k: v for k, v in circ_b["components"].items()
+                            if k[:-len("_dir")] not in NOT_COMPONENTS}
+    assert _ordered(circ_o) == _ordered(circ_b)
+    if "mechanisms_dir" in circ_b["components"]:  # bionet: kept although bmtk-rs does not read them
+        assert {"mechanisms_dir", "templates_dir"} <= set(circ_o["components"])
 
     sim_b = _load(b_base / f"simulation_{stem}.json", b_base, bmtk_dir)
     sim_o = _load(o_base / f"simulation_{stem}.json", o_base, our_dir)
-    assert list(sim_o) == list(sim_b)  # the same sections in the same order
-    assert sim_o == sim_b
+    assert _ordered(sim_o) == _ordered(sim_b)
     assert _load(o_base / "node_sets.json", o_base) == _load(b_base / "node_sets.json", b_base)
 
-    # the file tree: the same outside components/, the same component folders minus NEURON's
+    # the file tree: the same outside components/; inside it the same files with the same bytes
     def outside(root):
         return [p for p in _tree(root) if "components" not in p.split(os.sep)[:-1]]
 
     assert outside(our_dir) == outside(bmtk_dir)
-    comp_b = {d.name for d in (b_base / "components").iterdir()} - NEURON_ONLY
-    comp_o = {d.name for d in (o_base / "components").iterdir()}
-    assert comp_o == comp_b
-    for name in filled:  # our own files where bmtk copies its examples
-        ours = sorted(p.name for p in (o_base / "components" / name).iterdir())
-        assert ours == sorted(p.name for p in (OUR_COMPONENTS / name).iterdir()), name
-        assert ours, name
-    for name in empty:
-        assert not any((o_base / "components" / name).iterdir()), name
+    comp_b, comp_o = _component_files(b_base / "components"), _component_files(o_base / "components")
+    assert sorted(comp_o) == sorted(comp_b)
+    for rel, data in comp_b.items():
+        assert comp_o[rel] == data, rel
     return sim_o, circ_o
 
 
@@ -133,34 +147,35 @@ def _check_run_script(path, sim, config):
     assert repr(config) in text
 
 
-BIONET_FILLED = ("biophysical_neuron_models", "morphologies", "synaptic_models", "filter_models")
-
-
 def test_tutorial_bionet_command(tmp_path):
     """The Mouse L4 tutorial's command, verbatim (bmtk also runs nrnivmodl for --compile-mechanisms)."""
     args = ["--network", "network", "--dt", "0.1", "--tstop", "2000.0", "--compile-mechanisms",
             "--include-examples", "--config=config.bionet.json", "bionet", "."]
     runs = _both(tmp_path, args, prepare=lambda d: _network(d / "network"))
     b, o = runs["bmtk"][0], runs["ours"][0]
-    sim, circ = _compare(b, o, config="config.bionet.json", filled=BIONET_FILLED, empty=("point_neuron_models",))
+    sim, circ = _compare(b, o, config="config.bionet.json")
     assert sim["run"] == {"tstart": 0.0, "tstop": 2000.0, "dt": 0.1, "dL": 20.0, "spike_threshold": -15.0,
                           "nsteps_block": 5000}
     assert sim["target_simulator"] == "NEURON"
     assert len(circ["networks"]["nodes"]) == 2 and len(circ["networks"]["edges"]) == 2
     assert "no compiled mechanisms" in runs["ours"][1].stdout
-    assert not (o / "components" / "mechanisms").exists()
+    assert "example components from bmtk 1.2.0" in runs["ours"][1].stdout
     _check_run_script(o / "run_bionet.py", "bionet", "config.bionet.json")
-    # the tutorial's dynamics_params names are among our synapse files
-    for name in ("ExcToExc.json", "ExcToInh.json", "InhToExc.json", "InhToInh.json", "LGN_ExcToExc.json",
-                 "LGN_ExcToInh.json"):
-        assert (o / "components" / "synaptic_models" / name).is_file()
+    # bmtk's example files, under bmtk's names, as bmtk's tutorials name them
+    comps = o / "components"
+    for rel in ("morphologies/Scnn1a_473845048_m.swc", "biophysical_neuron_models/472363762_fit.json",
+                "filter_models/tOFF_TF15.json", "synaptic_models/AMPA_ExcToExc.json", "templates/Biophys1.hoc"):
+        assert (comps / rel).is_file(), rel
+    assert json.loads((comps / "synaptic_models" / "AMPA_ExcToExc.json").read_text())["tau1"] == json.loads(
+        (b / "components" / "synaptic_models" / "AMPA_ExcToExc.json").read_text())["tau1"]
+    assert any((comps / "mechanisms" / "modfiles").glob("*.mod"))
 
 
 def test_tutorial_filternet_command(tmp_path):
     args = ["--network", "network", "--tstop", "2000.0", "--include-examples", "--config=config.filternet.json",
             "filternet", "."]
     runs = _both(tmp_path, args, prepare=lambda d: _network(d / "network", ("LGN_nodes.h5", "LGN_node_types.csv")))
-    sim, circ = _compare(runs["bmtk"][0], runs["ours"][0], config="config.filternet.json", filled=("filter_models",))
+    sim, circ = _compare(runs["bmtk"][0], runs["ours"][0], config="config.filternet.json")
     assert sim["target_simulator"] == "LGNModel" and sim["run"]["dt"] == 0.001
     assert circ["networks"]["edges"] == []
     _check_run_script(runs["ours"][0] / "run_filternet.py", "filternet", "config.filternet.json")
@@ -174,7 +189,7 @@ def test_reports_clamp_and_spike_inputs(tmp_path):
     args = ["--report-vars", "v,cai", "--report-nodes", "0,1,5", "--iclamp", "0.1,100,500", "--spikes-inputs",
             f"LGN:sim/inputs/lgn.h5,{outside}", "--dt", "0.025", "--tstop", "300", "bionet", "sim"]
     runs = _both(tmp_path, args)
-    sim, _ = _compare(runs["bmtk"][0], runs["ours"][0], sim_dir="sim", filled=(), empty=BIONET_FILLED)
+    sim, _ = _compare(runs["bmtk"][0], runs["ours"][0], sim_dir="sim")
     assert set(sim["reports"]) == {"v_report", "cai_report"}
     assert sim["inputs"]["LGN_spikes"]["input_file"] == "$BASE_DIR/inputs/lgn.h5"
     assert sim["inputs"]["input_spikes"]["input_file"] == str(outside)
@@ -186,7 +201,7 @@ def test_existing_circuit_folder_and_population_report(tmp_path):
     """Without --network an existing 'circuit' folder is used; one --report-nodes value is a population."""
     args = ["--report-vars", "v", "--report-nodes", "V1", "--iclamp", "1,100,500", "bionet", "."]
     runs = _both(tmp_path, args, prepare=lambda d: _network(d / "circuit"))
-    sim, circ = _compare(runs["bmtk"][0], runs["ours"][0], empty=BIONET_FILLED)
+    sim, circ = _compare(runs["bmtk"][0], runs["ours"][0])
     assert circ["manifest"]["$NETWORK_DIR"] == "$BASE_DIR/circuit"
     nsets = json.loads((runs["ours"][0] / "node_sets.json").read_text())
     assert nsets["recorded_nodes"] == {"population": "V1"}
@@ -197,15 +212,14 @@ def test_absolute_network_folder_outside(tmp_path):
     _network(net)
     args = ["-n", str(net), "--config-file", "cfg.json", "bionet", "run1"]
     runs = _both(tmp_path, args)
-    _, circ = _compare(runs["bmtk"][0], runs["ours"][0], sim_dir="run1", config="cfg.json", empty=BIONET_FILLED)
+    _, circ = _compare(runs["bmtk"][0], runs["ours"][0], sim_dir="run1", config="cfg.json")
     assert circ["manifest"]["$NETWORK_DIR"] == str(net)
 
 
 def test_pointnet_layout(tmp_path):
     args = ["--include-examples", "--report-vars", "v", "--iclamp", "0.2,50,100", "pointnet", "."]
     runs = _both(tmp_path, args, prepare=lambda d: _network(d / "network"))
-    sim, _ = _compare(runs["bmtk"][0], runs["ours"][0], filled=("filter_models",),
-                      empty=("synaptic_models", "point_neuron_models"))
+    sim, _ = _compare(runs["bmtk"][0], runs["ours"][0])
     assert sim["target_simulator"] == "NEST" and sim["output"]["quiet_simulator"] is True
     assert "PointNet (NEST) is not part of bmtk-rs" in runs["ours"][1].stderr
     res = _sim_setup("bmtk_rs.utils.sim_setup", ["--config-file", "config.pointnet.json", "pointnet", "p2"], tmp_path)
@@ -217,7 +231,7 @@ def test_pointnet_layout(tmp_path):
 
 def test_popnet_layout(tmp_path):
     runs = _both(tmp_path, ["popnet", "."])
-    _compare(runs["bmtk"][0], runs["ours"][0], empty=("population_models", "synaptic_models"))
+    _compare(runs["bmtk"][0], runs["ours"][0])
     assert "PopNet (DiPDE) is not part of bmtk-rs" in runs["ours"][1].stderr
 
 
@@ -257,8 +271,8 @@ def test_functions_match_bmtk(tmp_path):
             mod.build_env_bionet(base_dir="abs", use_relative_paths=False, **kwargs)
     finally:
         os.chdir(cwd)
-    _compare(tmp_path / "bmtk", tmp_path / "ours", sim_dir="sim", config="config.x.json", empty=BIONET_FILLED)
-    _compare(tmp_path / "bmtk", tmp_path / "ours", sim_dir="abs", config="config.x.json", empty=BIONET_FILLED)
+    _compare(tmp_path / "bmtk", tmp_path / "ours", sim_dir="sim", config="config.x.json")
+    _compare(tmp_path / "bmtk", tmp_path / "ours", sim_dir="abs", config="config.x.json")
     sim = json.loads((tmp_path / "ours" / "sim" / "simulation_config.x.json").read_text())
     assert sim["inputs"]["vc"]["rs"] == 0.01 and "se_clamp_report" in sim["reports"]
 
@@ -299,8 +313,8 @@ def test_bad_simulation_folder(tmp_path):
 
 
 def test_missing_example_components(tmp_path):
-    res = _sim_setup("bmtk_rs.utils.sim_setup", ["--include-examples", "bionet", "sim"], tmp_path,
-                     components=tmp_path / "nowhere")
+    res = _sim_setup("bmtk_rs.utils.sim_setup", ["--include-examples", "--example-components", "bmtk-rs", "bionet",
+                                                 "sim"], tmp_path, components=tmp_path / "nowhere")
     assert res.returncode == 2 and "example components folder" in res.stderr
     assert not (tmp_path / "sim" / "config.json").exists()  # checked before anything is written
 
@@ -367,3 +381,124 @@ def test_filternet_directory_runs(tmp_path):
     during = on[(ms >= 120) & (ms < 200)]["firing_rates"].mean()
     before = on[ms < 100]["firing_rates"].mean()
     assert during > before  # ON cells answer the flash
+
+
+# -- the order of the network files ----------------------------------------------------------------
+
+# created in this (unsorted) order: the folder's listing order is then neither sorted nor creation
+# order on most file systems, and the upper/lower case and digit names sort differently under
+# different orderings
+SCRAMBLED = ("v1_nodes.h5", "LGN_V1_edges.h5", "Zeta_node_types.csv", "b10_nodes.h5", "V1_node_types.csv",
+             "v1_v1_edge_types.csv", "b2_nodes.h5", "a_nodes.h5", "LGN_nodes.h5", "b10_node_types.csv",
+             "Zeta_nodes.h5", "v1_v1_edges.h5", "LGN_V1_edge_types.csv", "b2_node_types.csv", "V1_nodes.h5",
+             "a_node_types.csv", "LGN_node_types.csv", "b2_a_edges.h5", "a_b2_edge_types.csv", "a_b2_edges.h5",
+             "V1_gap_juncs.h5", "README.txt", ".V1_nodes.h5")
+
+
+def test_network_files_in_bmtks_order(tmp_path):
+    """Both sim_setups on the very same network folder write the same networks section, entries and
+    their keys in the same order (bmtk's: the folder's listing order, which fixes BioNet's gids); a
+    sub-folder is walked as bmtk walks it, gap junction files keep their absolute path."""
+    net = tmp_path / "net"
+    _network(net, SCRAMBLED)
+    _network(net / "old", ("LGN_nodes.h5", "only_here_nodes.h5"))
+    listing = [f for f in os.listdir(net) if f.endswith((".h5", ".csv")) and not f.startswith(".")]
+    assert listing != sorted(listing) and listing != sorted(listing, key=str.lower)  # the test can tell
+    runs = _both(tmp_path, ["-n", str(net), "--include-examples", "bionet", "sim"])
+    _, circ = _compare(runs["bmtk"][0], runs["ours"][0], sim_dir="sim")
+    nodes = circ["networks"]["nodes"]
+    assert len(nodes) == 7 and len(circ["networks"]["edges"]) == 4
+    # a name found at the top and in old/ is taken from old/ (walked after the top), as bmtk does
+    lgn = next(e for e in nodes if "LGN_node_types" in e.get("node_types_file", ""))
+    assert lgn["nodes_file"] == "$NETWORK_DIR/old/LGN_nodes.h5"
+    assert not any("only_here" in v for e in nodes for v in e.values())
+    assert circ["networks"]["gap_juncs"] == [{"gap_juncs_file": str(net / "V1_gap_juncs.h5")}]
+
+    # the API reads the folder the same way
+    from bmtk_rs.utils.sim_setup import build_env_bionet
+
+    build_env_bionet(base_dir=tmp_path / "api", network_dir=str(net))
+    api = _load(tmp_path / "api" / "circuit_config.json", tmp_path / "api")
+    assert _ordered(api["networks"]) == _ordered(circ["networks"])
+
+
+# -- which example components ----------------------------------------------------------------------
+
+
+def _own_files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_own_examples_without_bmtk(tmp_path, monkeypatch, capsys):
+    """No bmtk installed: --include-examples copies the project's own files (own names) into bmtk's
+    folders and says so; the circuit config still has all of bmtk's component folders."""
+    from bmtk_rs.utils import sim_setup
+
+    monkeypatch.setattr(sim_setup, "installed_bmtk", lambda: None)
+    monkeypatch.setenv("BMTK_RS_COMPONENTS", str(OUR_COMPONENTS))
+    sim_setup.build_env_bionet(base_dir=tmp_path / "bio", include_examples=True)
+    out = capsys.readouterr().out
+    assert "bmtk-rs's own, bmtk is not installed" in out and "bmtk-rs[examples]" in out
+    comps = tmp_path / "bio" / "components"
+    for name in ("biophysical_neuron_models", "morphologies", "synaptic_models", "filter_models"):
+        assert _own_files(comps / name) == _own_files(OUR_COMPONENTS / name), name
+    for name in ("mechanisms", "templates", "point_neuron_models"):
+        assert not any((comps / name).iterdir()), name
+    circ = json.loads((tmp_path / "bio" / "circuit_config.json").read_text())
+
+    # the same component folders as bmtk 1.2.0 writes (its own run, in-process)
+    require_module("bmtk")
+    from bmtk.utils import sim_setup as bmtk_setup
+
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        bmtk_setup.build_env_bionet(base_dir="ref", config_file="config.json")
+    finally:
+        os.chdir(cwd)
+    ref = json.loads((tmp_path / "ref" / "circuit_config.json").read_text())
+    assert set(circ["components"]) == set(ref["components"]) - {"__pycache___dir"}
+    assert {"mechanisms_dir", "templates_dir"} <= set(circ["components"])
+
+    sim_setup.build_env_filternet(base_dir=tmp_path / "lgn", include_examples=True)
+    assert "bmtk-rs's own" in capsys.readouterr().out
+    assert _own_files(tmp_path / "lgn" / "components" / "filter_models") == _own_files(
+        OUR_COMPONENTS / "filter_models")
+
+    with pytest.raises(sim_setup.SimSetupError, match=r"bmtk is not installed.*bmtk-rs\[examples\]"):
+        sim_setup.build_env_bionet(base_dir=tmp_path / "x", include_examples=True, example_components="bmtk")
+    assert not (tmp_path / "x" / "config.json").exists()
+
+
+def test_own_examples_on_request(tmp_path, monkeypatch, capsys):
+    """example_components='bmtk_rs' copies the project's files even with bmtk installed; bmtk's
+    example files are never among them."""
+    require_module("bmtk")
+    from bmtk_rs.utils import sim_setup
+
+    assert sim_setup.installed_bmtk() is not None
+    monkeypatch.setenv("BMTK_RS_COMPONENTS", str(OUR_COMPONENTS))
+    sim_setup.build_env_bionet(base_dir=tmp_path, include_examples=True, example_components="bmtk_rs")
+    assert "as asked (example_components='bmtk_rs')" in capsys.readouterr().out
+    syn = tmp_path / "components" / "synaptic_models"
+    assert _own_files(syn) == _own_files(OUR_COMPONENTS / "synaptic_models")
+    bmtk_names = {p.name for p in (sim_setup.installed_bmtk() / "utils" / "scripts").rglob("*") if p.is_file()}
+    assert not {p.name for p in (tmp_path / "components").rglob("*")} & bmtk_names
+    with pytest.raises(sim_setup.SimSetupError, match="example_components='nest'"):
+        sim_setup.build_env_bionet(base_dir=tmp_path / "y", include_examples=True, example_components="nest")
+
+
+def test_bmtk_examples_found_without_importing_bmtk(tmp_path):
+    """After install_as_bmtk() ('import bmtk' is bmtk_rs) sim_setup still finds the real bmtk's
+    example files, and the real bmtk is never imported."""
+    require_module("bmtk")
+    code = ("import sys, bmtk_rs\nbmtk_rs.install_as_bmtk()\n"
+            "from bmtk.utils.sim_setup import build_env_filternet\n"
+            "build_env_filternet(base_dir='sim', include_examples=True)\n"
+            "assert sys.modules['bmtk'] is bmtk_rs\n"
+            "assert all(m.__name__.startswith('bmtk_rs') for k, m in sys.modules.items() if k.startswith('bmtk.'))\n")
+    res = subprocess.run([sys.executable, "-I", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "example components from bmtk 1.2.0" in res.stdout
+    assert (tmp_path / "sim" / "components" / "filter_models" / "tOFF_TF15.json").is_file()

@@ -4,25 +4,34 @@
         --include-examples --config=config.bionet.json bionet .
 
 writes what bmtk 1.2.0 writes for the same arguments: ``config.bionet.json`` naming
-``circuit_config.bionet.json`` (manifest, networks found in the network folder, components) and
-``simulation_config.bionet.json`` (run, conditions, inputs, output, reports, node sets file),
-``node_sets.json``, ``run_bionet.py`` and a ``components/`` folder. The differences from bmtk:
+``circuit_config.bionet.json`` (manifest, the networks found in the network folder in bmtk's order,
+components) and ``simulation_config.bionet.json`` (run, conditions, inputs, output, reports, node
+sets file), ``node_sets.json``, ``run_bionet.py`` and a ``components/`` folder with bmtk's
+sub-folders (for BioNet also ``mechanisms/`` and ``templates/``, which bmtk-rs does not read).
 
-- ``components/`` holds the project's own example files (``components/`` of bmtk-rs: generated
-  morphologies, fit json files, synapse and filter parameters), not bmtk's; there is no
-  ``mechanisms/`` or ``templates/`` folder (bmtk-rs needs no NEURON .mod files, ``nrnivmodl`` or
-  hoc), so ``--compile-mechanisms`` only says so.
-- ``run_<simulator>.py`` imports ``bmtk_rs`` and defaults to the config file just written.
+Example components (``--include-examples``): bmtk's own files, copied at run time from the bmtk
+wheel installed beside bmtk-rs (``pip install 'bmtk-rs[examples]'``) to where bmtk's sim_setup
+puts them; without bmtk, the project's own examples (generated morphologies, fit json files,
+synapse and filter parameters, under names of their own), and it says so.
+``example_components='bmtk'`` / ``'bmtk_rs'`` (``--example-components``) chooses a set.
+
+The differences from bmtk:
+
+- ``run_<simulator>.py`` imports ``bmtk_rs`` and defaults to the config file just written;
+  ``--compile-mechanisms`` only says that bmtk-rs needs no compiled mechanisms.
+- no ``components/__pycache__`` (bmtk copies Python's byte-code cache of its run script as a
+  component folder).
 - FilterNet honours ``--dt`` (bmtk ignores it and writes 0.001 ms), PointNet ``--config-file``
   (bmtk always writes config.json).
 - PointNet and PopNet get BMTK's layout, but their simulators (NEST, DiPDE) are not part of
   bmtk-rs: the run script says so.
 
 The functions ``build_env_bionet``, ``build_env_filternet``, ``build_env_pointnet`` and
-``build_env_popnet`` take bmtk 1.2.0's arguments.
+``build_env_popnet`` take bmtk 1.2.0's arguments (plus ``example_components``).
 """
 
 import argparse
+import importlib.machinery
 import json
 import logging
 import os
@@ -38,6 +47,19 @@ SECTION_ORDER = ("manifest", "target_simulator", "run", "conditions", "inputs", 
 # Sub-folders of the simulation directory that are taken for the network folder when none is named.
 NETWORK_DIR_NAMES = ("network", "networks", "circuit", "circuits", "network_dir", "circuit_dir")
 SIMULATORS = ("bionet", "pointnet", "popnet", "filternet")
+EXAMPLE_SETS = ("auto", "bmtk", "bmtk_rs")
+# The folders beside bmtk 1.2.0's example scripts (bmtk/utils/scripts/<simulator>/): its sim_setup
+# makes each under components/ and names it <folder>_dir in the circuit config. Used as they are
+# listed in the installed bmtk when there is one (same order as bmtk's), else from here.
+BMTK_COMPONENT_FOLDERS = {
+    "bionet": ("synaptic_models", "biophysical_neuron_models", "templates", "mechanisms", "filter_models",
+               "point_neuron_models", "morphologies"),
+    "filternet": ("filter_models",),
+    "pointnet": ("synaptic_models", "point_neuron_models", "filter_models"),
+    "popnet": ("population_models", "synaptic_models"),
+}
+# not components: Python's byte-code cache beside bmtk's run scripts
+NOT_COMPONENTS = ("__pycache__",)
 
 
 class SimSetupError(ValueError):
@@ -57,6 +79,27 @@ def example_components_dir():
     raise SimSetupError(
         "bmtk-rs example components not found (looked in {} and {}); set BMTK_RS_COMPONENTS to the "
         "components/ folder of a bmtk-rs checkout".format(pkg / "components", pkg.parents[1] / "components"))
+
+
+def installed_bmtk():
+    """The folder of the real bmtk package installed for this Python, or None.
+
+    Looked up on sys.path without importing it: after install_as_bmtk() 'import bmtk' loads bmtk_rs,
+    and importing the real bmtk beside bmtk_rs would mix the two."""
+    spec = importlib.machinery.PathFinder.find_spec("bmtk")
+    for loc in (spec.submodule_search_locations or ()) if spec is not None else ():
+        if os.path.isdir(os.path.join(loc, "utils", "scripts")):
+            return pathlib.Path(loc)
+    return None
+
+
+def _bmtk_version():
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bmtk")
+    except PackageNotFoundError:  # a source checkout on sys.path has no metadata
+        return "(unknown version)"
 
 
 def _under(path, root, var):
@@ -144,10 +187,8 @@ class EnvBuilder:
 
     bmtk_simulator = None
     target_simulator = None
-    # components/<name> folders written into the circuit config as <name>_dir
-    component_folders = ()
-    # the folders among them that --include-examples fills from the project's components/
-    example_folders = ()
+    # bmtk's component folders that the project's own examples fill (when bmtk's are not used)
+    own_example_folders = ()
 
     def __init__(self, base_dir=".", network_dir=None, components_dir=None, output_dir=None,
                  node_sets_file=None):
@@ -183,8 +224,9 @@ class EnvBuilder:
 
     def _find_network_dir(self, network_dir):
         if network_dir is None:
-            found = sorted(d for d in os.listdir(self._base_dir)
-                           if d.lower() in NETWORK_DIR_NAMES and os.path.isdir(os.path.join(self._base_dir, d)))
+            # the first in the folder's own listing order, as bmtk takes it
+            found = [d for d in os.listdir(self._base_dir)
+                     if d.lower() in NETWORK_DIR_NAMES and os.path.isdir(os.path.join(self._base_dir, d))]
             if found:
                 path = os.path.join(self._base_dir, found[0])
                 logger.info("No network folder specified, attempting to use existing folder: %s", path)
@@ -226,57 +268,96 @@ class EnvBuilder:
     # -- circuit config --------------------------------------------------------------------------
 
     def _network_files(self):
-        """SONATA files at the top of the network folder, grouped by the name before
-        _nodes/_node_types/_edges/_edge_types/_gap_juncs, as bmtk groups them."""
+        """SONATA files in the network folder, grouped by the name before _nodes/_node_types/_edges/
+        _edge_types/_gap_juncs, in bmtk 1.2.0's order.
+
+        The order matters: BioNet numbers the cells (gids, and so the seeds of synapse placement)
+        population by population in the order of networks.nodes. bmtk walks the folder (os.walk: the
+        directory's own listing order, not sorted; sub-folders after it), keeps only names that are
+        also files at the top of the folder and do not start with '.', and lists the groups, and the
+        keys inside each, in the order first met."""
         kinds = (("_nodes", "nodes", "nodes_file"), ("_node_types", "nodes", "node_types_file"),
                  ("_edges", "edges", "edges_file"), ("_edge_types", "edges", "edge_types_file"),
                  ("_gap_juncs", "gap_juncs", "gap_juncs_file"))
         groups = {"nodes": {}, "edges": {}, "gap_juncs": {}}
         logger.info("Parsing %s for SONATA network files", self._network_dir)
-        names = sorted(os.listdir(self._network_dir)) if os.path.isdir(self._network_dir) else []
-        for fname in names:
-            path = os.path.join(self._network_dir, fname)
-            if fname.startswith(".") or not os.path.isfile(path):
-                continue
-            for marker, section, key in kinds:
-                if marker in fname:
-                    groups[section].setdefault(fname[:fname.find(marker)], {})[key] = path
-                    logger.info("  Adding %s: %s", key.replace("_", " "), path)
-                    break
-            else:
-                logger.info("  Skipping file (could not categorize): %s", path)
+        for root, _, files in os.walk(self._network_dir):
+            for fname in files:
+                if fname.startswith(".") or not os.path.isfile(os.path.join(self._network_dir, fname)):
+                    continue
+                path = os.path.abspath(os.path.join(root, fname))
+                for marker, section, key in kinds:
+                    if marker in fname:
+                        groups[section].setdefault(fname[:fname.find(marker)], {})[key] = path
+                        logger.info("  Adding %s: %s", key[:-len("_file")].replace("_", " ") + " file", path)
+                        break
+                else:
+                    logger.info("  Skipping file (could not categorize): %s", path)
         if not (groups["nodes"] or groups["edges"]):
             logger.info("  Could not find any sonata nodes or edges file(s).")
-        order = [key for _, _, key in kinds]
-        self._circuit["networks"] = {
-            section: [dict(sorted(entry.items(), key=lambda kv: order.index(kv[0]))) for entry in found.values()]
-            for section, found in groups.items()}
+        self._circuit["networks"] = {section: list(found.values()) for section, found in groups.items()}
 
-    def _components(self, include_examples):
+    def _component_folders(self, bmtk_dir):
+        if bmtk_dir is not None:
+            return [d for d in os.listdir(bmtk_dir)
+                    if os.path.isdir(os.path.join(bmtk_dir, d)) and d not in NOT_COMPONENTS]
+        return list(BMTK_COMPONENT_FOLDERS[self.bmtk_simulator])
+
+    def _examples(self, include_examples, example_components):
+        """Decides (before anything is written) the component folders and where the example files
+        come from: (folders, 'bmtk' or 'bmtk_rs' or None, source folder)."""
+        choice = (example_components or "auto").replace("-", "_")
+        if choice not in EXAMPLE_SETS:
+            raise SimSetupError(f"example_components={example_components!r}: choose one of auto, bmtk, bmtk_rs")
+        root = installed_bmtk()
+        bmtk_dir = root / "utils" / "scripts" / self.bmtk_simulator if root is not None else None
+        if bmtk_dir is not None and not bmtk_dir.is_dir():
+            logger.warning("The installed bmtk (%s) has no example folder %s: using bmtk 1.2.0's component "
+                           "folders", root, bmtk_dir)
+            bmtk_dir = None
+        folders = self._component_folders(bmtk_dir)
+        if not include_examples:
+            return folders, None, None
+        if choice == "bmtk" or (choice == "auto" and bmtk_dir is not None):
+            if bmtk_dir is None:
+                raise SimSetupError("example_components='bmtk': bmtk is not installed for this Python "
+                                    "(pip install 'bmtk-rs[examples]' installs bmtk 1.2.0)")
+            if _bmtk_version() != "1.2.0":
+                logger.warning("bmtk %s is installed; bmtk-rs follows bmtk 1.2.0 (pip install 'bmtk-rs[examples]'): "
+                               "its example files may not be 1.2.0's", _bmtk_version())
+            return folders, "bmtk", bmtk_dir
+        source = example_components_dir()
+        for name in self.own_example_folders:
+            if not (source / name).is_dir():
+                raise SimSetupError(f"example components folder {source / name} is missing")
+        return folders, "bmtk_rs", source
+
+    def _components(self, plan, choice="auto"):
+        """components/ with bmtk's folders (all named in the circuit config), filled as `plan` says,
+        and a line saying which examples were copied."""
+        folders, kind, source = plan
         if not os.path.exists(self._components_dir):
             logger.info("Creating components directory: %s", self._components_dir)
             os.makedirs(self._components_dir)
-        source = self._example_source() if include_examples else None
         comps = {}
-        for name in self.component_folders:
+        for name in folders:
             target = os.path.join(self._components_dir, name)
             os.makedirs(target, exist_ok=True)
             comps[name + "_dir"] = target
-            if source is not None and name in self.example_folders:
+            if kind == "bmtk" or (kind == "bmtk_rs" and name in self.own_example_folders):
                 logger.info("  Copying files from %s.", source / name)
                 shutil.copytree(source / name, target, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("__pycache__", ".*"))
+                                ignore=shutil.ignore_patterns(*NOT_COMPONENTS))
         self._circuit["components"] = comps
-
-    def _example_source(self):
-        """The project's components folder, checked before anything is written."""
-        if not self.example_folders:
-            return None
-        source = example_components_dir()
-        for name in self.example_folders:
-            if not (source / name).is_dir():
-                raise SimSetupError(f"example components folder {source / name} is missing")
-        return source
+        if kind == "bmtk":
+            print(f"sim_setup: example components from bmtk {_bmtk_version()} ({source}) copied to "
+                  f"{self._components_dir}")
+        elif kind == "bmtk_rs":
+            why = ("bmtk is not installed (pip install 'bmtk-rs[examples]' for bmtk's examples)"
+                   if choice == "auto" else "as asked (example_components='bmtk_rs')")
+            filled = ", ".join(n for n in folders if n in self.own_example_folders) or "none"
+            print(f"sim_setup: example components copied to {self._components_dir} are bmtk-rs's own, {why}: "
+                  f"other file names and values than bmtk's examples (filled: {filled})")
 
     # -- simulation config -----------------------------------------------------------------------
 
@@ -366,8 +447,9 @@ class EnvBuilder:
         conf["manifest"] = {"$BASE_DIR": "${configdir}",
                             "$NETWORK_DIR": _under(self._network_dir, base, "$BASE_DIR"),
                             "$COMPONENTS_DIR": _under(self._components_dir, base, "$BASE_DIR")}
-        for section in conf["networks"].values():
-            for entry in section:
+        # bmtk writes nodes and edges under $NETWORK_DIR, gap junction files by absolute path
+        for section in ("nodes", "edges"):
+            for entry in conf["networks"][section]:
                 for k, v in entry.items():
                     entry[k] = _under(v, self._network_dir, "$NETWORK_DIR")
         for k, v in conf["components"].items():
@@ -409,10 +491,10 @@ class EnvBuilder:
 
     def build(self, include_examples=False, use_relative_paths=True, report_vars=(), report_nodes=None,
               clamp_reports=(), current_clamp=None, file_current_clamp=None, se_voltage_clamp=None,
-              spikes_inputs=None, config_file="config.json", overwrite_config=False, **run_args):
+              spikes_inputs=None, config_file="config.json", overwrite_config=False, example_components="auto",
+              **run_args):
         config_file = os.fspath(config_file if config_file is not None else "config.json")
-        if include_examples:
-            self._example_source()
+        plan = self._examples(include_examples, example_components)
         if not config_file or config_file.endswith(os.sep):
             raise SimSetupError(f"config_file {config_file!r} is not a file name")
         config_path = config_file if os.path.isabs(config_file) else os.path.join(self._base_dir, config_file)
@@ -422,7 +504,7 @@ class EnvBuilder:
         self._write({"network": circuit_path, "simulation": simulation_path}, config_path, overwrite_config)
 
         self._network_files()
-        self._components(include_examples)
+        self._components(plan, (example_components or "auto").replace("-", "_"))
         if use_relative_paths:
             self._relative_circuit()
         self._write(self._circuit, circuit_path, overwrite_config)
@@ -449,10 +531,7 @@ class EnvBuilder:
 class BioNetEnvBuilder(EnvBuilder):
     bmtk_simulator = "bionet"
     target_simulator = "NEURON"
-    # bmtk also makes mechanisms/ (NEURON .mod files) and templates/ (hoc): bmtk-rs needs neither
-    component_folders = ("biophysical_neuron_models", "morphologies", "synaptic_models", "point_neuron_models",
-                         "filter_models")
-    example_folders = ("biophysical_neuron_models", "morphologies", "synaptic_models", "filter_models")
+    own_example_folders = ("biophysical_neuron_models", "morphologies", "synaptic_models", "filter_models")
 
     def _run(self, tstart=0.0, tstop=1000.0, dt=0.001, dL=20.0, spikes_threshold=-15.0, nsteps_block=5000,
              v_init=-80.0, celsius=34.0, **_):
@@ -468,8 +547,7 @@ class BioNetEnvBuilder(EnvBuilder):
 class FilterNetEnvBuilder(EnvBuilder):
     bmtk_simulator = "filternet"
     target_simulator = "LGNModel"
-    component_folders = ("filter_models",)
-    example_folders = ("filter_models",)
+    own_example_folders = ("filter_models",)
 
     def _output(self):
         super()._output()
@@ -480,10 +558,9 @@ class FilterNetEnvBuilder(EnvBuilder):
 class PointNetEnvBuilder(EnvBuilder):
     bmtk_simulator = "pointnet"
     target_simulator = "NEST"
-    # NEST synapse and point-neuron parameters are not among the project's components: only the
-    # LGN filters are copied
-    component_folders = ("synaptic_models", "point_neuron_models", "filter_models")
-    example_folders = ("filter_models",)
+    # NEST synapse and point-neuron parameters are not among the project's own components: of those
+    # only the LGN filters are copied
+    own_example_folders = ("filter_models",)
 
     def _output(self):
         super()._output()
@@ -499,8 +576,6 @@ class PointNetEnvBuilder(EnvBuilder):
 class PopNetEnvBuilder(EnvBuilder):
     bmtk_simulator = "popnet"
     target_simulator = "DiPDE"
-    component_folders = ("population_models", "synaptic_models")
-    example_folders = ()
 
     def _output(self):
         super()._output()
@@ -518,7 +593,7 @@ def build_env_bionet(base_dir=".", network_dir=None, components_dir=None, node_s
                      spikes_threshold=-15.0, nsteps_block=5000, v_init=-80.0, celsius=34.0, report_vars=(),
                      report_nodes=None, clamp_reports=(), current_clamp=None, file_current_clamp=None,
                      se_voltage_clamp=None, spikes_inputs=None, compile_mechanisms=False, use_relative_paths=True,
-                     config_file=None):
+                     config_file=None, example_components="auto"):
     """A BioNet simulation directory (bmtk 1.2.0's build_env_bionet arguments)."""
     env = BioNetEnvBuilder(base_dir=base_dir, network_dir=network_dir, components_dir=components_dir,
                            node_sets_file=node_sets_file)
@@ -527,7 +602,7 @@ def build_env_bionet(base_dir=".", network_dir=None, components_dir=None, node_s
               file_current_clamp=file_current_clamp, se_voltage_clamp=se_voltage_clamp,
               spikes_inputs=spikes_inputs, tstart=tstart, tstop=tstop, dt=dt, dL=dL,
               spikes_threshold=spikes_threshold, nsteps_block=nsteps_block, v_init=v_init, celsius=celsius,
-              config_file=config_file, overwrite_config=overwrite_config)
+              config_file=config_file, overwrite_config=overwrite_config, example_components=example_components)
     if compile_mechanisms:
         env.compile_mechanisms()
     return env
@@ -537,7 +612,7 @@ def build_env_pointnet(base_dir=".", network_dir=None, components_dir=None, node
                        include_examples=False, overwrite_config=False, tstart=0.0, tstop=1000.0, dt=0.001, dL=20.0,
                        spikes_threshold=-15.0, nsteps_block=5000, v_init=-80.0, celsius=34.0, report_vars=(),
                        report_nodes=None, current_clamp=None, spikes_inputs=None, use_relative_paths=True,
-                       config_file=None):
+                       config_file=None, example_components="auto"):
     """A PointNet (NEST) simulation directory in BMTK's layout; the simulator is not in bmtk-rs."""
     env = PointNetEnvBuilder(base_dir=base_dir, network_dir=network_dir, components_dir=components_dir,
                              node_sets_file=node_sets_file)
@@ -546,26 +621,30 @@ def build_env_pointnet(base_dir=".", network_dir=None, components_dir=None, node
               report_nodes=report_nodes, current_clamp=current_clamp, spikes_inputs=spikes_inputs,
               tstart=tstart, tstop=tstop, dt=dt, dL=dL, spikes_threshold=spikes_threshold,
               nsteps_block=nsteps_block, v_init=v_init, celsius=celsius, overwrite_config=overwrite_config,
-              config_file=config_file)
+              config_file=config_file, example_components=example_components)
     return env
 
 
 def build_env_filternet(base_dir=".", network_dir=None, components_dir=None, node_sets_file=None,
-                        include_examples=False, tstart=0.0, tstop=1000.0, config_file="config.json", dt=0.001):
+                        include_examples=False, tstart=0.0, tstop=1000.0, config_file="config.json", dt=0.001,
+                        example_components="auto"):
     """A FilterNet simulation directory (bmtk 1.2.0's arguments, plus `dt`, which bmtk lacks)."""
     env = FilterNetEnvBuilder(base_dir=base_dir, network_dir=network_dir, components_dir=components_dir,
                               node_sets_file=node_sets_file)
-    env.build(include_examples=include_examples, tstart=tstart, tstop=tstop, dt=dt, config_file=config_file)
+    env.build(include_examples=include_examples, tstart=tstart, tstop=tstop, dt=dt, config_file=config_file,
+              example_components=example_components)
     return env
 
 
 def build_env_popnet(base_dir=".", network_dir=None, components_dir=None, node_sets_file=None, reports=None,
-                     include_examples=True, config_file=None, tstart=0.0, tstop=1000.0, dt=0.001, **args):
+                     include_examples=True, config_file=None, tstart=0.0, tstop=1000.0, dt=0.001,
+                     example_components="auto", **args):
     """A PopNet (DiPDE) simulation directory in BMTK's layout; the simulator is not in bmtk-rs."""
     env = PopNetEnvBuilder(base_dir=base_dir, network_dir=network_dir, components_dir=components_dir,
                            node_sets_file=node_sets_file)
     # as bmtk 1.2.0: run.dt stays at its default (dt is not passed on)
-    env.build(include_examples=include_examples, tstart=tstart, tstop=tstop, config_file=config_file)
+    env.build(include_examples=include_examples, tstart=tstart, tstop=tstop, config_file=config_file,
+              example_components=example_components)
     return env
 
 
@@ -603,7 +682,11 @@ def _parser():
     p.add_argument("--spikes-inputs", dest="spikes_inputs", type=_list_value, default=None,
                    help="spike files: <pop1>:<file1>,<pop2>:<file2>,... (or <file>)")
     p.add_argument("--include-examples", dest="include_examples", action="store_true",
-                   help="copy bmtk-rs's example components (morphologies, fits, synapse and filter parameters)")
+                   help="copy example components: bmtk's own (from the installed bmtk), else bmtk-rs's")
+    p.add_argument("--example-components", dest="example_components", default="auto",
+                   choices=("auto", "bmtk", "bmtk-rs", "bmtk_rs"),
+                   help="which examples --include-examples copies: bmtk's (needs bmtk installed: pip install "
+                        "'bmtk-rs[examples]'), bmtk-rs's own, or auto (bmtk's when installed; the default)")
     p.add_argument("--compile-mechanisms", dest="compile_mechanisms", action="store_true",
                    help="accepted for BMTK compatibility: bmtk-rs needs no compiled NEURON mechanisms")
     p.add_argument("--config-file", dest="config_file", default="config.json",
@@ -654,18 +737,20 @@ def main(argv=None):
             build_env_bionet(base_dir=opts.sim_dir, network_dir=opts.network_dir, tstop=opts.tstop, dt=dt,
                              report_vars=opts.report_vars, report_nodes=opts.report_nodes, current_clamp=iclamp,
                              include_examples=opts.include_examples, spikes_inputs=spikes,
-                             compile_mechanisms=opts.compile_mechanisms, config_file=opts.config_file)
+                             compile_mechanisms=opts.compile_mechanisms, config_file=opts.config_file,
+                             example_components=opts.example_components)
         elif target == "pointnet":
             build_env_pointnet(base_dir=opts.sim_dir, network_dir=opts.network_dir, tstop=opts.tstop, dt=dt,
                                report_vars=opts.report_vars, report_nodes=opts.report_nodes, current_clamp=iclamp,
                                include_examples=opts.include_examples, spikes_inputs=spikes,
-                               config_file=opts.config_file)
+                               config_file=opts.config_file, example_components=opts.example_components)
         elif target == "popnet":
             build_env_popnet(base_dir=opts.sim_dir, network_dir=opts.network_dir, tstop=opts.tstop, dt=dt,
-                             config_file=opts.config_file)
+                             config_file=opts.config_file, example_components=opts.example_components)
         else:
             build_env_filternet(base_dir=opts.sim_dir, network_dir=opts.network_dir, tstop=opts.tstop, dt=dt,
-                                include_examples=opts.include_examples, config_file=opts.config_file)
+                                include_examples=opts.include_examples, config_file=opts.config_file,
+                                example_components=opts.example_components)
     except (SimSetupError, OSError) as e:
         parser.exit(2, f"{parser.prog}: error: {e}\n")
     return 0
