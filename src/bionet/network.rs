@@ -140,6 +140,8 @@ struct Group {
     pending_syn: Vec<(u32, u32, Exp2SynParams)>,
     syn_map: HashMap<(u32, u32, u64, u64, u64), u32>,
     clamps: Vec<(usize, IClamp)>,
+    /// (lane, node, nA per step): currents played into a clamp step by step
+    played: Vec<(usize, usize, Arc<[f64]>)>,
     sim: Option<CellSim>,
     in_edges: Vec<InEdge>,
     in_off: Vec<u32>,
@@ -173,6 +175,7 @@ impl Group {
             pending_syn: Vec::new(),
             syn_map: HashMap::new(),
             clamps: Vec::new(),
+            played: Vec::new(),
             sim: None,
             in_edges: Vec::new(),
             in_off: Vec::new(),
@@ -666,11 +669,97 @@ impl Network {
         Ok(())
     }
 
-    /// IClamp on a biophysical cell's soma.
-    pub fn add_clamp(&mut self, target: u32, amp: f64, delay: f64, dur: f64) -> Result<()> {
+    /// The node of `section[index](x)` of a biophysical cell (BMTK's `hobj.<section>[index](x)`,
+    /// section being soma, dend, apic or axon); None: soma[0](0.5).
+    pub fn cell_node(&self, target: u32, site: Option<(&str, usize, f64)>) -> Result<usize> {
+        let (g, _) = self.bio_target(target)?;
+        let model = &self.groups[g].model;
+        let Some((name, index, x)) = site else {
+            return Ok(model.soma_node);
+        };
+        if !(0.0..=1.0).contains(&x) {
+            return Err(Error::invalid(format!(
+                "cell {target}: section position {x} is not within [0, 1]"
+            )));
+        }
+        let sec = model
+            .morphology
+            .sections
+            .iter()
+            .position(|s| s.type_name() == name && s.name_index == index)
+            .ok_or_else(|| {
+                let n = model
+                    .morphology
+                    .sections
+                    .iter()
+                    .filter(|s| s.type_name() == name)
+                    .count();
+                Error::invalid(format!(
+                    "cell {target} has no section {name}[{index}] (it has {n} {name} sections)"
+                ))
+            })?;
+        super::placement::node_at(&model.geometry, sec, x)
+    }
+
+    /// One segment of a cell drawn as BMTK's `choose_sections` draws it (placement `rule`, from the
+    /// cell's own placement stream, after the synapses drawn so far); returns its node.
+    pub fn choose_node(&mut self, target: u32, rule: usize) -> Result<usize> {
         self.check_open()?;
         let (g, lane) = self.bio_target(target)?;
-        let node = self.groups[g].model.soma_node;
+        let model_id = self.groups[g].model_id;
+        let table = match self.tables.get(&model_id) {
+            Some(t) => t.clone(),
+            None => {
+                let m = &self.groups[g].model;
+                let t = Arc::new(SegmentTable::new(&m.geometry, &m.morphology.sections)?);
+                self.tables.insert(model_id, t.clone());
+                t
+            }
+        };
+        let r = self
+            .rules
+            .get(rule)
+            .ok_or_else(|| Error::invalid(format!("unknown placement rule {rule}")))?;
+        let grp = &mut self.groups[g];
+        let seed = grp.seeds[lane] as u32;
+        let placer =
+            grp.placers[lane].get_or_insert_with(|| SynapsePlacer::with_table(table, seed));
+        if placer.n_candidates(&r.target_sections, r.distance_range)? == 0 {
+            return Err(Error::invalid(format!(
+                "cell {target}: no segment in sections {:?} within {:?} um of the soma",
+                r.target_sections, r.distance_range
+            )));
+        }
+        let site = placer.place(&r.target_sections, r.distance_range, 1)?;
+        site.first()
+            .map(|s| s.node)
+            .ok_or_else(|| Error::invalid(format!("cell {target}: no segment was drawn")))
+    }
+
+    /// A current played step by step (`amps[k]` nA during step k) into `node` of a cell.
+    pub fn add_played_clamp(&mut self, target: u32, node: usize, amps: Arc<[f64]>) -> Result<()> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(target)?;
+        if node >= self.groups[g].model.geometry.n_nodes() || amps.iter().any(|a| !a.is_finite()) {
+            return Err(Error::invalid(format!(
+                "current clamp on cell {target}: node {node} or its amplitudes are invalid"
+            )));
+        }
+        self.groups[g].played.push((lane, node, amps));
+        Ok(())
+    }
+
+    /// IClamp on a node of a biophysical cell (its soma: [`Self::cell_node`] with None).
+    pub fn add_clamp(
+        &mut self,
+        target: u32,
+        node: usize,
+        amp: f64,
+        delay: f64,
+        dur: f64,
+    ) -> Result<()> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(target)?;
         if !(amp.is_finite() && delay.is_finite() && dur.is_finite()) {
             return Err(Error::invalid(format!(
                 "IClamp on cell {target}: amp, delay and duration must be finite numbers"
@@ -838,6 +927,9 @@ impl Network {
             self.groups.par_iter_mut().try_for_each(|g| -> Result<()> {
                 let lanes = g.cells.len();
                 let mut sim = CellSim::group(&g.model, cond, lanes, &g.clamps)?;
+                for (lane, node, amps) in &g.played {
+                    sim.add_played(*lane, *node, amps.clone())?;
+                }
                 // states in solver order, so the per-step synapse loop walks memory forwards
                 let idx = |k: usize| g.pending_syn[k].0 * lanes as u32 + g.pending_syn[k].1;
                 let mut order: Vec<usize> = (0..g.pending_syn.len()).collect();

@@ -25,6 +25,7 @@ use super::cell::CellModel;
 use super::mechanisms::{create, Currents, Env, Ions, Mechanism, REGISTRY};
 use super::synapse::SynapseSet;
 use crate::error::{Error, Result};
+use std::sync::Arc;
 
 /// NEURON's IClamp at a node: `amp` nA from `delay` for `dur` ms (on while delay <= t < delay+dur,
 /// with t the midpoint of the step as NEURON evaluates it).
@@ -83,6 +84,11 @@ pub struct CellSim {
     pub synapses: SynapseSet,
     /// Midpoint time of the last step (when its stimuli were evaluated).
     t_mid_last: f64,
+    /// Currents played step by step (index node * lanes + lane, nA per step): NEURON's
+    /// `Vector.play` into an IClamp's amp, resolved on the step grid before the run.
+    played: Vec<(usize, Arc<[f64]>)>,
+    /// Steps taken since initialize (the index into played currents).
+    steps_done: usize,
 }
 
 impl CellSim {
@@ -223,6 +229,8 @@ impl CellSim {
             v_init,
             synapses: SynapseSet::default(),
             t_mid_last: 0.0,
+            played: Vec::new(),
+            steps_done: 0,
         };
         sim.initialize();
         Ok(sim)
@@ -241,6 +249,7 @@ impl CellSim {
             self.above[l] = self.soma_v(l) > self.threshold;
         }
         self.t = 0.0;
+        self.steps_done = 0;
     }
 
     pub fn lanes(&self) -> usize {
@@ -271,6 +280,18 @@ impl CellSim {
         Ok(())
     }
 
+    /// Adds a current played step by step on `lane` at `node`: `amps[k]` nA during step k (none
+    /// after the array ends).
+    pub fn add_played(&mut self, lane: usize, node: usize, amps: Arc<[f64]>) -> Result<()> {
+        if lane >= self.lanes || node >= self.n_nodes() || amps.iter().any(|a| !a.is_finite()) {
+            return Err(Error::invalid(format!(
+                "a played current needs a node of the cell and finite amplitudes (node {node}, lane {lane})"
+            )));
+        }
+        self.played.push((node * self.lanes + lane, amps));
+        Ok(())
+    }
+
     /// NEURON's `i_membrane_` (nA, outward) of every solver index after the last step: the axial
     /// current flowing into the node at the new voltages plus any electrode (IClamp) current
     /// injected there, which Kirchhoff's law makes equal to its capacitive + ionic + synaptic
@@ -292,6 +313,11 @@ impl CellSim {
         for &(j, s) in &self.stims {
             if t >= s.delay && t < s.delay + s.dur {
                 out[j] += s.amp;
+            }
+        }
+        if let Some(k) = self.steps_done.checked_sub(1) {
+            for (j, a) in &self.played {
+                out[*j] += a.get(k).copied().unwrap_or(0.0);
             }
         }
     }
@@ -349,6 +375,9 @@ impl CellSim {
                 rhs[j] += s.amp;
             }
         }
+        for (j, a) in &self.played {
+            rhs[*j] += a.get(self.steps_done).copied().unwrap_or(0.0);
+        }
         self.synapses.add_currents(v, d, rhs);
         // One pass from the leaves to the root: add the axial terms of the connection between
         // node i and its parent, then eliminate node i into its parent (its children are already
@@ -405,6 +434,7 @@ impl CellSim {
         }
         self.solve(t_mid);
         self.t_mid_last = t_mid;
+        self.steps_done += 1;
         for m in self.mechs.iter_mut() {
             m.advance_states(&self.env, &self.v, &mut self.ions);
         }

@@ -306,8 +306,50 @@ impl BioEngine {
         Ok(())
     }
 
-    fn add_clamp(&mut self, target: u32, amp: f64, delay: f64, duration: f64) -> PyResult<()> {
-        self.net.add_clamp(target, amp, delay, duration).py()
+    /// The node of section[index](x) of a cell (None: the soma's middle), for clamps.
+    #[pyo3(signature = (target, section=None, index=0, x=0.5))]
+    fn cell_node(
+        &self,
+        target: u32,
+        section: Option<&str>,
+        index: usize,
+        x: f64,
+    ) -> PyResult<usize> {
+        self.net
+            .cell_node(target, section.map(|s| (s, index, x)))
+            .py()
+    }
+
+    #[pyo3(signature = (target, amp, delay, duration, node=None))]
+    fn add_clamp(
+        &mut self,
+        target: u32,
+        amp: f64,
+        delay: f64,
+        duration: f64,
+        node: Option<usize>,
+    ) -> PyResult<()> {
+        let node = match node {
+            Some(n) => n,
+            None => self.net.cell_node(target, None).py()?,
+        };
+        self.net.add_clamp(target, node, amp, delay, duration).py()
+    }
+
+    /// One node of a cell drawn by a placement rule from the cell's placement stream.
+    fn choose_node(&mut self, target: u32, rule: usize) -> PyResult<usize> {
+        self.net.choose_node(target, rule).py()
+    }
+
+    /// A current played step by step into a node: amps[k] nA during step k.
+    fn add_played_clamp(
+        &mut self,
+        target: u32,
+        node: usize,
+        amps: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let a: Arc<[f64]> = amps.as_array().iter().copied().collect();
+        self.net.add_played_clamp(target, node, a).py()
     }
 
     fn add_report(&mut self) -> usize {

@@ -160,3 +160,14 @@ pub fn write_gap_junctions(
     )
     .py()
 }
+
+/// An Allen Cell Types NWB sweep's stimulus: (samples in A, sampling rate in Hz).
+#[pyfunction]
+pub fn read_allen_sweep<'py>(
+    py: Python<'py>,
+    path: std::path::PathBuf,
+    sweep: &str,
+) -> PyResult<(Bound<'py, numpy::PyArray1<f64>>, f64)> {
+    let s = crate::sonata::allen_sweep::read_allen_sweep(&path, sweep).py()?;
+    Ok((numpy::PyArray1::from_vec(py, s.data), s.rate))
+}

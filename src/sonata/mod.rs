@@ -1,6 +1,7 @@
 //! Every SONATA file layout lives here: nodes, edges, their type tables, and (later) spikes,
 //! compartment reports and configs. Other modules read and write files only through this one.
 
+pub mod allen_sweep;
 pub mod column;
 pub mod compartment_report;
 pub mod ecp;

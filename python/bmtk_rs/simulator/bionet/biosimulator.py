@@ -10,6 +10,7 @@ import numpy as np
 from ... import _native
 from ...utils.reports.compartment import CompartmentReportWriter
 from ...utils.reports.spike_trains import SpikeTrains
+from .current_clamps import ClampInput
 from .. import _mpi
 from .config import ConfigError
 
@@ -252,8 +253,10 @@ class BioSimulator:
         network.build_nodes(sim.engine)
         io.info("Building recurrent connections")
         network.build_recurrent_edges(sim.engine)
+        sim._clamps = []
         for name, inp in config.inputs.items():
             sim._add_input(name, inp, config)
+        sim._add_clamps()
         network.finish_virtual(sim.engine)
         for name, rep in config.reports.items():
             module = rep.get("module")
@@ -311,24 +314,28 @@ class BioSimulator:
         elif module == "IClamp" or itype == "current_clamp":
             if module != "IClamp":
                 raise ConfigError(f"input '{name}': current_clamp module {module!r} is not supported (IClamp)")
-            amps = _as_list(inp.get("amp"))
-            delays = _as_list(inp.get("delay"))
-            durs = _as_list(inp.get("duration"))
-            if None in amps or None in delays or None in durs or not (len(amps) == len(delays) == len(durs)):
-                raise ConfigError(f"input '{name}': IClamp needs amp, delay and duration (numbers or lists of the "
-                                  "same length)")
-            cells = net.get_node_set(inp.get("node_set", "all"))
-            for pop, ids in cells.items():
-                for n in ids:
-                    if int(n) not in net._local[pop]:
-                        continue
-                    if net.populations[pop].model_type[net.populations[pop].row_of[int(n)]] != "biophysical":
-                        continue
-                    for a, d, u in zip(amps, delays, durs):
-                        self.engine.add_clamp(int(net.gids(pop, [n])[0]), float(a), float(d), float(u))
+            # made after every input's synapses, as bmtk initialises clamps when the run starts
+            self._clamps.append(ClampInput(name, inp))
         else:
             raise ConfigError(f"input '{name}': input_type {itype!r} / module {module!r} is not supported by "
                               "bmtk-rs BioNet (spikes: sonata/h5/csv/nwb; current_clamp: IClamp)")
+
+    def _add_clamps(self):
+        net = self.net
+        for clamp in self._clamps:
+            rule = clamp.placement(self.engine)
+            played = clamp.per_step(self.dt, self.engine.n_steps) if clamp.played is not None else None
+            for pop, ids in net.get_node_set(clamp.node_set).items():
+                p = net.populations[pop]
+                ids = ids[p.model_type[p.rows(ids)] == "biophysical"]
+                for n in ids[net._local_mask[pop][ids]]:
+                    gid = int(net.gids(pop, [n])[0])
+                    node = clamp.node(self.engine, gid, rule)
+                    if played is not None:
+                        self.engine.add_played_clamp(gid, node, played)
+                    else:
+                        for a, d, u in clamp.steps:
+                            self.engine.add_clamp(gid, a, d, u, node)
 
     def _exchange(self):
         comm = _mpi.world()
