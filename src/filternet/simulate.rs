@@ -47,9 +47,18 @@ pub fn output_times(stim: &Stimulus, opt: &EvalOptions) -> Result<Vec<f64>> {
         }
         return Ok((0..n).map(|i| i as f64 / fr).collect());
     }
+    if !stim.uniform_times() {
+        // BMTK's KernelCursor asserts that the kernel's time step (the movie's t_range) is
+        // 1/frame_rate everywhere; only the separable evaluation accepts other time axes.
+        return Err(Error::invalid(
+            "movie t_range is not evenly spaced (steps differ from 1/mean(diff(t_range)) by \
+             1.5e-7 s or more): BMTK's exact evaluation refuses it; use evaluation_options \
+             {\"separable\": true} or an evenly spaced t_range",
+        ));
+    }
     let tr = stim.t_range();
     let t_min = opt.t_min.unwrap_or(tr[0]);
-    let t_max = opt.t_max.unwrap_or(tr[n - 1]);
+    let t_max = opt.t_max.unwrap_or(tr[tr.len() - 1]);
     let dt = 1.0 / fr;
     let nf = (t_max - t_min) * fr;
     let len = (nf + 1.0).ceil();
@@ -232,6 +241,35 @@ const FFT_WORK: usize = 1_000_000;
 /// once per block while it sits in cache.
 const CELL_BLOCK: usize = 64;
 
+/// A subunit's temporal kernel sampled at the movie's times: tap j weighs the frame j steps
+/// back. Trailing zero taps are dropped; a kernel that is zero at every time is an error (BMTK
+/// fails on it too, reversing an empty kernel).
+fn temporal_taps(
+    tf: &super::temporal::CosineBump,
+    t_range: &[f64],
+    sorted: bool,
+    what: &str,
+) -> Result<Vec<f64>> {
+    let mut tk = if sorted {
+        // the kernel is zero past its support: sample only the times up to it
+        let last = (tf.data.len().saturating_sub(1)) as f64 * 0.001;
+        let m = t_range.partition_point(|&t| t <= last);
+        tf.sample(&t_range[..m])
+    } else {
+        tf.sample(t_range)
+    };
+    let keep = tk.iter().rposition(|v| v.abs() > 0.0).map_or(0, |i| i + 1);
+    if keep == 0 {
+        return Err(Error::invalid(format!(
+            "{what}: the temporal filter is zero at every time of the movie's t_range \
+             (from {} s): no frame can drive the cell",
+            t_range[0]
+        )));
+    }
+    tk.truncate(keep);
+    Ok(tk)
+}
+
 /// BMTK's KernelCursor.__call__: the response at time t, interpolated between frames.
 fn at_time(lin: &[f64], t: f64, fr: f64, t0: f64, t_end: f64) -> f64 {
     if t < t0 || t > t_end {
@@ -240,7 +278,14 @@ fn at_time(lin: &[f64], t: f64, fr: f64, t0: f64, t_end: f64) -> f64 {
     let ti = t * fr;
     let (til, tir) = (ti.floor(), ti.ceil());
     let (tl, tr) = (til / fr, tir / fr);
-    let get = |i: f64| lin.get(i as usize).copied().unwrap_or(0.0);
+    // frames before the movie (a t_range starting below 0) see no input
+    let get = |i: f64| {
+        if i < 0.0 {
+            0.0
+        } else {
+            lin.get(i as usize).copied().unwrap_or(0.0)
+        }
+    };
     if (tl - t).abs() < 1e-12 {
         get(til)
     } else if (tr - t).abs() < 1e-12 {
@@ -263,6 +308,19 @@ pub fn evaluate(
     let t_range = stim.t_range();
     let fr = stim.frame_rate;
     let (t0, t_end) = (t_range[0], t_range[t_range.len() - 1]);
+    let sorted = t_range.windows(2).all(|w| w[0] <= w[1]);
+    // The exact evaluation addresses frame t * frame_rate up to the end of t_range, which may
+    // lie past the last frame (frames beyond the movie are blank, as in BMTK's bounds check).
+    let n_eval = if opt.separable {
+        stim.n_frames
+    } else {
+        let last = (t_end * fr).ceil();
+        if last.is_finite() && last > stim.n_frames as f64 && last < 1e9 {
+            last as usize
+        } else {
+            stim.n_frames
+        }
+    };
     let nt = times.len();
     let mut flat = vec![0.0f64; cells.len() * nt];
     if nt == 0 {
@@ -281,12 +339,15 @@ pub fn evaluate(
                     let mut k = gaussian_kernel(&u.gauss, &stim.row_range, &stim.col_range, &what)?;
                     k.scale(u.amplitude);
                     kernels.push(k);
-                    let last = (u.temporal.data.len().saturating_sub(1)) as f64 * 0.001;
-                    let m = t_range.partition_point(|&t| t <= last);
-                    temporals.push(u.temporal.sample(&t_range[..m]));
+                    temporals.push(temporal_taps(&u.temporal, &t_range, sorted, &what)?);
                 }
             }
-            let sums = stim.spatial_responses(&kernels);
+            let mut sums = stim.spatial_responses(&kernels);
+            if n_eval > stim.n_frames {
+                for s in sums.iter_mut() {
+                    s.resize(n_eval, 0.0);
+                }
+            }
             let mut all: Vec<Option<Vec<f64>>> = sums
                 .iter()
                 .zip(&temporals)

@@ -153,6 +153,9 @@ pub struct Stimulus<'a> {
     /// Pixel coordinates used to place the receptive fields.
     pub row_range: Vec<f64>,
     pub col_range: Vec<f64>,
+    /// The movie's time axis (s) when the config gave one (`t_range`); else frames sit at
+    /// arange(n_frames) / frame_rate.
+    pub times: Option<Vec<f64>>,
 }
 
 impl<'a> Stimulus<'a> {
@@ -211,13 +214,45 @@ impl<'a> Stimulus<'a> {
             frame_rate,
             row_range,
             col_range,
+            times: None,
         })
     }
 
-    /// Times of the frames (s): arange(n) / frame_rate as BMTK's Movie builds them.
+    /// A movie whose time axis is given (BMTK's Movie `t_range`; the caller sets the frame rate
+    /// to 1 / mean(diff(t_range)) as numpy computes it). The axis need not have one entry per
+    /// frame: BMTK samples the temporal kernels at these times and bounds the evaluation by its
+    /// ends, while frames stay addressed by t * frame_rate.
+    pub fn with_times(mut self, t_range: Vec<f64>) -> Result<Self> {
+        if t_range.len() < 2 || t_range.iter().any(|t| !t.is_finite()) {
+            return Err(Error::invalid(format!(
+                "movie t_range must hold at least two finite times (got {} value(s))",
+                t_range.len()
+            )));
+        }
+        self.times = Some(t_range);
+        Ok(self)
+    }
+
+    /// The movie's time axis (s): the given `t_range`, else arange(n) / frame_rate as BMTK's
+    /// Movie builds it.
     pub fn t_range(&self) -> Vec<f64> {
+        if let Some(t) = &self.times {
+            return t.clone();
+        }
         let dt = 1.0 / self.frame_rate;
         (0..self.n_frames).map(|i| i as f64 * dt).collect()
+    }
+
+    /// Whether consecutive times differ from 1/frame_rate by less than 1.5e-7 s (the check
+    /// BMTK's exact evaluation makes: np.testing.assert_almost_equal to 7 decimals).
+    pub fn uniform_times(&self) -> bool {
+        match &self.times {
+            None => true,
+            Some(t) => {
+                let dt = 1.0 / self.frame_rate;
+                t.windows(2).all(|w| ((w[1] - w[0]) - dt).abs() < 1.5e-7)
+            }
+        }
     }
 
     /// Kernel-weighted sums of every frame for several kernels. Movies held in memory are read

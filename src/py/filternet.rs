@@ -17,6 +17,7 @@ use crate::filternet::simulate::{evaluate, EvalOptions};
 use crate::filternet::spatial::gaussian_kernel;
 use crate::filternet::stimuli::{DenseData, Frames, Stimulus};
 use crate::sonata::spikes::csv as spikes_csv;
+use crate::sonata::spikes::nwb::{write_spikes_nwb, NwbUnit};
 use crate::sonata::spikes::{write_spikes_file, SonataWriteOptions, SortOrder, SpikePopulationRef};
 
 fn item<'py>(d: &Bound<'py, PyDict>, k: &str, what: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -193,10 +194,19 @@ fn stimulus_from_py<'a>(
             )))
         }
     };
-    Stimulus::new(
+    let stim = Stimulus::new(
         frames, n_frames, n_rows, n_cols, frame_rate, row_range, col_range,
     )
-    .py()
+    .py()?;
+    match d.get_item("t_range")? {
+        Some(t) if !t.is_none() => {
+            let t: PyReadonlyArrayDyn<f64> = t.extract().map_err(|_| {
+                PyValueError::new_err("movie: 't_range' must be a float64 numpy array")
+            })?;
+            stim.with_times(t.as_array().iter().copied().collect()).py()
+        }
+        _ => Ok(stim),
+    }
 }
 
 fn options_from_py(d: &Bound<'_, PyDict>) -> PyResult<EvalOptions> {
@@ -329,9 +339,12 @@ pub fn filternet_write_rates(
     .py()
 }
 
-/// Draws spike trains from the rates (times in s, rates in Hz) and writes csv and/or h5.
+/// Draws spike trains from the rates (times in s, rates in Hz) and writes csv, h5 and/or NWB
+/// (the units table bmtk's SpikeTrains.to_nwb writes: per population, one unit per node with
+/// spikes, in node order).
 #[pyfunction]
-#[pyo3(signature = (times, populations, seed, csv_path=None, h5_path=None))]
+#[pyo3(signature = (times, populations, seed, csv_path=None, h5_path=None, nwb_path=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn filternet_write_spikes(
     py: Python<'_>,
     times: PyReadonlyArray1<'_, f64>,
@@ -339,6 +352,7 @@ pub fn filternet_write_spikes(
     seed: u64,
     csv_path: Option<PathBuf>,
     h5_path: Option<PathBuf>,
+    nwb_path: Option<PathBuf>,
 ) -> PyResult<()> {
     let t_ms: Vec<f64> = times.as_array().iter().map(|t| t * 1000.0).collect();
     let mut pops = Vec::new();
@@ -379,6 +393,27 @@ pub fn filternet_write_spikes(
         }
         if let Some(path) = &h5_path {
             write_spikes_file(path, &refs, &SonataWriteOptions { deflate: None })?;
+        }
+        if let Some(path) = &nwb_path {
+            let mut units = Vec::new();
+            for (name, ids, ts) in &pops {
+                // a node's spikes are contiguous (trains are drawn node by node, ids ascending)
+                let mut start = 0;
+                while start < ids.len() {
+                    let end = start + ids[start..].partition_point(|&n| n == ids[start]);
+                    units.push(NwbUnit {
+                        population: name,
+                        node_id: ids[start],
+                        times: ts[start..end].to_vec(),
+                    });
+                    start = end;
+                }
+            }
+            let desc = format!(
+                "bmtk-rs {} generated NWB spikes file",
+                env!("CARGO_PKG_VERSION")
+            );
+            write_spikes_nwb(path, &units, true, &desc)?;
         }
         Ok(())
     })

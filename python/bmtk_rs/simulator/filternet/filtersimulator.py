@@ -126,9 +126,19 @@ class FilterSimulator:
             m_data = _normalize(m_data, params["normalize"], name)
         if params.get("flip_y", False):
             m_data = m_data[:, ::-1, :]
+        times = None
         if "t_range" in params:
-            t = np.asarray(params["t_range"], dtype=float)
-            fr = 1.0 / np.mean(np.diff(t))
+            # bmtk's Movie takes t_range as the time axis (frame_rate is then ignored): the
+            # temporal kernels are sampled at these times and the evaluation spans its ends.
+            try:
+                times = np.asarray(params["t_range"], dtype=float)
+            except (TypeError, ValueError):
+                raise ConfigError(f"inputs.{name}: 't_range' must be a list of times (s)") from None
+            if times.ndim != 1 or len(times) < 2 or not np.isfinite(times).all():
+                raise ConfigError(f"inputs.{name}: 't_range' must hold at least two finite times (s)")
+            fr = 1.0 / np.mean(np.diff(times))
+            if not (np.isfinite(fr) and fr > 0):
+                raise ConfigError(f"inputs.{name}: 't_range' must increase (1/mean(diff(t_range)) = {fr})")
         else:
             if params.get("frame_rate") is None:
                 raise ConfigError(f"inputs.{name}: movie {where} needs 'frame_rate'")
@@ -139,7 +149,11 @@ class FilterSimulator:
         # 8-bit and float32 movies stay in their dtype (the engine widens each pixel exactly)
         keep = m_data.dtype in (np.dtype(np.uint8), np.dtype(np.float32))
         data = np.ascontiguousarray(m_data) if keep else np.ascontiguousarray(m_data, dtype=np.float64)
-        return {"kind": "dense", "frame_rate": fr, "n_frames": nf, "row_range": rr, "col_range": cr, "data": data}
+        movie = {"kind": "dense", "frame_rate": float(fr), "n_frames": nf, "row_range": rr, "col_range": cr,
+                 "data": data}
+        if times is not None:
+            movie["t_range"] = np.ascontiguousarray(times)
+        return movie
 
     def _grating(self, params, name):
         row_size = _require(params, "row_size", "graiting", name)
@@ -203,6 +217,11 @@ class FilterSimulator:
             itype = inp.get("input_type")
             if itype == "movie":
                 sim.add_movie(inp.get("module"), inp, name)
+            elif itype == "audio":
+                # bmtk turns the wav into a cochleagram with pycochleagram and evaluates its
+                # auditory (wavelet / spectro-temporal) cell models on it: neither is built here yet
+                raise ConfigError(f"inputs.{name}: audio inputs (module '{inp.get('module')}') are not "
+                                  "supported by bmtk-rs yet")
             else:
                 raise ConfigError(f"inputs.{name}: unable to load input type '{itype}'")
         out = config.output
@@ -212,9 +231,8 @@ class FilterSimulator:
             "rates_h5": sim._out_path(out.get("rates_h5"), odir),
             "spikes_csv": sim._out_path(out.get("spikes_csv") or out.get("spikes_file_csv"), odir, True),
             "spikes_h5": sim._out_path(out.get("spikes_h5") or out.get("spikes_file"), odir, True),
+            "spikes_nwb": sim._out_path(out.get("spikes_nwb") or out.get("spikes_file_nwb"), odir, True),
         }
-        if out.get("spikes_nwb") or out.get("spikes_file_nwb"):
-            log.warning("NWB spike output is not supported by bmtk-rs yet; spikes_file_nwb is ignored.")
         seed = config.run.get("random_seed", config.get("random_seed"))
         sim.seed = int(seed) if seed is not None else None
         return sim
@@ -268,15 +286,15 @@ class FilterSimulator:
             else:
                 pops.append((pop, np.ascontiguousarray(ids[order]), np.ascontiguousarray(rates[sel[order]])))
         o = self._outputs
-        for key in ("rates_csv", "rates_h5", "spikes_csv", "spikes_h5"):
+        for key in ("rates_csv", "rates_h5", "spikes_csv", "spikes_h5", "spikes_nwb"):
             if o.get(key):
                 os.makedirs(os.path.dirname(os.path.abspath(o[key])), exist_ok=True)
         if o.get("rates_csv") or o.get("rates_h5"):
             _native.filternet_write_rates(times, pops, csv_path=o.get("rates_csv"), h5_path=o.get("rates_h5"))
-        if o.get("spikes_csv") or o.get("spikes_h5"):
+        if o.get("spikes_csv") or o.get("spikes_h5") or o.get("spikes_nwb"):
             seed = seed if seed is not None else int(np.random.randint(0, 2**31))
             _native.filternet_write_spikes(times, pops, seed, csv_path=o.get("spikes_csv"),
-                                           h5_path=o.get("spikes_h5"))
+                                           h5_path=o.get("spikes_h5"), nwb_path=o.get("spikes_nwb"))
 
 
 def _take_cells(cells, idx, n):
