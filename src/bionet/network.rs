@@ -598,7 +598,10 @@ impl Network {
             };
             let sites: Vec<(usize, f64, usize)> = match e.site {
                 SynapseSite::Explicit { sec_id, sec_x } => {
-                    vec![(sec_id, sec_x, table.node_at(sec_id, sec_x).map_err(what)?)]
+                    // a point process sits at its segment's centre (NEURON's postloc reports that)
+                    let node = table.node_at(sec_id, sec_x).map_err(what)?;
+                    let x = grp.model.geometry.node_x.get(node).copied().unwrap_or(sec_x);
+                    vec![(sec_id, x, node)]
                 }
                 SynapseSite::Placed { rule, nsyns } => {
                     let r = self

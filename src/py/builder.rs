@@ -11,7 +11,7 @@ use crate::builder::collate::collate;
 use crate::builder::edge_table::EdgeTypeTable;
 use crate::error::{Error, Result as EResult};
 use crate::sonata::column::{Column, Values};
-use crate::sonata::edges::write_edges_file;
+use crate::sonata::edges::{write_edges_file_indexed, EdgeIndexKind};
 use crate::sonata::index::{ArgSort, StableOrder};
 
 #[pyclass(module = "bmtk_rs._native")]
@@ -472,7 +472,8 @@ impl ArgSort for PyArgSort<'_> {
 
 /// Merges `tables` (edge types from one source to one target network) and writes the edges file.
 #[pyfunction]
-#[pyo3(signature = (path, population, source_population, target_population, tables, argsort))]
+#[pyo3(signature = (path, population, source_population, target_population, tables, argsort, index_by=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn write_edges(
     py: Python<'_>,
     path: std::path::PathBuf,
@@ -481,7 +482,16 @@ pub fn write_edges(
     target_population: &str,
     tables: Vec<PyRef<'_, EdgeTable>>,
     argsort: &Bound<'_, PyAny>,
+    index_by: Option<Vec<String>>,
 ) -> PyResult<usize> {
+    let kinds = match index_by {
+        None => vec![EdgeIndexKind::Target, EdgeIndexKind::Source],
+        Some(names) => names
+            .iter()
+            .map(|n| EdgeIndexKind::parse(n))
+            .collect::<crate::error::Result<Vec<_>>>()
+            .py()?,
+    };
     let refs: Vec<&EdgeTypeTable> = tables.iter().map(|t| &t.inner).collect();
     let py_order;
     let order: &dyn ArgSort = if argsort.is_none() {
@@ -502,6 +512,6 @@ pub fn write_edges(
     )
     .py()?;
     let n = pop.len();
-    write_edges_file(&path, pop, order).py()?;
+    write_edges_file_indexed(&path, pop, order, &kinds).py()?;
     Ok(n)
 }

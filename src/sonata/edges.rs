@@ -36,10 +36,54 @@ impl EdgePopulation {
     }
 }
 
-const INDEX_DIRS: [(&str, bool); 2] = [("target_to_source", true), ("source_to_target", false)];
+/// The indices an edges file can carry (BMTK's `index_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeIndexKind {
+    Target,
+    Source,
+    EdgeType,
+}
 
-/// Writes one population into a new file at `path` (replacing it only once complete).
-pub fn write_edges_file(path: &Path, mut pop: EdgePopulation, order: &dyn ArgSort) -> Result<()> {
+impl EdgeIndexKind {
+    /// BMTK's names for an index (`target_node_id`, `source`, `edge_type_id`, ...).
+    pub fn parse(name: &str) -> Result<Self> {
+        match name.to_lowercase().as_str() {
+            "target" | "target_id" | "target_node_id" | "target_node_ids" => Ok(Self::Target),
+            "source" | "source_id" | "source_node_id" | "source_node_ids" => Ok(Self::Source),
+            "edge_type" | "edge_type_id" | "edge_type_ids" => Ok(Self::EdgeType),
+            _ => Err(Error::invalid(format!(
+                "unknown edge index '{name}' (index_by takes target_node_id, source_node_id, edge_type_id)"
+            ))),
+        }
+    }
+
+    fn group_name(self) -> &'static str {
+        match self {
+            Self::Target => "target_to_source",
+            Self::Source => "source_to_target",
+            Self::EdgeType => "edge_type_to_index",
+        }
+    }
+}
+
+/// Writes one population into a new file at `path` (replacing it only once complete), indexed by
+/// target and by source as BMTK does by default.
+pub fn write_edges_file(path: &Path, pop: EdgePopulation, order: &dyn ArgSort) -> Result<()> {
+    write_edges_file_indexed(
+        path,
+        pop,
+        order,
+        &[EdgeIndexKind::Target, EdgeIndexKind::Source],
+    )
+}
+
+/// [`write_edges_file`] with the indices `index_by` (none: no `indices` group).
+pub fn write_edges_file_indexed(
+    path: &Path,
+    mut pop: EdgePopulation,
+    order: &dyn ArgSort,
+    index_by: &[EdgeIndexKind],
+) -> Result<()> {
     let pending = PendingFile::create(path)?;
     let file = pending.root();
     h5::write_root_attrs(path, file)?;
@@ -59,19 +103,26 @@ pub fn write_edges_file(path: &Path, mut pop: EdgePopulation, order: &dyn ArgSor
         }
     }
     // Only the id columns are needed from here on: free the rest before building the indices.
+    let type_ids: Vec<u64> = if index_by.contains(&EdgeIndexKind::EdgeType) {
+        pop.edge_type_id.iter().map(|&t| t as u64).collect()
+    } else {
+        Vec::new()
+    };
     pop.groups = Vec::new();
     pop.edge_type_id = Vec::new();
     pop.edge_group_id = Vec::new();
     pop.edge_group_index = Vec::new();
-    let indices = h5::create_group(path, &g, "indices")?;
-    for (dir, by_target) in INDEX_DIRS {
-        let ids = if by_target {
-            &pop.target_node_id
-        } else {
-            &pop.source_node_id
-        };
-        let idx = build_index(ids, order)?;
-        write_index(path, &indices, dir, &idx)?;
+    if !index_by.is_empty() {
+        let indices = h5::create_group(path, &g, "indices")?;
+        for kind in index_by {
+            let ids = match kind {
+                EdgeIndexKind::Target => &pop.target_node_id,
+                EdgeIndexKind::Source => &pop.source_node_id,
+                EdgeIndexKind::EdgeType => &type_ids,
+            };
+            let idx = build_index(ids, order)?;
+            write_index(path, &indices, kind.group_name(), &idx)?;
+        }
     }
     pending.commit()
 }

@@ -8,6 +8,17 @@ from . import _outputs
 from ..utils.reports.compartment import read_compartment_report
 
 
+def _report_name(config, report_name, report_path):
+    """The name bmtk puts in the plot title: the report's config name, or the path given."""
+    if report_path is not None:
+        return report_path
+    if report_name is not None or config is None:
+        return report_name
+    reports = [k for k, v in config.get("reports", {}).items()
+               if v.get("module") in ("membrane_report", "multimeter_report", "compartment_report")]
+    return reports[0] if len(reports) == 1 else None
+
+
 def _report_path(config, report_name, report_path):
     if report_path is not None:
         return report_path
@@ -72,6 +83,7 @@ def plot_traces(config_file=None, report_name=None, population=None, report_path
         if show_legend or (show_legend is None and label is not None):
             ax.legend(loc="upper right")
     axes[-1, 0].set_xlabel("time (ms)")
-    axes[0, 0].set_title(title if title is not None else "{} of population '{}'".format(variable, population))
+    name = _report_name(config, report_name, report_path)
+    axes[0, 0].set_title(title if title is not None else "{} ({})".format(name, population))
     fig.tight_layout()
     return _outputs.finish(fig, show, save_as)

@@ -53,9 +53,9 @@ def plot_raster(config_file=None, population=None, with_histogram=True, times=No
         bins = np.linspace(times[0], times[1], 101)
         axh.hist(df["timestamps"], bins=bins, color="0.4")
         axh.set_ylabel("spikes")
-        axh.set_xlabel("time (ms)")
+        axh.set_xlabel("timestamps (ms)")
     else:
-        ax.set_xlabel("time (ms)")
+        ax.set_xlabel("timestamps (ms)")
     ax.set_xlim(times)
     fig.tight_layout()
     return _outputs.finish(fig, show, save_as)
@@ -144,3 +144,40 @@ def plot_rates_boxplot(config_file=None, population=None, times=None, title=None
     if title:
         axes.set_title(title)
     return _outputs.finish(fig, show, save_as)
+
+
+def spike_statistics(spikes_file, simulation=None, population=None, simulation_time=None, group_by=None,
+                     network=None, config_file=None, **filterparams):
+    """Spike count and mean inter-spike interval per (population, node_id), as bmtk's
+    ``spike_statistics``; with a ``simulation`` (a BioSimulator after its run), the mean and std of
+    firing_rate, count and isi per ``group_by`` value over the nodes matching ``filterparams``
+    (silent nodes counted as 0)."""
+    import pandas as pd
+
+    config = _outputs.load_config(config_file) if spikes_file is None else None
+    _, df = _outputs.load_spikes(config, spikes_file, population)
+    ts = df["timestamps"].to_numpy(dtype=float)
+    order = np.lexsort((ts, df["node_ids"].to_numpy()))
+    df = df.iloc[order]
+    keys = pd.MultiIndex.from_frame(df[["population", "node_ids"]])
+    grouped = pd.Series(df["timestamps"].to_numpy(dtype=float), index=keys).groupby(level=[0, 1], sort=True)
+    counts = grouped.size().astype(np.int64)
+    isi = grouped.apply(lambda t: float(np.mean(np.diff(t.to_numpy()))) if len(t) > 1 else 0.0)
+    stats = pd.DataFrame({"count": counts, "isi": isi})
+    stats.index.names = ["population", "node_id"]
+    if simulation is None:
+        return stats
+    net = simulation.net
+    frames = []
+    for name, pop in net.populations.items():
+        t = pop.table.copy()
+        t.insert(0, "population", name)
+        frames.append(t)
+    nodes = pd.concat(frames, ignore_index=True)
+    for key, want in filterparams.items():
+        nodes = nodes[nodes[key].isin(want if isinstance(want, (list, tuple)) else [want])]
+    nodes = nodes.set_index(["population", "node_id"])
+    sim_s = (simulation_time if simulation_time is not None else simulation.tstop) / 1000.0
+    stats["firing_rate"] = stats["count"] / sim_s
+    vals = nodes.join(stats, how="left").fillna({"count": 0.0, "firing_rate": 0.0, "isi": 0.0})
+    return vals.groupby(group_by)[["firing_rate", "count", "isi"]].agg(["mean", "std"])

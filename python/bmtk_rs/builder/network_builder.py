@@ -475,7 +475,8 @@ class NetworkBuilder:
                     logger.warning('Was not able to generate any edges using the "connection_rule". Not saving.')
                     continue
                 pop = name if name is not None else "{}_to_{}".format(s, t)
-                _native.write_edges(path, pop, s, t, tables, _bmtk_order if edge_order == "bmtk" else None)
+                _native.write_edges(path, pop, s, t, tables, _bmtk_order if edge_order == "bmtk" else None,
+                                    _index_names(opts.get("index_by", ("target_node_id", "source_node_id"))))
 
     def _save_gap_junctions(self, path):
         src, trg = [], []
@@ -567,3 +568,10 @@ def _ensure_dir(path):
             os.makedirs(path, exist_ok=True)
         except OSError as e:
             raise OSError("cannot create output folder {}: {}".format(path, e)) from e
+
+
+def _index_names(index_by):
+    """bmtk's ``index_by`` (a name, a list of names, or None/empty for no index) as a list."""
+    if not index_by:
+        return []
+    return [str(index_by)] if isinstance(index_by, str) else [str(x) for x in index_by]

@@ -99,7 +99,7 @@ class _MembraneReport:
                 lst.sort(key=lambda c: c[0])
                 self.order[pop] = {c[0]: i for i, c in enumerate(lst)}
             self.entries = entries
-            units = "mV" if var == "v" else ("mM" if var == "cai" else None)
+            units = None  # bmtk 1.2.0 gives BioNet reports no units attribute
             self.writer = CompartmentReportWriter(self.path, entries, 0.0, sim.tstop, sim.dt, variable=var,
                                                   units=units, n_steps=sim.engine.n_steps)
 
@@ -178,6 +178,9 @@ class _EcpReport:
         if comm is None or comm.Get_rank() == 0:
             self.writer = _native.EcpWriter(self.path, self.n_channels, sim.tstop, sim.dt,
                                             n_steps=sim.engine.n_steps)
+        nwb = params.get("file_name_nwb")
+        self.nwb_path = (nwb if os.path.isabs(nwb) else os.path.join(sim.output_dir, nwb)) if nwb else None
+        self.electrodes_file = path
 
     def flush(self, sim, first_step):
         if self.contrib is not None:
@@ -201,6 +204,10 @@ class _EcpReport:
             self.contrib.finish()
         if self.writer is not None:
             self.writer.finish()
+            if self.nwb_path:
+                from .ecp_nwb import convert_ecp_to_nwb
+
+                convert_ecp_to_nwb(self.nwb_path, self.path, self.electrodes_file)
 
 
 def _xyz(table, cols, pop, default=None):
