@@ -171,3 +171,35 @@ pub fn read_allen_sweep<'py>(
     let s = crate::sonata::allen_sweep::read_allen_sweep(&path, sweep).py()?;
     Ok((numpy::PyArray1::from_vec(py, s.data), s.rate))
 }
+
+/// Writes the synapses a BioNet run made (BMTK's save_synapses layout).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn write_saved_synapses(
+    path: std::path::PathBuf,
+    source_population: &str,
+    target_population: &str,
+    edge_type_id: numpy::PyReadonlyArray1<'_, u32>,
+    source_node_id: numpy::PyReadonlyArray1<'_, u64>,
+    target_node_id: numpy::PyReadonlyArray1<'_, u64>,
+    group: numpy::PyReadonlyArray1<'_, u16>,
+    bio_syn_weight: numpy::PyReadonlyArray1<'_, f64>,
+    bio_sec_id: numpy::PyReadonlyArray1<'_, u64>,
+    bio_sec_x: numpy::PyReadonlyArray1<'_, f64>,
+    point_syn_weight: numpy::PyReadonlyArray1<'_, f64>,
+) -> PyResult<()> {
+    use crate::sonata::saved_synapses::{write_saved_synapses as write, SavedSynapses};
+    let rows = SavedSynapses {
+        source_population,
+        target_population,
+        edge_type_id: edge_type_id.as_slice()?,
+        source_node_id: source_node_id.as_slice()?,
+        target_node_id: target_node_id.as_slice()?,
+        group: group.as_slice()?,
+        bio_syn_weight: bio_syn_weight.as_slice()?,
+        bio_sec_id: bio_sec_id.as_slice()?,
+        bio_sec_x: bio_sec_x.as_slice()?,
+        point_syn_weight: point_syn_weight.as_slice()?,
+    };
+    write(&path, &rows).py()
+}

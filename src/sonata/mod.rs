@@ -10,5 +10,6 @@ pub mod gap_junctions;
 pub mod h5;
 pub mod index;
 pub mod nodes;
+pub mod saved_synapses;
 pub mod spikes;
 pub mod types_csv;

@@ -291,6 +291,9 @@ class BioNetwork:
         self.n_gids = 0
         self.io = logging.getLogger("bmtk_rs.bionet")
         self._json_cache = {}
+        # (edge population, edge indices, target gids, weights, sec ids, sec x) of every synapse made,
+        # kept only when a save_synapses report asks for them
+        self.made_synapses = None
 
     @classmethod
     def from_config(cls, conf, **properties):
@@ -622,6 +625,11 @@ class BioNetwork:
                                         np.ascontiguousarray(p[:, 2]), rule, nsyns[b], sid, sx)
             self.synapses_made += len(made[0])
             self._warn_skipped(engine, ep)
+            if self.made_synapses is not None:
+                # one row per synapse: the edge it came from, its weight, where it sits
+                eidx = (made[0].astype(np.int64) & ((1 << _EDGE_KEY_BITS) - 1))
+                pos = np.searchsorted(idx, eidx)
+                self.made_synapses.append((ep, eidx, trg[pos].astype(np.int64), weight[pos], made[1], made[2]))
         pp = ~bio
         if pp.any():
             q = np.flatnonzero(pp)
@@ -631,6 +639,8 @@ class BioNetwork:
                 signs.append(float(params.get("sign", 1.0)))
             w = np.where(preselected[q], weight[q], weight[q] * np.array(signs) * nsyns[q])
             engine.add_intfire_edges(src[q], trg[q], keys[q], w, delay[q])
+            if self.made_synapses is not None:
+                self.made_synapses.append((ep, idx[q], trg[q].astype(np.int64), w, None, None))
 
     def _warn_skipped(self, engine, ep):
         keys = engine.skipped_edges()

@@ -11,6 +11,7 @@ from ... import _native
 from ...utils.reports.compartment import CompartmentReportWriter
 from ...utils.reports.spike_trains import SpikeTrains
 from .current_clamps import ClampInput
+from .saved_synapses import save_synapses
 from .. import _mpi
 from .config import ConfigError
 
@@ -239,6 +240,7 @@ class BioSimulator:
         self.nsteps_block = nsteps_block if 0 < nsteps_block < nsteps else nsteps
         self.io = logging.getLogger("bmtk_rs.bionet")
         self._reports = []
+        self._save_synapses_dirs = []
         self._spikes_out = {}
         self.output_dir = "output"
         self.progress_bar = None
@@ -256,6 +258,10 @@ class BioSimulator:
                   config.spike_threshold)
         sim.output_dir = config.output_dir
         network._sim = sim
+        saving = [rep for rep in config.reports.values()
+                  if rep.get("module") == "save_synapses" and rep.get("enabled", True) is not False]
+        if saving:
+            network.made_synapses = []
         io.info("Building cells.")
         network.build_nodes(sim.engine)
         io.info("Building recurrent connections")
@@ -273,6 +279,10 @@ class BioSimulator:
                 sim._reports.append(_MembraneReport(name, rep, sim))
             elif module == "extracellular":
                 sim._reports.append(_EcpReport(name, rep, sim))
+            elif module == "save_synapses":
+                if "network_dir" not in rep:
+                    raise ConfigError(f"report '{name}': save_synapses needs 'network_dir'")
+                sim._save_synapses_dirs.append(rep["network_dir"])
             else:
                 io.warning(f"report '{name}': module {module!r} is not supported by bmtk-rs; it is skipped")
         out = config.output
@@ -359,6 +369,8 @@ class BioSimulator:
         io = self.io
         comm = _mpi.world()
         self.engine.finalize()
+        for network_dir in self._save_synapses_dirs:
+            save_synapses(self.net, network_dir)
         io.info("Running simulation for {:.3f} ms with the time step {:.3f} ms".format(self.tstop, self.dt))
         io.info("Starting timestep: {} at t_sim: {:.3f} ms".format(self.engine.step, self.engine.step * self.dt))
         io.info("Block save every {} steps".format(self.nsteps_block))
