@@ -11,6 +11,7 @@ mod filternet;
 mod morphology;
 mod network;
 mod placement;
+mod popnet;
 mod reports;
 mod sonata;
 mod spikes;
@@ -41,5 +42,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cell::run_cells, m)?)?;
     m.add_class::<network::BioEngine>()?;
     placement::register(m)?;
+    popnet::register(m)?;
     Ok(())
 }
