@@ -142,6 +142,8 @@ struct Group {
     clamps: Vec<(usize, IClamp)>,
     /// (lane, node, nA per step): currents played into a clamp step by step
     played: Vec<(usize, usize, Arc<[f64]>)>,
+    /// (lane, node, mV per step, MOhm per step): voltage clamps
+    vclamps: Vec<(usize, usize, Arc<[f64]>, Arc<[f64]>)>,
     sim: Option<CellSim>,
     in_edges: Vec<InEdge>,
     in_off: Vec<u32>,
@@ -176,6 +178,7 @@ impl Group {
             syn_map: HashMap::new(),
             clamps: Vec::new(),
             played: Vec::new(),
+            vclamps: Vec::new(),
             sim: None,
             in_edges: Vec::new(),
             in_off: Vec::new(),
@@ -600,7 +603,13 @@ impl Network {
                 SynapseSite::Explicit { sec_id, sec_x } => {
                     // a point process sits at its segment's centre (NEURON's postloc reports that)
                     let node = table.node_at(sec_id, sec_x).map_err(what)?;
-                    let x = grp.model.geometry.node_x.get(node).copied().unwrap_or(sec_x);
+                    let x = grp
+                        .model
+                        .geometry
+                        .node_x
+                        .get(node)
+                        .copied()
+                        .unwrap_or(sec_x);
                     vec![(sec_id, x, node)]
                 }
                 SynapseSite::Placed { rule, nsyns } => {
@@ -749,6 +758,26 @@ impl Network {
             )));
         }
         self.groups[g].played.push((lane, node, amps));
+        Ok(())
+    }
+
+    /// A voltage clamp (NEURON's SEClamp) on `node` of a cell: target `vc[k]` mV through `rs[k]`
+    /// MOhm during step k (not finite: off).
+    pub fn add_vclamp(
+        &mut self,
+        target: u32,
+        node: usize,
+        vc: Arc<[f64]>,
+        rs: Arc<[f64]>,
+    ) -> Result<()> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(target)?;
+        if node >= self.groups[g].model.geometry.n_nodes() || vc.len() != rs.len() {
+            return Err(Error::invalid(format!(
+                "voltage clamp on cell {target}: node {node} or its step arrays are invalid"
+            )));
+        }
+        self.groups[g].vclamps.push((lane, node, vc, rs));
         Ok(())
     }
 
@@ -932,6 +961,9 @@ impl Network {
                 let mut sim = CellSim::group(&g.model, cond, lanes, &g.clamps)?;
                 for (lane, node, amps) in &g.played {
                     sim.add_played(*lane, *node, amps.clone())?;
+                }
+                for (lane, node, vc, rs) in &g.vclamps {
+                    sim.add_vclamp(*lane, *node, vc.clone(), rs.clone())?;
                 }
                 // states in solver order, so the per-step synapse loop walks memory forwards
                 let idx = |k: usize| g.pending_syn[k].0 * lanes as u32 + g.pending_syn[k].1;

@@ -89,6 +89,9 @@ pub struct CellSim {
     played: Vec<(usize, Arc<[f64]>)>,
     /// Steps taken since initialize (the index into played currents).
     steps_done: usize,
+    /// Voltage clamps (NEURON's SEClamp) played step by step: (index node * lanes + lane, target
+    /// voltage per step (mV), series resistance per step (MOhm; not finite: off)).
+    vclamps: Vec<(usize, Arc<[f64]>, Arc<[f64]>)>,
 }
 
 impl CellSim {
@@ -231,6 +234,7 @@ impl CellSim {
             t_mid_last: 0.0,
             played: Vec::new(),
             steps_done: 0,
+            vclamps: Vec::new(),
         };
         sim.initialize();
         Ok(sim)
@@ -292,6 +296,50 @@ impl CellSim {
         Ok(())
     }
 
+    /// Adds a voltage clamp on `lane` at `node`: during step k it pulls the node towards `vc[k]`
+    /// mV through `rs[k]` MOhm (a non-finite resistance, or a step past the arrays: off).
+    pub fn add_vclamp(
+        &mut self,
+        lane: usize,
+        node: usize,
+        vc: Arc<[f64]>,
+        rs: Arc<[f64]>,
+    ) -> Result<()> {
+        if lane >= self.lanes || node >= self.n_nodes() || vc.len() != rs.len() {
+            return Err(Error::invalid(format!(
+                "a voltage clamp needs a node of the cell and as many resistances as voltages (node {node}, lane {lane})"
+            )));
+        }
+        if rs.iter().any(|&r| r <= 0.0) || vc.iter().any(|v| !v.is_finite()) {
+            return Err(Error::invalid(
+                "a voltage clamp needs finite voltages and positive series resistances",
+            ));
+        }
+        self.vclamps.push((node * self.lanes + lane, vc, rs));
+        Ok(())
+    }
+
+    /// The current (nA) a voltage clamp injects during the coming step at voltage `v`, and the
+    /// d(current)/dv NEURON's fixed step uses (its finite difference over 0.001 mV).
+    fn vclamp_current(vc: f64, rs: f64, v: f64) -> (f64, f64) {
+        let i = (vc - v) / rs;
+        let i1 = (vc - (v + 0.001)) / rs;
+        (i, (i1 - i) / 0.001)
+    }
+
+    /// The current (nA) each voltage clamp passed at the end of the last step, at the new voltages
+    /// (NEURON's `SEClamp.i` after a step): (clamp number, current).
+    pub fn vclamp_currents(&self) -> Vec<f64> {
+        let k = self.steps_done.saturating_sub(1);
+        self.vclamps
+            .iter()
+            .map(|(j, vc, rs)| match (vc.get(k), rs.get(k)) {
+                (Some(&c), Some(&r)) if r.is_finite() => (c - self.v[*j]) / r,
+                _ => 0.0,
+            })
+            .collect()
+    }
+
     /// NEURON's `i_membrane_` (nA, outward) of every solver index after the last step: the axial
     /// current flowing into the node at the new voltages plus any electrode (IClamp) current
     /// injected there, which Kirchhoff's law makes equal to its capacitive + ionic + synaptic
@@ -319,6 +367,9 @@ impl CellSim {
             for (j, a) in &self.played {
                 out[*j] += a.get(k).copied().unwrap_or(0.0);
             }
+        }
+        for ((j, _, _), i) in self.vclamps.iter().zip(self.vclamp_currents()) {
+            out[*j] += i;
         }
     }
 
@@ -377,6 +428,15 @@ impl CellSim {
         }
         for (j, a) in &self.played {
             rhs[*j] += a.get(self.steps_done).copied().unwrap_or(0.0);
+        }
+        for (j, vc, rs) in &self.vclamps {
+            if let (Some(&c), Some(&r)) = (vc.get(self.steps_done), rs.get(self.steps_done)) {
+                if r.is_finite() {
+                    let (i, didv) = Self::vclamp_current(c, r, v[*j]);
+                    rhs[*j] += i;
+                    d[*j] -= didv;
+                }
+            }
         }
         self.synapses.add_currents(v, d, rhs);
         // One pass from the leaves to the root: add the axial terms of the connection between

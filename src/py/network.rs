@@ -341,6 +341,19 @@ impl BioEngine {
         self.net.choose_node(target, rule).py()
     }
 
+    /// A voltage clamp (SEClamp) on a node: vc[k] mV through rs[k] MOhm during step k (inf: off).
+    fn add_vclamp(
+        &mut self,
+        target: u32,
+        node: usize,
+        vc: PyReadonlyArray1<'_, f64>,
+        rs: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let v: Arc<[f64]> = vc.as_array().iter().copied().collect();
+        let r: Arc<[f64]> = rs.as_array().iter().copied().collect();
+        self.net.add_vclamp(target, node, v, r).py()
+    }
+
     /// A current played step by step into a node: amps[k] nA during step k.
     fn add_played_clamp(
         &mut self,

@@ -12,6 +12,7 @@ from ...utils.reports.compartment import CompartmentReportWriter
 from ...utils.reports.spike_trains import SpikeTrains
 from .current_clamps import ClampInput
 from .saved_synapses import save_synapses
+from .voltage_clamps import VoltageClampInput
 from .. import _mpi
 from .config import ConfigError
 
@@ -267,9 +268,11 @@ class BioSimulator:
         io.info("Building recurrent connections")
         network.build_recurrent_edges(sim.engine)
         sim._clamps = []
+        sim._vclamps = []
         for name, inp in config.inputs.items():
             sim._add_input(name, inp, config)
         sim._add_clamps()
+        sim._add_voltage_clamps()
         network.finish_virtual(sim.engine)
         for name, rep in config.reports.items():
             module = rep.get("module")
@@ -333,9 +336,31 @@ class BioSimulator:
                 raise ConfigError(f"input '{name}': current_clamp module {module!r} is not supported (IClamp)")
             # made after every input's synapses, as bmtk initialises clamps when the run starts
             self._clamps.append(ClampInput(name, inp))
+        elif module == "SEClamp":
+            self._vclamps.append(VoltageClampInput(name, inp))
         else:
             raise ConfigError(f"input '{name}': input_type {itype!r} / module {module!r} is not supported by "
-                              "bmtk-rs BioNet (spikes: sonata/h5/csv/nwb; current_clamp: IClamp)")
+                              "bmtk-rs BioNet (spikes: sonata/h5/csv/nwb; current_clamp: IClamp; SEClamp)")
+
+    def _add_voltage_clamps(self):
+        net = self.net
+        for clamp in self._vclamps:
+            rule = clamp.placement(self.engine)
+            cells = net.get_node_set(clamp.node_set)
+            gids = []
+            for pop, ids in cells.items():
+                p = net.populations[pop]
+                ids = ids[p.model_type[p.rows(ids)] == "biophysical"]
+                gids.extend(int(g) for g in net.gids(pop, ids))
+            if not gids:
+                continue
+            # bmtk keeps only the clamp it makes last (its iteration order over a set of gids)
+            gid = list(set(gids) & set(gids))[-1]
+            pop, nid = net.gid_to_node(np.array([gid]))
+            if not net._local_mask[pop[0]][int(nid[0])]:
+                continue
+            vc, rs = clamp.steps(self.dt, self.engine.n_steps)
+            self.engine.add_vclamp(gid, clamp.node(self.engine, gid, rule), vc, rs)
 
     def _add_clamps(self):
         net = self.net

@@ -26,7 +26,30 @@ def _as_list(v):
     return list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
 
 
-class ClampInput:
+class ClampSite:
+    """Where a clamp of a config goes: ``section_name[section_index](section_dist)``, or a segment
+    drawn within a [min, max] um range when section_index is a list (BMTK's choose_sections)."""
+
+    def node(self, engine, gid, placement_rule):
+        """The node this clamp goes to on cell `gid`."""
+        try:
+            if self.ranged:
+                return engine.choose_node(gid, placement_rule)
+            return engine.cell_node(gid, str(self.section_name), int(self.section_index), self.section_dist)
+        except ValueError as e:
+            raise ConfigError(f"input '{self.name}': {e}") from None
+
+    def placement(self, engine):
+        """The placement rule of a ranged section_index (BMTK's choose_sections), else None."""
+        if not self.ranged:
+            return None
+        if len(self.section_index) != 2:
+            raise ConfigError(f"input '{self.name}': a ranged section_index is [min, max] um from the soma")
+        names = [str(s) for s in _as_list(self.section_name)]
+        return engine.add_placement_rule(names, (float(self.section_index[0]), float(self.section_index[1])))
+
+
+class ClampInput(ClampSite):
     """One IClamp input of a config: where it goes and what it injects."""
 
     def __init__(self, name, params):
@@ -153,21 +176,3 @@ class ClampInput:
         k = np.clip(np.searchsorted(events, t_mid, side="right") - 1, 0, len(amps) - 1)
         on = (t_mid >= delay) & (t_mid < delay + dur)
         return np.where(on, amps[k], 0.0)
-
-    def node(self, engine, gid, placement_rule):
-        """The node this clamp goes to on cell `gid`."""
-        try:
-            if self.ranged:
-                return engine.choose_node(gid, placement_rule)
-            return engine.cell_node(gid, str(self.section_name), int(self.section_index), self.section_dist)
-        except ValueError as e:
-            raise ConfigError(f"input '{self.name}': {e}") from None
-
-    def placement(self, engine):
-        """The placement rule of a ranged section_index (BMTK's choose_sections), else None."""
-        if not self.ranged:
-            return None
-        if len(self.section_index) != 2:
-            raise ConfigError(f"input '{self.name}': a ranged section_index is [min, max] um from the soma")
-        names = [str(s) for s in _as_list(self.section_name)]
-        return engine.add_placement_rule(names, (float(self.section_index[0]), float(self.section_index[1])))
