@@ -2,6 +2,10 @@
 
 import os
 import pathlib
+import platform
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -29,3 +33,30 @@ def require_module(name):
         return __import__(name)
     except ImportError:
         _missing("oracle package '{}'".format(name))
+
+
+def _nrnivmodl():
+    found = shutil.which("nrnivmodl")
+    if found:
+        return found
+    for d in (pathlib.Path(sys.executable).parent, pathlib.Path(sys.base_prefix) / "bin"):
+        if (d / "nrnivmodl").exists():
+            return str(d / "nrnivmodl")
+    _missing("nrnivmodl (from the neuron package)")
+
+
+@pytest.fixture(scope="session")
+def nrnmech_dir(tmp_path_factory):
+    """A directory holding bmtk's shipped .mod files compiled by nrnivmodl (for neuron.load_mechanisms)."""
+    require_module("neuron")
+    bmtk = require_module("bmtk")
+    modsrc = pathlib.Path(bmtk.__file__).parent / "utils" / "scripts" / "bionet" / "mechanisms" / "modfiles"
+    if not modsrc.is_dir():
+        _missing(f"bmtk's modfiles at {modsrc}")
+    work = tmp_path_factory.mktemp("nrnmech")
+    for mod in modsrc.glob("*.mod"):
+        shutil.copy(mod, work / mod.name)
+    build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
+    assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
+    assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), build.stdout[-2000:]
+    return work

@@ -15,9 +15,20 @@ type PyColumns<'py> = Vec<(String, String, Bound<'py, PyAny>, usize)>;
 /// Writes a nodes file. Each population is a dict with `name`, `node_id`, `node_type_id`,
 /// `node_group_id`, `node_group_index` (numpy arrays) and `groups`: a list of
 /// `(group id, [(attribute, dtype, data, width)])`.
+/// `append`: keep the populations already in the file (bmtk's `mode='a'`); a population name the
+/// file already has is an error.
 #[pyfunction]
-pub fn write_nodes(path: std::path::PathBuf, populations: Vec<Bound<'_, PyDict>>) -> PyResult<()> {
-    let mut pops = Vec::new();
+#[pyo3(signature = (path, populations, append=false))]
+pub fn write_nodes(
+    path: std::path::PathBuf,
+    populations: Vec<Bound<'_, PyDict>>,
+    append: bool,
+) -> PyResult<()> {
+    let mut pops = if append && path.exists() {
+        read_nodes_file(&path).py()?
+    } else {
+        Vec::new()
+    };
     for d in populations {
         let get = |k: &str| {
             d.get_item(k)?
@@ -40,6 +51,12 @@ pub fn write_nodes(path: std::path::PathBuf, populations: Vec<Bound<'_, PyDict>>
                 out.push((cname, column_from_py(&dtype, &data, width, &what)?));
             }
             groups.push((gid, out));
+        }
+        if pops.iter().any(|p| p.name == name) {
+            return Err(PyValueError::new_err(format!(
+                "{}: the file already has a node population '{name}' (mode='a' adds new ones only)",
+                path.display()
+            )));
         }
         pops.push(NodePopulation {
             name,
@@ -202,4 +219,10 @@ pub fn write_saved_synapses(
         point_syn_weight: point_syn_weight.as_slice()?,
     };
     write(&path, &rows).py()
+}
+
+/// {population: True when its node ids are stored signed} for a SONATA spike file.
+#[pyfunction]
+pub fn spike_node_ids_signed(path: std::path::PathBuf) -> PyResult<Vec<(String, bool)>> {
+    crate::sonata::spikes::node_ids_signed(&path).py()
 }

@@ -306,6 +306,27 @@ fn read_f64(path: &Path, g: &Group, name: &str) -> Result<Vec<f64>> {
     ds.read_raw::<f64>().map_err(|e| Error::hdf5(path, &obj, e))
 }
 
+/// Whether each population of a SONATA spike file stores its node ids as a signed integer type
+/// (BMTK's readers hand the stored type on to their DataFrames). Populations in file order; files
+/// without a `/spikes/<population>/node_ids` dataset give an empty list.
+pub fn node_ids_signed(path: &Path) -> Result<Vec<(String, bool)>> {
+    let f = open_read(path)?;
+    let Ok(spikes) = f.group("spikes") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for name in spikes.member_names().unwrap_or_default() {
+        if let Ok(ds) = spikes.dataset(&format!("{name}/node_ids")) {
+            let signed = matches!(
+                ds.dtype().and_then(|t| t.to_descriptor()),
+                Ok(hdf5::types::TypeDescriptor::Integer(_))
+            );
+            out.push((name, signed));
+        }
+    }
+    Ok(out)
+}
+
 fn read_ids(path: &Path, g: &Group, name: &str) -> Result<Vec<u64>> {
     let obj = format!("{}/{}", g.name(), name);
     let ds = g

@@ -1,3 +1,1 @@
-"""The components tests reuse the BioNet oracle fixtures (bmtk's .mod files compiled by nrnivmodl)."""
-
-from ..bionet.conftest import nrnmech_dir  # noqa: F401
+"""The components tests use the session-wide nrnmech_dir fixture of tests/conftest.py."""

@@ -90,7 +90,7 @@ def node_groups(config, population, group_by, group_excludes=None, nodes_file=No
         raise ValueError("no node of population {!r} has the attribute {!r}".format(population, group_by))
     excludes = [group_excludes] if isinstance(group_excludes, str) else list(group_excludes or [])
     groups = []
-    for label in pd.unique(attr.to_numpy()):
+    for label in sorted(pd.unique(attr.to_numpy())):  # bmtk groups with DataFrame.groupby: sorted
         if label in excludes:
             continue
         groups.append((label, attr.index[attr.to_numpy() == label].to_numpy()))

@@ -44,8 +44,10 @@ def _report_path(config, report_name, report_path):
 def plot_traces(config_file=None, report_name=None, population=None, report_path=None, group_by=None,
                 group_excludes=None, nodes_file=None, node_types_file=None, node_ids=None, sections="origin",
                 average=False, times=None, title=None, show_legend=None, show=True, save_as=None):
-    """One panel per group (or one for the chosen node_ids): each cell's first recorded element
-    ("origin", the soma) in grey and the group mean in colour. Returns the matplotlib Figure."""
+    """Traces of each cell's first recorded element ("origin", the soma), drawn as bmtk draws them:
+    with ``node_ids`` one line per node; otherwise (bmtk's default, even with ``average=False``)
+    every selected cell in light grey behind the mean of each ``group_by`` group, or of all cells
+    ("averaged"). Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     config = _outputs.load_config(config_file)
@@ -55,35 +57,46 @@ def plot_traces(config_file=None, report_name=None, population=None, report_path
     elif population not in reports:
         raise ValueError("population {!r} is not in the report (it has {})".format(population, sorted(reports)))
     rep = reports[population]
-    t0, t1, dt = rep["time"]
+    t0, t1, _ = rep["time"]
     data = rep["data"]
-    t = t0 + dt * np.arange(data.shape[0])
-    first_col = {int(n): int(rep["index_pointer"][i]) for i, n in enumerate(rep["node_ids"])}
-    if node_ids is not None:
-        groups = [(None, [int(n) for n in np.atleast_1d(node_ids)])]
-    else:
-        groups = _outputs.node_groups(config, population, group_by, group_excludes, nodes_file, node_types_file)
-        if groups is None:
-            groups = [(None, list(first_col))]
-    groups = [(label, [int(n) for n in ids if int(n) in first_col]) for label, ids in groups]
-    groups = [(label, ids) for label, ids in groups if ids]
-    if not groups:
-        raise ValueError("none of the selected nodes is in the report")
-    mask = np.ones(len(t), dtype=bool) if times is None else (t >= times[0]) & (t <= times[1])
-    fig, axes = plt.subplots(len(groups), 1, figsize=(10, 2.5 * len(groups)), sharex=True, squeeze=False)
-    variable = rep.get("variable") or "value"
-    for ax, (label, ids) in zip(axes[:, 0], groups):
-        traces = np.stack([data[mask, first_col[n]] for n in ids])
-        if not average:
-            for tr in traces:
-                ax.plot(t[mask], tr, color="0.7", lw=0.5)
-        ax.plot(t[mask], traces.mean(axis=0), lw=1.2, label="mean" if label is None else str(label))
-        units = rep.get("units")
-        ax.set_ylabel("{} ({})".format(variable, units) if units else variable)
-        if show_legend or (show_legend is None and label is not None):
-            ax.legend(loc="upper right")
-    axes[-1, 0].set_xlabel("time (ms)")
+    report_ids = [int(n) for n in rep["node_ids"]]
+    first_col = {n: int(rep["index_pointer"][i]) for i, n in enumerate(report_ids)}
+    # bmtk's reader spreads the samples evenly over [tstart, tstop], end included
+    t = np.linspace(t0, t1, num=data.shape[0], endpoint=True)
+    window = times if times is not None else (t[0], t[-1])
+    mask = (t >= window[0]) & (t <= window[1])
     name = _report_name(config, report_name, report_path)
-    axes[0, 0].set_title(title if title is not None else "{} ({})".format(name, population))
-    fig.tight_layout()
+    title = title if title is not None else "{} ({})".format(name, population)
+    fig, ax = plt.subplots()
+    ids = None if node_ids is None else [int(n) for n in np.atleast_1d(node_ids)]
+    if ids is not None:
+        missing = [n for n in ids if n not in first_col]
+        if missing:
+            raise ValueError("node(s) {} are not in the report of population {!r}".format(missing, population))
+    if ids is not None and not (average and len(ids) > 1):
+        for n in ids:
+            ax.plot(t[mask], data[mask, first_col[n]], label=n)
+        show_it = (show_legend is None and len(ids) <= 10) or show_legend
+    else:
+        if ids is not None:
+            groups = [(average, ids, {})]
+        else:
+            by = _outputs.node_groups(config, population, group_by, group_excludes, nodes_file, node_types_file)
+            groups = ([(label, list(g), {}) for label, g in by] if by is not None
+                      else [("averaged", report_ids, {"c": "b"})])
+        selected = {int(n) for _, g, _ in groups for n in g}
+        cols = [first_col[n] for n in report_ids if n in selected]
+        ax.plot(t[mask], data[mask][:, cols], c="lightgray")
+        for label, g, style in groups:
+            gcols = [first_col[n] for n in report_ids if n in {int(x) for x in g}]
+            if gcols:
+                ax.plot(t[mask], data[mask][:, gcols].mean(axis=1), label=label, **style)
+        ax.set_ylabel(rep.get("variable") or "")
+        show_it = show_legend is None or show_legend
+    ax.set_xlim(window[0], window[1])
+    ax.set_xlabel("time (ms)")
+    if show_it:
+        ax.legend()
+    if title:
+        ax.set_title(title)
     return _outputs.finish(fig, show, save_as)

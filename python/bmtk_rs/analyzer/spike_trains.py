@@ -12,84 +12,118 @@ def to_dataframe(config_file, spikes_file=None, population=None):
 
 
 def _setup(config_file, population, times, spikes_file, group_by, group_excludes, nodes_file, node_types_file):
+    """(population, spikes, times or None, [(label, node ids)]) as bmtk's analyzer resolves them: times
+    from the config's run (tstart, tstop) when not given, groups sorted by the group_by value, or one
+    group of the nodes that spiked."""
     import matplotlib.pyplot as plt  # noqa: F401  (fail early with a clear ImportError)
 
     config = _outputs.load_config(config_file)
     pop, df = _outputs.load_spikes(config, spikes_file, population)
-    if times is None:
-        if config is not None and "tstop" in config.run:
-            times = (float(config.run.get("tstart", 0.0)), float(config.run["tstop"]))
-        else:
-            times = (0.0, float(df["timestamps"].max()) if len(df) else 1.0)
+    if times is None and config is not None and "tstop" in config.run:
+        times = (float(config.run.get("tstart", 0.0)), float(config.run["tstop"]))
     groups = _outputs.node_groups(config, pop, group_by, group_excludes, nodes_file, node_types_file)
     if groups is None:
         groups = [(None, np.unique(df["node_ids"].to_numpy()))]
     return pop, df, times, groups
 
 
+def _selected(df, groups, times):
+    ids = np.concatenate([np.asarray(g, dtype=np.int64) for _, g in groups]) if groups else np.zeros(0, np.int64)
+    df = df[df["node_ids"].isin(ids)]
+    if times is not None:
+        df = df[(df["timestamps"] >= times[0]) & (df["timestamps"] <= times[1])]
+    return df
+
+
 def plot_raster(config_file=None, population=None, with_histogram=True, times=None, title=None, show=True,
                 save_as=None, group_by=None, group_excludes=None, spikes_file=None, nodes_file=None,
                 node_types_file=None, plt_style=None):
-    """Raster of a population's spikes (with a spike-count histogram below), nodes coloured by the
-    ``group_by`` attribute. Returns the matplotlib Figure."""
+    """Raster of a population's spikes (with a 100-bin spike-time histogram below), one colour per
+    ``group_by`` value, laid out as bmtk draws it. Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
+    if plt_style is not None:
+        plt.style.use(plt_style)
     pop, df, times, groups = _setup(config_file, population, times, spikes_file, group_by, group_excludes,
                                     nodes_file, node_types_file)
-    df = df[(df["timestamps"] >= times[0]) & (df["timestamps"] <= times[1])]
+    title = title if title is not None else "Nodes in network '{}'".format(pop)
+    df = _selected(df, groups, times)
+    ts = df["timestamps"].to_numpy(dtype=float)
+    t0, t1 = times if times is not None else (float(np.min(ts)), float(np.max(ts)))
     if with_histogram:
-        fig, (ax, axh) = plt.subplots(2, 1, figsize=(10, 6), sharex=True, gridspec_kw={"height_ratios": [4, 1]})
+        fig, (ax, axh) = plt.subplots(2, 1, gridspec_kw={"height_ratios": [7, 1]}, squeeze=True)
+        bottom = axh
     else:
-        fig, ax = plt.subplots(figsize=(10, 5))
-        axh = None
+        fig, ax = plt.subplots(1, 1)
+        axh, bottom = None, ax
+    labelled = group_by is not None
+    lo, hi = np.inf, -1
     for label, ids in groups:
+        ids = np.asarray(ids)
         sel = df[df["node_ids"].isin(ids)]
-        ax.scatter(sel["timestamps"], sel["node_ids"], s=2, label=None if label is None else str(label))
-    if any(label is not None for label, _ in groups):
-        ax.legend(loc="upper right", markerscale=4)
+        style = {"label": label} if labelled else {"c": "b"}
+        lo, hi = min(lo, float(np.min(ids))), max(hi, float(np.max(ids)))
+        ax.scatter(sel["timestamps"], sel["node_ids"], lw=1, s=12, marker="|", **style)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if labelled:
+        ax.legend(loc="upper right", markerscale=1.5)
+    if title:
+        ax.set_title(title)
     ax.set_ylabel("node_ids")
-    ax.set_title(title if title is not None else "Nodes in network '{}'".format(pop))
+    ax.set_ylim(lo - 0.5, hi + 1)
+    ax.set_xlim(t0, t1 + 1)
+    bottom.set_xlabel("timestamps (ms)")
     if axh is not None:
-        bins = np.linspace(times[0], times[1], 101)
-        axh.hist(df["timestamps"], bins=bins, color="0.4")
-        axh.set_ylabel("spikes")
-        axh.set_xlabel("timestamps (ms)")
-    else:
-        ax.set_xlabel("timestamps (ms)")
-    ax.set_xlim(times)
-    fig.tight_layout()
+        axh.hist(ts, 100)
+        axh.set_xlim(t0 - 0.5, t1 + 1)
+        axh.axes.get_yaxis().set_visible(False)
+        ax.set_xticks([])
     return _outputs.finish(fig, show, save_as)
+
+
+def _moving_average(data, window_size=10):
+    half = int(window_size / 2)
+    n = len(data)
+    return [np.mean(data[max(0, x - half):min(n, x + half)]) for x in range(n)]
 
 
 def plot_rates(config_file=None, population=None, smoothing=False, smoothing_params=None, times=None, title=None,
                show=True, save_as=None, group_by=None, group_excludes=None, spikes_file=None, nodes_file=None,
                node_types_file=None, plt_style=None):
-    """Mean firing rate (Hz) of each node over ``times``, nodes coloured by the ``group_by``
-    attribute. Returns the matplotlib Figure."""
+    """Firing rate (Hz) of every node that spiked within ``times``, one colour per ``group_by``
+    value; ``smoothing`` True (a moving average, ``smoothing_params={'window_size': n}``) or a
+    function. Laid out as bmtk draws it. Returns the matplotlib Figure."""
     import matplotlib.pyplot as plt
 
+    if plt_style is not None:
+        plt.style.use(plt_style)
     pop, df, times, groups = _setup(config_file, population, times, spikes_file, group_by, group_excludes,
                                     nodes_file, node_types_file)
-    dur_s = (times[1] - times[0]) / 1000.0
-    if dur_s <= 0:
-        raise ValueError("times must be (start, stop) with stop > start, got {}".format(times))
-    df = df[(df["timestamps"] >= times[0]) & (df["timestamps"] <= times[1])]
-    counts = df.groupby("node_ids").size()
-    fig, ax = plt.subplots(figsize=(10, 4))
+    title = title if title is not None else "Nodes in network '{}'".format(pop)
+    params = smoothing_params or {}
+    if callable(smoothing):
+        smooth = lambda d: smoothing(d, **params)  # noqa: E731
+    elif smoothing:
+        smooth = lambda d: _moving_average(d, **params)  # noqa: E731
+    else:
+        smooth = lambda d: d  # noqa: E731
+    df = _selected(df, groups, times)
+    ts = df["timestamps"].to_numpy(dtype=float)
+    interval = (times[1] - times[0]) if times is not None else float(np.max(ts) - np.min(ts))
+    fig, ax = plt.subplots()
+    labelled = group_by is not None
     for label, ids in groups:
-        ids = np.sort(np.asarray(ids))
-        rates = counts.reindex(ids, fill_value=0).to_numpy() / dur_s
-        if smoothing and len(rates) > 2:
-            width = int((smoothing_params or {}).get("window", 5))
-            kernel = np.ones(width) / width
-            rates = np.convolve(rates, kernel, mode="same")
-        ax.plot(ids, rates, ".", label=None if label is None else str(label))
-    if any(label is not None for label, _ in groups):
-        ax.legend(loc="upper right")
+        sel = df[df["node_ids"].isin(np.asarray(ids))]
+        rates = sel.groupby("node_ids").size() / (interval / 1000.0)
+        style = {"label": label} if labelled else {"c": "b"}
+        ax.plot(np.array(rates.index), smooth(rates), ".", **style)
+    ax.set_ylabel("Firing Rates (Hz)")
     ax.set_xlabel("node_ids")
-    ax.set_ylabel("firing rate (Hz)")
-    ax.set_title(title if title is not None else "Firing rates of network '{}'".format(pop))
-    fig.tight_layout()
+    if labelled:
+        ax.legend()
+    if title:
+        ax.set_title(title)
     return _outputs.finish(fig, show, save_as)
 
 
@@ -161,7 +195,7 @@ def spike_statistics(spikes_file, simulation=None, population=None, simulation_t
     df = df.iloc[order]
     keys = pd.MultiIndex.from_frame(df[["population", "node_ids"]])
     grouped = pd.Series(df["timestamps"].to_numpy(dtype=float), index=keys).groupby(level=[0, 1], sort=True)
-    counts = grouped.size().astype(np.int64)
+    counts = grouped.size().astype(float)  # bmtk's per-node Series of (count, isi) makes it a float
     isi = grouped.apply(lambda t: float(np.mean(np.diff(t.to_numpy()))) if len(t) > 1 else 0.0)
     stats = pd.DataFrame({"count": counts, "isi": isi})
     stats.index.names = ["population", "node_id"]

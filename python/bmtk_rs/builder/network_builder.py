@@ -392,7 +392,9 @@ class NetworkBuilder:
                     "or use force_overwrite.".format(f))
             _ensure_dir(os.path.dirname(f))
         self._build_nodes()
-        _native.write_nodes(nodes_file, [self._nodes_description()])
+        if mode not in ("w", "a"):
+            raise ValueError("save_nodes: mode must be 'w' or 'a', got {!r}".format(mode))
+        _native.write_nodes(nodes_file, [self._nodes_description()], mode == "a")
         cols = list(self._node_types_columns)
         rows = [[_csv_cell(nt.get(c, "NULL")) for c in cols] for nt in self._node_types_properties.values()]
         _native.write_types_table(types_file, cols, rows)

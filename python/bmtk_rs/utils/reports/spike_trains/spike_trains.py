@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from bmtk_rs import _native
 from bmtk_rs._native import SpikeStore
 
 from .core import (
@@ -120,7 +121,11 @@ class SpikeTrains:
         sel = kwargs.get("population", kwargs.get("populations", None))
         sel = [str(p) for p in _as_list(sel)] if sel is not None else None
         store = SpikeStore.read_sonata(os.fspath(path), sel)
-        return cls._from_store(store, kwargs.get("default_population", None), columns=_SONATA_COLUMNS)
+        obj = cls._from_store(store, kwargs.get("default_population", None), columns=_SONATA_COLUMNS)
+        # bmtk's SONATA reader keeps the stored node id type (uint64 in older files)
+        obj._df_id_dtypes = {p: (np.int64 if signed else np.uint64)
+                             for p, signed in _native.spike_node_ids_signed(os.fspath(path))}
+        return obj
 
     @classmethod
     def from_csv(cls, path, default_population=None, sep=" ", **kwargs):
@@ -194,7 +199,9 @@ class SpikeTrains:
     # ---------------------------------------------------------------------------------- queries
     @property
     def populations(self):
-        return self._store.populations()
+        pops = self._store.populations()
+        # bmtk's csv reader answers with the table's unique values (a numpy array), the others a list
+        return pd.Series(pops, dtype=str).unique() if self._df_columns is _TABLE_COLUMNS else pops
 
     def _pop(self, population):
         return str(population) if population is not None else self._default_population
@@ -249,7 +256,8 @@ class SpikeTrains:
         frames = []
         for p in pops:
             ids, ts = self._store.columns(str(p), order.value if order != SortOrder.unknown else "none")
-            data = {col_node_ids: ids.astype(self._df_id_dtype), col_timestamps: ts, col_population: p}
+            dtype = getattr(self, "_df_id_dtypes", {}).get(str(p), self._df_id_dtype)
+            data = {col_node_ids: ids.astype(dtype), col_timestamps: ts, col_population: p}
             frames.append(pd.DataFrame({c: data[c] for c in cols}))
         if not frames:
             return pd.DataFrame({c: pd.Series(dtype=self._df_id_dtype if c == col_node_ids else (
