@@ -279,10 +279,9 @@ impl Mechanism for NmodlMech {
         self.gather(v, ions, 0.0);
         self.run(1);
         let i0 = &self.frame.slots[itot];
-        for k in 0..self.node.len() {
-            let n = self.node[k] as usize;
-            out.i[n] += i0[k];
-            out.g[n] += (self.i1[k] - i0[k]) / 0.001;
+        for ((&n, &i), &i1) in self.node.iter().zip(i0.iter()).zip(&self.i1) {
+            out.i[n as usize] += i;
+            out.g[n as usize] += (i1 - i) / 0.001;
         }
         for s in &self.model.ion_slots {
             if s.write && s.var.is_current() {

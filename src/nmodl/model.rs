@@ -94,6 +94,8 @@ pub struct Model {
     pub ions: Vec<IonInfo>,
     pub ion_slots: Vec<IonSlot>,
     pub nonspecific: Vec<String>,
+    /// Names declared RANGE (what NEURON lets one record per segment, with the STATEs).
+    pub range: Vec<String>,
     /// Names of the variables one can record (`&'static` for the trait).
     pub variables: Vec<&'static str>,
     pub code: Compiled,
@@ -285,7 +287,8 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     let mut param_scalar = Vec::new();
     let mut param_slot = Vec::new();
     for d in &f.parameters {
-        if SPECIAL.contains(&d.name.as_str()) {
+        // v, celsius, ... and ion variables declared as PARAMETERs keep their special meaning.
+        if SPECIAL.contains(&d.name.as_str()) || ion_names.contains(&d.name) {
             continue;
         }
         let is_range = range.contains(d.name.as_str());
@@ -391,6 +394,7 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         ions,
         ion_slots,
         nonspecific: nb.nonspecific.clone(),
+        range: nb.range.clone(),
         variables,
         code: lx.finish(),
     })

@@ -250,10 +250,9 @@ impl<'a> Parser<'a> {
                     let mut body = self.stmt_block()?;
                     // NET_RECEIVE's own INITIAL block is parsed as a statement `Call INITIAL`.
                     let mut init = None;
-                    body.retain(|s| match s {
-                        Stmt::Unsupported { what, .. } if what == "__INITIAL__" => false,
-                        _ => true,
-                    });
+                    body.retain(
+                        |s| !matches!(s, Stmt::Unsupported { what, .. } if what == "__INITIAL__"),
+                    );
                     if let Some(b) = self.pending_initial.take() {
                         init = Some(b);
                     }
@@ -457,9 +456,11 @@ impl<'a> Parser<'a> {
                 d.units = Some(self.units()?);
             }
             if self.eat_p("<") {
+                // `<lo, hi>` limits, or `<tol>` (an absolute tolerance).
                 self.number()?;
-                self.expect_p(",")?;
-                self.number()?;
+                if self.eat_p(",") {
+                    self.number()?;
+                }
                 self.expect_p(">")?;
             }
             if self.is_word("FROM") {

@@ -38,6 +38,7 @@ pub fn nmodl_load<'py>(py: Python<'py>, path: String) -> PyResult<Bound<'py, PyD
     }
     d.set_item("ions", ions)?;
     d.set_item("nonspecific", m.nonspecific.clone())?;
+    d.set_item("range", m.range.clone())?;
     Ok(d)
 }
 
