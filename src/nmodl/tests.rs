@@ -190,3 +190,60 @@ fn corpus_status_listing() {
         }
     }
 }
+
+/// Throughput of each corpus channel from its .mod file against the hand-written one, 2000
+/// instances, 2000 steps (`NMODL_CORPUS=<bmtk modfiles> cargo test --release --lib
+/// nmodl_speed -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn nmodl_speed() {
+    let Ok(dir) = std::env::var("NMODL_CORPUS") else {
+        return;
+    };
+    let n = 2000usize;
+    let steps = 2000;
+    let env = Env {
+        celsius: 34.0,
+        dt: 0.025,
+    };
+    let v: Vec<f64> = (0..n).map(|k| -80.0 + 60.0 * k as f64 / n as f64).collect();
+    let nodes: Vec<u32> = (0..n as u32).collect();
+    let time = |mut m: Box<dyn crate::bionet::mechanisms::Mechanism>| {
+        let mut ions = Ions::new(n);
+        let mut cur = Currents::new(n);
+        m.init(&env, &v, &mut ions);
+        let t0 = std::time::Instant::now();
+        for _ in 0..steps {
+            cur.clear();
+            ions.begin_step(34.0);
+            m.current(&env, &v, &mut ions, &mut cur);
+            m.advance_states(&env, &v, &mut ions);
+        }
+        t0.elapsed().as_secs_f64()
+    };
+    let (mut th, mut tn) = (0.0, 0.0);
+    for r in crate::bionet::mechanisms::REGISTRY {
+        let path = std::path::Path::new(&dir).join(format!("{}.mod", r.suffix));
+        let Ok(model) = load_file(&path) else {
+            continue;
+        };
+        let a = time(crate::bionet::mechanisms::create(r.suffix, nodes.clone()).unwrap());
+        let b = time(instantiate(&model, nodes.clone()));
+        th += a;
+        tn += b;
+        println!(
+            "{:12} hand-written {:7.3} s  nmodl {:7.3} s  ratio {:5.2}",
+            r.suffix,
+            a,
+            b,
+            b / a
+        );
+    }
+    println!(
+        "{:12} hand-written {:7.3} s  nmodl {:7.3} s  ratio {:5.2}",
+        "all",
+        th,
+        tn,
+        tn / th
+    );
+}
