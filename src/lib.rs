@@ -5,6 +5,7 @@ pub mod bionet;
 pub mod builder;
 pub mod error;
 pub mod filternet;
+pub mod nmodl;
 pub mod popnet;
 pub mod sonata;
 pub mod spikes;

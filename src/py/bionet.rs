@@ -62,6 +62,17 @@ fn ion_values(ions: Option<&Bound<'_, PyDict>>) -> PyResult<IonValues> {
     Ok(out)
 }
 
+/// Loads the NMODL files named in `modfiles` (None: none).
+fn load_models(
+    modfiles: Option<Vec<String>>,
+) -> PyResult<Vec<std::sync::Arc<crate::nmodl::Model>>> {
+    modfiles
+        .unwrap_or_default()
+        .iter()
+        .map(|p| crate::nmodl::load_file(std::path::Path::new(p)).py())
+        .collect()
+}
+
 fn traces<'py>(
     py: Python<'py>,
     record: &[String],
@@ -78,8 +89,10 @@ fn traces<'py>(
 /// dicts; `v` holds v_init and then the voltage after each step of `dt` ms; `record` names variables
 /// as NEURON does (`v`, `cai`, `eca`, `ica`, `m_NaTs`, `ina_NaTs`, `O_NaV`, `i_pas`). Returns a dict of
 /// numpy arrays, one sample per entry of `v`.
+/// `modfiles` lists NMODL files whose mechanisms are used instead of built-ins of the same name.
 #[pyfunction]
-#[pyo3(signature = (mechs, v, dt, celsius, record, ions=None))]
+#[pyo3(signature = (mechs, v, dt, celsius, record, ions=None, modfiles=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn mechanism_vclamp<'py>(
     py: Python<'py>,
     mechs: &Bound<'py, PyDict>,
@@ -88,7 +101,9 @@ pub fn mechanism_vclamp<'py>(
     celsius: f64,
     record: Vec<String>,
     ions: Option<&Bound<'py, PyDict>>,
+    modfiles: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let models = load_models(modfiles)?;
     let specs = mech_specs(mechs)?;
     let ions = ion_values(ions)?;
     let v: Vec<f64> = match v.extract::<PyReadonlyArray1<'py, f64>>() {
@@ -98,7 +113,7 @@ pub fn mechanism_vclamp<'py>(
         })?,
     };
     let data = py.detach(|| -> crate::error::Result<Vec<Vec<f64>>> {
-        let mut c = Compartment::new(&specs, ions, celsius, dt, &record)?;
+        let mut c = Compartment::with_models(&specs, &models, ions, celsius, dt, &record)?;
         c.run_vclamp(&v)
     });
     traces(py, &record, data.py()?)
@@ -109,7 +124,7 @@ pub fn mechanism_vclamp<'py>(
 /// arrays, sampled at t = 0 and after every step.
 #[pyfunction]
 #[pyo3(signature = (mechs, dt, tstop, celsius, record, v_init=-65.0, cm=1.0, diam=10.0, L=10.0,
-                    amp=0.0, delay=0.0, dur=0.0, ions=None))]
+                    amp=0.0, delay=0.0, dur=0.0, ions=None, modfiles=None))]
 #[allow(clippy::too_many_arguments, non_snake_case)]
 pub fn mechanism_iclamp<'py>(
     py: Python<'py>,
@@ -126,7 +141,9 @@ pub fn mechanism_iclamp<'py>(
     delay: f64,
     dur: f64,
     ions: Option<&Bound<'py, PyDict>>,
+    modfiles: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let models = load_models(modfiles)?;
     let specs = mech_specs(mechs)?;
     let ions = ion_values(ions)?;
     if !(tstop.is_finite() && tstop >= 0.0 && dt > 0.0) {
@@ -144,7 +161,7 @@ pub fn mechanism_iclamp<'py>(
     let nsteps = nsteps_f as usize;
     let stim = Stimulus { amp, delay, dur };
     let data = py.detach(|| -> crate::error::Result<Vec<Vec<f64>>> {
-        let mut c = Compartment::new(&specs, ions, celsius, dt, &record)?;
+        let mut c = Compartment::with_models(&specs, &models, ions, celsius, dt, &record)?;
         c.run_iclamp(v_init, cm, diam, L, stim, nsteps)
     });
     traces(py, &record, data.py()?)

@@ -10,6 +10,7 @@ mod ecp;
 mod filternet;
 mod morphology;
 mod network;
+mod nmodl;
 mod placement;
 mod popnet;
 mod reports;
@@ -37,6 +38,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(morphology::cell_geometry, m)?)?;
     filternet::register(m)?;
     ecp::register(m)?;
+    nmodl::register(m)?;
     m.add_class::<reports::PyCompartmentReportWriter>()?;
     m.add_function(wrap_pyfunction!(reports::read_compartment_report_file, m)?)?;
     m.add_function(wrap_pyfunction!(cell::run_single_cell, m)?)?;

@@ -82,6 +82,20 @@ impl Compartment {
         dt: f64,
         record: &[String],
     ) -> Result<Self> {
+        Self::with_models(specs, &[], ions, celsius, dt, record)
+    }
+
+    /// As [`Compartment::new`], where a name first resolves to one of the loaded NMODL `models`
+    /// (which then replaces the built-in of that name and takes its place in the run order; other
+    /// loaded mechanisms run after the built-ins, in the order given).
+    pub fn with_models(
+        specs: &[MechSpec],
+        models: &[std::sync::Arc<crate::nmodl::Model>],
+        ions: IonValues,
+        celsius: f64,
+        dt: f64,
+        record: &[String],
+    ) -> Result<Self> {
         if !(dt > 0.0 && dt.is_finite()) {
             return Err(Error::invalid(format!(
                 "dt must be a positive number of ms, got {dt}"
@@ -94,14 +108,23 @@ impl Compartment {
         }
         let mut ordered = Vec::new();
         for s in specs {
-            let (pos, reg) = lookup(&s.name)?;
+            let (pos, mut m) = match models.iter().position(|m| m.name == s.name) {
+                Some(k) => (
+                    lookup(&s.name).map_or(super::REGISTRY.len() + k, |(p, _)| p),
+                    crate::nmodl::instantiate(&models[k], vec![0]),
+                ),
+                None => {
+                    let (pos, reg) = lookup(&s.name)?;
+                    (pos, (reg.make)(vec![0]))
+                }
+            };
             if ordered.iter().any(|(p, _)| *p == pos) {
                 return Err(Error::invalid(format!(
                     "mechanism '{}' is inserted twice (as '{}')",
-                    reg.suffix, s.name
+                    m.suffix(),
+                    s.name
                 )));
             }
-            let mut m = (reg.make)(vec![0]);
             for (k, v) in &s.params {
                 m.set_param(k, &[*v])?;
             }

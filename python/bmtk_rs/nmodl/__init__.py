@@ -1,0 +1,1 @@
+"""The NMODL front end's command line: ``python -m bmtk_rs.nmodl check FILE.mod [...]``."""

@@ -1,0 +1,1189 @@
+//! Lowering of a parsed file to interpreter programs: names resolved (file:line errors for unknown
+//! ones), FUNCTION/PROCEDURE calls inlined, `if`/`while` under masks, SOLVE blocks rewritten by
+//! their method (cnexp's exact exponential step, euler, KINETIC/LINEAR by Newton on backward
+//! Euler), TABLEs turned into lookups of tables built at run time.
+
+use std::collections::HashMap;
+
+use super::ast::*;
+use super::sym;
+use super::vm::{Fun, Fun2, Op, Opnd};
+use super::{err_at, NResult};
+
+#[derive(Debug, Clone, Copy)]
+enum Sym {
+    Inst(u32),
+    /// Index into the scalars; `writable` is false for constants and GLOBAL parameters.
+    Glob(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DerivMethod {
+    Cnexp,
+    Euler,
+}
+
+/// A TABLE of a FUNCTION or PROCEDURE: the program that fills it and where its pieces live.
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub block: String,
+    pub build: Vec<Op>,
+    pub arg_slot: u32,
+    /// Slots holding the tabulated outputs after `build` has run.
+    pub outs: Vec<u32>,
+    pub from: u32,
+    pub to: u32,
+    pub with: u32,
+}
+
+/// Everything the mechanism needs to run.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    /// Names of the persistent per-instance slots (`0..slot_names.len()`).
+    pub slot_names: Vec<String>,
+    /// Total slots, temporaries included.
+    pub nslots: usize,
+    pub scalars: Vec<f64>,
+    pub scalar_names: Vec<String>,
+    pub init: Vec<Op>,
+    pub current: Vec<Op>,
+    pub state: Vec<Op>,
+    pub tables: Vec<TableSpec>,
+    pub v_slot: u32,
+    pub itot_slot: u32,
+    pub g_t: u32,
+    pub g_dt: u32,
+    pub g_celsius: u32,
+}
+
+pub struct Lx<'a> {
+    file: &'a str,
+    blocks: HashMap<String, &'a Block>,
+    syms: HashMap<String, Sym>,
+    scopes: Vec<HashMap<String, u32>>,
+    top: u32,
+    max: u32,
+    ops: Vec<Op>,
+    mask: Option<u32>,
+    depth: usize,
+    consts: HashMap<u64, u32>,
+    in_table_build: bool,
+    table_ids: HashMap<String, u32>,
+    deriv: Option<DerivMethod>,
+    /// Euler: (state slot, derivative slot) collected while lowering the block.
+    euler: Vec<(u32, u32)>,
+    state_names: Vec<String>,
+    pub out: Compiled,
+}
+
+const BUILTIN1: &[(&str, Fun)] = &[
+    ("exp", Fun::Exp),
+    ("log", Fun::Log),
+    ("log10", Fun::Log10),
+    ("fabs", Fun::Fabs),
+    ("sqrt", Fun::Sqrt),
+    ("sin", Fun::Sin),
+    ("cos", Fun::Cos),
+    ("tan", Fun::Tan),
+    ("asin", Fun::Asin),
+    ("acos", Fun::Acos),
+    ("atan", Fun::Atan),
+    ("sinh", Fun::Sinh),
+    ("cosh", Fun::Cosh),
+    ("tanh", Fun::Tanh),
+    ("floor", Fun::Floor),
+    ("ceil", Fun::Ceil),
+    ("exprelr", Fun::Exprelr),
+];
+
+const BUILTIN2: &[(&str, Fun2)] = &[
+    ("pow", Fun2::Op(BinOp::Pow)),
+    ("atan2", Fun2::Atan2),
+    ("fmod", Fun2::Fmod),
+    ("fmin", Fun2::Fmin),
+    ("fmax", Fun2::Fmax),
+];
+
+const RANDOM: &[&str] = &[
+    "scop_random",
+    "normrand",
+    "erand",
+    "exprand",
+    "unirand",
+    "random_negexp",
+    "nrn_random_pick",
+];
+
+impl<'a> Lx<'a> {
+    pub fn new(file: &'a str, f: &'a File) -> Self {
+        let mut blocks = HashMap::new();
+        for b in &f.blocks {
+            if matches!(
+                b.kind,
+                BlockKind::Procedure
+                    | BlockKind::Function
+                    | BlockKind::Derivative
+                    | BlockKind::Kinetic
+                    | BlockKind::Linear
+                    | BlockKind::NonLinear
+            ) {
+                blocks.insert(b.name.clone(), b);
+            }
+        }
+        Lx {
+            file,
+            blocks,
+            syms: HashMap::new(),
+            scopes: Vec::new(),
+            top: 0,
+            max: 0,
+            ops: Vec::new(),
+            mask: None,
+            depth: 0,
+            consts: HashMap::new(),
+            in_table_build: false,
+            table_ids: HashMap::new(),
+            deriv: None,
+            euler: Vec::new(),
+            state_names: f.states.iter().map(|d| d.name.clone()).collect(),
+            out: Compiled::default(),
+        }
+    }
+
+    pub fn err<T>(&self, line: usize, msg: impl std::fmt::Display) -> NResult<T> {
+        Err(err_at(self.file, line, msg))
+    }
+
+    /// Declares a per-instance variable (idempotent).
+    pub fn inst(&mut self, name: &str) -> u32 {
+        if let Some(Sym::Inst(s)) = self.syms.get(name) {
+            return *s;
+        }
+        let s = self.out.slot_names.len() as u32;
+        self.out.slot_names.push(name.to_string());
+        self.syms.insert(name.to_string(), Sym::Inst(s));
+        s
+    }
+
+    /// Declares a scalar (GLOBAL parameter, constant, special).
+    pub fn scalar(&mut self, name: &str, value: f64) -> u32 {
+        let i = self.out.scalars.len() as u32;
+        self.out.scalars.push(value);
+        self.out.scalar_names.push(name.to_string());
+        self.syms.insert(name.to_string(), Sym::Glob(i));
+        i
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.syms.contains_key(name)
+    }
+
+    /// Called once all variables are declared: temporaries start after the persistent slots.
+    pub fn seal(&mut self) {
+        self.top = self.out.slot_names.len() as u32;
+        self.max = self.top;
+    }
+
+    fn konst(&mut self, v: f64) -> Opnd {
+        if let Some(&i) = self.consts.get(&v.to_bits()) {
+            return Opnd::G(i);
+        }
+        let i = self.out.scalars.len() as u32;
+        self.out.scalars.push(v);
+        self.out.scalar_names.push(String::new());
+        self.consts.insert(v.to_bits(), i);
+        Opnd::G(i)
+    }
+
+    fn tmp(&mut self) -> u32 {
+        let s = self.top;
+        self.top += 1;
+        self.max = self.max.max(self.top);
+        s
+    }
+
+    fn emit(&mut self, op: Op) {
+        self.ops.push(op);
+    }
+
+    fn read_var(&mut self, name: &str, line: usize) -> NResult<Opnd> {
+        if let Some(s) = self.scopes.last().and_then(|sc| sc.get(name)) {
+            return Ok(Opnd::S(*s));
+        }
+        match self.syms.get(name) {
+            Some(Sym::Inst(s)) => Ok(Opnd::S(*s)),
+            Some(Sym::Glob(i)) => Ok(Opnd::G(*i)),
+            None => {
+                if self.blocks.contains_key(name) {
+                    return self.err(
+                        line,
+                        format!("'{name}' is a FUNCTION/PROCEDURE, used as a variable"),
+                    );
+                }
+                self.err(line, format!("unknown variable '{name}' (not declared in PARAMETER, ASSIGNED, STATE, CONSTANT, LOCAL or UNITS)"))
+            }
+        }
+    }
+
+    fn write_slot(&mut self, name: &str, line: usize) -> NResult<u32> {
+        if let Some(s) = self.scopes.last().and_then(|sc| sc.get(name)) {
+            return Ok(*s);
+        }
+        match self.syms.get(name) {
+            // Writing v changes this mechanism's copy for the rest of the block, as in NEURON.
+            Some(Sym::Inst(s)) => Ok(*s),
+            Some(Sym::Glob(_)) => self.err(
+                line,
+                format!("assignment to '{name}', a GLOBAL parameter, constant or NEURON variable, is not supported"),
+            ),
+            None => self.err(line, format!("assignment to unknown variable '{name}'")),
+        }
+    }
+
+    fn store(&mut self, dst: u32, a: Opnd) {
+        let mask = self.mask;
+        self.emit(Op::Store { dst, a, mask });
+    }
+
+    pub fn ex(&mut self, e: &Expr) -> NResult<Opnd> {
+        Ok(match e {
+            Expr::Num(v) => self.konst(*v),
+            Expr::Var(name, line) => self.read_var(name, *line)?,
+            Expr::Neg(a) => {
+                let a = self.ex(a)?;
+                let d = self.tmp();
+                self.emit(Op::Un {
+                    f: Fun::Neg,
+                    dst: d,
+                    a,
+                });
+                Opnd::S(d)
+            }
+            Expr::Not(a) => {
+                let a = self.ex(a)?;
+                let d = self.tmp();
+                self.emit(Op::Un {
+                    f: Fun::Not,
+                    dst: d,
+                    a,
+                });
+                Opnd::S(d)
+            }
+            Expr::Bin(op, a, b) => {
+                let a = self.ex(a)?;
+                let b = self.ex(b)?;
+                let d = self.tmp();
+                self.emit(Op::Bin {
+                    f: Fun2::Op(*op),
+                    dst: d,
+                    a,
+                    b,
+                });
+                Opnd::S(d)
+            }
+            Expr::Call(name, args, line) => match self.call(name, args, *line)? {
+                Some(o) => o,
+                None => return self.err(*line, format!("PROCEDURE '{name}' has no value")),
+            },
+        })
+    }
+
+    fn call(&mut self, name: &str, args: &[Expr], line: usize) -> NResult<Option<Opnd>> {
+        if let Some((_, f)) = BUILTIN1.iter().find(|(n, _)| *n == name) {
+            if args.len() != 1 {
+                return self.err(
+                    line,
+                    format!("{name}() takes 1 argument, got {}", args.len()),
+                );
+            }
+            let a = self.ex(&args[0])?;
+            let d = self.tmp();
+            self.emit(Op::Un { f: *f, dst: d, a });
+            return Ok(Some(Opnd::S(d)));
+        }
+        if let Some((_, f)) = BUILTIN2.iter().find(|(n, _)| *n == name) {
+            if args.len() != 2 {
+                return self.err(
+                    line,
+                    format!("{name}() takes 2 arguments, got {}", args.len()),
+                );
+            }
+            let a = self.ex(&args[0])?;
+            let b = self.ex(&args[1])?;
+            let d = self.tmp();
+            self.emit(Op::Bin {
+                f: *f,
+                dst: d,
+                a,
+                b,
+            });
+            return Ok(Some(Opnd::S(d)));
+        }
+        if RANDOM.contains(&name) {
+            return self.err(
+                line,
+                format!("random number function '{name}' is not supported"),
+            );
+        }
+        if matches!(name, "net_send" | "net_event" | "net_move") {
+            return self.err(
+                line,
+                format!("'{name}' outside a supported NET_RECEIVE/INITIAL context"),
+            );
+        }
+        let Some(&blk) = self.blocks.get(name) else {
+            return self.err(line, format!("call of unknown function '{name}'"));
+        };
+        if !matches!(blk.kind, BlockKind::Function | BlockKind::Procedure) {
+            return self.err(
+                line,
+                format!("'{name}' is a {:?} block and cannot be called", blk.kind),
+            );
+        }
+        if args.len() != blk.args.len() {
+            return self.err(
+                line,
+                format!(
+                    "'{name}' takes {} arguments, got {}",
+                    blk.args.len(),
+                    args.len()
+                ),
+            );
+        }
+        let table = blk.body.iter().find_map(|s| match s {
+            Stmt::Table {
+                outputs,
+                from,
+                to,
+                with,
+                line,
+                ..
+            } => Some((outputs.clone(), from, to, with, *line)),
+            _ => None,
+        });
+        if let (Some((outputs, from, to, with, tline)), false) = (table, self.in_table_build) {
+            if blk.args.len() != 1 {
+                return self.err(
+                    tline,
+                    format!("TABLE in '{name}' needs exactly one argument"),
+                );
+            }
+            let id = self.table(blk, &outputs, from, to, with, tline)?;
+            let x = self.ex(&args[0])?;
+            let (outs, ret) = if blk.kind == BlockKind::Function {
+                let r = self.tmp();
+                (vec![r], Some(Opnd::S(r)))
+            } else {
+                let mut outs = Vec::new();
+                for o in &outputs {
+                    outs.push(self.write_slot(o, tline)?);
+                }
+                (outs, None)
+            };
+            let mask = self.mask;
+            self.emit(Op::Table { id, x, outs, mask });
+            return Ok(ret);
+        }
+        self.inline(blk, args, line)
+    }
+
+    fn inline(&mut self, blk: &'a Block, args: &[Expr], line: usize) -> NResult<Option<Opnd>> {
+        if self.depth > 40 {
+            return self.err(
+                line,
+                format!(
+                    "calls nested too deep (recursion through '{}' is not supported)",
+                    blk.name
+                ),
+            );
+        }
+        let mut scope = HashMap::new();
+        for (a, name) in args.iter().zip(&blk.args) {
+            let o = self.ex(a)?;
+            let s = self.tmp();
+            self.emit(Op::Store {
+                dst: s,
+                a: o,
+                mask: None,
+            });
+            scope.insert(name.clone(), s);
+        }
+        let ret = if blk.kind == BlockKind::Function {
+            let r = self.tmp();
+            let z = self.konst(0.0);
+            self.emit(Op::Store {
+                dst: r,
+                a: z,
+                mask: None,
+            });
+            scope.insert(blk.name.clone(), r);
+            Some(Opnd::S(r))
+        } else {
+            None
+        };
+        self.depth += 1;
+        self.scopes.push(scope);
+        let r = self.stmts(&blk.body);
+        self.scopes.pop();
+        self.depth -= 1;
+        r?;
+        Ok(ret)
+    }
+
+    /// The id of the table of `blk`, building its fill program on first use.
+    fn table(
+        &mut self,
+        blk: &'a Block,
+        outputs: &[String],
+        from: &Expr,
+        to: &Expr,
+        with: &Expr,
+        line: usize,
+    ) -> NResult<u32> {
+        if let Some(&id) = self.table_ids.get(&blk.name) {
+            return Ok(id);
+        }
+        let saved_ops = std::mem::take(&mut self.ops);
+        let saved_mask = self.mask.take();
+        let saved_top = self.top;
+        self.in_table_build = true;
+        self.ops.clear();
+        self.top = saved_top;
+        let f = self.ex(from)?;
+        let t = self.ex(to)?;
+        let w = self.ex(with)?;
+        let (fs, ts, ws, arg) = (self.tmp(), self.tmp(), self.tmp(), self.tmp());
+        self.emit(Op::Store {
+            dst: fs,
+            a: f,
+            mask: None,
+        });
+        self.emit(Op::Store {
+            dst: ts,
+            a: t,
+            mask: None,
+        });
+        self.emit(Op::Store {
+            dst: ws,
+            a: w,
+            mask: None,
+        });
+        let mut scope = HashMap::new();
+        scope.insert(blk.args[0].clone(), arg);
+        let ret = if blk.kind == BlockKind::Function {
+            let r = self.tmp();
+            let z = self.konst(0.0);
+            self.emit(Op::Store {
+                dst: r,
+                a: z,
+                mask: None,
+            });
+            scope.insert(blk.name.clone(), r);
+            Some(r)
+        } else {
+            None
+        };
+        self.scopes.push(scope);
+        let r = self.stmts(&blk.body);
+        self.scopes.pop();
+        let outs = match ret {
+            Some(r) => Ok(vec![r]),
+            None => outputs
+                .iter()
+                .map(|o| self.write_slot(o, line))
+                .collect::<NResult<Vec<u32>>>(),
+        };
+        self.in_table_build = false;
+        let build = std::mem::replace(&mut self.ops, saved_ops);
+        self.mask = saved_mask;
+        self.top = saved_top;
+        r?;
+        let outs = outs?;
+        let id = self.out.tables.len() as u32;
+        self.out.tables.push(TableSpec {
+            block: blk.name.clone(),
+            build,
+            arg_slot: arg,
+            outs,
+            from: fs,
+            to: ts,
+            with: ws,
+        });
+        self.table_ids.insert(blk.name.clone(), id);
+        Ok(id)
+    }
+
+    pub fn stmts(&mut self, body: &'a [Stmt]) -> NResult<()> {
+        for s in body {
+            let mark = self.top;
+            let keep = matches!(s, Stmt::Local(_));
+            self.stmt(s)?;
+            if !keep {
+                self.top = mark;
+            }
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &'a Stmt) -> NResult<()> {
+        match s {
+            Stmt::Assign { lhs, rhs, line } => {
+                let o = self.ex(rhs)?;
+                let d = self.write_slot(lhs, *line)?;
+                self.store(d, o);
+            }
+            Stmt::Call { name, args, line } => {
+                self.call(name, args, *line)?;
+            }
+            Stmt::Local(names) => {
+                if self.scopes.is_empty() {
+                    self.scopes.push(HashMap::new());
+                }
+                for n in names {
+                    let s = self.tmp();
+                    let z = self.konst(0.0);
+                    self.emit(Op::Store {
+                        dst: s,
+                        a: z,
+                        mask: None,
+                    });
+                    if let Some(sc) = self.scopes.last_mut() {
+                        sc.insert(n.clone(), s);
+                    }
+                }
+            }
+            Stmt::If { cond, then, els } => {
+                let c = self.ex(cond)?;
+                let (mt, me) = (self.tmp(), self.tmp());
+                let parent = self.mask;
+                self.emit(Op::Mask {
+                    dst: mt,
+                    parent,
+                    cond: c,
+                    negate: false,
+                });
+                self.emit(Op::Mask {
+                    dst: me,
+                    parent,
+                    cond: c,
+                    negate: true,
+                });
+                let at = self.ops.len();
+                self.emit(Op::SkipIfNone { mask: mt, to: 0 });
+                self.mask = Some(mt);
+                let r = self.stmts(then);
+                self.mask = parent;
+                r?;
+                let end = self.ops.len();
+                if let Op::SkipIfNone { to, .. } = &mut self.ops[at] {
+                    *to = end;
+                }
+                if !els.is_empty() {
+                    let at = self.ops.len();
+                    self.emit(Op::SkipIfNone { mask: me, to: 0 });
+                    self.mask = Some(me);
+                    let r = self.stmts(els);
+                    self.mask = parent;
+                    r?;
+                    let end = self.ops.len();
+                    if let Op::SkipIfNone { to, .. } = &mut self.ops[at] {
+                        *to = end;
+                    }
+                }
+            }
+            Stmt::While { cond, body, .. } => {
+                let start = self.ops.len();
+                let c = self.ex(cond)?;
+                let m = self.tmp();
+                let parent = self.mask;
+                self.emit(Op::Mask {
+                    dst: m,
+                    parent,
+                    cond: c,
+                    negate: false,
+                });
+                let at = self.ops.len();
+                self.emit(Op::SkipIfNone { mask: m, to: 0 });
+                self.mask = Some(m);
+                let r = self.stmts(body);
+                self.mask = parent;
+                r?;
+                self.emit(Op::Jump { to: start });
+                let end = self.ops.len();
+                if let Op::SkipIfNone { to, .. } = &mut self.ops[at] {
+                    *to = end;
+                }
+            }
+            Stmt::Table { .. } | Stmt::Conserve { .. } | Stmt::Compartment { .. } => {}
+            Stmt::Solve {
+                block,
+                method,
+                steadystate,
+                line,
+            } => {
+                if *steadystate {
+                    return self.err(*line, "SOLVE ... STEADYSTATE is not supported");
+                }
+                let Some(&blk) = self.blocks.get(block) else {
+                    return self.err(*line, format!("SOLVE of unknown block '{block}'"));
+                };
+                self.solve(blk, method.as_deref(), *line)?;
+            }
+            Stmt::Deriv { state, rhs, line } => self.deriv(state, rhs, *line)?,
+            Stmt::Reaction { line, .. } | Stmt::Flux { line, .. } => {
+                return self.err(*line, "reaction statement outside a KINETIC block");
+            }
+            Stmt::Equation { line, .. } => {
+                return self.err(*line, "'~' equation outside a LINEAR/NONLINEAR block");
+            }
+            Stmt::Unsupported { what, line } => {
+                return self.err(*line, format!("{what} is not supported"));
+            }
+        }
+        Ok(())
+    }
+
+    fn state_slot(&mut self, state: &str, line: usize) -> NResult<u32> {
+        if !self.state_names.iter().any(|s| s == state) {
+            return self.err(line, format!("'{state}' is not a STATE"));
+        }
+        self.write_slot(state, line)
+    }
+
+    fn deriv(&mut self, state: &str, rhs: &'a Expr, line: usize) -> NResult<()> {
+        let x = self.state_slot(state, line)?;
+        let dt = Opnd::G(self.out.g_dt);
+        match self.deriv {
+            None => self.err(
+                line,
+                format!("derivative {state}' outside a DERIVATIVE block"),
+            ),
+            Some(DerivMethod::Euler) => {
+                let f = self.ex(rhs)?;
+                // Derivatives are all evaluated before any state moves (slots past the statement's
+                // temporaries are kept until the block ends).
+                let d = self.tmp();
+                self.emit(Op::Store {
+                    dst: d,
+                    a: f,
+                    mask: None,
+                });
+                self.euler.push((x, d));
+                Ok(())
+            }
+            Some(DerivMethod::Cnexp) => {
+                let Some(b) = sym::diff(rhs, state) else {
+                    return self.err(
+                        line,
+                        format!("cnexp: {state}' is not a linear function of {state}"),
+                    );
+                };
+                if b.mentions(state) {
+                    return self.err(
+                        line,
+                        format!("cnexp: {state}' is not linear in {state} (use derivimplicit)"),
+                    );
+                }
+                if sym::is_zero(&b) {
+                    // No dependence on the state: x += dt f.
+                    let f = self.ex(rhs)?;
+                    let p = self.tmp();
+                    self.emit(Op::Bin {
+                        f: Fun2::Op(BinOp::Mul),
+                        dst: p,
+                        a: dt,
+                        b: f,
+                    });
+                    let s = self.tmp();
+                    self.emit(Op::Bin {
+                        f: Fun2::Op(BinOp::Add),
+                        dst: s,
+                        a: Opnd::S(x),
+                        b: Opnd::S(p),
+                    });
+                    self.store(x, Opnd::S(s));
+                    return Ok(());
+                }
+                // x' = a + b x: x += (1 - exp(dt b)) (-a/b - x), NEURON's form.
+                let a = sym::subst(rhs, state, &Expr::Num(0.0));
+                let upd = Expr::bin(
+                    BinOp::Add,
+                    Expr::Var(state.to_string(), line),
+                    Expr::bin(
+                        BinOp::Mul,
+                        Expr::bin(
+                            BinOp::Sub,
+                            Expr::Num(1.0),
+                            Expr::Call(
+                                "exp".into(),
+                                vec![Expr::bin(
+                                    BinOp::Mul,
+                                    Expr::Var("dt".into(), line),
+                                    b.clone(),
+                                )],
+                                line,
+                            ),
+                        ),
+                        Expr::bin(
+                            BinOp::Sub,
+                            Expr::Neg(Box::new(Expr::bin(BinOp::Div, a, b))),
+                            Expr::Var(state.to_string(), line),
+                        ),
+                    ),
+                );
+                let o = self.ex(&upd)?;
+                self.store(x, o);
+                Ok(())
+            }
+        }
+    }
+
+    fn solve(&mut self, blk: &'a Block, method: Option<&str>, line: usize) -> NResult<()> {
+        match (blk.kind, method) {
+            (BlockKind::Derivative, Some(m @ ("cnexp" | "euler"))) => {
+                let saved = self.deriv;
+                self.deriv = Some(if m == "cnexp" {
+                    DerivMethod::Cnexp
+                } else {
+                    DerivMethod::Euler
+                });
+                self.euler.clear();
+                self.scopes.push(HashMap::new());
+                let mark = self.top;
+                let r = self.stmts_keep(&blk.body);
+                self.scopes.pop();
+                self.deriv = saved;
+                r?;
+                if m == "euler" {
+                    let dt = Opnd::G(self.out.g_dt);
+                    for (x, d) in std::mem::take(&mut self.euler) {
+                        let p = self.tmp();
+                        self.emit(Op::Bin {
+                            f: Fun2::Op(BinOp::Mul),
+                            dst: p,
+                            a: dt,
+                            b: Opnd::S(d),
+                        });
+                        let s = self.tmp();
+                        self.emit(Op::Bin {
+                            f: Fun2::Op(BinOp::Add),
+                            dst: s,
+                            a: Opnd::S(x),
+                            b: Opnd::S(p),
+                        });
+                        self.emit(Op::Store {
+                            dst: x,
+                            a: Opnd::S(s),
+                            mask: None,
+                        });
+                    }
+                }
+                self.top = mark;
+                Ok(())
+            }
+            (BlockKind::Derivative, Some(m)) => self.err(
+                line,
+                format!(
+                    "METHOD {m} for DERIVATIVE '{}' is not supported (cnexp and euler are)",
+                    blk.name
+                ),
+            ),
+            (BlockKind::Kinetic, Some("sparse")) => self.kinetic(blk),
+            (BlockKind::Kinetic, Some(m)) => self.err(
+                line,
+                format!(
+                    "METHOD {m} for KINETIC '{}' is not supported (sparse is)",
+                    blk.name
+                ),
+            ),
+            (BlockKind::Linear, _) => self.linear(blk, false),
+            (BlockKind::NonLinear, _) => self.linear(blk, true),
+            (BlockKind::Procedure, None) => {
+                self.inline(blk, &[], line)?;
+                Ok(())
+            }
+            (k, m) => self.err(
+                line,
+                format!(
+                    "SOLVE {} ({k:?}) with METHOD {m:?} is not supported",
+                    blk.name
+                ),
+            ),
+        }
+    }
+
+    /// Statements whose temporaries all stay allocated until the caller releases them (euler keeps
+    /// its derivative slots this way).
+    fn stmts_keep(&mut self, body: &'a [Stmt]) -> NResult<()> {
+        for s in body {
+            let mark = self.top;
+            self.stmt(s)?;
+            if self.deriv != Some(DerivMethod::Euler) && !matches!(s, Stmt::Local(_)) {
+                self.top = mark;
+            }
+        }
+        Ok(())
+    }
+
+    /// Backward Euler on a KINETIC scheme, by Newton iterations (one for a linear scheme, which is
+    /// then exact, as NEURON's sparse solver does).
+    fn kinetic(&mut self, blk: &'a Block) -> NResult<()> {
+        let mut volume: HashMap<String, Expr> = HashMap::new();
+        let mut flux: Vec<(String, Expr)> = Vec::new(); // (state, d state/dt contribution)
+        let mut other: Vec<&'a Stmt> = Vec::new();
+        for s in &blk.body {
+            match s {
+                Stmt::Reaction {
+                    lhs,
+                    rhs,
+                    kf,
+                    kb,
+                    line,
+                } => {
+                    let side = |sp: &Species, k: &Expr| -> Expr {
+                        let mut e = k.clone();
+                        for (c, n) in sp {
+                            let v = Expr::Var(n.clone(), *line);
+                            let term = if *c == 1.0 {
+                                v
+                            } else {
+                                Expr::bin(BinOp::Pow, v, Expr::Num(*c))
+                            };
+                            e = sym::mul(e, term);
+                        }
+                        e
+                    };
+                    // A species that is not a STATE is a fixed concentration (NMODL's rule).
+                    for (_, n) in lhs.iter().chain(rhs.iter()) {
+                        if !self.state_names.contains(n) {
+                            self.read_var(n, *line)?;
+                        }
+                    }
+                    let mut net = side(lhs, kf);
+                    if let Some(kb) = kb {
+                        net = sym::sub(net, side(rhs, kb));
+                    }
+                    for (c, n) in lhs.iter().filter(|(_, n)| self.state_names.contains(n)) {
+                        flux.push((n.clone(), sym::mul(Expr::Num(-c), net.clone())));
+                    }
+                    for (c, n) in rhs.iter().filter(|(_, n)| self.state_names.contains(n)) {
+                        flux.push((n.clone(), sym::mul(Expr::Num(*c), net.clone())));
+                    }
+                }
+                Stmt::Flux {
+                    state,
+                    flux: f,
+                    line,
+                } => {
+                    if !self.state_names.iter().any(|s| s == state) {
+                        return self.err(*line, format!("'{state}' in a flux is not a STATE"));
+                    }
+                    flux.push((state.clone(), f.clone()));
+                }
+                Stmt::Compartment {
+                    volume: v, states, ..
+                } => {
+                    for s in states {
+                        volume.insert(s.clone(), v.clone());
+                    }
+                }
+                Stmt::Conserve { .. } => {}
+                s => other.push(s),
+            }
+        }
+        let states: Vec<String> = self
+            .state_names
+            .iter()
+            .filter(|s| flux.iter().any(|(n, _)| n == *s))
+            .cloned()
+            .collect();
+        let n = states.len();
+        let f: Vec<Expr> = states
+            .iter()
+            .map(|s| {
+                let mut e = Expr::Num(0.0);
+                for (n, t) in &flux {
+                    if n == s {
+                        e = sym::add(e, t.clone());
+                    }
+                }
+                match volume.get(s) {
+                    Some(v) => sym::div(e, v.clone()),
+                    None => e,
+                }
+            })
+            .collect();
+        let mut jac = Vec::with_capacity(n * n);
+        let mut linear = true;
+        for fi in &f {
+            for s in &states {
+                let Some(d) = sym::diff(fi, s) else {
+                    return self.err(
+                        blk.line,
+                        format!(
+                            "KINETIC '{}': rate expressions must be differentiable in the states",
+                            blk.name
+                        ),
+                    );
+                };
+                if states.iter().any(|x| d.mentions(x)) {
+                    linear = false;
+                }
+                jac.push(d);
+            }
+        }
+        let dt = Expr::Var("dt".into(), blk.line);
+        // Newton on G(x) = x - x0 - dt F(x): (I - dt J) dx = -(x - x0 - dt F(x)).
+        let mat: Vec<Expr> = (0..n * n)
+            .map(|k| {
+                let (i, j) = (k / n, k % n);
+                let djac = sym::mul(dt.clone(), jac[k].clone());
+                sym::sub(Expr::Num(if i == j { 1.0 } else { 0.0 }), djac)
+            })
+            .collect();
+        self.scopes.push(HashMap::new());
+        let mark = self.top;
+        let xs: Vec<u32> = states
+            .iter()
+            .map(|s| self.write_slot(s, blk.line))
+            .collect::<NResult<_>>()?;
+        let x0: Vec<u32> = (0..n).map(|_| self.tmp()).collect();
+        for (a, b) in x0.iter().zip(&xs) {
+            self.emit(Op::Store {
+                dst: *a,
+                a: Opnd::S(*b),
+                mask: None,
+            });
+        }
+        let iters = if linear { 1 } else { 8 };
+        let res = (|| -> NResult<()> {
+            for _ in 0..iters {
+                let imark = self.top;
+                for s in &other {
+                    let m = self.top;
+                    self.stmt(s)?;
+                    if !matches!(s, Stmt::Local(_)) {
+                        self.top = m;
+                    }
+                }
+                self.newton_step(&xs, &x0, &f, &mat, true)?;
+                self.top = imark;
+            }
+            Ok(())
+        })();
+        self.scopes.pop();
+        self.top = mark;
+        res
+    }
+
+    /// One Newton step on the unknowns `xs`: for an ODE (`ode`), residual x - x0 - dt f; otherwise
+    /// residual f (equations f = 0) with matrix `mat` = df/dx.
+    fn newton_step(
+        &mut self,
+        xs: &[u32],
+        x0: &[u32],
+        f: &[Expr],
+        mat: &[Expr],
+        ode: bool,
+    ) -> NResult<()> {
+        let n = xs.len();
+        let mut rhs = Vec::with_capacity(n);
+        for i in 0..n {
+            let fi = self.ex(&f[i])?;
+            let r = self.tmp();
+            if ode {
+                // -(x - x0 - dt f) = x0 - x + dt f
+                let p = self.tmp();
+                self.emit(Op::Bin {
+                    f: Fun2::Op(BinOp::Mul),
+                    dst: p,
+                    a: Opnd::G(self.out.g_dt),
+                    b: fi,
+                });
+                let q = self.tmp();
+                self.emit(Op::Bin {
+                    f: Fun2::Op(BinOp::Sub),
+                    dst: q,
+                    a: Opnd::S(x0[i]),
+                    b: Opnd::S(xs[i]),
+                });
+                self.emit(Op::Bin {
+                    f: Fun2::Op(BinOp::Add),
+                    dst: r,
+                    a: Opnd::S(q),
+                    b: Opnd::S(p),
+                });
+            } else {
+                self.emit(Op::Un {
+                    f: Fun::Neg,
+                    dst: r,
+                    a: fi,
+                });
+            }
+            rhs.push(r);
+        }
+        let mut m = Vec::with_capacity(n * n);
+        for e in mat {
+            if sym::is_zero(e) {
+                m.push(None);
+            } else {
+                m.push(Some(self.ex(e)?));
+            }
+        }
+        let out: Vec<u32> = (0..n).map(|_| self.tmp()).collect();
+        self.emit(Op::Solve {
+            n,
+            mat: m,
+            rhs,
+            out: out.clone(),
+        });
+        for i in 0..n {
+            let s = self.tmp();
+            self.emit(Op::Bin {
+                f: Fun2::Op(BinOp::Add),
+                dst: s,
+                a: Opnd::S(xs[i]),
+                b: Opnd::S(out[i]),
+            });
+            self.store(xs[i], Opnd::S(s));
+        }
+        Ok(())
+    }
+
+    /// LINEAR (one exact Newton step) or NONLINEAR (a few) systems `~ lhs = rhs` in the STATEs.
+    fn linear(&mut self, blk: &'a Block, nonlinear: bool) -> NResult<()> {
+        let mut eqs = Vec::new();
+        let mut other = Vec::new();
+        for s in &blk.body {
+            match s {
+                Stmt::Equation { lhs, rhs, .. } => eqs.push(sym::sub(lhs.clone(), rhs.clone())),
+                s => other.push(s),
+            }
+        }
+        let states: Vec<String> = self
+            .state_names
+            .iter()
+            .filter(|s| eqs.iter().any(|e| e.mentions(s)))
+            .cloned()
+            .collect();
+        if states.len() != eqs.len() {
+            return self.err(
+                blk.line,
+                format!(
+                    "'{}': {} equations in {} unknown STATEs",
+                    blk.name,
+                    eqs.len(),
+                    states.len()
+                ),
+            );
+        }
+        let n = states.len();
+        let mut mat = Vec::with_capacity(n * n);
+        for e in &eqs {
+            for s in &states {
+                match sym::diff(e, s) {
+                    Some(d) => mat.push(d),
+                    None => {
+                        return self.err(
+                            blk.line,
+                            format!(
+                                "'{}': equations must be differentiable in the states",
+                                blk.name
+                            ),
+                        )
+                    }
+                }
+            }
+        }
+        self.scopes.push(HashMap::new());
+        let mark = self.top;
+        let res = (|| -> NResult<()> {
+            let xs: Vec<u32> = states
+                .iter()
+                .map(|s| self.write_slot(s, blk.line))
+                .collect::<NResult<_>>()?;
+            for _ in 0..(if nonlinear { 10 } else { 1 }) {
+                let imark = self.top;
+                for s in &other {
+                    let m = self.top;
+                    self.stmt(s)?;
+                    if !matches!(s, Stmt::Local(_)) {
+                        self.top = m;
+                    }
+                }
+                self.newton_step(&xs, &[], &eqs, &mat, false)?;
+                self.top = imark;
+            }
+            Ok(())
+        })();
+        self.scopes.pop();
+        self.top = mark;
+        res
+    }
+
+    pub fn inst_slot(&self, name: &str) -> u32 {
+        match self.syms.get(name) {
+            Some(Sym::Inst(s)) => *s,
+            _ => u32::MAX,
+        }
+    }
+
+    pub fn is_inst(&self, name: &str) -> bool {
+        matches!(self.syms.get(name), Some(Sym::Inst(_)))
+    }
+
+    /// Lowers top-level block statements into a fresh program.
+    pub fn program(&mut self, body: &[&'a Stmt]) -> NResult<Vec<Op>> {
+        self.ops.clear();
+        self.mask = None;
+        self.scopes.push(HashMap::new());
+        let mark = self.top;
+        let r = (|| -> NResult<()> {
+            for s in body {
+                let m = self.top;
+                self.stmt(s)?;
+                if !matches!(s, Stmt::Local(_)) {
+                    self.top = m;
+                }
+            }
+            Ok(())
+        })();
+        self.scopes.pop();
+        self.top = mark;
+        r?;
+        Ok(std::mem::take(&mut self.ops))
+    }
+
+    /// Appends `itot = sum of the current variables` to a program.
+    pub fn sum_currents(&mut self, mut ops: Vec<Op>, currents: &[u32], itot: u32) -> Vec<Op> {
+        std::mem::swap(&mut self.ops, &mut ops);
+        let z = self.konst(0.0);
+        self.emit(Op::Store {
+            dst: itot,
+            a: z,
+            mask: None,
+        });
+        for &c in currents {
+            let s = self.tmp();
+            self.emit(Op::Bin {
+                f: Fun2::Op(BinOp::Add),
+                dst: s,
+                a: Opnd::S(itot),
+                b: Opnd::S(c),
+            });
+            self.emit(Op::Store {
+                dst: itot,
+                a: Opnd::S(s),
+                mask: None,
+            });
+            self.top -= 1;
+        }
+        std::mem::swap(&mut self.ops, &mut ops);
+        ops
+    }
+
+    pub fn finish(mut self) -> Compiled {
+        self.out.nslots = self.max as usize;
+        self.out
+    }
+}

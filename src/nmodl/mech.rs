@@ -1,0 +1,305 @@
+//! A loaded density mechanism behind the engine's [`Mechanism`] trait: the same calls, in the same
+//! order, as the hand-written mechanisms, executed by the interpreter.
+//!
+//! NEURON's conventions reproduced here: the current and its derivative come from evaluating the
+//! BREAKPOINT statements at v + 0.001 and then at v (di/dv by that finite difference, the
+//! variables left at their values for v); ion variables are loaded from the node before each
+//! block and written ones stored back after it (currents summed, concentrations assigned);
+//! currents see `t + dt/2`, states `t + dt`.
+
+use std::sync::Arc;
+
+use super::model::{IonVar, Model};
+use super::vm::{self, Frame, TableData};
+use crate::bionet::mechanisms::{Currents, Env, Ions, Mechanism, ParamKind, ParamSpec};
+use crate::error::{Error, Result};
+
+pub struct NmodlMech {
+    model: Arc<Model>,
+    node: Vec<u32>,
+    frame: Frame,
+    scalars: Vec<f64>,
+    tables: Vec<TableData>,
+    /// The scalars the tables were built with (rebuilt when any changes).
+    table_key: Option<Vec<f64>>,
+    t: f64,
+    i1: Vec<f64>,
+}
+
+pub fn make(model: &Arc<Model>, node: Vec<u32>) -> Box<dyn Mechanism> {
+    Box::new(NmodlMech::new(model.clone(), node))
+}
+
+fn ion_array(ions: &Ions, v: IonVar) -> &Vec<f64> {
+    match v {
+        IonVar::Ena => &ions.ena,
+        IonVar::Ek => &ions.ek,
+        IonVar::Eca => &ions.eca,
+        IonVar::Cai => &ions.cai,
+        IonVar::Cao => &ions.cao,
+        IonVar::Ina => &ions.ina,
+        IonVar::Ik => &ions.ik,
+        IonVar::Ica => &ions.ica,
+    }
+}
+
+fn ion_array_mut(ions: &mut Ions, v: IonVar) -> &mut Vec<f64> {
+    match v {
+        IonVar::Ena => &mut ions.ena,
+        IonVar::Ek => &mut ions.ek,
+        IonVar::Eca => &mut ions.eca,
+        IonVar::Cai => &mut ions.cai,
+        IonVar::Cao => &mut ions.cao,
+        IonVar::Ina => &mut ions.ina,
+        IonVar::Ik => &mut ions.ik,
+        IonVar::Ica => &mut ions.ica,
+    }
+}
+
+impl NmodlMech {
+    pub fn new(model: Arc<Model>, node: Vec<u32>) -> Self {
+        let n = node.len();
+        let mut frame = Frame::new(model.code.nslots, n);
+        for (spec, slot) in model.params.iter().zip(&model.param_slot) {
+            if let Some(s) = slot {
+                frame.slots[*s as usize]
+                    .iter_mut()
+                    .for_each(|x| *x = spec.default);
+            }
+        }
+        NmodlMech {
+            scalars: model.code.scalars.clone(),
+            tables: vec![TableData::default(); model.code.tables.len()],
+            table_key: None,
+            t: 0.0,
+            i1: vec![0.0; n],
+            frame,
+            node,
+            model,
+        }
+    }
+
+    fn set_env(&mut self, env: &Env, t: f64) {
+        let c = &self.model.code;
+        self.scalars[c.g_dt as usize] = env.dt;
+        self.scalars[c.g_celsius as usize] = env.celsius;
+        self.scalars[c.g_t as usize] = t;
+    }
+
+    /// v and the ion variables at each instance's node (written currents excepted: they are
+    /// this mechanism's own output).
+    fn gather(&mut self, v: &[f64], ions: &Ions, dv: f64) {
+        let vs = &mut self.frame.slots[self.model.code.v_slot as usize];
+        for (x, &n) in vs.iter_mut().zip(&self.node) {
+            *x = v[n as usize] + dv;
+        }
+        for s in &self.model.ion_slots {
+            if s.var.is_current() && s.write {
+                continue;
+            }
+            let src = ion_array(ions, s.var);
+            let dst = &mut self.frame.slots[s.slot as usize];
+            for (x, &n) in dst.iter_mut().zip(&self.node) {
+                *x = src[n as usize];
+            }
+        }
+    }
+
+    /// Written concentrations and reversal potentials back to the nodes.
+    fn scatter_values(&self, ions: &mut Ions) {
+        for s in &self.model.ion_slots {
+            if s.write && !s.var.is_current() {
+                let src = &self.frame.slots[s.slot as usize];
+                let dst = ion_array_mut(ions, s.var);
+                for (x, &n) in src.iter().zip(&self.node) {
+                    dst[n as usize] = *x;
+                }
+            }
+        }
+    }
+
+    /// Builds the TABLEs (NEURON's `usetable`) when a scalar they may depend on changed.
+    fn ensure_tables(&mut self) {
+        if self.model.code.tables.is_empty() {
+            return;
+        }
+        // Time moves every step and never enters a table.
+        let mut key = self.scalars.clone();
+        key[self.model.code.g_t as usize] = 0.0;
+        if self.table_key.as_ref() == Some(&key) {
+            return;
+        }
+        let code = &self.model.code;
+        for (spec, data) in code.tables.iter().zip(self.tables.iter_mut()) {
+            let mut probe = Frame::new(code.nslots, 1);
+            vm::run(&spec.build, &mut probe, &self.scalars, &[]);
+            let tmin = probe.slots[spec.from as usize][0];
+            let tmax = probe.slots[spec.to as usize][0];
+            let with = probe.slots[spec.with as usize][0].max(1.0) as usize;
+            let dx = (tmax - tmin) / with as f64;
+            let mut frame = Frame::new(code.nslots, with + 1);
+            let mut x = tmin;
+            for k in 0..=with {
+                frame.slots[spec.arg_slot as usize][k] = x;
+                x += dx;
+            }
+            vm::run(&spec.build, &mut frame, &self.scalars, &[]);
+            *data = TableData {
+                tmin,
+                mfac: 1.0 / dx,
+                with,
+                values: spec
+                    .outs
+                    .iter()
+                    .map(|&o| frame.slots[o as usize].clone())
+                    .collect(),
+            };
+        }
+        self.table_key = Some(key);
+    }
+
+    fn run(&mut self, which: u8) {
+        let code = &self.model.code;
+        let ops = match which {
+            0 => &code.init,
+            1 => &code.current,
+            _ => &code.state,
+        };
+        vm::run(ops, &mut self.frame, &self.scalars, &self.tables);
+    }
+}
+
+impl Mechanism for NmodlMech {
+    fn suffix(&self) -> &'static str {
+        self.model.suffix
+    }
+
+    fn nodes(&self) -> &[u32] {
+        &self.node
+    }
+
+    fn params(&self) -> &'static [ParamSpec] {
+        self.model.params
+    }
+
+    fn set_param(&mut self, name: &str, values: &[f64]) -> Result<()> {
+        let m = &self.model;
+        let Some(idx) = m.params.iter().position(|p| p.name == name) else {
+            let names: Vec<&str> = m.params.iter().map(|p| p.name).collect();
+            return Err(Error::invalid(format!(
+                "mechanism '{}' ({}) has no parameter '{name}'; expected one of: {}",
+                m.name,
+                m.file,
+                names.join(", ")
+            )));
+        };
+        if let Some(bad) = values.iter().find(|x| !x.is_finite()) {
+            return Err(Error::invalid(format!(
+                "{name}_{}: value {bad} is not a finite number",
+                m.name
+            )));
+        }
+        let n = self.node.len();
+        match (
+            m.params[idx].kind,
+            m.param_slot[idx],
+            m.param_scalar[idx],
+            values.len(),
+        ) {
+            (ParamKind::Range, Some(s), _, 1) => self.frame.slots[s as usize]
+                .iter_mut()
+                .for_each(|x| *x = values[0]),
+            (ParamKind::Range, Some(s), _, k) if k == n => {
+                self.frame.slots[s as usize].copy_from_slice(values)
+            }
+            (ParamKind::Global, _, Some(g), 1) => self.scalars[g as usize] = values[0],
+            (kind, _, _, k) => {
+                let expect = if kind == ParamKind::Range {
+                    format!("1 or {n} (one per instance)")
+                } else {
+                    "1 (a GLOBAL parameter in NEURON)".to_string()
+                };
+                return Err(Error::invalid(format!(
+                    "{name}_{}: got {k} values, expected {expect}",
+                    m.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn variable_names(&self) -> Vec<&'static str> {
+        self.model.variables.clone()
+    }
+
+    fn variable(&self, name: &str) -> Option<&[f64]> {
+        let m = &self.model;
+        if !m.variables.contains(&name) {
+            return None;
+        }
+        let s = m.code.slot_names.iter().position(|n| n == name)?;
+        Some(&self.frame.slots[s])
+    }
+
+    fn init(&mut self, env: &Env, v: &[f64], ions: &mut Ions) {
+        self.t = 0.0;
+        self.set_env(env, 0.0);
+        for s in &self.model.ion_slots {
+            if s.write && s.var.is_concentration() {
+                ions.mark_ca_concentration(&self.node);
+            }
+        }
+        // States start from 0 (NEURON's default x0) unless they mirror an ion concentration.
+        for st in &self.model.states {
+            if self
+                .model
+                .ion_slots
+                .iter()
+                .any(|s| self.model.code.slot_names[s.slot as usize] == *st)
+            {
+                continue;
+            }
+            if let Some(k) = self.model.code.slot_names.iter().position(|n| n == st) {
+                self.frame.slots[k].iter_mut().for_each(|x| *x = 0.0);
+            }
+        }
+        self.gather(v, ions, 0.0);
+        self.ensure_tables();
+        self.run(0);
+        self.scatter_values(ions);
+    }
+
+    fn current(&mut self, env: &Env, v: &[f64], ions: &mut Ions, out: &mut Currents) {
+        self.set_env(env, self.t + 0.5 * env.dt);
+        self.ensure_tables();
+        let itot = self.model.code.itot_slot as usize;
+        self.gather(v, ions, 0.001);
+        self.run(1);
+        self.i1.copy_from_slice(&self.frame.slots[itot]);
+        self.gather(v, ions, 0.0);
+        self.run(1);
+        let i0 = &self.frame.slots[itot];
+        for ((&n, &i), &i1) in self.node.iter().zip(i0.iter()).zip(&self.i1) {
+            out.i[n as usize] += i;
+            out.g[n as usize] += (i1 - i) / 0.001;
+        }
+        for s in &self.model.ion_slots {
+            if s.write && s.var.is_current() {
+                let src = &self.frame.slots[s.slot as usize];
+                let dst = ion_array_mut(ions, s.var);
+                for (x, &n) in src.iter().zip(&self.node) {
+                    dst[n as usize] += *x;
+                }
+            }
+        }
+    }
+
+    fn advance_states(&mut self, env: &Env, v: &[f64], ions: &mut Ions) {
+        self.t += env.dt;
+        self.set_env(env, self.t);
+        self.ensure_tables();
+        self.gather(v, ions, 0.0);
+        self.run(2);
+        self.scatter_values(ions);
+    }
+}

@@ -1,0 +1,59 @@
+//! NMODL front end: a `.mod` file is parsed ([`parser`]), checked and lowered ([`model`],
+//! [`lower`]) to programs that a vectorised interpreter ([`vm`]) runs over all instances of a
+//! mechanism, behind the same [`crate::bionet::mechanisms::Mechanism`] trait as the hand-written
+//! mechanisms ([`mech`]). No C compiler, no NEURON.
+//!
+//! Why an interpreter and not a JIT: every operation of a program is applied to a chunk of
+//! instances (structure of arrays), so the dispatch cost is paid once per chunk and operation, and
+//! each operation is a tight loop over contiguous arrays; a mechanism's cost is then dominated by
+//! its `exp`/`pow` calls, as in compiled code. It needs no code generator dependency and no unsafe
+//! code, and its arithmetic is exactly the file's (no reassociation, no fused multiply-add), which
+//! is what agreement with NEURON to round-off requires.
+//!
+//! Errors name the file and line: `file.mod:12: unknown variable 'x'`.
+
+pub mod ast;
+mod lexer;
+mod lower;
+pub mod mech;
+pub mod model;
+pub mod parser;
+mod sym;
+mod units;
+pub mod vm;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use model::{Kind, Model};
+
+use crate::error::{Error, Result};
+
+pub(crate) type NResult<T> = Result<T>;
+
+pub(crate) fn err_at(file: &str, line: usize, msg: impl std::fmt::Display) -> Error {
+    Error::invalid(format!("{file}:{line}: {msg}"))
+}
+
+/// Parses, checks and lowers NMODL source; `file` names it in errors.
+pub fn compile(file: &str, src: &str) -> Result<Model> {
+    let ast = parser::parse(file, src)?;
+    model::build(file, &ast)
+}
+
+/// Loads one `.mod` file.
+pub fn load_file(path: &Path) -> Result<Arc<Model>> {
+    let src = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
+    Ok(Arc::new(compile(&path.display().to_string(), &src)?))
+}
+
+/// A mechanism of `model` with one instance on each of `nodes`.
+pub fn instantiate(
+    model: &Arc<Model>,
+    nodes: Vec<u32>,
+) -> Box<dyn crate::bionet::mechanisms::Mechanism> {
+    mech::make(model, nodes)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,401 @@
+//! The checked model of a file: what it is (density mechanism, point process, artificial cell),
+//! its parameters, states and ions, and its lowered programs.
+
+use std::collections::HashSet;
+
+use super::ast::*;
+use super::lower::{Compiled, Lx};
+use super::{err_at, units, NResult};
+use crate::bionet::mechanisms::{ParamKind, ParamSpec, FARADAY};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Density,
+    PointProcess,
+    ArtificialCell,
+}
+
+impl Kind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Kind::Density => "density",
+            Kind::PointProcess => "point_process",
+            Kind::ArtificialCell => "artificial_cell",
+        }
+    }
+}
+
+/// The ion quantities the engine tracks per node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IonVar {
+    Ena,
+    Ek,
+    Eca,
+    Cai,
+    Cao,
+    Ina,
+    Ik,
+    Ica,
+}
+
+impl IonVar {
+    fn of(name: &str) -> Option<IonVar> {
+        Some(match name {
+            "ena" => IonVar::Ena,
+            "ek" => IonVar::Ek,
+            "eca" => IonVar::Eca,
+            "cai" => IonVar::Cai,
+            "cao" => IonVar::Cao,
+            "ina" => IonVar::Ina,
+            "ik" => IonVar::Ik,
+            "ica" => IonVar::Ica,
+            _ => return None,
+        })
+    }
+
+    pub fn is_current(&self) -> bool {
+        matches!(self, IonVar::Ina | IonVar::Ik | IonVar::Ica)
+    }
+
+    pub fn is_concentration(&self) -> bool {
+        matches!(self, IonVar::Cai | IonVar::Cao)
+    }
+}
+
+/// One ion variable of the mechanism: its slot and whether it is written.
+#[derive(Debug, Clone, Copy)]
+pub struct IonSlot {
+    pub var: IonVar,
+    pub slot: u32,
+    pub write: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct IonInfo {
+    pub ion: String,
+    pub read: Vec<String>,
+    pub write: Vec<String>,
+    pub valence: Option<f64>,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub file: String,
+    pub name: String,
+    pub suffix: &'static str,
+    pub kind: Kind,
+    /// PARAMETERs with defaults, RANGE or GLOBAL (leaked once per load: the Mechanism trait
+    /// hands out `&'static` specs).
+    pub params: &'static [ParamSpec],
+    /// Scalar index of each GLOBAL parameter (same order as in `params`, None for RANGE ones).
+    pub param_scalar: Vec<Option<u32>>,
+    pub param_slot: Vec<Option<u32>>,
+    pub states: Vec<String>,
+    pub ions: Vec<IonInfo>,
+    pub ion_slots: Vec<IonSlot>,
+    pub nonspecific: Vec<String>,
+    /// Names declared RANGE (what NEURON lets one record per segment, with the STATEs).
+    pub range: Vec<String>,
+    /// Names of the variables one can record (`&'static` for the trait).
+    pub variables: Vec<&'static str>,
+    pub code: Compiled,
+}
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+const SPECIAL: &[&str] = &["v", "t", "dt", "celsius"];
+
+pub fn build(file: &str, f: &File) -> NResult<Model> {
+    let nb = &f.neuron;
+    let (name, kind, line) = match (&nb.suffix, &nb.point_process, &nb.artificial_cell) {
+        (Some((n, l)), None, None) => (n.clone(), Kind::Density, *l),
+        (None, Some((n, l)), None) => (n.clone(), Kind::PointProcess, *l),
+        (None, None, Some((n, l))) => (n.clone(), Kind::ArtificialCell, *l),
+        (None, None, None) => {
+            return Err(err_at(
+                file,
+                1,
+                "no SUFFIX, POINT_PROCESS or ARTIFICIAL_CELL in the NEURON block",
+            ))
+        }
+        _ => {
+            return Err(err_at(
+                file,
+                1,
+                "more than one of SUFFIX, POINT_PROCESS, ARTIFICIAL_CELL",
+            ))
+        }
+    };
+    if name == "VecStim" {
+        return Err(err_at(
+            file,
+            line,
+            "VecStim (vecevent.mod) is served by the engine's own spike sources (virtual nodes with spike trains); it needs no mechanism",
+        ));
+    }
+    if let Some((what, line)) = f.unsupported.first() {
+        return Err(err_at(
+            file,
+            *line,
+            format!("{what} is not supported (C code cannot run without a compiler)"),
+        ));
+    }
+    if let Some(l) = nb.random_line {
+        return Err(err_at(
+            file,
+            l,
+            "RANDOM variables (random streams) are not supported",
+        ));
+    }
+    if let Some((p, l)) = nb.pointer.first() {
+        return Err(err_at(
+            file,
+            *l,
+            format!("POINTER '{p}' is not supported (it links to another mechanism's variable)"),
+        ));
+    }
+    if let Some(e) = nb.electrode_current.first() {
+        return Err(err_at(file, line, format!("ELECTRODE_CURRENT '{e}' is not supported (the engine's own IClamp/SEClamp serve electrodes)")));
+    }
+    if kind != Kind::Density {
+        if let Some(b) = f.blocks.iter().find(|b| b.kind == BlockKind::NetReceive) {
+            return Err(err_at(file, b.line, "NET_RECEIVE (point processes and artificial cells) is not runnable yet: parsed only"));
+        }
+        return Err(err_at(
+            file,
+            line,
+            "point processes are not runnable yet: parsed only",
+        ));
+    }
+    for d in f
+        .parameters
+        .iter()
+        .chain(&f.assigned)
+        .chain(&f.states)
+        .chain(&f.constants)
+    {
+        if d.array.is_some() {
+            return Err(err_at(
+                file,
+                d.line,
+                format!("array variable '{}[...]' is not supported", d.name),
+            ));
+        }
+        if matches!(d.name.as_str(), "area" | "diam") {
+            return Err(err_at(
+                file,
+                d.line,
+                format!(
+                    "'{}' (segment geometry) is not available to mechanisms yet",
+                    d.name
+                ),
+            ));
+        }
+    }
+
+    let mut lx = Lx::new(file, f);
+    let range: HashSet<&str> = nb.range.iter().map(|s| s.as_str()).collect();
+    let v_slot = lx.inst("v");
+    lx.out.v_slot = v_slot;
+    lx.out.g_t = lx.scalar("t", 0.0);
+    lx.out.g_dt = lx.scalar("dt", 0.025);
+    lx.out.g_celsius = lx.scalar("celsius", 6.3);
+
+    // Ions.
+    let mut ion_slots = Vec::new();
+    let mut ions = Vec::new();
+    let mut ion_names: HashSet<String> = HashSet::new();
+    for u in &nb.ions {
+        if !matches!(u.ion.as_str(), "na" | "k" | "ca") {
+            return Err(err_at(
+                file,
+                u.line,
+                format!(
+                    "USEION {}: the engine tracks the na, k and ca ions only",
+                    u.ion
+                ),
+            ));
+        }
+        for (names, write) in [(&u.read, false), (&u.write, true)] {
+            for n in names {
+                let Some(var) = IonVar::of(n) else {
+                    return Err(err_at(
+                        file,
+                        u.line,
+                        format!("USEION {}: '{n}' is not available (the engine keeps ena, ek, eca, cai, cao and the ionic currents)", u.ion),
+                    ));
+                };
+                let slot = lx.inst(n);
+                ion_names.insert(n.clone());
+                match ion_slots.iter_mut().find(|s: &&mut IonSlot| s.var == var) {
+                    Some(s) => s.write |= write,
+                    None => ion_slots.push(IonSlot { var, slot, write }),
+                }
+            }
+        }
+        ions.push(IonInfo {
+            ion: u.ion.clone(),
+            read: u.read.clone(),
+            write: u.write.clone(),
+            valence: u.valence,
+        });
+    }
+    // Named constants: NEURON's built-ins, then the file's UNITS, CONSTANT and DEFINE.
+    let mut defined: HashSet<String> = HashSet::new();
+    for (n, u1, u2, l) in &f.unit_constants {
+        let (a, b) = (units::value(u1), units::value(u2));
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                lx.scalar(n, a / b);
+                defined.insert(n.clone());
+            }
+            _ => {
+                return Err(err_at(
+                    file,
+                    *l,
+                    format!("{n} = ({u1}) ({u2}): undefined unit"),
+                ))
+            }
+        }
+    }
+    for (n, v) in [
+        ("FARADAY", FARADAY),
+        ("PI", std::f64::consts::PI),
+        ("R", 8.31446261815324),
+    ] {
+        if !defined.contains(n)
+            && !f
+                .parameters
+                .iter()
+                .chain(&f.assigned)
+                .chain(&f.states)
+                .any(|d| d.name == n)
+        {
+            lx.scalar(n, v);
+        }
+    }
+    for (n, v) in &f.defines {
+        lx.scalar(n, *v);
+    }
+    for d in &f.constants {
+        lx.scalar(&d.name, d.value.unwrap_or(0.0));
+    }
+    // PARAMETERs: RANGE ones (or any of a point process) per instance, others GLOBAL.
+    let mut params = Vec::new();
+    let mut param_scalar = Vec::new();
+    let mut param_slot = Vec::new();
+    for d in &f.parameters {
+        // v, celsius, ... and ion variables declared as PARAMETERs keep their special meaning.
+        if SPECIAL.contains(&d.name.as_str()) || ion_names.contains(&d.name) {
+            continue;
+        }
+        let is_range = range.contains(d.name.as_str());
+        let default = d.value.unwrap_or(0.0);
+        if is_range {
+            param_slot.push(Some(lx.inst(&d.name)));
+            param_scalar.push(None);
+        } else {
+            param_scalar.push(Some(lx.scalar(&d.name, default)));
+            param_slot.push(None);
+        }
+        params.push(ParamSpec {
+            name: leak(&d.name),
+            default,
+            kind: if is_range {
+                ParamKind::Range
+            } else {
+                ParamKind::Global
+            },
+        });
+    }
+    for d in f.assigned.iter().chain(&f.states) {
+        if SPECIAL.contains(&d.name.as_str()) {
+            continue;
+        }
+        lx.inst(&d.name);
+    }
+    for n in &nb.nonspecific {
+        if !lx.has(n) {
+            return Err(err_at(
+                file,
+                line,
+                format!("NONSPECIFIC_CURRENT '{n}' is not declared in ASSIGNED"),
+            ));
+        }
+    }
+    for n in &nb.range {
+        if !lx.has(n) {
+            return Err(err_at(
+                file,
+                line,
+                format!("RANGE '{n}' is not declared in PARAMETER, ASSIGNED or STATE"),
+            ));
+        }
+    }
+    let itot = lx.inst("__itot");
+    lx.out.itot_slot = itot;
+    lx.seal();
+
+    let initial: Vec<&Stmt> = f
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Initial)
+        .flat_map(|b| &b.body)
+        .collect();
+    let bp: Vec<&Stmt> = f
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Breakpoint)
+        .flat_map(|b| &b.body)
+        .collect();
+    let (solves, rest): (Vec<&Stmt>, Vec<&Stmt>) = bp
+        .into_iter()
+        .partition(|s| matches!(s, Stmt::Solve { .. }));
+    lx.out.init = lx.program(&initial)?;
+    lx.out.state = lx.program(&solves)?;
+    let cur = lx.program(&rest)?;
+    let mut currents: Vec<u32> = ion_slots
+        .iter()
+        .filter(|s| s.var.is_current() && s.write)
+        .map(|s| s.slot)
+        .collect();
+    for n in &nb.nonspecific {
+        currents.push(lx.inst_slot(n));
+    }
+    lx.out.current = lx.sum_currents(cur, &currents, itot);
+
+    let states: Vec<String> = f.states.iter().map(|d| d.name.clone()).collect();
+    let mut variables: Vec<&'static str> = Vec::new();
+    let mut seen = HashSet::new();
+    for d in f.states.iter().chain(&f.assigned).chain(&f.parameters) {
+        if SPECIAL.contains(&d.name.as_str()) || !seen.insert(d.name.clone()) {
+            continue;
+        }
+        if lx.is_inst(&d.name) {
+            variables.push(leak(&d.name));
+        }
+    }
+    for n in ion_names {
+        if seen.insert(n.clone()) {
+            variables.push(leak(&n));
+        }
+    }
+    Ok(Model {
+        file: file.to_string(),
+        suffix: leak(&name),
+        name,
+        kind,
+        params: Box::leak(params.into_boxed_slice()),
+        param_scalar,
+        param_slot,
+        states,
+        ions,
+        ion_slots,
+        nonspecific: nb.nonspecific.clone(),
+        range: nb.range.clone(),
+        variables,
+        code: lx.finish(),
+    })
+}

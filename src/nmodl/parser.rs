@@ -1,0 +1,961 @@
+//! Recursive-descent parser from tokens to [`ast::File`]. Precedence follows NEURON's grammar:
+//! `||` < `&&` < comparisons < `+ -` < `* /` < unary `- !` < `^` (right associative), so
+//! `-x^2` is `-(x^2)`.
+
+use super::ast::*;
+use super::lexer::{lex, Tok, Token};
+use super::{err_at, NResult};
+
+pub struct Parser<'a> {
+    file: &'a str,
+    toks: Vec<Token>,
+    pos: usize,
+    /// The INITIAL block met inside NET_RECEIVE, if any.
+    pending_initial: Option<Vec<Stmt>>,
+}
+
+pub fn parse(file: &str, src: &str) -> NResult<File> {
+    let toks = lex(file, src)?;
+    let mut p = Parser {
+        file,
+        toks,
+        pos: 0,
+        pending_initial: None,
+    };
+    p.file_()
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos.min(self.toks.len() - 1)].tok
+    }
+
+    fn peek_at(&self, k: usize) -> &Tok {
+        &self.toks[(self.pos + k).min(self.toks.len() - 1)].tok
+    }
+
+    fn line(&self) -> usize {
+        self.toks[self.pos.min(self.toks.len() - 1)].line
+    }
+
+    fn next(&mut self) -> Tok {
+        let t = self.peek().clone();
+        if self.pos < self.toks.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn err<T>(&self, msg: impl std::fmt::Display) -> NResult<T> {
+        Err(err_at(self.file, self.line(), msg))
+    }
+
+    fn is_p(&self, p: &str) -> bool {
+        matches!(self.peek(), Tok::P(q) if *q == p)
+    }
+
+    fn is_word(&self, w: &str) -> bool {
+        matches!(self.peek(), Tok::Ident(q) if q == w)
+    }
+
+    fn eat_p(&mut self, p: &str) -> bool {
+        if self.is_p(p) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_p(&mut self, p: &str) -> NResult<()> {
+        if self.eat_p(p) {
+            Ok(())
+        } else {
+            self.err(format!("expected '{p}', found {}", describe(self.peek())))
+        }
+    }
+
+    fn ident(&mut self) -> NResult<String> {
+        match self.peek().clone() {
+            Tok::Ident(s) => {
+                self.pos += 1;
+                Ok(s)
+            }
+            t => self.err(format!("expected a name, found {}", describe(&t))),
+        }
+    }
+
+    fn number(&mut self) -> NResult<f64> {
+        let neg = self.eat_p("-");
+        if !neg {
+            self.eat_p("+");
+        }
+        match self.peek().clone() {
+            Tok::Num(v) => {
+                self.pos += 1;
+                Ok(if neg { -v } else { v })
+            }
+            t => self.err(format!("expected a number, found {}", describe(&t))),
+        }
+    }
+
+    /// `( ... )` as the text of a unit (nested parentheses allowed).
+    fn units(&mut self) -> NResult<String> {
+        self.expect_p("(")?;
+        let mut depth = 1;
+        let mut text = String::new();
+        loop {
+            match self.next() {
+                Tok::P("(") => {
+                    depth += 1;
+                    text.push('(');
+                }
+                Tok::P(")") => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(text);
+                    }
+                    text.push(')');
+                }
+                Tok::P(p) => text.push_str(p),
+                Tok::Ident(s) => text.push_str(&s),
+                Tok::Num(v) => text.push_str(&v.to_string()),
+                Tok::Verbatim | Tok::Eof => return self.err("unterminated unit '(...'"),
+            }
+        }
+    }
+
+    /// Skips a balanced `{ ... }` block.
+    fn skip_braces(&mut self) -> NResult<()> {
+        self.expect_p("{")?;
+        let mut depth = 1;
+        while depth > 0 {
+            match self.next() {
+                Tok::P("{") => depth += 1,
+                Tok::P("}") => depth -= 1,
+                Tok::Eof => return self.err("unbalanced '{'"),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn file_(&mut self) -> NResult<File> {
+        let mut f = File::default();
+        loop {
+            let line = self.line();
+            let word = match self.next() {
+                Tok::Eof => break,
+                Tok::Ident(w) => w,
+                Tok::Verbatim => {
+                    f.unsupported.push(("VERBATIM".into(), line));
+                    continue;
+                }
+                t => {
+                    return Err(err_at(
+                        self.file,
+                        line,
+                        format!("unexpected {} at top level", describe(&t)),
+                    ))
+                }
+            };
+            match word.as_str() {
+                "NEURON" => self.neuron_block(&mut f.neuron)?,
+                "UNITS" => self.units_block(&mut f)?,
+                "PARAMETER" => f.parameters.extend(self.decls()?),
+                "ASSIGNED" => f.assigned.extend(self.decls()?),
+                "STATE" => f.states.extend(self.decls()?),
+                "CONSTANT" => f.constants.extend(self.decls()?),
+                "INDEPENDENT" => self.skip_braces()?,
+                // File-level LOCAL variables behave as ASSIGNED ones.
+                "LOCAL" => {
+                    for name in self.name_list()? {
+                        f.assigned.push(Decl {
+                            name,
+                            value: None,
+                            units: None,
+                            array: None,
+                            line,
+                        });
+                    }
+                }
+                "UNITSON" | "UNITSOFF" | "ENDCOMMENT" => {}
+                "DEFINE" => {
+                    let name = self.ident()?;
+                    let v = self.number()?;
+                    f.defines.push((name, v));
+                }
+                "INITIAL" | "BREAKPOINT" => {
+                    let kind = if word == "INITIAL" {
+                        BlockKind::Initial
+                    } else {
+                        BlockKind::Breakpoint
+                    };
+                    let body = self.stmt_block()?;
+                    f.blocks.push(Block {
+                        kind,
+                        name: word.clone(),
+                        args: vec![],
+                        body,
+                        line,
+                    });
+                }
+                "DERIVATIVE" | "KINETIC" | "LINEAR" | "NONLINEAR" => {
+                    let kind = match word.as_str() {
+                        "DERIVATIVE" => BlockKind::Derivative,
+                        "KINETIC" => BlockKind::Kinetic,
+                        "LINEAR" => BlockKind::Linear,
+                        _ => BlockKind::NonLinear,
+                    };
+                    let name = self.ident()?;
+                    // Optional `SOLVEFOR a, b`.
+                    if self.is_word("SOLVEFOR") {
+                        self.next();
+                        self.ident()?;
+                        while self.eat_p(",") {
+                            self.ident()?;
+                        }
+                    }
+                    let body = self.stmt_block()?;
+                    f.blocks.push(Block {
+                        kind,
+                        name,
+                        args: vec![],
+                        body,
+                        line,
+                    });
+                }
+                "PROCEDURE" | "FUNCTION" => {
+                    let kind = if word == "FUNCTION" {
+                        BlockKind::Function
+                    } else {
+                        BlockKind::Procedure
+                    };
+                    let name = self.ident()?;
+                    let args = self.formal_args()?;
+                    if self.is_p("(") {
+                        self.units()?; // FUNCTION f(x) (units)
+                    }
+                    let body = self.stmt_block()?;
+                    f.blocks.push(Block {
+                        kind,
+                        name,
+                        args,
+                        body,
+                        line,
+                    });
+                }
+                "NET_RECEIVE" => {
+                    let args = self.formal_args()?;
+                    let mut body = self.stmt_block()?;
+                    // NET_RECEIVE's own INITIAL block is parsed as a statement `Call INITIAL`.
+                    let mut init = None;
+                    body.retain(
+                        |s| !matches!(s, Stmt::Unsupported { what, .. } if what == "__INITIAL__"),
+                    );
+                    if let Some(b) = self.pending_initial.take() {
+                        init = Some(b);
+                    }
+                    f.net_receive_initial = init;
+                    f.blocks.push(Block {
+                        kind: BlockKind::NetReceive,
+                        name: word.clone(),
+                        args,
+                        body,
+                        line,
+                    });
+                }
+                "FUNCTION_TABLE" => {
+                    f.unsupported.push(("FUNCTION_TABLE".into(), line));
+                    let _ = self.ident()?;
+                    let _ = self.formal_args()?;
+                    if self.is_p("(") {
+                        self.units()?;
+                    }
+                }
+                "BEFORE" | "AFTER" => {
+                    let _ = self.ident()?;
+                    f.unsupported.push((format!("{word} block"), line));
+                    self.skip_braces()?;
+                }
+                "CONSTRUCTOR" | "DESTRUCTOR" | "DISCRETE" | "PARTIAL" | "TERMINAL" | "MATCH" => {
+                    f.unsupported.push((format!("{word} block"), line));
+                    if !self.is_p("{") {
+                        let _ = self.ident()?;
+                    }
+                    self.skip_braces()?;
+                }
+                other => {
+                    return Err(err_at(
+                        self.file,
+                        line,
+                        format!("unknown top-level keyword '{other}'"),
+                    ));
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    fn formal_args(&mut self) -> NResult<Vec<String>> {
+        let mut args = Vec::new();
+        self.expect_p("(")?;
+        if self.eat_p(")") {
+            return Ok(args);
+        }
+        loop {
+            args.push(self.ident()?);
+            if self.is_p("(") {
+                self.units()?;
+            }
+            if self.eat_p(")") {
+                return Ok(args);
+            }
+            self.expect_p(",")?;
+        }
+    }
+
+    fn name_list(&mut self) -> NResult<Vec<String>> {
+        let mut out = vec![self.ident()?];
+        while self.eat_p(",") {
+            out.push(self.ident()?);
+        }
+        Ok(out)
+    }
+
+    fn neuron_block(&mut self, nb: &mut NeuronBlock) -> NResult<()> {
+        self.expect_p("{")?;
+        loop {
+            let line = self.line();
+            match self.next() {
+                Tok::P("}") => return Ok(()),
+                Tok::Ident(w) => match w.as_str() {
+                    "SUFFIX" => nb.suffix = Some((self.ident()?, line)),
+                    "POINT_PROCESS" => nb.point_process = Some((self.ident()?, line)),
+                    "ARTIFICIAL_CELL" => nb.artificial_cell = Some((self.ident()?, line)),
+                    "USEION" => {
+                        let ion = self.ident()?;
+                        let mut u = UseIon {
+                            ion,
+                            read: vec![],
+                            write: vec![],
+                            valence: None,
+                            line,
+                        };
+                        loop {
+                            if self.is_word("READ") {
+                                self.next();
+                                u.read = self.name_list()?;
+                            } else if self.is_word("WRITE") {
+                                self.next();
+                                u.write = self.name_list()?;
+                            } else if self.is_word("VALENCE") {
+                                self.next();
+                                u.valence = Some(self.number()?);
+                            } else if self.is_word("REPRESENTS") {
+                                self.next();
+                                let _ = self.ident()?;
+                                while self.eat_p(":") || self.is_p("[") {
+                                    self.next();
+                                }
+                            } else {
+                                break;
+                            }
+                        }
+                        nb.ions.push(u);
+                    }
+                    "NONSPECIFIC_CURRENT" => nb.nonspecific.extend(self.name_list()?),
+                    "ELECTRODE_CURRENT" => nb.electrode_current.extend(self.name_list()?),
+                    "RANGE" => nb.range.extend(self.name_list()?),
+                    "GLOBAL" => nb.global.extend(self.name_list()?),
+                    "POINTER" | "BBCOREPOINTER" => {
+                        for n in self.name_list()? {
+                            nb.pointer.push((n, line));
+                        }
+                    }
+                    "THREADSAFE" => nb.threadsafe = true,
+                    "RANDOM" => {
+                        self.name_list()?;
+                        nb.random_line.get_or_insert(line);
+                    }
+                    "EXTERNAL" => {
+                        self.name_list()?;
+                    }
+                    other => {
+                        return Err(err_at(
+                            self.file,
+                            line,
+                            format!("unknown NEURON block statement '{other}'"),
+                        ))
+                    }
+                },
+                Tok::Eof => return self.err("NEURON block without '}'"),
+                t => {
+                    return Err(err_at(
+                        self.file,
+                        line,
+                        format!("unexpected {} in NEURON block", describe(&t)),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn units_block(&mut self, f: &mut File) -> NResult<()> {
+        self.expect_p("{")?;
+        loop {
+            let line = self.line();
+            if self.eat_p("}") {
+                return Ok(());
+            }
+            if self.is_p("(") {
+                let _ = self.units()?;
+                self.expect_p("=")?;
+                let _ = self.units()?;
+            } else {
+                let name = self.ident()?;
+                self.expect_p("=")?;
+                let a = self.units()?;
+                let b = self.units()?;
+                f.unit_constants.push((name, a, b, line));
+            }
+        }
+    }
+
+    /// Declarations: `name [= value] [(units)] [<lo, hi>] [FROM a TO b] [[n]]`, several per line.
+    fn decls(&mut self) -> NResult<Vec<Decl>> {
+        self.expect_p("{")?;
+        let mut out = Vec::new();
+        loop {
+            let line = self.line();
+            if self.eat_p("}") {
+                return Ok(out);
+            }
+            if self.is_word("FROM") {
+                return self.err("FROM loops in declarations are not supported");
+            }
+            let name = self.ident()?;
+            let mut d = Decl {
+                name,
+                value: None,
+                units: None,
+                array: None,
+                line,
+            };
+            if self.eat_p("[") {
+                d.array = Some(match self.next() {
+                    Tok::Num(n) => n as usize,
+                    _ => 0,
+                });
+                self.expect_p("]")?;
+            }
+            if self.eat_p("=") {
+                d.value = Some(self.number()?);
+            }
+            if self.is_p("(") {
+                d.units = Some(self.units()?);
+            }
+            if self.eat_p("<") {
+                // `<lo, hi>` limits, or `<tol>` (an absolute tolerance).
+                self.number()?;
+                if self.eat_p(",") {
+                    self.number()?;
+                }
+                self.expect_p(">")?;
+            }
+            if self.is_word("FROM") {
+                self.next();
+                self.number()?;
+                if !self.is_word("TO") {
+                    return self.err("expected TO");
+                }
+                self.next();
+                self.number()?;
+            }
+            out.push(d);
+        }
+    }
+
+    fn stmt_block(&mut self) -> NResult<Vec<Stmt>> {
+        self.expect_p("{")?;
+        let mut out = Vec::new();
+        loop {
+            if self.eat_p("}") {
+                return Ok(out);
+            }
+            if let Tok::Eof = self.peek() {
+                return self.err("block without closing '}'");
+            }
+            if let Some(s) = self.stmt()? {
+                out.push(s);
+            }
+        }
+    }
+
+    fn stmt(&mut self) -> NResult<Option<Stmt>> {
+        let line = self.line();
+        match self.peek().clone() {
+            Tok::Verbatim => {
+                self.next();
+                Ok(Some(Stmt::Unsupported {
+                    what: "VERBATIM".into(),
+                    line,
+                }))
+            }
+            Tok::P("~") => {
+                self.next();
+                self.tilde(line).map(Some)
+            }
+            Tok::P("{") => {
+                let body = self.stmt_block()?;
+                Ok(Some(Stmt::If {
+                    cond: Expr::Num(1.0),
+                    then: body,
+                    els: vec![],
+                }))
+            }
+            Tok::Ident(w) => {
+                match w.as_str() {
+                    "UNITSON" | "UNITSOFF" | "THREADSAFE" => {
+                        self.next();
+                        return Ok(None);
+                    }
+                    "LOCAL" => {
+                        self.next();
+                        let names = self.name_list()?;
+                        return Ok(Some(Stmt::Local(names)));
+                    }
+                    "if" => return self.if_stmt().map(Some),
+                    "while" => {
+                        self.next();
+                        self.expect_p("(")?;
+                        let cond = self.expr()?;
+                        self.expect_p(")")?;
+                        let body = self.stmt_block()?;
+                        return Ok(Some(Stmt::While { cond, body, line }));
+                    }
+                    "SOLVE" => {
+                        self.next();
+                        let block = self.ident()?;
+                        let mut method = None;
+                        let mut steadystate = false;
+                        if self.is_word("METHOD") {
+                            self.next();
+                            method = Some(self.ident()?);
+                        } else if self.is_word("STEADYSTATE") {
+                            self.next();
+                            steadystate = true;
+                            method = Some(self.ident()?);
+                        }
+                        if self.is_word("IFERROR") {
+                            self.next();
+                            self.stmt_block()?;
+                        }
+                        return Ok(Some(Stmt::Solve {
+                            block,
+                            method,
+                            steadystate,
+                            line,
+                        }));
+                    }
+                    "TABLE" => {
+                        self.next();
+                        let mut outputs = Vec::new();
+                        if !self.is_word("DEPEND") && !self.is_word("FROM") {
+                            outputs = self.name_list()?;
+                        }
+                        let mut depend = Vec::new();
+                        if self.is_word("DEPEND") {
+                            self.next();
+                            depend = self.name_list()?;
+                        }
+                        if !self.is_word("FROM") {
+                            return self.err("TABLE: expected FROM");
+                        }
+                        self.next();
+                        let from = self.expr()?;
+                        if !self.is_word("TO") {
+                            return self.err("TABLE: expected TO");
+                        }
+                        self.next();
+                        let to = self.expr()?;
+                        if !self.is_word("WITH") {
+                            return self.err("TABLE: expected WITH");
+                        }
+                        self.next();
+                        let with = self.expr()?;
+                        return Ok(Some(Stmt::Table {
+                            outputs,
+                            depend,
+                            from,
+                            to,
+                            with,
+                            line,
+                        }));
+                    }
+                    "CONSERVE" => {
+                        self.next();
+                        let _lhs = self.expr()?;
+                        self.expect_p("=")?;
+                        let _rhs = self.expr()?;
+                        return Ok(Some(Stmt::Conserve { line }));
+                    }
+                    "COMPARTMENT" => {
+                        self.next();
+                        let first = self.expr()?;
+                        let volume = if self.eat_p(",") {
+                            // COMPARTMENT index, volume { states }: arrays, refused later.
+                            let _ = self.expr()?;
+                            self.skip_braces()?;
+                            return Ok(Some(Stmt::Unsupported {
+                                what: "indexed COMPARTMENT".into(),
+                                line,
+                            }));
+                        } else {
+                            first
+                        };
+                        self.expect_p("{")?;
+                        let mut states = Vec::new();
+                        while !self.eat_p("}") {
+                            states.push(self.ident()?);
+                        }
+                        return Ok(Some(Stmt::Compartment {
+                            volume,
+                            states,
+                            line,
+                        }));
+                    }
+                    "INITIAL" => {
+                        // Only inside NET_RECEIVE.
+                        self.next();
+                        let body = self.stmt_block()?;
+                        self.pending_initial = Some(body);
+                        return Ok(Some(Stmt::Unsupported {
+                            what: "__INITIAL__".into(),
+                            line,
+                        }));
+                    }
+                    "FROM" | "FOR" => {
+                        self.next();
+                        self.skip_until_block()?;
+                        return Ok(Some(Stmt::Unsupported {
+                            what: format!("{w} loop"),
+                            line,
+                        }));
+                    }
+                    "WATCH" | "LAG" | "SENS" | "PROTECT" | "MUTEXLOCK" | "MUTEXUNLOCK"
+                    | "printf" | "FOR_NETCONS" | "LONGDIFUS" | "CONDUCTANCE" | "RESET"
+                    | "VERBATIM" => {
+                        self.next();
+                        self.skip_statement_rest()?;
+                        return Ok(Some(Stmt::Unsupported {
+                            what: w.clone(),
+                            line,
+                        }));
+                    }
+                    _ => {}
+                }
+                let name = self.ident()?;
+                if self.eat_p("'") {
+                    self.expect_p("=")?;
+                    let rhs = self.expr()?;
+                    return Ok(Some(Stmt::Deriv {
+                        state: name,
+                        rhs,
+                        line,
+                    }));
+                }
+                if self.eat_p("=") {
+                    let rhs = self.expr()?;
+                    return Ok(Some(Stmt::Assign {
+                        lhs: name,
+                        rhs,
+                        line,
+                    }));
+                }
+                if self.is_p("(") {
+                    let args = self.call_args()?;
+                    return Ok(Some(Stmt::Call { name, args, line }));
+                }
+                if self.is_p("[") {
+                    return self.err(format!("array element '{name}[...]' is not supported"));
+                }
+                self.err(format!(
+                    "expected '=', ''' or '(' after '{name}', found {}",
+                    describe(self.peek())
+                ))
+            }
+            t => self.err(format!(
+                "unexpected {} at the start of a statement",
+                describe(&t)
+            )),
+        }
+    }
+
+    /// Skips tokens until a `{...}` block has been skipped (FROM/FOR loops).
+    fn skip_until_block(&mut self) -> NResult<()> {
+        while !self.is_p("{") {
+            if let Tok::Eof = self.next() {
+                return self.err("unterminated loop");
+            }
+        }
+        self.skip_braces()
+    }
+
+    /// Skips the arguments of an unsupported statement: a parenthesized group and what follows on
+    /// the same line.
+    fn skip_statement_rest(&mut self) -> NResult<()> {
+        let line = self.line();
+        if self.is_p("(") {
+            let _ = self.units()?;
+        }
+        while self.line() == line && !self.is_p("}") && !matches!(self.peek(), Tok::Eof) {
+            if self.is_p("{") {
+                return self.skip_braces();
+            }
+            self.next();
+        }
+        Ok(())
+    }
+
+    fn if_stmt(&mut self) -> NResult<Stmt> {
+        self.next(); // if
+        self.expect_p("(")?;
+        let cond = self.expr()?;
+        self.expect_p(")")?;
+        let then = self.stmt_block()?;
+        let mut els = Vec::new();
+        if self.is_word("else") {
+            self.next();
+            if self.is_word("if") {
+                els.push(self.if_stmt()?);
+            } else {
+                els = self.stmt_block()?;
+            }
+        }
+        Ok(Stmt::If { cond, then, els })
+    }
+
+    fn species(&mut self) -> NResult<Species> {
+        let mut out = Vec::new();
+        loop {
+            let coef = if let Tok::Num(v) = self.peek().clone() {
+                self.next();
+                v
+            } else {
+                1.0
+            };
+            let name = self.ident()?;
+            if self.is_p("[") {
+                return self.err(format!(
+                    "array state '{name}[...]' in a reaction is not supported"
+                ));
+            }
+            out.push((coef, name));
+            if !self.eat_p("+") {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn tilde(&mut self, line: usize) -> NResult<Stmt> {
+        // `~ x << (flux)` / reactions / equations. A reaction starts with species and then `<->`
+        // or `->`; anything else is an equation `lhs = rhs`.
+        let save = self.pos;
+        if let Tok::Ident(name) = self.peek().clone() {
+            if matches!(self.peek_at(1), Tok::P("<<")) {
+                self.next();
+                self.next();
+                let flux = self.expr()?;
+                return Ok(Stmt::Flux {
+                    state: name,
+                    flux,
+                    line,
+                });
+            }
+        }
+        if let Ok(lhs) = self.species() {
+            if self.eat_p("<->") {
+                let rhs = self.species()?;
+                self.expect_p("(")?;
+                let kf = self.expr()?;
+                self.expect_p(",")?;
+                let kb = self.expr()?;
+                self.expect_p(")")?;
+                return Ok(Stmt::Reaction {
+                    lhs,
+                    rhs,
+                    kf,
+                    kb: Some(kb),
+                    line,
+                });
+            }
+            if self.eat_p("->") {
+                let rhs = if self.is_p("(") {
+                    Vec::new()
+                } else {
+                    self.species()?
+                };
+                self.expect_p("(")?;
+                let kf = self.expr()?;
+                self.expect_p(")")?;
+                return Ok(Stmt::Reaction {
+                    lhs,
+                    rhs,
+                    kf,
+                    kb: None,
+                    line,
+                });
+            }
+        }
+        self.pos = save;
+        let lhs = self.expr()?;
+        self.expect_p("=")?;
+        let rhs = self.expr()?;
+        Ok(Stmt::Equation { lhs, rhs, line })
+    }
+
+    fn call_args(&mut self) -> NResult<Vec<Expr>> {
+        self.expect_p("(")?;
+        let mut args = Vec::new();
+        if self.eat_p(")") {
+            return Ok(args);
+        }
+        loop {
+            args.push(self.expr()?);
+            if self.eat_p(")") {
+                return Ok(args);
+            }
+            self.expect_p(",")?;
+        }
+    }
+
+    pub fn expr(&mut self) -> NResult<Expr> {
+        self.or_expr()
+    }
+
+    fn or_expr(&mut self) -> NResult<Expr> {
+        let mut a = self.and_expr()?;
+        while self.eat_p("||") {
+            a = Expr::bin(BinOp::Or, a, self.and_expr()?);
+        }
+        Ok(a)
+    }
+
+    fn and_expr(&mut self) -> NResult<Expr> {
+        let mut a = self.cmp_expr()?;
+        while self.eat_p("&&") {
+            a = Expr::bin(BinOp::And, a, self.cmp_expr()?);
+        }
+        Ok(a)
+    }
+
+    fn cmp_expr(&mut self) -> NResult<Expr> {
+        let mut a = self.add_expr()?;
+        loop {
+            let op = match self.peek() {
+                Tok::P("<") => BinOp::Lt,
+                Tok::P("<=") => BinOp::Le,
+                Tok::P(">") => BinOp::Gt,
+                Tok::P(">=") => BinOp::Ge,
+                Tok::P("==") => BinOp::Eq,
+                Tok::P("!=") => BinOp::Ne,
+                _ => return Ok(a),
+            };
+            self.next();
+            a = Expr::bin(op, a, self.add_expr()?);
+        }
+    }
+
+    fn add_expr(&mut self) -> NResult<Expr> {
+        let mut a = self.mul_expr()?;
+        loop {
+            let op = match self.peek() {
+                Tok::P("+") => BinOp::Add,
+                Tok::P("-") => BinOp::Sub,
+                _ => return Ok(a),
+            };
+            self.next();
+            a = Expr::bin(op, a, self.mul_expr()?);
+        }
+    }
+
+    fn mul_expr(&mut self) -> NResult<Expr> {
+        let mut a = self.unary()?;
+        loop {
+            let op = match self.peek() {
+                Tok::P("*") => BinOp::Mul,
+                Tok::P("/") => BinOp::Div,
+                Tok::P("%") => return self.err("'%' is not supported"),
+                _ => return Ok(a),
+            };
+            self.next();
+            a = Expr::bin(op, a, self.unary()?);
+        }
+    }
+
+    fn unary(&mut self) -> NResult<Expr> {
+        if self.eat_p("-") {
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        if self.eat_p("+") {
+            return self.unary();
+        }
+        if self.eat_p("!") {
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        self.pow_expr()
+    }
+
+    fn pow_expr(&mut self) -> NResult<Expr> {
+        let base = self.primary()?;
+        if self.eat_p("^") {
+            // Right associative, and the exponent may carry its own sign.
+            let e = self.unary()?;
+            return Ok(Expr::bin(BinOp::Pow, base, e));
+        }
+        Ok(base)
+    }
+
+    fn primary(&mut self) -> NResult<Expr> {
+        let line = self.line();
+        match self.peek().clone() {
+            Tok::Num(v) => {
+                self.next();
+                // A number may carry units: `2 (mV)`.
+                if self.is_p("(") {
+                    self.units()?;
+                }
+                Ok(Expr::Num(v))
+            }
+            Tok::Ident(name) => {
+                self.next();
+                if self.is_p("(") {
+                    let args = self.call_args()?;
+                    return Ok(Expr::Call(name, args, line));
+                }
+                if self.is_p("[") {
+                    return self.err(format!("array element '{name}[...]' is not supported"));
+                }
+                Ok(Expr::Var(name, line))
+            }
+            Tok::P("(") => {
+                self.next();
+                let e = self.expr()?;
+                self.expect_p(")")?;
+                Ok(e)
+            }
+            t => self.err(format!("expected an expression, found {}", describe(&t))),
+        }
+    }
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) => format!("'{s}'"),
+        Tok::Num(v) => format!("number {v}"),
+        Tok::P(p) => format!("'{p}'"),
+        Tok::Verbatim => "VERBATIM".into(),
+        Tok::Eof => "end of file".into(),
+    }
+}

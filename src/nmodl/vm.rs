@@ -1,0 +1,428 @@
+//! The vectorised interpreter. A program is a flat list of operations on *slots*: one `f64` per
+//! instance each (structure of arrays). Every operation is applied to a chunk of instances before
+//! the next one runs, so dispatch costs once per chunk and each operation is a tight loop that the
+//! compiler vectorizes. Control flow (`if`, `while`) runs under masks: every lane computes, stores
+//! happen only where the mask holds, and a branch that no lane of the chunk takes is skipped.
+
+use super::ast::BinOp;
+
+/// Instances processed together: small enough that the slots touched stay in L1.
+pub const CHUNK: usize = 128;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opnd {
+    /// A per-instance slot.
+    S(u32),
+    /// A scalar: GLOBAL parameter, constant, `dt`, `celsius`, `t`.
+    G(u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fun {
+    Neg,
+    Not,
+    Exp,
+    Log,
+    Log10,
+    Fabs,
+    Sqrt,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Floor,
+    Ceil,
+    /// NEURON's `exprelr(x) = x / (exp(x) - 1)` (1 at x = 0).
+    Exprelr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fun2 {
+    Op(BinOp),
+    Atan2,
+    Fmod,
+    Fmin,
+    Fmax,
+}
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Bin {
+        f: Fun2,
+        dst: u32,
+        a: Opnd,
+        b: Opnd,
+    },
+    Un {
+        f: Fun,
+        dst: u32,
+        a: Opnd,
+    },
+    /// `dst = a` where the mask (if any) is non-zero.
+    Store {
+        dst: u32,
+        a: Opnd,
+        mask: Option<u32>,
+    },
+    /// `dst = parent && (cond != 0)` (or `== 0` when `negate`), as 1.0 / 0.0.
+    Mask {
+        dst: u32,
+        parent: Option<u32>,
+        cond: Opnd,
+        negate: bool,
+    },
+    /// Jumps to `to` when no lane of the chunk has the mask set.
+    SkipIfNone {
+        mask: u32,
+        to: usize,
+    },
+    Jump {
+        to: usize,
+    },
+    /// Table interpolation of table `id` at `x` into `outs` (one per tabulated quantity).
+    Table {
+        id: u32,
+        x: Opnd,
+        outs: Vec<u32>,
+        mask: Option<u32>,
+    },
+    /// Per lane: solves `mat x = rhs` (n x n, row major, `None` entries are 0) into `out`.
+    Solve {
+        n: usize,
+        mat: Vec<Option<Opnd>>,
+        rhs: Vec<u32>,
+        out: Vec<u32>,
+    },
+}
+
+/// A tabulated function of one variable: NEURON's TABLE with `with` intervals from `tmin`.
+#[derive(Debug, Clone, Default)]
+pub struct TableData {
+    pub tmin: f64,
+    pub mfac: f64,
+    pub with: usize,
+    /// One column of `with + 1` values per output.
+    pub values: Vec<Vec<f64>>,
+}
+
+impl TableData {
+    #[inline]
+    fn lookup(&self, col: usize, xi: f64) -> f64 {
+        let t = &self.values[col];
+        if xi.is_nan() {
+            return xi;
+        }
+        if xi <= 0.0 {
+            return t[0];
+        }
+        if xi >= self.with as f64 {
+            return t[self.with];
+        }
+        let i = xi as usize;
+        let theta = xi - i as f64;
+        t[i] + theta * (t[i + 1] - t[i])
+    }
+}
+
+/// Slot storage of all instances: `slots[s][k]` is slot `s` of instance `k`.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub n: usize,
+    pub slots: Vec<Vec<f64>>,
+}
+
+impl Frame {
+    pub fn new(nslots: usize, n: usize) -> Self {
+        Frame {
+            n,
+            slots: vec![vec![0.0; n]; nslots],
+        }
+    }
+}
+
+enum In<'a> {
+    V(&'a [f64]),
+    C(f64),
+}
+
+#[inline(always)]
+fn inp<'a>(slots: &'a [Vec<f64>], g: &[f64], o: Opnd, c0: usize, c1: usize) -> In<'a> {
+    match o {
+        Opnd::S(s) => In::V(&slots[s as usize][c0..c1]),
+        Opnd::G(i) => In::C(g[i as usize]),
+    }
+}
+
+#[inline(always)]
+fn apply2(d: &mut [f64], a: In, b: In, f: impl Fn(f64, f64) -> f64) {
+    match (a, b) {
+        (In::V(a), In::V(b)) => {
+            for k in 0..d.len() {
+                d[k] = f(a[k], b[k]);
+            }
+        }
+        (In::V(a), In::C(b)) => {
+            for k in 0..d.len() {
+                d[k] = f(a[k], b);
+            }
+        }
+        (In::C(a), In::V(b)) => {
+            for k in 0..d.len() {
+                d[k] = f(a, b[k]);
+            }
+        }
+        (In::C(a), In::C(b)) => d.iter_mut().for_each(|x| *x = f(a, b)),
+    }
+}
+
+#[inline(always)]
+fn apply1(d: &mut [f64], a: In, f: impl Fn(f64) -> f64) {
+    match a {
+        In::V(a) => {
+            for k in 0..d.len() {
+                d[k] = f(a[k]);
+            }
+        }
+        In::C(a) => d.iter_mut().for_each(|x| *x = f(a)),
+    }
+}
+
+fn b2f(b: bool) -> f64 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+pub fn exprelr(x: f64) -> f64 {
+    if 1.0 + x == 1.0 {
+        1.0
+    } else {
+        x / x.exp_m1()
+    }
+}
+
+/// Runs `ops` over all instances of `frame`.
+pub fn run(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData]) {
+    let n = frame.n;
+    let mut c0 = 0;
+    while c0 < n {
+        let c1 = (c0 + CHUNK).min(n);
+        run_chunk(ops, &mut frame.slots, g, tables, c0, c1);
+        c0 = c1;
+    }
+}
+
+#[allow(clippy::needless_range_loop)]
+fn run_chunk(
+    ops: &[Op],
+    slots: &mut [Vec<f64>],
+    g: &[f64],
+    tables: &[TableData],
+    c0: usize,
+    c1: usize,
+) {
+    let mut pc = 0;
+    while pc < ops.len() {
+        match &ops[pc] {
+            Op::Bin { f, dst, a, b } => {
+                let mut dv = std::mem::take(&mut slots[*dst as usize]);
+                {
+                    let d = &mut dv[c0..c1];
+                    let a = inp(slots, g, *a, c0, c1);
+                    let b = inp(slots, g, *b, c0, c1);
+                    match f {
+                        Fun2::Op(op) => match op {
+                            BinOp::Add => apply2(d, a, b, |x, y| x + y),
+                            BinOp::Sub => apply2(d, a, b, |x, y| x - y),
+                            BinOp::Mul => apply2(d, a, b, |x, y| x * y),
+                            BinOp::Div => apply2(d, a, b, |x, y| x / y),
+                            BinOp::Pow => apply2(d, a, b, f64::powf),
+                            BinOp::Lt => apply2(d, a, b, |x, y| b2f(x < y)),
+                            BinOp::Le => apply2(d, a, b, |x, y| b2f(x <= y)),
+                            BinOp::Gt => apply2(d, a, b, |x, y| b2f(x > y)),
+                            BinOp::Ge => apply2(d, a, b, |x, y| b2f(x >= y)),
+                            BinOp::Eq => apply2(d, a, b, |x, y| b2f(x == y)),
+                            BinOp::Ne => apply2(d, a, b, |x, y| b2f(x != y)),
+                            BinOp::And => apply2(d, a, b, |x, y| b2f(x != 0.0 && y != 0.0)),
+                            BinOp::Or => apply2(d, a, b, |x, y| b2f(x != 0.0 || y != 0.0)),
+                        },
+                        Fun2::Atan2 => apply2(d, a, b, f64::atan2),
+                        Fun2::Fmod => apply2(d, a, b, |x, y| x % y),
+                        Fun2::Fmin => apply2(d, a, b, f64::min),
+                        Fun2::Fmax => apply2(d, a, b, f64::max),
+                    }
+                }
+                slots[*dst as usize] = dv;
+            }
+            Op::Un { f, dst, a } => {
+                let mut dv = std::mem::take(&mut slots[*dst as usize]);
+                {
+                    let d = &mut dv[c0..c1];
+                    let a = inp(slots, g, *a, c0, c1);
+                    match f {
+                        Fun::Neg => apply1(d, a, |x| -x),
+                        Fun::Not => apply1(d, a, |x| b2f(x == 0.0)),
+                        Fun::Exp => apply1(d, a, f64::exp),
+                        Fun::Log => apply1(d, a, f64::ln),
+                        Fun::Log10 => apply1(d, a, f64::log10),
+                        Fun::Fabs => apply1(d, a, f64::abs),
+                        Fun::Sqrt => apply1(d, a, f64::sqrt),
+                        Fun::Sin => apply1(d, a, f64::sin),
+                        Fun::Cos => apply1(d, a, f64::cos),
+                        Fun::Tan => apply1(d, a, f64::tan),
+                        Fun::Asin => apply1(d, a, f64::asin),
+                        Fun::Acos => apply1(d, a, f64::acos),
+                        Fun::Atan => apply1(d, a, f64::atan),
+                        Fun::Sinh => apply1(d, a, f64::sinh),
+                        Fun::Cosh => apply1(d, a, f64::cosh),
+                        Fun::Tanh => apply1(d, a, f64::tanh),
+                        Fun::Floor => apply1(d, a, f64::floor),
+                        Fun::Ceil => apply1(d, a, f64::ceil),
+                        Fun::Exprelr => apply1(d, a, exprelr),
+                    }
+                }
+                slots[*dst as usize] = dv;
+            }
+            Op::Store { dst, a, mask } => {
+                if *a != Opnd::S(*dst) {
+                    let mut dv = std::mem::take(&mut slots[*dst as usize]);
+                    {
+                        let d = &mut dv[c0..c1];
+                        let a = inp(slots, g, *a, c0, c1);
+                        match mask {
+                            None => apply1(d, a, |x| x),
+                            Some(m) => {
+                                let m = &slots[*m as usize][c0..c1];
+                                match a {
+                                    In::V(a) => {
+                                        for k in 0..d.len() {
+                                            d[k] = if m[k] != 0.0 { a[k] } else { d[k] };
+                                        }
+                                    }
+                                    In::C(a) => {
+                                        for k in 0..d.len() {
+                                            d[k] = if m[k] != 0.0 { a } else { d[k] };
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    slots[*dst as usize] = dv;
+                }
+            }
+            Op::Mask {
+                dst,
+                parent,
+                cond,
+                negate,
+            } => {
+                let mut dv = std::mem::take(&mut slots[*dst as usize]);
+                {
+                    let d = &mut dv[c0..c1];
+                    let c = inp(slots, g, *cond, c0, c1);
+                    let neg = *negate;
+                    apply1(d, c, |x| b2f((x != 0.0) != neg));
+                    if let Some(p) = parent {
+                        let p = &slots[*p as usize][c0..c1];
+                        for k in 0..d.len() {
+                            d[k] = if p[k] != 0.0 { d[k] } else { 0.0 };
+                        }
+                    }
+                }
+                slots[*dst as usize] = dv;
+            }
+            Op::SkipIfNone { mask, to } => {
+                if slots[*mask as usize][c0..c1].iter().all(|&x| x == 0.0) {
+                    pc = *to;
+                    continue;
+                }
+            }
+            Op::Jump { to } => {
+                pc = *to;
+                continue;
+            }
+            Op::Table { id, x, outs, mask } => {
+                let t = &tables[*id as usize];
+                let xs: Vec<f64> = match inp(slots, g, *x, c0, c1) {
+                    In::V(v) => v.iter().map(|&x| t.mfac * (x - t.tmin)).collect(),
+                    In::C(c) => vec![t.mfac * (c - t.tmin); c1 - c0],
+                };
+                let mvals: Option<Vec<f64>> = mask.map(|m| slots[m as usize][c0..c1].to_vec());
+                for (col, &o) in outs.iter().enumerate() {
+                    let d = &mut slots[o as usize][c0..c1];
+                    for k in 0..d.len() {
+                        if mvals.as_ref().is_none_or(|m| m[k] != 0.0) {
+                            d[k] = t.lookup(col, xs[k]);
+                        }
+                    }
+                }
+            }
+            Op::Solve { n, mat, rhs, out } => {
+                let n = *n;
+                let mut a = vec![0.0; n * n];
+                let mut b = vec![0.0; n];
+                for k in 0..c1 - c0 {
+                    for (e, o) in a.iter_mut().zip(mat) {
+                        *e = match o {
+                            None => 0.0,
+                            Some(Opnd::S(s)) => slots[*s as usize][c0 + k],
+                            Some(Opnd::G(i)) => g[*i as usize],
+                        };
+                    }
+                    for (i, &r) in rhs.iter().enumerate() {
+                        b[i] = slots[r as usize][c0 + k];
+                    }
+                    dense_solve(n, &mut a, &mut b);
+                    for (i, &o) in out.iter().enumerate() {
+                        slots[o as usize][c0 + k] = b[i];
+                    }
+                }
+            }
+        }
+        pc += 1;
+    }
+}
+
+/// Gaussian elimination with partial pivoting; the solution replaces `b`. A singular matrix gives
+/// non-finite values (as NEURON's solver would fail), never a panic.
+pub fn dense_solve(n: usize, a: &mut [f64], b: &mut [f64]) {
+    for c in 0..n {
+        let mut p = c;
+        for r in c + 1..n {
+            if a[r * n + c].abs() > a[p * n + c].abs() {
+                p = r;
+            }
+        }
+        if p != c {
+            for k in 0..n {
+                a.swap(c * n + k, p * n + k);
+            }
+            b.swap(c, p);
+        }
+        let piv = a[c * n + c];
+        for r in c + 1..n {
+            let f = a[r * n + c] / piv;
+            if f != 0.0 {
+                for k in c..n {
+                    a[r * n + k] -= f * a[c * n + k];
+                }
+                b[r] -= f * b[c];
+            }
+        }
+    }
+    for c in (0..n).rev() {
+        let mut s = b[c];
+        for k in c + 1..n {
+            s -= a[c * n + k] * b[k];
+        }
+        b[c] = s / a[c * n + c];
+    }
+}

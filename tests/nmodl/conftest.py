@@ -1,0 +1,44 @@
+"""NMODL fixtures: the corpus of .mod files (BMTK's 25 in bmtk-data, the ones in the neuron wheel) and
+BMTK's modfiles compiled by nrnivmodl once per session (NEURON runs them in a subprocess)."""
+
+import pathlib
+import platform
+import shutil
+import subprocess
+
+import pytest
+
+from ..bionet.conftest import _nrnivmodl
+from ..conftest import _missing, require_module
+
+
+@pytest.fixture(scope="session")
+def bmtk_modfiles(bmtk_data):
+    d = pathlib.Path(bmtk_data) / "examples" / "bio_components" / "mechanisms" / "modfiles"
+    if not d.is_dir():
+        _missing(f"BMTK's modfiles at {d}")
+    return d
+
+
+@pytest.fixture(scope="session")
+def neuron_modfiles():
+    """The .mod files shipped inside the neuron wheel."""
+    neuron = require_module("neuron")
+    root = pathlib.Path(neuron.__file__).parent
+    files = sorted(p for p in root.rglob("*.mod"))
+    if not files:
+        _missing(f".mod files in the neuron package at {root}")
+    return files
+
+
+@pytest.fixture(scope="session")
+def corpus_mech_dir(bmtk_modfiles, tmp_path_factory):
+    """The corpus's BMTK modfiles compiled by nrnivmodl."""
+    require_module("neuron")
+    work = tmp_path_factory.mktemp("nmodl_nrnmech")
+    for mod in bmtk_modfiles.glob("*.mod"):
+        shutil.copy(mod, work / mod.name)
+    build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
+    assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
+    assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), build.stdout[-2000:]
+    return work

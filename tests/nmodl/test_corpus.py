@@ -1,0 +1,90 @@
+"""Every .mod file of the corpus (BMTK's 25, the neuron wheel's) is either loaded or refused with an
+error naming file, line and construct; bad files are Python exceptions, never crashes."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+BMTK_CHANNELS = {"CaDynamics", "Ca_HVA", "Ca_LVA", "Ih", "Im", "Im_v2", "K_P", "K_T", "Kd", "Kv2like", "Kv3_1",
+                 "NaTa", "NaTs", "NaV", "Nap", "SK"}
+
+
+def _status(path):
+    from bmtk_rs import mechanisms
+
+    try:
+        m = mechanisms.load(path)
+    except ValueError as e:
+        msg = str(e)
+        assert re.match(re.escape(str(path)) + r":\d+: \S", msg), msg
+        return "refused", msg
+    return "run", m
+
+
+def test_bmtk_corpus(bmtk_modfiles):
+    files = sorted(bmtk_modfiles.glob("*.mod"))
+    assert len(files) == 25
+    status = {p.stem: _status(p) for p in files}
+    for stem, (kind, what) in sorted(status.items()):
+        print(f"{stem:12s} {kind:8s} {what if kind == 'refused' else what.kind}")
+    assert {s for s, (k, _) in status.items() if k == "run"} == BMTK_CHANNELS
+    assert "spike sources" in status["vecevent"][1]
+    for s, (k, msg) in status.items():
+        if s.startswith(("stp", "exp1")):
+            assert k == "refused" and "NET_RECEIVE" in msg
+
+
+def test_neuron_wheel_corpus(neuron_modfiles):
+    status = {str(p): _status(p) for p in neuron_modfiles}
+    for p, (kind, what) in sorted(status.items()):
+        print(f"{kind:8s} {p.split('site-packages/')[-1]}: {what if kind == 'refused' else what.name}")
+    runs = {what.name for kind, what in status.values() if kind == "run"}
+    assert {"hh", "pas"} <= runs
+    refused = {p.split("/")[-1]: m for p, (k, m) in status.items() if k == "refused"}
+    assert "VERBATIM" in refused["pattern.mod"] and "ELECTRODE_CURRENT" in refused["stim.mod"]
+
+
+BAD = [
+    ("syntax", "NEURON { SUFFIX bad }\nASSIGNED { y }\nBREAKPOINT {\n  y = 1 +* 2\n}\n", 4, "expected an expression"),
+    ("unknown_var", "NEURON { SUFFIX bad }\nASSIGNED { y }\nBREAKPOINT {\n  y = zz\n}\n", 4, "unknown variable 'zz'"),
+    ("bad_unit", "NEURON { SUFFIX bad }\nUNITS {\n F = (faraday) (furlongs)\n}\n", 3, "undefined unit"),
+    ("verbatim", "NEURON { SUFFIX bad }\nVERBATIM\n int x;\nENDVERBATIM\n", 2, "VERBATIM"),
+    ("pointer", "NEURON { SUFFIX bad\n POINTER p }\n", 2, "POINTER"),
+    ("function_table", "NEURON { SUFFIX bad }\nFUNCTION_TABLE tab(v)\n", 2, "FUNCTION_TABLE"),
+    ("unclosed", "NEURON { SUFFIX bad }\nBREAKPOINT {\n", 3, "closing"),
+    ("cnexp_nonlinear", "NEURON { SUFFIX bad }\nSTATE { s }\nBREAKPOINT { SOLVE d METHOD cnexp }\n"
+                        "DERIVATIVE d {\n s' = -s*s\n}\n", 5, "not linear"),
+]
+
+
+@pytest.mark.parametrize(("name", "src", "line", "what"), BAD, ids=[b[0] for b in BAD])
+def test_bad_files_raise_with_file_and_line(tmp_path, name, src, line, what):
+    from bmtk_rs import mechanisms
+
+    p = tmp_path / f"{name}.mod"
+    p.write_text(src)
+    with pytest.raises(ValueError) as e:
+        mechanisms.load(p)
+    assert str(e.value).startswith(f"{p}:{line}:") and what in str(e.value), str(e.value)
+
+
+def test_check_command(bmtk_modfiles, tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "bmtk_rs.nmodl", "check", str(bmtk_modfiles / "NaTs.mod")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "supported" in ok.stdout and "'NaTs'" in ok.stdout
+    bad = subprocess.run([sys.executable, "-m", "bmtk_rs.nmodl", "check", str(bmtk_modfiles / "vecevent.mod")],
+                         capture_output=True, text=True)
+    assert bad.returncode == 1 and "refused" in bad.stdout and "spike sources" in bad.stdout
+
+
+def test_inspect(bmtk_modfiles):
+    from bmtk_rs import mechanisms
+
+    m = mechanisms.load(bmtk_modfiles / "CaDynamics.mod")
+    assert (m.name, m.kind) == ("CaDynamics", "density")
+    assert m.parameters["decay"] == (80.0, "range") and m.states == ["cai"]
+    assert m.ions == {"ca": {"read": ["ica"], "write": ["cai"], "valence": None}}
+    loaded, refused = mechanisms.load_dir(bmtk_modfiles)
+    assert set(loaded) == BMTK_CHANNELS and len(refused) == 9
