@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from ..bionet.conftest import _nrnivmodl
+from ..conftest import _nrnivmodl
 from ..conftest import _missing, require_module
 
 
