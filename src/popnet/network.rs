@@ -75,7 +75,9 @@ fn check_distribution(d: &Distribution, what: &str) -> Result<()> {
     if d.is_empty() {
         return Err(Error::invalid(format!("{what}: empty distribution")));
     }
-    if d.iter().any(|(v, p)| !v.is_finite() || !p.is_finite() || *p < 0.0) {
+    if d.iter()
+        .any(|(v, p)| !v.is_finite() || !p.is_finite() || *p < 0.0)
+    {
         return Err(Error::invalid(format!(
             "{what}: values must be finite and probabilities >= 0 (got {d:?})"
         )));
@@ -103,8 +105,13 @@ struct Assembly {
     pat: Csr,
     leak: Vec<f64>,
     /// Per weight distribution: (slot, value) of its jump entries, and its threshold flux.
-    jumps: Vec<(Vec<(usize, f64)>, Vec<(usize, f64)>)>,
+    jumps: Vec<(Sparse, Sparse)>,
 }
+
+/// (index, value) pairs.
+type Sparse = Vec<(usize, f64)>;
+/// What makes two populations' assemblies identical: grid, tau_m and weight distributions.
+type AssemblyKey = (GridKey, Vec<(u64, u64)>, Vec<Vec<(u64, u64)>>);
 
 impl Assembly {
     fn build(grid: Grid, tau: &Distribution, dists: &[Distribution]) -> Assembly {
@@ -114,7 +121,10 @@ impl Assembly {
         let positions = (0..n)
             .map(|i| (i, i))
             .chain(leak.iter().map(|&(r, c, _)| (r, c)))
-            .chain(ops.iter().flat_map(|(e, _)| e.iter().map(|&(r, c, _)| (r, c))));
+            .chain(
+                ops.iter()
+                    .flat_map(|(e, _)| e.iter().map(|&(r, c, _)| (r, c))),
+            );
         let pat = Csr::pattern(n, positions);
         let mut leak_vals = vec![0.0; pat.nnz()];
         for &(r, c, v) in &leak {
@@ -124,7 +134,12 @@ impl Assembly {
             .into_iter()
             .map(|(e, t)| {
                 let slots = e.iter().map(|&(r, c, v)| (pat.slot(r, c), v)).collect();
-                let thr = t.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(i, v)| (i, *v)).collect();
+                let thr = t
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != 0.0)
+                    .map(|(i, v)| (i, *v))
+                    .collect();
                 (slots, thr)
             })
             .collect();
@@ -196,17 +211,26 @@ pub fn simulate(
         if p.tau_m.iter().any(|t| t.0 <= 0.0) {
             return Err(Error::invalid(format!("{what}: tau_m must be > 0")));
         }
-        if !(p.tol > 0.0) {
-            return Err(Error::invalid(format!("{what}: tol must be > 0 (got {})", p.tol)));
+        if p.tol.is_nan() || p.tol <= 0.0 {
+            return Err(Error::invalid(format!(
+                "{what}: tol must be > 0 (got {})",
+                p.tol
+            )));
         }
         let key = (p.v_min.to_bits(), p.v_max.to_bits(), p.dv.to_bits());
         if let std::collections::hash_map::Entry::Vacant(e) = grids.entry(key) {
-            e.insert(Grid::new(p.v_min, p.v_max, p.dv).map_err(|e| Error::invalid(format!("{what}: {e}")))?);
+            e.insert(
+                Grid::new(p.v_min, p.v_max, p.dv)
+                    .map_err(|e| Error::invalid(format!("{what}: {e}")))?,
+            );
         }
     }
     for (i, e) in externals.iter().enumerate() {
         if !(e.rate.is_finite() && e.rate >= 0.0) {
-            return Err(Error::invalid(format!("external population {i}: firing rate {} must be >= 0", e.rate)));
+            return Err(Error::invalid(format!(
+                "external population {i}: firing rate {} must be >= 0",
+                e.rate
+            )));
         }
     }
     // Incoming connections per target, each pointing at one of the target's weight distributions.
@@ -215,19 +239,29 @@ pub fn simulate(
     for (ci, c) in conns.iter().enumerate() {
         let what = format!("connection {ci}");
         if c.target >= pops.len() {
-            return Err(Error::invalid(format!("{what}: target {} is not an internal population", c.target)));
+            return Err(Error::invalid(format!(
+                "{what}: target {} is not an internal population",
+                c.target
+            )));
         }
         match c.source {
             Source::Internal(s) if s >= pops.len() => {
-                return Err(Error::invalid(format!("{what}: unknown internal source {s}")))
+                return Err(Error::invalid(format!(
+                    "{what}: unknown internal source {s}"
+                )))
             }
             Source::External(s) if s >= externals.len() => {
-                return Err(Error::invalid(format!("{what}: unknown external source {s}")))
+                return Err(Error::invalid(format!(
+                    "{what}: unknown external source {s}"
+                )))
             }
             _ => {}
         }
         if !(c.nsyn.is_finite() && c.nsyn >= 0.0) {
-            return Err(Error::invalid(format!("{what}: nsyns must be >= 0 (got {})", c.nsyn)));
+            return Err(Error::invalid(format!(
+                "{what}: nsyns must be >= 0 (got {})",
+                c.nsyn
+            )));
         }
         check_distribution(&c.weights, &format!("{what}: weights"))?;
         check_distribution(&c.delays, &format!("{what}: delays"))?;
@@ -252,11 +286,15 @@ pub fn simulate(
             delays,
         });
     }
-    let mut shared: HashMap<(GridKey, Vec<(u64, u64)>, Vec<Vec<(u64, u64)>>), Arc<Assembly>> = HashMap::new();
+    let mut shared: HashMap<AssemblyKey, Arc<Assembly>> = HashMap::new();
     let mut states = Vec::with_capacity(pops.len());
     for (i, (p, inc)) in pops.iter().zip(incoming).enumerate() {
         let gk = (p.v_min.to_bits(), p.v_max.to_bits(), p.dv.to_bits());
-        let key = (gk, bits(&p.tau_m), dists[i].iter().map(bits).collect::<Vec<_>>());
+        let key = (
+            gk,
+            bits(&p.tau_m),
+            dists[i].iter().map(bits).collect::<Vec<_>>(),
+        );
         let asm = shared
             .entry(key)
             .or_insert_with(|| Arc::new(Assembly::build(grids[&gk].clone(), &p.tau_m, &dists[i])))
@@ -335,9 +373,14 @@ fn advance(st: &mut State, lam: &[f64], dt: f64) -> Result<(f64, u64)> {
     let mut iters = 0u64;
     match st.method {
         UpdateMethod::Gmres => {
-            iters = step::implicit_euler(&asm.pat, &j, dt, &mut st.pv, st.tol, 5000)
-                .ok_or_else(|| Error::invalid(format!("GMRES did not reach tol={} in 5000 iterations", st.tol)))?
-                as u64;
+            iters = step::implicit_euler(&asm.pat, &j, dt, &mut st.pv, st.tol, 5000).ok_or_else(
+                || {
+                    Error::invalid(format!(
+                        "GMRES did not reach tol={} in 5000 iterations",
+                        st.tol
+                    ))
+                },
+            )? as u64;
         }
         UpdateMethod::Exact => step::exponential(&asm.pat, &j, dt, &mut st.pv),
         UpdateMethod::Approx(None) => {
@@ -356,7 +399,9 @@ fn advance(st: &mut State, lam: &[f64], dt: f64) -> Result<(f64, u64)> {
         st.pv.iter_mut().for_each(|x| *x = x.max(0.0));
         let s: f64 = st.pv.iter().sum();
         if !(s > 0.0 && s.is_finite()) {
-            return Err(Error::invalid("the density lost all its mass (numerical instability)"));
+            return Err(Error::invalid(
+                "the density lost all its mass (numerical instability)",
+            ));
         }
         st.pv.iter_mut().for_each(|x| *x /= s);
     }
@@ -431,14 +476,25 @@ mod tests {
                 weights: vec![(0.004, 1.0)],
                 delays: vec![(0.0, 1.0)],
             }];
-            let o = simulate(&[pop(m)], &[External { rate: 40.0 }], &conns, 0.0002, 0.0, 0.5).unwrap();
+            let o = simulate(
+                &[pop(m)],
+                &[External { rate: 40.0 }],
+                &conns,
+                0.0002,
+                0.0,
+                0.5,
+            )
+            .unwrap();
             *o.rates[0].last().unwrap()
         };
         let exact = run(UpdateMethod::Exact);
         let implicit = run(UpdateMethod::Gmres);
         let taylor = run(UpdateMethod::Approx(None));
         assert!(exact > 1.0);
-        assert!((implicit - exact).abs() < 1e-9 * exact, "{implicit} {exact}");
+        assert!(
+            (implicit - exact).abs() < 1e-9 * exact,
+            "{implicit} {exact}"
+        );
         assert!((taylor - exact).abs() < 1e-9 * exact, "{taylor} {exact}");
     }
 

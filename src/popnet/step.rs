@@ -43,14 +43,14 @@ impl Tridiag {
             upper: vec![0.0; n],
         };
         for r in 0..n {
-            for k in pat.indptr[r]..pat.indptr[r + 1] {
-                let c = pat.indices[k];
+            let span = pat.indptr[r]..pat.indptr[r + 1];
+            for (&c, &v) in pat.indices[span.clone()].iter().zip(&a[span]) {
                 if c + 1 == r {
-                    t.lower[r] = a[k];
+                    t.lower[r] = v;
                 } else if c == r {
-                    t.diag[r] = a[k];
+                    t.diag[r] = v;
                 } else if c == r + 1 {
-                    t.upper[r] = a[k];
+                    t.upper[r] = v;
                 }
             }
         }
@@ -79,7 +79,14 @@ impl Tridiag {
 /// Solves (I - dt J) x = p for x, starting from x = p, until the residual is below `tol` times
 /// |p| (2-norms): restarted GMRES, right-preconditioned by the tridiagonal part.
 /// Returns the number of Krylov iterations, or None when `max_iter` was not enough.
-pub fn implicit_euler(pat: &Csr, jvals: &[f64], dt: f64, p: &mut [f64], tol: f64, max_iter: usize) -> Option<usize> {
+pub fn implicit_euler(
+    pat: &Csr,
+    jvals: &[f64],
+    dt: f64,
+    p: &mut [f64],
+    tol: f64,
+    max_iter: usize,
+) -> Option<usize> {
     let n = pat.n;
     let mut a: Vec<f64> = jvals.iter().map(|v| -dt * v).collect();
     for r in 0..n {
@@ -213,7 +220,15 @@ pub fn exponential(pat: &Csr, jvals: &[f64], dt: f64, p: &mut [f64]) {
 }
 
 /// dipde's `approx` update: Taylor terms of exp(dt J) p added until a term's norm is below `tol`.
-pub fn taylor_to_tol(pat: &Csr, jvals: &[f64], dt: f64, p: &mut [f64], tol: f64, norm: Norm, max_terms: usize) -> bool {
+pub fn taylor_to_tol(
+    pat: &Csr,
+    jvals: &[f64],
+    dt: f64,
+    p: &mut [f64],
+    tol: f64,
+    norm: Norm,
+    max_terms: usize,
+) -> bool {
     let n = pat.n;
     let mut term = p.to_vec();
     let mut next = vec![0.0; n];
