@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::grid::Grid;
 use super::operators;
 use super::sparse::Csr;
-use super::step::{self, Norm};
+use super::step::{self, DiagSlots, Norm, Workspace};
 use crate::error::{Error, Result};
 
 /// A discrete distribution: (value, probability) pairs.
@@ -103,6 +103,7 @@ type GridKey = (u64, u64, u64);
 struct Assembly {
     grid: Grid,
     pat: Csr,
+    tri: DiagSlots,
     leak: Vec<f64>,
     /// Per weight distribution: (slot, value) of its jump entries, and its threshold flux.
     jumps: Vec<(Sparse, Sparse)>,
@@ -145,6 +146,7 @@ impl Assembly {
             .collect();
         Assembly {
             grid,
+            tri: DiagSlots::of(&pat),
             pat,
             leak: leak_vals,
             jumps,
@@ -317,33 +319,44 @@ pub fn simulate(
     while t0 + ti as f64 * dt < tf {
         ti += 1;
         let hist = &history;
-        let results: Vec<Result<(f64, u64)>> = states
-            .par_iter_mut()
-            .enumerate()
-            .map(|(i, st)| {
-                let rate_of = |src: Source, k: isize| -> f64 {
-                    match src {
-                        Source::External(e) => externals[e].rate,
-                        Source::Internal(s) => {
-                            if k <= 0 {
-                                pops[s].initial_rate
-                            } else {
-                                hist[s][k as usize]
-                            }
+        let one = |ws: &mut Workspace, (i, st): (usize, &mut State)| -> Result<(f64, u64)> {
+            let rate_of = |src: Source, k: isize| -> f64 {
+                match src {
+                    Source::External(e) => externals[e].rate,
+                    Source::Internal(s) => {
+                        if k <= 0 {
+                            pops[s].initial_rate
+                        } else {
+                            hist[s][k as usize]
                         }
                     }
-                };
-                let mut lam = vec![0.0; st.asm.jumps.len()];
-                for inc in &st.inputs {
-                    let mut r = 0.0;
-                    for &(d, p) in &inc.delays {
-                        r += p * rate_of(inc.source, ti as isize - 1 - d as isize);
-                    }
-                    lam[inc.dist] += r * inc.nsyn;
                 }
-                advance(st, &lam, dt).map_err(|e| Error::invalid(format!("population {i}: {e}")))
-            })
-            .collect();
+            };
+            let mut lam = vec![0.0; st.asm.jumps.len()];
+            for inc in &st.inputs {
+                let mut r = 0.0;
+                for &(d, p) in &inc.delays {
+                    r += p * rate_of(inc.source, ti as isize - 1 - d as isize);
+                }
+                lam[inc.dist] += r * inc.nsyn;
+            }
+            advance(st, &lam, dt, ws).map_err(|e| Error::invalid(format!("population {i}: {e}")))
+        };
+        // Threads pay off only with several populations to share out.
+        let results: Vec<Result<(f64, u64)>> = if states.len() > 2 {
+            states
+                .par_iter_mut()
+                .enumerate()
+                .map_init(Workspace::default, one)
+                .collect()
+        } else {
+            let mut ws = Workspace::default();
+            states
+                .iter_mut()
+                .enumerate()
+                .map(|x| one(&mut ws, x))
+                .collect()
+        };
         for (h, r) in history.iter_mut().zip(results) {
             let (rate, it) = r?;
             h.push(rate);
@@ -360,9 +373,11 @@ pub fn simulate(
 
 /// One step of one population under input rates `lam` (one per weight distribution); returns
 /// its new firing rate.
-fn advance(st: &mut State, lam: &[f64], dt: f64) -> Result<(f64, u64)> {
+fn advance(st: &mut State, lam: &[f64], dt: f64, ws: &mut Workspace) -> Result<(f64, u64)> {
     let asm = &*st.asm;
-    let mut j = asm.leak.clone();
+    let mut j = std::mem::take(&mut ws.j);
+    j.clear();
+    j.extend_from_slice(&asm.leak);
     for ((slots, _), &l) in asm.jumps.iter().zip(lam) {
         if l != 0.0 {
             for &(s, v) in slots {
@@ -371,28 +386,45 @@ fn advance(st: &mut State, lam: &[f64], dt: f64) -> Result<(f64, u64)> {
         }
     }
     let mut iters = 0u64;
-    match st.method {
+    let outcome = match st.method {
         UpdateMethod::Gmres => {
-            iters = step::implicit_euler(&asm.pat, &j, dt, &mut st.pv, st.tol, 5000).ok_or_else(
-                || {
-                    Error::invalid(format!(
-                        "GMRES did not reach tol={} in 5000 iterations",
-                        st.tol
-                    ))
-                },
-            )? as u64;
-        }
-        UpdateMethod::Exact => step::exponential(&asm.pat, &j, dt, &mut st.pv),
-        UpdateMethod::Approx(None) => {
-            if !step::taylor_to_tol(&asm.pat, &j, dt, &mut st.pv, st.tol, st.norm, 1000) {
-                return Err(Error::invalid(format!(
-                    "approx update: the Taylor series did not reach tol={} in 1000 terms; decrease dt or increase dv",
+            ws.j = j;
+            let done = step::implicit_euler(&asm.pat, &asm.tri, dt, &mut st.pv, st.tol, 5000, ws);
+            match done {
+                Some(n) => {
+                    iters = n as u64;
+                    Ok(())
+                }
+                None => Err(Error::invalid(format!(
+                    "GMRES did not reach tol={} in 5000 iterations",
                     st.tol
-                )));
+                ))),
             }
         }
-        UpdateMethod::Approx(Some(k)) => step::taylor_to_order(&asm.pat, &j, dt, &mut st.pv, k),
-    }
+        UpdateMethod::Exact => {
+            step::exponential(&asm.pat, &j, dt, &mut st.pv);
+            ws.j = j;
+            Ok(())
+        }
+        UpdateMethod::Approx(None) => {
+            let ok = step::taylor_to_tol(&asm.pat, &j, dt, &mut st.pv, st.tol, st.norm, 1000);
+            ws.j = j;
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!(
+                    "approx update: the Taylor series did not reach tol={} in 1000 terms; decrease dt or increase dv",
+                    st.tol
+                )))
+            }
+        }
+        UpdateMethod::Approx(Some(k)) => {
+            step::taylor_to_order(&asm.pat, &j, dt, &mut st.pv, k);
+            ws.j = j;
+            Ok(())
+        }
+    };
+    outcome?;
     // As dipde: negative mass is cut and the density renormalised when it drifts from 1.
     let total: f64 = st.pv.iter().map(|x| x.abs()).sum();
     if st.pv.iter().any(|&x| x < 0.0) || (total - 1.0).abs() > 1e-15 {
