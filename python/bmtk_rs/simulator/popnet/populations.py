@@ -79,7 +79,7 @@ class Population:
         if "p0" in params and params["p0"] not in (None, [[0.0], [1.0]], [[0], [1]]):
             raise ConfigError(f"{params_file}: population {pop_id}: 'p0' other than a delta at 0 is "
                               f"not supported")
-        p = {**INTERNAL_DEFAULTS, **{k: v for k, v in params.items() if v is not None or k == "approx_order"}}
+        p = {**INTERNAL_DEFAULTS, **{k: v for k, v in params.items() if v is not None or k in ("approx_order", "norm")}}
         what = f"{params_file}: population {pop_id}"
         self.tau_m = distribution(p["tau_m"], f"{what}: 'tau_m'")
         for key in ("v_min", "v_max", "dv", "tol", "initial_firing_rate"):
@@ -101,7 +101,9 @@ class Population:
             raise ConfigError(f"{what}: 'approx_order' must be a positive integer or null, got {order!r}")
         self.approx_order = None if order is None else int(order)
         norm = p["norm"]
-        if norm in (None, "inf", float("inf")):
+        if norm is None:
+            norm = "2"  # dipde hands norm=None to scipy's norm: the 2-norm
+        elif norm in ("inf", float("inf")):
             norm = "inf"
         elif isinstance(norm, numbers.Real):
             norm = str(int(norm))
