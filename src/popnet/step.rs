@@ -26,16 +26,63 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Storage slot of each row's diagonal entry (every pattern the engine builds has them all).
+/// The symbolic part of an incomplete LU factorisation of I - dt J: the pattern of J grown by
+/// the fill of level <= `level` (ILU(k)), the diagonal slots of both patterns, and where each
+/// entry of J's pattern sits in the grown one. Level 1 keeps the fill between excitatory jumps
+/// (below the diagonal) and inhibitory jumps (above it), which ILU(0) drops.
 #[derive(Debug, Clone)]
 pub struct DiagSlots {
+    a_diag: Vec<usize>,
+    pat: Csr,
     diag: Vec<usize>,
+    from_a: Vec<usize>,
 }
 
 impl DiagSlots {
     pub fn of(pat: &Csr) -> DiagSlots {
+        DiagSlots::with_level(pat, 1)
+    }
+
+    pub fn with_level(pat: &Csr, level: usize) -> DiagSlots {
+        use std::collections::BTreeMap;
+        let n = pat.n;
+        let mut rows: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut row: BTreeMap<usize, usize> = pat.indices[pat.indptr[i]..pat.indptr[i + 1]]
+                .iter()
+                .map(|&c| (c, 0))
+                .collect();
+            row.insert(i, 0);
+            let mut cursor = 0;
+            while let Some((&k, &lik)) = row.range(cursor..i).next() {
+                cursor = k + 1;
+                for &(j, lkj) in &rows[k] {
+                    let l = lik + lkj + 1;
+                    if j > k && l <= level {
+                        let e = row.entry(j).or_insert(usize::MAX);
+                        *e = (*e).min(l);
+                    }
+                }
+            }
+            rows.push(row.into_iter().collect());
+        }
+        let ilu = Csr::pattern(
+            n,
+            rows.iter()
+                .enumerate()
+                .flat_map(|(i, r)| r.iter().map(move |&(c, _)| (i, c))),
+        );
+        let mut from_a = Vec::with_capacity(pat.nnz());
+        for r in 0..n {
+            for k in pat.indptr[r]..pat.indptr[r + 1] {
+                from_a.push(ilu.slot(r, pat.indices[k]));
+            }
+        }
         DiagSlots {
-            diag: (0..pat.n).map(|r| pat.slot(r, r)).collect(),
+            a_diag: (0..n).map(|r| pat.slot(r, r)).collect(),
+            diag: (0..n).map(|r| ilu.slot(r, r)).collect(),
+            pat: ilu,
+            from_a,
         }
     }
 }
@@ -65,13 +112,16 @@ fn resize(v: &mut Vec<f64>, n: usize) {
 }
 
 impl Workspace {
-    /// Incomplete LU factorisation of A without fill (ILU(0)) into `lu`: exact for the leak and
-    /// for the excitatory jumps below the diagonal, approximate for the reset and inhibitory
-    /// entries. A is an M-matrix, so the factorisation exists and needs no pivoting.
-    fn factor(&mut self, pat: &Csr, tri: &DiagSlots) {
+    /// Incomplete LU factorisation of A on the grown pattern into `lu`. A is an M-matrix, so the
+    /// factorisation exists and needs no pivoting.
+    fn factor(&mut self, tri: &DiagSlots) {
+        let pat = &tri.pat;
         let n = pat.n;
         self.lu.clear();
-        self.lu.extend_from_slice(&self.a);
+        self.lu.resize(pat.nnz(), 0.0);
+        for (&to, &v) in tri.from_a.iter().zip(&self.a) {
+            self.lu[to] = v;
+        }
         self.marker.clear();
         self.marker.resize(n, usize::MAX);
         for i in 0..n {
@@ -99,7 +149,8 @@ impl Workspace {
         }
     }
 
-    fn precondition(pat: &Csr, tri: &DiagSlots, lu: &[f64], x: &mut [f64]) {
+    fn precondition(tri: &DiagSlots, lu: &[f64], x: &mut [f64]) {
+        let pat = &tri.pat;
         let n = x.len();
         for i in 0..n {
             let mut s = x[i];
@@ -119,7 +170,7 @@ impl Workspace {
 }
 
 /// Solves (I - dt J) x = p for x, starting from x = p, until the residual is below `tol` times
-/// |p| (2-norms): restarted GMRES, right-preconditioned by ILU(0) of the matrix. J's values are
+/// |p| (2-norms): restarted GMRES, right-preconditioned by ILU(1) of the matrix. J's values are
 /// `ws.j` on pattern `pat`. Returns the number of Krylov iterations, or None when `max_iter` was
 /// not enough.
 pub fn implicit_euler(
@@ -140,10 +191,10 @@ pub fn implicit_euler(
     resize(&mut ws.h, (M + 1) * M);
     ws.a.clear();
     ws.a.extend(ws.j.iter().map(|v| -dt * v));
-    for &k in &tri.diag {
+    for &k in &tri.a_diag {
         ws.a[k] += 1.0;
     }
-    ws.factor(pat, tri);
+    ws.factor(tri);
     let Workspace {
         a,
         lu,
@@ -187,7 +238,7 @@ pub fn implicit_euler(
         let mut k_used = 0;
         for j in 0..M {
             z.copy_from_slice(&v[j * n..(j + 1) * n]);
-            Workspace::precondition(pat, tri, lu, z);
+            Workspace::precondition(tri, lu, z);
             pat.matvec(a, z, w);
             for i in 0..=j {
                 let vi = &v[i * n..(i + 1) * n];
@@ -236,7 +287,7 @@ pub fn implicit_euler(
                 *zk += yi * vk;
             }
         }
-        Workspace::precondition(pat, tri, lu, z);
+        Workspace::precondition(tri, lu, z);
         for (xk, zk) in x.iter_mut().zip(z.iter()) {
             *xk += zk;
         }
