@@ -35,7 +35,13 @@ impl Grid {
         let count = count as usize;
         let delta = (v_min + dv) - v_min;
         let mut edges: Vec<f64> = (0..count)
-            .map(|i| if i == 0 { v_min } else { v_min + i as f64 * delta })
+            .map(|i| {
+                if i == 0 {
+                    v_min
+                } else {
+                    v_min + i as f64 * delta
+                }
+            })
             .collect();
         edges.push(v_max);
         for e in edges.iter_mut() {

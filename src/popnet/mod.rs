@@ -14,5 +14,7 @@ pub mod output;
 pub mod sparse;
 pub mod step;
 
-pub use network::{simulate, Connection, Distribution, External, Output, Population, Source, UpdateMethod};
+pub use network::{
+    simulate, Connection, Distribution, External, Output, Population, Source, UpdateMethod,
+};
 pub use step::Norm;

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::grid::Grid;
 use super::operators;
 use super::sparse::Csr;
-use super::step::{self, Norm};
+use super::step::{self, DiagSlots, Norm, Workspace};
 use crate::error::{Error, Result};
 
 /// A discrete distribution: (value, probability) pairs.
@@ -75,7 +75,9 @@ fn check_distribution(d: &Distribution, what: &str) -> Result<()> {
     if d.is_empty() {
         return Err(Error::invalid(format!("{what}: empty distribution")));
     }
-    if d.iter().any(|(v, p)| !v.is_finite() || !p.is_finite() || *p < 0.0) {
+    if d.iter()
+        .any(|(v, p)| !v.is_finite() || !p.is_finite() || *p < 0.0)
+    {
         return Err(Error::invalid(format!(
             "{what}: values must be finite and probabilities >= 0 (got {d:?})"
         )));
@@ -101,10 +103,16 @@ type GridKey = (u64, u64, u64);
 struct Assembly {
     grid: Grid,
     pat: Csr,
+    tri: DiagSlots,
     leak: Vec<f64>,
     /// Per weight distribution: (slot, value) of its jump entries, and its threshold flux.
-    jumps: Vec<(Vec<(usize, f64)>, Vec<(usize, f64)>)>,
+    jumps: Vec<(Sparse, Sparse)>,
 }
+
+/// (index, value) pairs.
+type Sparse = Vec<(usize, f64)>;
+/// What makes two populations' assemblies identical: grid, tau_m and weight distributions.
+type AssemblyKey = (GridKey, Vec<(u64, u64)>, Vec<Vec<(u64, u64)>>);
 
 impl Assembly {
     fn build(grid: Grid, tau: &Distribution, dists: &[Distribution]) -> Assembly {
@@ -114,7 +122,10 @@ impl Assembly {
         let positions = (0..n)
             .map(|i| (i, i))
             .chain(leak.iter().map(|&(r, c, _)| (r, c)))
-            .chain(ops.iter().flat_map(|(e, _)| e.iter().map(|&(r, c, _)| (r, c))));
+            .chain(
+                ops.iter()
+                    .flat_map(|(e, _)| e.iter().map(|&(r, c, _)| (r, c))),
+            );
         let pat = Csr::pattern(n, positions);
         let mut leak_vals = vec![0.0; pat.nnz()];
         for &(r, c, v) in &leak {
@@ -124,12 +135,18 @@ impl Assembly {
             .into_iter()
             .map(|(e, t)| {
                 let slots = e.iter().map(|&(r, c, v)| (pat.slot(r, c), v)).collect();
-                let thr = t.iter().enumerate().filter(|(_, v)| **v != 0.0).map(|(i, v)| (i, *v)).collect();
+                let thr = t
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| **v != 0.0)
+                    .map(|(i, v)| (i, *v))
+                    .collect();
                 (slots, thr)
             })
             .collect();
         Assembly {
             grid,
+            tri: DiagSlots::of(&pat),
             pat,
             leak: leak_vals,
             jumps,
@@ -196,17 +213,26 @@ pub fn simulate(
         if p.tau_m.iter().any(|t| t.0 <= 0.0) {
             return Err(Error::invalid(format!("{what}: tau_m must be > 0")));
         }
-        if !(p.tol > 0.0) {
-            return Err(Error::invalid(format!("{what}: tol must be > 0 (got {})", p.tol)));
+        if p.tol.is_nan() || p.tol <= 0.0 {
+            return Err(Error::invalid(format!(
+                "{what}: tol must be > 0 (got {})",
+                p.tol
+            )));
         }
         let key = (p.v_min.to_bits(), p.v_max.to_bits(), p.dv.to_bits());
         if let std::collections::hash_map::Entry::Vacant(e) = grids.entry(key) {
-            e.insert(Grid::new(p.v_min, p.v_max, p.dv).map_err(|e| Error::invalid(format!("{what}: {e}")))?);
+            e.insert(
+                Grid::new(p.v_min, p.v_max, p.dv)
+                    .map_err(|e| Error::invalid(format!("{what}: {e}")))?,
+            );
         }
     }
     for (i, e) in externals.iter().enumerate() {
         if !(e.rate.is_finite() && e.rate >= 0.0) {
-            return Err(Error::invalid(format!("external population {i}: firing rate {} must be >= 0", e.rate)));
+            return Err(Error::invalid(format!(
+                "external population {i}: firing rate {} must be >= 0",
+                e.rate
+            )));
         }
     }
     // Incoming connections per target, each pointing at one of the target's weight distributions.
@@ -215,19 +241,29 @@ pub fn simulate(
     for (ci, c) in conns.iter().enumerate() {
         let what = format!("connection {ci}");
         if c.target >= pops.len() {
-            return Err(Error::invalid(format!("{what}: target {} is not an internal population", c.target)));
+            return Err(Error::invalid(format!(
+                "{what}: target {} is not an internal population",
+                c.target
+            )));
         }
         match c.source {
             Source::Internal(s) if s >= pops.len() => {
-                return Err(Error::invalid(format!("{what}: unknown internal source {s}")))
+                return Err(Error::invalid(format!(
+                    "{what}: unknown internal source {s}"
+                )))
             }
             Source::External(s) if s >= externals.len() => {
-                return Err(Error::invalid(format!("{what}: unknown external source {s}")))
+                return Err(Error::invalid(format!(
+                    "{what}: unknown external source {s}"
+                )))
             }
             _ => {}
         }
         if !(c.nsyn.is_finite() && c.nsyn >= 0.0) {
-            return Err(Error::invalid(format!("{what}: nsyns must be >= 0 (got {})", c.nsyn)));
+            return Err(Error::invalid(format!(
+                "{what}: nsyns must be >= 0 (got {})",
+                c.nsyn
+            )));
         }
         check_distribution(&c.weights, &format!("{what}: weights"))?;
         check_distribution(&c.delays, &format!("{what}: delays"))?;
@@ -252,11 +288,15 @@ pub fn simulate(
             delays,
         });
     }
-    let mut shared: HashMap<(GridKey, Vec<(u64, u64)>, Vec<Vec<(u64, u64)>>), Arc<Assembly>> = HashMap::new();
+    let mut shared: HashMap<AssemblyKey, Arc<Assembly>> = HashMap::new();
     let mut states = Vec::with_capacity(pops.len());
     for (i, (p, inc)) in pops.iter().zip(incoming).enumerate() {
         let gk = (p.v_min.to_bits(), p.v_max.to_bits(), p.dv.to_bits());
-        let key = (gk, bits(&p.tau_m), dists[i].iter().map(bits).collect::<Vec<_>>());
+        let key = (
+            gk,
+            bits(&p.tau_m),
+            dists[i].iter().map(bits).collect::<Vec<_>>(),
+        );
         let asm = shared
             .entry(key)
             .or_insert_with(|| Arc::new(Assembly::build(grids[&gk].clone(), &p.tau_m, &dists[i])))
@@ -279,33 +319,44 @@ pub fn simulate(
     while t0 + ti as f64 * dt < tf {
         ti += 1;
         let hist = &history;
-        let results: Vec<Result<(f64, u64)>> = states
-            .par_iter_mut()
-            .enumerate()
-            .map(|(i, st)| {
-                let rate_of = |src: Source, k: isize| -> f64 {
-                    match src {
-                        Source::External(e) => externals[e].rate,
-                        Source::Internal(s) => {
-                            if k <= 0 {
-                                pops[s].initial_rate
-                            } else {
-                                hist[s][k as usize]
-                            }
+        let one = |ws: &mut Workspace, (i, st): (usize, &mut State)| -> Result<(f64, u64)> {
+            let rate_of = |src: Source, k: isize| -> f64 {
+                match src {
+                    Source::External(e) => externals[e].rate,
+                    Source::Internal(s) => {
+                        if k <= 0 {
+                            pops[s].initial_rate
+                        } else {
+                            hist[s][k as usize]
                         }
                     }
-                };
-                let mut lam = vec![0.0; st.asm.jumps.len()];
-                for inc in &st.inputs {
-                    let mut r = 0.0;
-                    for &(d, p) in &inc.delays {
-                        r += p * rate_of(inc.source, ti as isize - 1 - d as isize);
-                    }
-                    lam[inc.dist] += r * inc.nsyn;
                 }
-                advance(st, &lam, dt).map_err(|e| Error::invalid(format!("population {i}: {e}")))
-            })
-            .collect();
+            };
+            let mut lam = vec![0.0; st.asm.jumps.len()];
+            for inc in &st.inputs {
+                let mut r = 0.0;
+                for &(d, p) in &inc.delays {
+                    r += p * rate_of(inc.source, ti as isize - 1 - d as isize);
+                }
+                lam[inc.dist] += r * inc.nsyn;
+            }
+            advance(st, &lam, dt, ws).map_err(|e| Error::invalid(format!("population {i}: {e}")))
+        };
+        // Threads pay off only with several populations to share out.
+        let results: Vec<Result<(f64, u64)>> = if states.len() > 2 {
+            states
+                .par_iter_mut()
+                .enumerate()
+                .map_init(Workspace::default, one)
+                .collect()
+        } else {
+            let mut ws = Workspace::default();
+            states
+                .iter_mut()
+                .enumerate()
+                .map(|x| one(&mut ws, x))
+                .collect()
+        };
         for (h, r) in history.iter_mut().zip(results) {
             let (rate, it) = r?;
             h.push(rate);
@@ -322,9 +373,11 @@ pub fn simulate(
 
 /// One step of one population under input rates `lam` (one per weight distribution); returns
 /// its new firing rate.
-fn advance(st: &mut State, lam: &[f64], dt: f64) -> Result<(f64, u64)> {
+fn advance(st: &mut State, lam: &[f64], dt: f64, ws: &mut Workspace) -> Result<(f64, u64)> {
     let asm = &*st.asm;
-    let mut j = asm.leak.clone();
+    let mut j = std::mem::take(&mut ws.j);
+    j.clear();
+    j.extend_from_slice(&asm.leak);
     for ((slots, _), &l) in asm.jumps.iter().zip(lam) {
         if l != 0.0 {
             for &(s, v) in slots {
@@ -333,30 +386,54 @@ fn advance(st: &mut State, lam: &[f64], dt: f64) -> Result<(f64, u64)> {
         }
     }
     let mut iters = 0u64;
-    match st.method {
+    let outcome = match st.method {
         UpdateMethod::Gmres => {
-            iters = step::implicit_euler(&asm.pat, &j, dt, &mut st.pv, st.tol, 5000)
-                .ok_or_else(|| Error::invalid(format!("GMRES did not reach tol={} in 5000 iterations", st.tol)))?
-                as u64;
-        }
-        UpdateMethod::Exact => step::exponential(&asm.pat, &j, dt, &mut st.pv),
-        UpdateMethod::Approx(None) => {
-            if !step::taylor_to_tol(&asm.pat, &j, dt, &mut st.pv, st.tol, st.norm, 1000) {
-                return Err(Error::invalid(format!(
-                    "approx update: the Taylor series did not reach tol={} in 1000 terms; decrease dt or increase dv",
+            ws.j = j;
+            let done = step::implicit_euler(&asm.pat, &asm.tri, dt, &mut st.pv, st.tol, 5000, ws);
+            match done {
+                Some(n) => {
+                    iters = n as u64;
+                    Ok(())
+                }
+                None => Err(Error::invalid(format!(
+                    "GMRES did not reach tol={} in 5000 iterations",
                     st.tol
-                )));
+                ))),
             }
         }
-        UpdateMethod::Approx(Some(k)) => step::taylor_to_order(&asm.pat, &j, dt, &mut st.pv, k),
-    }
+        UpdateMethod::Exact => {
+            step::exponential(&asm.pat, &j, dt, &mut st.pv);
+            ws.j = j;
+            Ok(())
+        }
+        UpdateMethod::Approx(None) => {
+            let ok = step::taylor_to_tol(&asm.pat, &j, dt, &mut st.pv, st.tol, st.norm, 1000);
+            ws.j = j;
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::invalid(format!(
+                    "approx update: the Taylor series did not reach tol={} in 1000 terms; decrease dt or increase dv",
+                    st.tol
+                )))
+            }
+        }
+        UpdateMethod::Approx(Some(k)) => {
+            step::taylor_to_order(&asm.pat, &j, dt, &mut st.pv, k);
+            ws.j = j;
+            Ok(())
+        }
+    };
+    outcome?;
     // As dipde: negative mass is cut and the density renormalised when it drifts from 1.
     let total: f64 = st.pv.iter().map(|x| x.abs()).sum();
     if st.pv.iter().any(|&x| x < 0.0) || (total - 1.0).abs() > 1e-15 {
         st.pv.iter_mut().for_each(|x| *x = x.max(0.0));
         let s: f64 = st.pv.iter().sum();
         if !(s > 0.0 && s.is_finite()) {
-            return Err(Error::invalid("the density lost all its mass (numerical instability)"));
+            return Err(Error::invalid(
+                "the density lost all its mass (numerical instability)",
+            ));
         }
         st.pv.iter_mut().for_each(|x| *x /= s);
     }
@@ -431,14 +508,25 @@ mod tests {
                 weights: vec![(0.004, 1.0)],
                 delays: vec![(0.0, 1.0)],
             }];
-            let o = simulate(&[pop(m)], &[External { rate: 40.0 }], &conns, 0.0002, 0.0, 0.5).unwrap();
+            let o = simulate(
+                &[pop(m)],
+                &[External { rate: 40.0 }],
+                &conns,
+                0.0002,
+                0.0,
+                0.5,
+            )
+            .unwrap();
             *o.rates[0].last().unwrap()
         };
         let exact = run(UpdateMethod::Exact);
         let implicit = run(UpdateMethod::Gmres);
         let taylor = run(UpdateMethod::Approx(None));
         assert!(exact > 1.0);
-        assert!((implicit - exact).abs() < 1e-9 * exact, "{implicit} {exact}");
+        assert!(
+            (implicit - exact).abs() < 1e-9 * exact,
+            "{implicit} {exact}"
+        );
         assert!((taylor - exact).abs() < 1e-9 * exact, "{taylor} {exact}");
     }
 

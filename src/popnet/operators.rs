@@ -108,7 +108,10 @@ mod tests {
         let g = Grid::new(-0.05, 0.02, 0.0001).unwrap();
         for w in [0.0025, -0.002, 0.005, 0.00013, -0.07] {
             let (e, _) = jumps(&g, &[(w, 0.25), (w / 2.0, 0.75)]);
-            assert!(column_sums(g.n_bins(), &e).iter().all(|s| s.abs() < 1e-12), "w={w}");
+            assert!(
+                column_sums(g.n_bins(), &e).iter().all(|s| s.abs() < 1e-12),
+                "w={w}"
+            );
         }
         let l = leak(&g, &[(0.0429, 1.0)]);
         assert!(column_sums(g.n_bins(), &l).iter().all(|s| s.abs() < 1e-9));

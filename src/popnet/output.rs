@@ -17,7 +17,11 @@ pub fn py_float(x: f64) -> String {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+        return if x.is_sign_negative() {
+            "-0.0".into()
+        } else {
+            "0.0".into()
+        };
     }
     let sci = format!("{:e}", x.abs());
     let (mant, exp) = sci.split_once('e').expect("{:e} has an exponent");
@@ -55,11 +59,15 @@ pub fn py_float(x: f64) -> String {
 /// renamed to `path` once complete (an interrupted run leaves no partial table).
 pub fn write_rates(path: &Path, labels: &[String], times: &[f64], rates: &[&[f64]]) -> Result<()> {
     if labels.len() != rates.len() {
-        return Err(Error::invalid("rates table: one label per population is required"));
+        return Err(Error::invalid(
+            "rates table: one label per population is required",
+        ));
     }
     let tmp = path.with_file_name(format!(
         ".{}.tmp",
-        path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        path.file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
     ));
     let ts: Vec<String> = times.iter().map(|&t| py_float(t)).collect();
     let mut buf = String::new();
@@ -68,12 +76,17 @@ pub fn write_rates(path: &Path, labels: &[String], times: &[f64], rates: &[&[f64
         let mut w = std::io::BufWriter::new(f);
         for (label, r) in labels.iter().zip(rates) {
             if r.len() != times.len() {
-                return Err(Error::invalid(format!("rates table: population {label} has {} rates for {} times", r.len(), times.len())));
+                return Err(Error::invalid(format!(
+                    "rates table: population {label} has {} rates for {} times",
+                    r.len(),
+                    times.len()
+                )));
             }
             for (t, &v) in ts.iter().zip(r.iter()) {
                 buf.clear();
                 let _ = writeln!(buf, "{label} {t} {}", py_float(v));
-                w.write_all(buf.as_bytes()).map_err(|e| Error::file(&tmp, e))?;
+                w.write_all(buf.as_bytes())
+                    .map_err(|e| Error::file(&tmp, e))?;
             }
         }
         w.flush().map_err(|e| Error::file(&tmp, e))?;

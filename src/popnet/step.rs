@@ -26,152 +26,269 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// The tridiagonal part of A = I - dt J, factored once per step; it carries the stiff leak, so
-/// it is the preconditioner of the implicit solve.
-struct Tridiag {
-    lower: Vec<f64>,
-    diag: Vec<f64>,
-    upper: Vec<f64>,
+/// The symbolic part of an incomplete LU factorisation of I - dt J: the pattern of J grown by
+/// the fill of level <= `level` (ILU(k)), the diagonal slots of both patterns, and where each
+/// entry of J's pattern sits in the grown one. Level 1 keeps the fill between excitatory jumps
+/// (below the diagonal) and inhibitory jumps (above it), which ILU(0) drops.
+#[derive(Debug, Clone)]
+pub struct DiagSlots {
+    a_diag: Vec<usize>,
+    pat: Csr,
+    diag: Vec<usize>,
+    from_a: Vec<usize>,
 }
 
-impl Tridiag {
-    fn of(pat: &Csr, a: &[f64]) -> Tridiag {
-        let n = pat.n;
-        let mut t = Tridiag {
-            lower: vec![0.0; n],
-            diag: vec![0.0; n],
-            upper: vec![0.0; n],
-        };
-        for r in 0..n {
-            for k in pat.indptr[r]..pat.indptr[r + 1] {
-                let c = pat.indices[k];
-                if c + 1 == r {
-                    t.lower[r] = a[k];
-                } else if c == r {
-                    t.diag[r] = a[k];
-                } else if c == r + 1 {
-                    t.upper[r] = a[k];
-                }
-            }
-        }
-        // Forward elimination once (Thomas); A is a column diagonally dominant M-matrix, so no
-        // pivoting is needed.
-        for r in 1..n {
-            let m = t.lower[r] / t.diag[r - 1];
-            t.lower[r] = m;
-            t.diag[r] -= m * t.upper[r - 1];
-        }
-        t
+impl DiagSlots {
+    pub fn of(pat: &Csr) -> DiagSlots {
+        DiagSlots::with_level(pat, 1)
     }
 
-    fn solve(&self, x: &mut [f64]) {
-        let n = x.len();
-        for r in 1..n {
-            x[r] -= self.lower[r] * x[r - 1];
+    pub fn with_level(pat: &Csr, level: usize) -> DiagSlots {
+        use std::collections::BTreeMap;
+        let n = pat.n;
+        let mut rows: Vec<Vec<(usize, usize)>> = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut row: BTreeMap<usize, usize> = pat.indices[pat.indptr[i]..pat.indptr[i + 1]]
+                .iter()
+                .map(|&c| (c, 0))
+                .collect();
+            row.insert(i, 0);
+            let mut cursor = 0;
+            while let Some((&k, &lik)) = row.range(cursor..i).next() {
+                cursor = k + 1;
+                for &(j, lkj) in &rows[k] {
+                    let l = lik + lkj + 1;
+                    if j > k && l <= level {
+                        let e = row.entry(j).or_insert(usize::MAX);
+                        *e = (*e).min(l);
+                    }
+                }
+            }
+            rows.push(row.into_iter().collect());
         }
-        x[n - 1] /= self.diag[n - 1];
-        for r in (0..n - 1).rev() {
-            x[r] = (x[r] - self.upper[r] * x[r + 1]) / self.diag[r];
+        let ilu = Csr::pattern(
+            n,
+            rows.iter()
+                .enumerate()
+                .flat_map(|(i, r)| r.iter().map(move |&(c, _)| (i, c))),
+        );
+        let mut from_a = Vec::with_capacity(pat.nnz());
+        for r in 0..n {
+            for k in pat.indptr[r]..pat.indptr[r + 1] {
+                from_a.push(ilu.slot(r, pat.indices[k]));
+            }
+        }
+        DiagSlots {
+            a_diag: (0..n).map(|r| pat.slot(r, r)).collect(),
+            diag: (0..n).map(|r| ilu.slot(r, r)).collect(),
+            pat: ilu,
+            from_a,
+        }
+    }
+}
+
+/// Scratch vectors of the implicit step, reused from step to step (one per worker thread).
+#[derive(Debug, Default)]
+pub struct Workspace {
+    a: Vec<f64>,
+    lu: Vec<f64>,
+    marker: Vec<usize>,
+    b: Vec<f64>,
+    x: Vec<f64>,
+    r: Vec<f64>,
+    w: Vec<f64>,
+    z: Vec<f64>,
+    v: Vec<f64>,
+    h: Vec<f64>,
+    /// J values of the step being taken (filled by the caller).
+    pub j: Vec<f64>,
+}
+
+const RESTART: usize = 30;
+
+fn resize(v: &mut Vec<f64>, n: usize) {
+    v.clear();
+    v.resize(n, 0.0);
+}
+
+impl Workspace {
+    /// Incomplete LU factorisation of A on the grown pattern into `lu`. A is an M-matrix, so the
+    /// factorisation exists and needs no pivoting.
+    fn factor(&mut self, tri: &DiagSlots) {
+        let pat = &tri.pat;
+        let n = pat.n;
+        self.lu.clear();
+        self.lu.resize(pat.nnz(), 0.0);
+        for (&to, &v) in tri.from_a.iter().zip(&self.a) {
+            self.lu[to] = v;
+        }
+        self.marker.clear();
+        self.marker.resize(n, usize::MAX);
+        for i in 0..n {
+            let (ra, rb) = (pat.indptr[i], pat.indptr[i + 1]);
+            for k in ra..rb {
+                self.marker[pat.indices[k]] = k;
+            }
+            for kk in ra..rb {
+                let k = pat.indices[kk];
+                if k >= i {
+                    break;
+                }
+                let l = self.lu[kk] / self.lu[tri.diag[k]];
+                self.lu[kk] = l;
+                for jj in tri.diag[k] + 1..pat.indptr[k + 1] {
+                    let m = self.marker[pat.indices[jj]];
+                    if m != usize::MAX {
+                        self.lu[m] -= l * self.lu[jj];
+                    }
+                }
+            }
+            for k in ra..rb {
+                self.marker[pat.indices[k]] = usize::MAX;
+            }
+        }
+    }
+
+    fn precondition(tri: &DiagSlots, lu: &[f64], x: &mut [f64]) {
+        let pat = &tri.pat;
+        let n = x.len();
+        for i in 0..n {
+            let mut s = x[i];
+            for k in pat.indptr[i]..tri.diag[i] {
+                s -= lu[k] * x[pat.indices[k]];
+            }
+            x[i] = s;
+        }
+        for i in (0..n).rev() {
+            let mut s = x[i];
+            for k in tri.diag[i] + 1..pat.indptr[i + 1] {
+                s -= lu[k] * x[pat.indices[k]];
+            }
+            x[i] = s / lu[tri.diag[i]];
         }
     }
 }
 
 /// Solves (I - dt J) x = p for x, starting from x = p, until the residual is below `tol` times
-/// |p| (2-norms): restarted GMRES, right-preconditioned by the tridiagonal part.
-/// Returns the number of Krylov iterations, or None when `max_iter` was not enough.
-pub fn implicit_euler(pat: &Csr, jvals: &[f64], dt: f64, p: &mut [f64], tol: f64, max_iter: usize) -> Option<usize> {
+/// |p| (2-norms): restarted GMRES, right-preconditioned by ILU(1) of the matrix. J's values are
+/// `ws.j` on pattern `pat`. Returns the number of Krylov iterations, or None when `max_iter` was
+/// not enough.
+pub fn implicit_euler(
+    pat: &Csr,
+    tri: &DiagSlots,
+    dt: f64,
+    p: &mut [f64],
+    tol: f64,
+    max_iter: usize,
+    ws: &mut Workspace,
+) -> Option<usize> {
     let n = pat.n;
-    let mut a: Vec<f64> = jvals.iter().map(|v| -dt * v).collect();
-    for r in 0..n {
-        let k = pat.slot(r, r);
-        a[k] += 1.0;
+    const M: usize = RESTART;
+    for buf in [&mut ws.b, &mut ws.x, &mut ws.r, &mut ws.w, &mut ws.z] {
+        resize(buf, n);
     }
-    let pre = Tridiag::of(pat, &a);
-    let b = p.to_vec();
-    let bnorm = dot(&b, &b).sqrt();
+    resize(&mut ws.v, (M + 1) * n);
+    resize(&mut ws.h, (M + 1) * M);
+    ws.a.clear();
+    ws.a.extend(ws.j.iter().map(|v| -dt * v));
+    for &k in &tri.a_diag {
+        ws.a[k] += 1.0;
+    }
+    ws.factor(tri);
+    let Workspace {
+        a,
+        lu,
+        b,
+        x,
+        r,
+        w,
+        z,
+        v,
+        h,
+        ..
+    } = ws;
+    b.copy_from_slice(p);
+    let bnorm = dot(b, b).sqrt();
     if bnorm == 0.0 {
         return Some(0);
     }
     let target = tol * bnorm;
-    const M: usize = 40;
-    let mut x = b.clone();
-    let mut r = vec![0.0; n];
-    let mut w = vec![0.0; n];
-    let mut z = vec![0.0; n];
-    let mut v: Vec<Vec<f64>> = Vec::with_capacity(M + 1);
-    let mut h = vec![vec![0.0; M]; M + 1];
-    let (mut cs, mut sn, mut g) = (vec![0.0; M], vec![0.0; M], vec![0.0; M + 1]);
+    x.copy_from_slice(p);
+    let (mut cs, mut sn, mut g) = ([0.0; M], [0.0; M], [0.0; M + 1]);
+    let hh = |i: usize, j: usize| i * M + j;
     let mut iters = 0;
     loop {
-        pat.matvec(&a, &x, &mut r);
-        for i in 0..n {
-            r[i] = b[i] - r[i];
+        pat.matvec(a, x, r);
+        for (ri, bi) in r.iter_mut().zip(b.iter()) {
+            *ri = bi - *ri;
         }
-        let beta = dot(&r, &r).sqrt();
+        let beta = dot(r, r).sqrt();
         if beta <= target {
-            p.copy_from_slice(&x);
+            p.copy_from_slice(x);
             return Some(iters);
         }
         if iters >= max_iter {
             return None;
         }
-        v.clear();
-        v.push(r.iter().map(|x| x / beta).collect());
+        for (vk, rk) in v[..n].iter_mut().zip(r.iter()) {
+            *vk = rk / beta;
+        }
         g.iter_mut().for_each(|x| *x = 0.0);
         g[0] = beta;
         let mut k_used = 0;
         for j in 0..M {
-            z.copy_from_slice(&v[j]);
-            pre.solve(&mut z);
-            pat.matvec(&a, &z, &mut w);
+            z.copy_from_slice(&v[j * n..(j + 1) * n]);
+            Workspace::precondition(tri, lu, z);
+            pat.matvec(a, z, w);
             for i in 0..=j {
-                let hij = dot(&w, &v[i]);
-                h[i][j] = hij;
-                for (wk, vk) in w.iter_mut().zip(&v[i]) {
+                let vi = &v[i * n..(i + 1) * n];
+                let hij = dot(w, vi);
+                h[hh(i, j)] = hij;
+                for (wk, vk) in w.iter_mut().zip(vi) {
                     *wk -= hij * vk;
                 }
             }
-            let hn = dot(&w, &w).sqrt();
-            h[j + 1][j] = hn;
+            let hn = dot(w, w).sqrt();
             for i in 0..j {
-                let t = cs[i] * h[i][j] + sn[i] * h[i + 1][j];
-                h[i + 1][j] = -sn[i] * h[i][j] + cs[i] * h[i + 1][j];
-                h[i][j] = t;
+                let (a0, a1) = (h[hh(i, j)], h[hh(i + 1, j)]);
+                h[hh(i, j)] = cs[i] * a0 + sn[i] * a1;
+                h[hh(i + 1, j)] = -sn[i] * a0 + cs[i] * a1;
             }
-            let d = (h[j][j] * h[j][j] + hn * hn).sqrt();
+            let d = (h[hh(j, j)] * h[hh(j, j)] + hn * hn).sqrt();
             if d == 0.0 {
                 break;
             }
-            cs[j] = h[j][j] / d;
+            cs[j] = h[hh(j, j)] / d;
             sn[j] = hn / d;
-            h[j][j] = d;
-            h[j + 1][j] = 0.0;
+            h[hh(j, j)] = d;
             g[j + 1] = -sn[j] * g[j];
             g[j] *= cs[j];
             iters += 1;
             k_used = j + 1;
-            if hn == 0.0 || g[j + 1].abs() <= target * 0.5 || iters >= max_iter {
+            if hn == 0.0 || g[j + 1].abs() <= target * 0.5 || iters >= max_iter || j + 1 == M {
                 break;
             }
-            v.push(w.iter().map(|x| x / hn).collect());
+            for (vk, wk) in v[(j + 1) * n..(j + 2) * n].iter_mut().zip(w.iter()) {
+                *vk = wk / hn;
+            }
         }
         // x += M^-1 V y
-        let mut y = vec![0.0; k_used];
+        let mut y = [0.0; M];
         for i in (0..k_used).rev() {
             let mut s = g[i];
             for k in i + 1..k_used {
-                s -= h[i][k] * y[k];
+                s -= h[hh(i, k)] * y[k];
             }
-            y[i] = s / h[i][i];
+            y[i] = s / h[hh(i, i)];
         }
         z.iter_mut().for_each(|x| *x = 0.0);
-        for (yi, vi) in y.iter().zip(&v) {
-            for (zk, vk) in z.iter_mut().zip(vi) {
+        for (i, yi) in y[..k_used].iter().enumerate() {
+            for (zk, vk) in z.iter_mut().zip(&v[i * n..(i + 1) * n]) {
                 *zk += yi * vk;
             }
         }
-        pre.solve(&mut z);
-        for (xk, zk) in x.iter_mut().zip(&z) {
+        Workspace::precondition(tri, lu, z);
+        for (xk, zk) in x.iter_mut().zip(z.iter()) {
             *xk += zk;
         }
     }
@@ -213,7 +330,15 @@ pub fn exponential(pat: &Csr, jvals: &[f64], dt: f64, p: &mut [f64]) {
 }
 
 /// dipde's `approx` update: Taylor terms of exp(dt J) p added until a term's norm is below `tol`.
-pub fn taylor_to_tol(pat: &Csr, jvals: &[f64], dt: f64, p: &mut [f64], tol: f64, norm: Norm, max_terms: usize) -> bool {
+pub fn taylor_to_tol(
+    pat: &Csr,
+    jvals: &[f64],
+    dt: f64,
+    p: &mut [f64],
+    tol: f64,
+    norm: Norm,
+    max_terms: usize,
+) -> bool {
     let n = pat.n;
     let mut term = p.to_vec();
     let mut next = vec![0.0; n];
@@ -274,7 +399,11 @@ mod tests {
     fn implicit_euler_matches_closed_form() {
         let (pat, v) = chain();
         let mut p = vec![1.0, 0.0];
-        implicit_euler(&pat, &v, 0.5, &mut p, 1e-14, 100).unwrap();
+        let mut ws = Workspace {
+            j: v.clone(),
+            ..Default::default()
+        };
+        implicit_euler(&pat, &DiagSlots::of(&pat), 0.5, &mut p, 1e-14, 100, &mut ws).unwrap();
         // (I - dt J) x = p solved by hand
         let (a, b, c, d) = (1.0 + 1.5, -0.5, -1.5, 1.0 + 0.5);
         let det = a * d - b * c;

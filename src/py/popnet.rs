@@ -8,7 +8,17 @@ use super::convert::IntoPyResult;
 use crate::popnet::{self, Connection, External, Norm, Population, Source, UpdateMethod};
 
 /// (tau_m, v_min, v_max, dv, update_method, approx_order, tol, norm, initial_firing_rate)
-type PyPopulation = (Vec<(f64, f64)>, f64, f64, f64, String, Option<usize>, f64, String, f64);
+type PyPopulation = (
+    Vec<(f64, f64)>,
+    f64,
+    f64,
+    f64,
+    String,
+    Option<usize>,
+    f64,
+    String,
+    f64,
+);
 /// (source kind 'internal'/'external', source index, target index, nsyns, weights, delays)
 type PyConnection = (String, usize, usize, f64, Vec<(f64, f64)>, Vec<(f64, f64)>);
 
@@ -34,7 +44,16 @@ fn population(i: usize, p: PyPopulation) -> PyResult<Population> {
             )))
         }
     };
-    Ok(Population { tau_m, v_min, v_max, dv, method, tol, norm, initial_rate })
+    Ok(Population {
+        tau_m,
+        v_min,
+        v_max,
+        dv,
+        method,
+        tol,
+        norm,
+        initial_rate,
+    })
 }
 
 /// Runs the network; returns (times, rates[population, step], Krylov iterations).
@@ -54,7 +73,10 @@ pub fn popnet_simulate<'py>(
         .enumerate()
         .map(|(i, p)| population(i, p))
         .collect::<PyResult<Vec<_>>>()?;
-    let exts: Vec<External> = external_rates.into_iter().map(|rate| External { rate }).collect();
+    let exts: Vec<External> = external_rates
+        .into_iter()
+        .map(|rate| External { rate })
+        .collect();
     let conns = connections
         .into_iter()
         .enumerate()
@@ -68,7 +90,13 @@ pub fn popnet_simulate<'py>(
                     )))
                 }
             };
-            Ok(Connection { source, target, nsyn, weights, delays })
+            Ok(Connection {
+                source,
+                target,
+                nsyn,
+                weights,
+                delays,
+            })
         })
         .collect::<PyResult<Vec<_>>>()?;
     let out = py

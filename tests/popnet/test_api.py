@@ -62,7 +62,8 @@ def test_module_runner_writes_the_same_table(bmtk_data, tmp_path, short_run):
     cfg = ref_config(bmtk_data, "default", tmp_path / "b", edit=_short)
     subprocess.run([sys.executable, "-m", "bmtk_rs.simulator.popnet", str(cfg)], check=True, cwd=tmp_path,
                    capture_output=True)
-    assert (tmp_path / "b" / "output" / "spike_rates.csv").read_bytes() == (short_run / "spike_rates.csv").read_bytes()
+    ours = (tmp_path / "b" / "output" / "spike_rates.csv").read_bytes()
+    assert ours == (short_run / "spike_rates.csv").read_bytes()
 
 
 def test_analyzer_plots_population_rates(bmtk_data, short_run, tmp_path):
@@ -72,8 +73,9 @@ def test_analyzer_plots_population_rates(bmtk_data, short_run, tmp_path):
     from bmtk_rs.analyzer.firing_rates import plot_rates_popnet
 
     png = tmp_path / "rates.png"
-    plot_rates_popnet(str(ref_dir(bmtk_data, "default") / "network" / "internal_node_types.csv"),
-                      str(short_run / "spike_rates.csv"), model_keys="pop_name", save_as=str(png), show_plot=False)
+    types = ref_dir(bmtk_data, "default") / "network" / "internal_node_types.csv"
+    plot_rates_popnet(str(types), str(short_run / "spike_rates.csv"), model_keys="pop_name", save_as=str(png),
+                      show_plot=False)
     assert png.stat().st_size > 0
 
 
@@ -92,3 +94,29 @@ def test_python_objects(bmtk_data, tmp_path):
     sim.run()
     table = sim.rates_table()
     assert table.shape == (102, 3)
+
+
+def test_spike_file_input_gives_bmtk_rate(bmtk_data, tmp_path):
+    """A spikes input drives an external population at 1000 * mean count / (last - first spike),
+    bmtk's conversion: the run equals a pop_rates run at that rate."""
+    from bmtk_rs.utils.reports.spike_trains import SpikeTrains
+
+    times = [5.0, 40.0, 95.0, 105.0, 300.0, 405.0]     # ms, one node; 6 spikes over 400 ms -> 15 Hz
+    st = SpikeTrains(default_population="external")
+    st.add_spikes([0] * len(times), times, population="external")
+    spikes = tmp_path / "spikes.h5"
+    st.to_sonata(str(spikes))
+
+    def spikes_input(c):
+        _short(c)
+        c["inputs"] = {"ext_spikes": {"input_type": "spikes", "module": "sonata", "input_file": str(spikes),
+                                      "node_set": "external"}}
+    a = ref_config(bmtk_data, "default", tmp_path / "spk", edit=spikes_input)
+    b = ref_config(bmtk_data, "default", tmp_path / "csv", edit=_short)
+    from bmtk_rs.simulator import popnet
+
+    sim = popnet.run(str(a))
+    assert [p.firing_rate for p in sim._graph.external_populations] == [1000.0 * 6 / 400.0]
+    popnet.run(str(b))
+    assert (tmp_path / "spk" / "output" / "spike_rates.csv").read_bytes() == \
+        (tmp_path / "csv" / "output" / "spike_rates.csv").read_bytes()

@@ -88,7 +88,8 @@ class PopNetwork(SonataCircuit):
                         raise ConfigError(f"{what}: model_type '{row['model_type']}' is not 'population'")
                     params_name = row.get("dynamics_params")
                     if _missing(params_name):
-                        raise ConfigError(f"{what}: a PopNet population needs dynamics_params (a json file in "
+                        raise ConfigError(f"{what}: a PopNet population needs dynamics_params (a "
+                                          f"json file in "
                                           "components.population_models_dir)")
                     params = self._component_json("population_models_dir", str(params_name), what)
                     path = self._component_path("population_models_dir", str(params_name), what)
@@ -122,7 +123,8 @@ class PopNetwork(SonataCircuit):
         cols = {}
         for col in ("nsyns", "delay", "syn_weight"):
             if col not in ep.columns and col not in ep.types.columns:
-                raise ConfigError(f"{ep.edges_file}: edges {ep.name} have no '{col}' (PopNet connections need "
+                raise ConfigError(f"{ep.edges_file}: edges {ep.name} have no '{col}' (PopNet "
+                                  f"connections need "
                                   "nsyns, delay and syn_weight, in the edges or the edge types file)")
             cols[col] = True
         for i in first.tolist():
@@ -152,7 +154,8 @@ class PopNetwork(SonataCircuit):
         names = list(self.get_node_set(node_set))
         for n in names:
             if not self._node_pops[n].virtual_only:
-                raise ConfigError(f"{what}: node_set {node_set!r} selects population '{n}', which is not made of "
+                raise ConfigError(f"{what}: node_set {node_set!r} selects population '{n}', which "
+                                  f"is not made of "
                                   "virtual nodes (inputs drive external populations only)")
         return names
 
@@ -207,7 +210,7 @@ class PopNetwork(SonataCircuit):
             if spk_pop is None:
                 raise ConfigError(f"inputs.{name}: the spike file has no population '{pop_name}' "
                                   f"(it has {spk_pops})")
-            df = spikes.to_dataframe(population=spk_pop)
+            df = spikes.to_dataframe(populations=[spk_pop], with_population_col=False)
             counts = df.groupby("node_ids")["timestamps"].agg(["count", "min", "max"])
 
             def rate_of(key, counts=counts, keys=keys, pop=pop, pop_name=pop_name):
@@ -216,7 +219,8 @@ class PopNetwork(SonataCircuit):
                 c = c[c["count"] > 0]
                 span = c["max"].max() - c["min"].min() if len(c) else 0.0
                 if len(c) == 0 or not span > 0:
-                    raise ConfigError(f"inputs.{name}: external population {key} of {pop_name} has too few spikes "
+                    raise ConfigError(f"inputs.{name}: external population {key} of {pop_name} has "
+                                      f"too few spikes "
                                       "to give a firing rate")
                 return 1.0e3 * c["count"].mean() / span
 

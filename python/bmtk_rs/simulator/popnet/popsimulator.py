@@ -73,7 +73,8 @@ class PopSimulator:
             if key not in run:
                 raise ConfigError(f"{config.get('config_path')}: 'run' lacks '{key}'")
             if isinstance(run[key], bool) or not isinstance(run[key], (int, float)):
-                raise ConfigError(f"{config.get('config_path')}: 'run.{key}' must be a number, got {run[key]!r}")
+                raise ConfigError(f"{config.get('config_path')}: 'run.{key}' must be a number, got "
+                                  f"{run[key]!r}")
         # dt is taken in seconds as written; tstop is in ms (bmtk divides it by 1000).
         sim = cls(graph, dt=float(run["dt"]), tstop=float(run["tstop"]) / 1000.0,
                   overwrite=run.get("overwrite_output_dir", True))
@@ -100,7 +101,8 @@ class PopSimulator:
                 graph.add_spike_trains(spikes, inp["node_set"], name)
             else:
                 if "rates" not in inp:
-                    raise ConfigError(f"inputs.{name}: a '{inp.get('module')}' input needs 'rates' (a pop_rates "
+                    raise ConfigError(f"inputs.{name}: a '{inp.get('module')}' input needs 'rates' "
+                                      f"(a pop_rates "
                                       "table)")
                 graph.add_rates(inp["rates"], inp["node_set"], name)
 

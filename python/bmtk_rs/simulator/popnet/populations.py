@@ -48,8 +48,10 @@ def distribution(value, what):
     if isinstance(value, dict):
         if value.get("distribution") == "delta" and "weight" in value:
             return distribution(value["weight"], what)
-        raise ConfigError(f"{what}: only {{'distribution': 'delta', 'weight': w}} dicts are understood, got {value!r}")
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(x, (list, tuple)) for x in value):
+        raise ConfigError(f"{what}: only {{'distribution': 'delta', 'weight': w}} dicts are "
+                          f"understood, got {value!r}")
+    pair = isinstance(value, (list, tuple)) and len(value) == 2
+    if pair and all(isinstance(x, (list, tuple)) for x in value):
         vals, probs = (np.asarray(x, dtype=float) for x in value)
         if len(vals) == len(probs) + 1:
             vals = (vals[1:] + vals[:-1]) / 2
@@ -75,8 +77,9 @@ class Population:
             raise ConfigError(f"{params_file}: population {pop_id}: unknown parameter(s) {unknown} "
                               f"(DiPDE internal populations take {sorted(INTERNAL_DEFAULTS)})")
         if "p0" in params and params["p0"] not in (None, [[0.0], [1.0]], [[0], [1]]):
-            raise ConfigError(f"{params_file}: population {pop_id}: 'p0' other than a delta at 0 is not supported")
-        p = {**INTERNAL_DEFAULTS, **{k: v for k, v in params.items() if v is not None or k == "approx_order"}}
+            raise ConfigError(f"{params_file}: population {pop_id}: 'p0' other than a delta at 0 is "
+                              f"not supported")
+        p = {**INTERNAL_DEFAULTS, **{k: v for k, v in params.items() if v is not None or k in ("approx_order", "norm")}}
         what = f"{params_file}: population {pop_id}"
         self.tau_m = distribution(p["tau_m"], f"{what}: 'tau_m'")
         for key in ("v_min", "v_max", "dv", "tol", "initial_firing_rate"):
@@ -90,13 +93,20 @@ class Population:
                               f"(v_min={self.v_min}, v_max={self.v_max}, dv={self.dv})")
         self.update_method = p["update_method"]
         if self.update_method not in _METHODS:
-            raise ConfigError(f"{what}: 'update_method' must be one of {list(_METHODS)}, got {self.update_method!r}")
+            raise ConfigError(f"{what}: 'update_method' must be one of {list(_METHODS)}, got "
+                              f"{self.update_method!r}")
         order = p["approx_order"]
-        if order is not None and (isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1):
+        bad_order = isinstance(order, bool) or not isinstance(order, numbers.Integral) or order < 1
+        if order is not None and bad_order:
             raise ConfigError(f"{what}: 'approx_order' must be a positive integer or null, got {order!r}")
         self.approx_order = None if order is None else int(order)
         norm = p["norm"]
-        norm = "inf" if norm in (None, "inf", float("inf")) else str(int(norm)) if isinstance(norm, numbers.Real) else norm
+        if norm is None:
+            norm = "2"  # dipde hands norm=None to scipy's norm: the 2-norm
+        elif norm in ("inf", float("inf")):
+            norm = "inf"
+        elif isinstance(norm, numbers.Real):
+            norm = str(int(norm))
         if norm not in ("inf", "1", "2", "fro"):
             raise ConfigError(f"{what}: 'norm' must be inf, 1, 2 or 'fro', got {p['norm']!r}")
         self.norm = norm
@@ -127,7 +137,8 @@ class ExtPopulation:
         self.nodes = []
         rate = firing_rate
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not np.isfinite(rate) or rate < 0:
-            raise ConfigError(f"{source}: external population {pop_id}: firing rate {firing_rate!r} must be a "
+            raise ConfigError(f"{source}: external population {pop_id}: firing rate {firing_rate!r} "
+                              f"must be a "
                               "number >= 0 (Hz)")
         self.firing_rate = float(rate)
 
@@ -149,7 +160,8 @@ class PopConnection:
     def __init__(self, src_pop, trg_pop, nsyns, delay, weight, what):
         self.src_pop = src_pop
         self.trg_pop = trg_pop
-        if isinstance(nsyns, bool) or not isinstance(nsyns, numbers.Real) or not np.isfinite(nsyns) or nsyns < 0:
+        number = not isinstance(nsyns, bool) and isinstance(nsyns, numbers.Real)
+        if not (number and np.isfinite(nsyns) and nsyns >= 0):
             raise ConfigError(f"{what}: 'nsyns' must be a number >= 0, got {nsyns!r}")
         self.nsyns = float(nsyns)
         self.delays = distribution(delay, f"{what}: 'delay'")
@@ -160,4 +172,5 @@ class PopConnection:
         self.weight = weight
 
     def __repr__(self):
-        return f"{self.src_pop} --> {self.trg_pop} {{weight: {self.weight}, delay: {self.delay}, nsyns: {self.nsyns}}}"
+        props = f"weight: {self.weight}, delay: {self.delay}, nsyns: {self.nsyns}"
+        return f"{self.src_pop} --> {self.trg_pop} {{{props}}}"
