@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use super::cell::CellModel;
 use super::ecp::{ColumnOrder, EcpTransfer, MinDistance};
 use super::placement::{SegmentTable, SynapsePlacer};
-use super::solver::{n_steps, CellSim, IClamp, RunConditions, SPIKE_TEPS};
+use super::solver::{n_steps, CellSim, IClamp, PerStep, RunConditions, SPIKE_TEPS};
 use super::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
 
@@ -143,7 +143,7 @@ struct Group {
     /// (lane, node, nA per step): currents played into a clamp step by step
     played: Vec<(usize, usize, Arc<[f64]>)>,
     /// (lane, node, mV per step, MOhm per step): voltage clamps
-    vclamps: Vec<(usize, usize, Arc<[f64]>, Arc<[f64]>)>,
+    vclamps: Vec<(usize, usize, PerStep, PerStep)>,
     sim: Option<CellSim>,
     in_edges: Vec<InEdge>,
     in_off: Vec<u32>,

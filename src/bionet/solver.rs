@@ -27,6 +27,9 @@ use super::synapse::SynapseSet;
 use crate::error::{Error, Result};
 use std::sync::Arc;
 
+/// One value per time step (a played current or a clamp's command), shared by the cells using it.
+pub type PerStep = Arc<[f64]>;
+
 /// NEURON's IClamp at a node: `amp` nA from `delay` for `dur` ms (on while delay <= t < delay+dur,
 /// with t the midpoint of the step as NEURON evaluates it).
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +94,7 @@ pub struct CellSim {
     steps_done: usize,
     /// Voltage clamps (NEURON's SEClamp) played step by step: (index node * lanes + lane, target
     /// voltage per step (mV), series resistance per step (MOhm; not finite: off)).
-    vclamps: Vec<(usize, Arc<[f64]>, Arc<[f64]>)>,
+    vclamps: Vec<(usize, PerStep, PerStep)>,
 }
 
 impl CellSim {
