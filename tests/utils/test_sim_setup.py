@@ -232,7 +232,8 @@ def test_pointnet_layout(tmp_path):
 def test_popnet_layout(tmp_path):
     runs = _both(tmp_path, ["popnet", "."])
     _compare(runs["bmtk"][0], runs["ours"][0])
-    assert "PopNet (DiPDE) is not part of bmtk-rs" in runs["ours"][1].stderr
+    script = (runs["ours"][0] / "run_popnet.py").read_text()
+    assert "from bmtk_rs.simulator import popnet" in script and "PopSimulator.from_config" in script
 
 
 def test_existing_configs_are_kept(tmp_path):

@@ -23,8 +23,8 @@ The differences from bmtk:
   component folder).
 - FilterNet honours ``--dt`` (bmtk ignores it and writes 0.001 ms), PointNet ``--config-file``
   (bmtk always writes config.json).
-- PointNet and PopNet get BMTK's layout, but their simulators (NEST, DiPDE) are not part of
-  bmtk-rs: the run script says so.
+- PointNet gets BMTK's layout, but its simulator (NEST's models) is not part of bmtk-rs yet: the
+  run script says so. PopNet's run script runs bmtk-rs's PopNet.
 
 The functions ``build_env_bionet``, ``build_env_filternet``, ``build_env_pointnet`` and
 ``build_env_popnet`` take bmtk 1.2.0's arguments (plus ``example_components``).
@@ -140,6 +140,11 @@ if __name__ == "__main__":
 '''
 
 _RUN_BODIES = {
+    "popnet": ("    configure = popnet.Config.from_json(config_file)\n"
+               "    configure.build_env()\n"
+               "    network = popnet.PopNetwork.from_config(configure)\n"
+               "    sim = popnet.PopSimulator.from_config(configure, network)\n"
+               "    sim.run()"),
     "bionet": ("    conf = bionet.Config.from_json(config_file)\n"
                "    conf.build_env()\n"
                "    net = bionet.BioNetwork.from_config(conf)\n"
@@ -582,10 +587,7 @@ class PopNetEnvBuilder(EnvBuilder):
         self._simulation["output"]["rates_file"] = "firing_rates.csv"
 
     def _run_script_text(self, config):
-        logger.warning("PopNet (DiPDE) is not part of bmtk-rs: %s has BMTK's layout for BMTK's PopNet.",
-                       self._base_dir)
-        return _NOT_HERE_TEMPLATE.format(title="PopNet", sim="popnet", engine="DiPDE", config=config,
-                                         network="PopNetwork", simulator="PopSimulator")
+        return _RUN_TEMPLATE.format(title="PopNet", sim="popnet", config=config, body=_RUN_BODIES["popnet"])
 
 
 def build_env_bionet(base_dir=".", network_dir=None, components_dir=None, node_sets_file=None,
@@ -639,7 +641,7 @@ def build_env_filternet(base_dir=".", network_dir=None, components_dir=None, nod
 def build_env_popnet(base_dir=".", network_dir=None, components_dir=None, node_sets_file=None, reports=None,
                      include_examples=True, config_file=None, tstart=0.0, tstop=1000.0, dt=0.001,
                      example_components="auto", **args):
-    """A PopNet (DiPDE) simulation directory in BMTK's layout; the simulator is not in bmtk-rs."""
+    """A PopNet (DiPDE) simulation directory in BMTK's layout, run by bmtk-rs's PopNet."""
     env = PopNetEnvBuilder(base_dir=base_dir, network_dir=network_dir, components_dir=components_dir,
                            node_sets_file=node_sets_file)
     # as bmtk 1.2.0: run.dt stays at its default (dt is not passed on)
