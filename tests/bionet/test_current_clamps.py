@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from ..conftest import require_module
+from .network_configs import run_config
 from .sonata_writer import write_nodes, write_types
 
 HERE = os.path.dirname(__file__)
@@ -104,13 +105,7 @@ def _config(base, net, inputs, comps):
 
 
 def _run(config, nrnmech_dir=None):
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    if nrnmech_dir is None:
-        cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", str(config)]
-    else:
-        cmd = [sys.executable, os.path.join(HERE, "bmtk_network_run.py"), str(config), str(nrnmech_dir)]
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    run_config(config, nrnmech_dir)
     out = config.parent / "output"
     with h5py.File(out / "soma_v.h5", "r") as f:
         ids = f["report/cells/mapping/node_ids"][()]

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from ..conftest import require_module
+from .network_configs import run_config
 from .sonata_writer import write_edges, write_nodes, write_spikes, write_types
 
 HERE = os.path.dirname(__file__)
@@ -141,13 +142,7 @@ def _config(base, net_dir, spikes, comps, edges_name="inputs_cells"):
 
 
 def _run(config, nrnmech_dir=None):
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    if nrnmech_dir is None:
-        cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", str(config)]
-    else:
-        cmd = [sys.executable, os.path.join(HERE, "bmtk_network_run.py"), str(config), str(nrnmech_dir)]
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    run_config(config, nrnmech_dir)
     with h5py.File(config.parent / "output" / "spikes.h5", "r") as f:
         g = f["spikes/cells"]
         ids, ts = g["node_ids"][()], g["timestamps"][()]
