@@ -1,5 +1,7 @@
 """Shared fixtures: where the reference data lives, and the oracle packages."""
 
+import fcntl
+import hashlib
 import os
 import pathlib
 import platform
@@ -45,18 +47,40 @@ def _nrnivmodl():
     _missing("nrnivmodl (from the neuron package)")
 
 
+def compiled_mechanisms(modfiles):
+    """`modfiles` compiled by nrnivmodl once per checkout: the build lives in the clone's
+    .test-cache/, keyed by the files' contents and NEURON's version, and a file lock lets parallel
+    pytest workers share one build instead of compiling the same files side by side."""
+    neuron = require_module("neuron")
+    modfiles = sorted(pathlib.Path(m) for m in modfiles)
+    key = hashlib.sha256(str(getattr(neuron, "__version__", "")).encode())
+    for mod in modfiles:
+        key.update(mod.name.encode() + b"\0" + mod.read_bytes() + b"\0")
+    cache = ROOT / ".test-cache"
+    cache.mkdir(exist_ok=True)
+    work = cache / ("nrnmech-" + key.hexdigest()[:16])
+    with open(cache / (work.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (work / ".built").exists():
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            for mod in modfiles:
+                shutil.copy(mod, work / mod.name)
+            build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
+            assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
+            assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), \
+                build.stdout[-2000:]
+            (work / ".built").write_text("ok")
+    return work
+
+
 @pytest.fixture(scope="session")
-def nrnmech_dir(tmp_path_factory):
-    """A directory holding bmtk's shipped .mod files compiled by nrnivmodl (for neuron.load_mechanisms)."""
+def nrnmech_dir():
+    """A directory holding bmtk's shipped .mod files compiled by nrnivmodl (for neuron.load_mechanisms).
+    Tests may add their own uniquely named case files beside the build."""
     require_module("neuron")
     bmtk = require_module("bmtk")
     modsrc = pathlib.Path(bmtk.__file__).parent / "utils" / "scripts" / "bionet" / "mechanisms" / "modfiles"
     if not modsrc.is_dir():
         _missing(f"bmtk's modfiles at {modsrc}")
-    work = tmp_path_factory.mktemp("nrnmech")
-    for mod in modsrc.glob("*.mod"):
-        shutil.copy(mod, work / mod.name)
-    build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
-    assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
-    assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), build.stdout[-2000:]
-    return work
+    return compiled_mechanisms(modsrc.glob("*.mod"))

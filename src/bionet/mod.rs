@@ -13,6 +13,7 @@ pub mod network;
 pub mod nml;
 pub mod np_random;
 pub mod placement;
+pub mod report_vars;
 pub mod solver;
 pub mod swc;
 pub mod synapse;

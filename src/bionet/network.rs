@@ -100,24 +100,7 @@ fn source_offsets(edges: &[InEdge], n_sources: usize) -> Vec<u32> {
     off
 }
 
-/// A recorded variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variable {
-    V,
-    Cai,
-}
-
-impl Variable {
-    pub fn from_name(name: &str) -> Result<Variable> {
-        match name {
-            "v" => Ok(Variable::V),
-            "cai" => Ok(Variable::Cai),
-            other => Err(Error::invalid(format!(
-                "cannot record variable '{other}': supported cell variables are v, cai"
-            ))),
-        }
-    }
-}
+pub use super::report_vars::Variable;
 
 /// Columns of one report that one group records.
 #[derive(Debug, Clone)]
@@ -126,8 +109,11 @@ struct GroupRecorder {
     /// First column of these cells' elements in the report.
     column: usize,
     var: Variable,
-    /// Solver indices, one per element.
+    /// Solver indices, one per element; for a mechanism variable, after finalize, the
+    /// mechanism's instance indices.
     index: Vec<u32>,
+    /// For `i_membrane`: 1 / (area x 1e-2) per element, turning nA into mA/cm2.
+    scale: Vec<f64>,
 }
 
 struct Group {
@@ -251,13 +237,33 @@ impl Group {
                     }
                 }
             }
+            let needs_im = self
+                .recorders
+                .iter()
+                .any(|r| matches!(r.var, Variable::MembraneCurrent | Variable::MembraneDensity));
+            if needs_im && self.ecp_channels == 0 {
+                sim.membrane_currents(&mut self.im);
+            }
+            let (rec, im) = (&mut self.rec, &self.im);
             for r in &self.recorders {
-                match r.var {
-                    Variable::V => self.rec.extend(r.index.iter().map(|&j| sim.v[j as usize])),
-                    Variable::Cai => {
-                        let cai = sim.cai();
-                        self.rec.extend(r.index.iter().map(|&j| cai[j as usize]))
+                let at = |vals: &[f64], rec: &mut Vec<f64>| {
+                    rec.extend(r.index.iter().map(|&j| vals[j as usize]))
+                };
+                match &r.var {
+                    Variable::V => at(&sim.v, rec),
+                    Variable::Ion(ion) => at(ion.values(&sim.ions), rec),
+                    Variable::Mech { mech, name } => {
+                        // resolved against the model when the report was added
+                        let vals = sim.mech_variable(*mech, name).unwrap_or(&[]);
+                        at(vals, rec)
                     }
+                    Variable::MembraneCurrent => at(im, rec),
+                    Variable::MembraneDensity => rec.extend(
+                        r.index
+                            .iter()
+                            .zip(&r.scale)
+                            .map(|(&j, f)| im[j as usize] * f),
+                    ),
                 }
             }
         }
@@ -815,14 +821,15 @@ impl Network {
         self.report_width.len() - 1
     }
 
-    /// Adds a cell's elements to report `report`: its soma, or every segment (BMTK's order);
-    /// returns the (section id, x) of each element.
+    /// Adds a cell's elements to report `report`: soma(0.5) when `kinds` is None, else every
+    /// segment (BMTK's order) whose SWC type is in `kinds` (empty: all). `variable` is NEURON's
+    /// name of what to record ([`Variable::resolve`]). Returns the (section id, x) of each element.
     pub fn add_report_cell(
         &mut self,
         report: usize,
         cell: u32,
-        var: Variable,
-        all_sections: bool,
+        variable: &str,
+        kinds: Option<&[i32]>,
     ) -> Result<Vec<(usize, f64)>> {
         self.check_open()?;
         let (g, lane) = self.bio_target(cell)?;
@@ -832,15 +839,28 @@ impl Network {
             .ok_or_else(|| Error::invalid(format!("unknown report {report}")))?;
         let grp = &mut self.groups[g];
         let geo = &grp.model.geometry;
-        let nodes: Vec<usize> = if all_sections {
-            geo.seg_node.clone()
-        } else {
-            vec![grp.model.soma_node]
+        let nodes: Vec<usize> = match kinds {
+            None => vec![grp.model.soma_node],
+            Some(k) => geo
+                .seg_node
+                .iter()
+                .copied()
+                .filter(|&n| k.is_empty() || k.contains(&geo.node_kind[n]))
+                .collect(),
         };
+        let var = Variable::resolve(&grp.model, variable, &nodes)
+            .map_err(|e| Error::invalid(format!("cell {cell}: {e}")))?;
         let elements = nodes
             .iter()
             .map(|&n| (geo.node_sec[n], geo.node_x[n]))
             .collect();
+        let scale = match var {
+            Variable::MembraneDensity => nodes
+                .iter()
+                .map(|&n| 1.0 / (geo.node_area[n] * 1e-2))
+                .collect(),
+            _ => Vec::new(),
+        };
         grp.recorders.push(GroupRecorder {
             report,
             column: *width,
@@ -851,6 +871,7 @@ impl Network {
                 .iter()
                 .map(|&n| (n * MAX_LANES + lane) as u32)
                 .collect(),
+            scale,
         });
         *width += nodes.len();
         Ok(elements)
@@ -983,6 +1004,24 @@ impl Network {
                         let (node, lane) = (*j as usize / MAX_LANES, *j as usize % MAX_LANES);
                         *j = (node * lanes + lane) as u32;
                     }
+                    if let Variable::Mech { mech, .. } = r.var {
+                        let at: HashMap<u32, u32> = sim
+                            .mech_nodes(mech)
+                            .iter()
+                            .enumerate()
+                            .map(|(k, &j)| (j, k as u32))
+                            .collect();
+                        for j in r.index.iter_mut() {
+                            *j = at[&*j];
+                        }
+                    }
+                }
+                if g.recorders
+                    .iter()
+                    .any(|r| matches!(r.var, Variable::MembraneCurrent | Variable::MembraneDensity))
+                    && g.im.is_empty()
+                {
+                    g.im = vec![0.0; g.model.geometry.n_nodes() * lanes];
                 }
                 g.rec_width = g.recorders.iter().map(|r| r.index.len()).sum();
                 if g.ecp_lanes.iter().any(|m| m.is_some()) {

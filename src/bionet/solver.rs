@@ -382,6 +382,16 @@ impl CellSim {
     }
 
     /// Calcium concentration (mM) per solver index.
+    /// Per instance, a variable of the cell's `mech`-th mechanism (None for an unknown name).
+    pub fn mech_variable(&self, mech: usize, name: &str) -> Option<&[f64]> {
+        self.mechs.get(mech)?.variable(name)
+    }
+
+    /// Solver index (node * lanes + lane) of every instance of the `mech`-th mechanism.
+    pub fn mech_nodes(&self, mech: usize) -> &[u32] {
+        self.mechs.get(mech).map_or(&[], |m| m.nodes())
+    }
+
     pub fn cai(&self) -> &[f64] {
         &self.ions.cai
     }

@@ -228,6 +228,19 @@ impl Mechanism for NmodlMech {
         Ok(())
     }
 
+    fn ions(&self) -> Vec<&'static str> {
+        self.model
+            .ions
+            .iter()
+            .filter_map(|u| match u.ion.as_str() {
+                "na" => Some("na"),
+                "k" => Some("k"),
+                "ca" => Some("ca"),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn variable_names(&self) -> Vec<&'static str> {
         self.model.variables.clone()
     }

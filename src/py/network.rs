@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
 use crate::bionet::ecp::{read_electrode_positions, MinDistance};
-use crate::bionet::network::{EdgeSpec, Network, PlacementRule, SynapseSite, Variable};
+use crate::bionet::network::{EdgeSpec, Network, PlacementRule, SynapseSite};
 use crate::bionet::solver::RunConditions;
 use crate::bionet::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
@@ -369,7 +369,8 @@ impl BioEngine {
         self.net.add_report()
     }
 
-    /// Adds cells to a report; returns (index_pointer, element section ids, element x) over them.
+    /// Adds cells to a report (`kinds`: SWC types of the segments to record, empty for all; None
+    /// for soma(0.5) only); returns (index_pointer, element section ids, element x) over them.
     #[allow(clippy::type_complexity)]
     fn add_report_cells<'py>(
         &mut self,
@@ -377,20 +378,19 @@ impl BioEngine {
         report: usize,
         cells: PyReadonlyArray1<'_, u32>,
         variable: &str,
-        all_sections: bool,
+        kinds: Option<Vec<i32>>,
     ) -> PyResult<(
         Bound<'py, PyArray1<u64>>,
         Bound<'py, PyArray1<u64>>,
         Bound<'py, PyArray1<f64>>,
     )> {
-        let var = Variable::from_name(variable).py()?;
         let mut ptr = vec![0u64];
         let mut ids = Vec::new();
         let mut xs = Vec::new();
         for &c in cells.as_array().iter() {
             let el = self
                 .net
-                .add_report_cell(report, c, var, all_sections)
+                .add_report_cell(report, c, variable, kinds.as_deref())
                 .py()?;
             for (s, x) in el {
                 ids.push(s as u64);

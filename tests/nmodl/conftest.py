@@ -2,13 +2,10 @@
 BMTK's modfiles compiled by nrnivmodl once per session (NEURON runs them in a subprocess)."""
 
 import pathlib
-import platform
-import shutil
-import subprocess
 
 import pytest
 
-from ..conftest import _nrnivmodl
+from ..conftest import compiled_mechanisms
 from ..conftest import _missing, require_module
 
 
@@ -32,13 +29,6 @@ def neuron_modfiles():
 
 
 @pytest.fixture(scope="session")
-def corpus_mech_dir(bmtk_modfiles, tmp_path_factory):
-    """The corpus's BMTK modfiles compiled by nrnivmodl."""
-    require_module("neuron")
-    work = tmp_path_factory.mktemp("nmodl_nrnmech")
-    for mod in bmtk_modfiles.glob("*.mod"):
-        shutil.copy(mod, work / mod.name)
-    build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
-    assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
-    assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), build.stdout[-2000:]
-    return work
+def corpus_mech_dir(bmtk_modfiles):
+    """The corpus's BMTK modfiles compiled by nrnivmodl (once per checkout, shared by workers)."""
+    return compiled_mechanisms(bmtk_modfiles.glob("*.mod"))

@@ -85,6 +85,10 @@ impl Mechanism for CaDynamics {
         self.p.set("CaDynamics", name, values)
     }
 
+    fn ions(&self) -> Vec<&'static str> {
+        vec!["ca"]
+    }
+
     fn variable_names(&self) -> Vec<&'static str> {
         PARAMS.iter().map(|s| s.name).collect()
     }

@@ -225,6 +225,19 @@ impl<M: HhModel> Mechanism for Hh<M> {
         self.p.set(M::SUFFIX, name, values)
     }
 
+    fn ions(&self) -> Vec<&'static str> {
+        let mut out = match M::ION {
+            Ion::Na => vec!["na"],
+            Ion::K => vec!["k"],
+            Ion::Ca => vec!["ca"],
+            Ion::NonSpecific(_) => Vec::new(),
+        };
+        if M::READS_CAI && !out.contains(&"ca") {
+            out.push("ca");
+        }
+        out
+    }
+
     fn variable_names(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = M::STATES.to_vec();
         out.extend(["g", M::CURRENT]);

@@ -224,6 +224,11 @@ pub trait Mechanism: Send + Sync {
     fn params(&self) -> &'static [ParamSpec];
     /// Sets a parameter: `values` holds one value (all instances) or one per instance (RANGE only).
     fn set_param(&mut self, name: &str, values: &[f64]) -> Result<()>;
+    /// The ions (`na`, `k`, `ca`) this mechanism uses (NEURON's USEION): where one sits, the
+    /// segment has that ion's variables.
+    fn ions(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
     /// Names of the variables [`Mechanism::variable`] returns (states, g, currents, parameters).
     fn variable_names(&self) -> Vec<&'static str>;
     /// One value per instance of a state, conductance, current or RANGE parameter.

@@ -319,6 +319,10 @@ impl Mechanism for NaV {
         Ok(())
     }
 
+    fn ions(&self) -> Vec<&'static str> {
+        vec!["na"]
+    }
+
     fn variable_names(&self) -> Vec<&'static str> {
         let mut out = STATES.to_vec();
         out.extend(["g", "ina", "gbar"]);

@@ -51,6 +51,68 @@ def _as_list(v):
     return list(v) if isinstance(v, (list, tuple, np.ndarray)) else [v]
 
 
+# SWC type of each section name a membrane report's `sections` may list (BMTK's names)
+_SECTION_TYPES = {
+    "undefined": 0, "soma": 1, "somatic": 1, "axon": 2, "axonal": 2, "dend": 3, "basal": 3,
+    "basal dendrite": 3, "(basal) dendrite": 3, "apic": 4, "apical": 4, "apical denrite": 4,
+    "custom": 5, "other": 5,
+}
+_TRANSFORMS = ("first_element",)
+
+
+def _report_kinds(name, sections):
+    """None for BMTK's soma report (soma(0.5) only), else the SWC types to record ([] = all)."""
+    if isinstance(sections, str) and sections.lower() == "soma":
+        return None
+    names = [sections] if isinstance(sections, str) else list(sections)
+    names = [str(s).lower() for s in names]
+    if not names or "all" in names:
+        return []
+    unknown = [s for s in names if s not in _SECTION_TYPES]
+    if unknown:
+        raise ConfigError(f"report '{name}': unknown sections {unknown}; use 'all', 'soma' or a list of "
+                          f"{sorted(_SECTION_TYPES)}")
+    return sorted({_SECTION_TYPES[s] for s in names})
+
+
+def _is_multiple(a, b, rtol=1.0e-4):
+    # BMTK's test: a value counts as a multiple when the ratio is (nearly) integral
+    return bool(np.isclose(a, b, rtol=rtol)) or float(np.float64(a / b)).is_integer()
+
+
+def _report_steps(name, params, sim):
+    """(dt, start_time, end_time, first step, step stride, end step) as BMTK validates them: the report
+    samples the steps k (k-th state after the start, from 0) with first <= k < end and k % stride == 0."""
+    dt = params.get("dt")
+    if dt is None:
+        dt = sim.dt
+    else:
+        dt = float(dt)
+        if dt < sim.dt:
+            raise ConfigError(f"report '{name}': dt {dt} is less than the simulation dt {sim.dt}")
+        if not _is_multiple(dt, sim.dt):
+            raise ConfigError(f"report '{name}': dt {dt} is not a whole multiple of the simulation dt {sim.dt}")
+    start = params.get("start_time")
+    if start is None:
+        start = 0.0
+    else:
+        start = float(start)
+        if start < 0.0:
+            raise ConfigError(f"report '{name}': start_time {start} is before the simulation start (0 ms)")
+        if not _is_multiple(start, dt):
+            raise ConfigError(f"report '{name}': start_time {start} is not a whole multiple of its dt {dt}")
+    end = params.get("end_time")
+    if end is None:
+        end = sim.tstop
+    else:
+        end = float(end)
+        if end > sim.tstop:
+            raise ConfigError(f"report '{name}': end_time {end} is after tstop {sim.tstop}")
+        if not _is_multiple(end, dt):
+            raise ConfigError(f"report '{name}': end_time {end} is not a whole multiple of its dt {dt}")
+    return dt, start, end, int(start / sim.dt), int(dt / sim.dt), end / sim.dt
+
+
 class _MembraneReport:
     def __init__(self, name, params, sim):
         self.name = name
@@ -60,9 +122,16 @@ class _MembraneReport:
             if len(var) != 1:
                 raise ConfigError(f"report '{name}': one variable_name per report is supported, got {var}")
             var = var[0]
-        sections = params.get("sections", "all")
-        if sections not in ("soma", "all"):
-            raise ConfigError(f"report '{name}': sections must be 'soma' or 'all', got {sections!r}")
+        transform = params.get("transform") or {}
+        if not isinstance(transform, dict):
+            raise ConfigError(f"report '{name}': transform must map a variable to a function name, got {transform!r}")
+        for tvar, fn in transform.items():
+            if fn and fn not in _TRANSFORMS:
+                raise ConfigError(f"report '{name}': unknown transform {fn!r} for {tvar!r} (supported: "
+                                  f"{', '.join(_TRANSFORMS)})")
+        # first_element of a segment's value is the value itself for every variable bmtk-rs records
+        kinds = _report_kinds(name, params.get("sections", "all"))
+        self.dt, tstart, tend, self.first, self.stride, self.end = _report_steps(name, params, sim)
         cells = net.get_node_set(params.get("cells", params.get("node_set", "all")))
         self.rid = sim.engine.add_report()
         self.var = var
@@ -77,8 +146,11 @@ class _MembraneReport:
                 # bmtk records biophysical cells only and writes no group for a population without any
                 continue
             mine = np.array([int(n) in net._local[pop] for n in ids], dtype=bool)
-            ptr, sec, x = sim.engine.add_report_cells(self.rid, net.gids(pop, ids[mine]).astype(np.uint32), var,
-                                                      sections == "all")
+            try:
+                ptr, sec, x = sim.engine.add_report_cells(self.rid, net.gids(pop, ids[mine]).astype(np.uint32),
+                                                          var, kinds)
+            except ValueError as e:
+                raise ConfigError(f"report '{name}' ({pop}): {e}") from None
             local_map[pop] = (ids[mine], ptr, sec, x)
         self.local_pops = list(local_map)
         self.local_map = local_map
@@ -102,8 +174,14 @@ class _MembraneReport:
                 self.order[pop] = {c[0]: i for i, c in enumerate(lst)}
             self.entries = entries
             units = None  # bmtk 1.2.0 gives BioNet reports no units attribute
-            self.writer = CompartmentReportWriter(self.path, entries, 0.0, sim.tstop, sim.dt, variable=var,
-                                                  units=units, n_steps=sim.engine.n_steps)
+            n_rows = len(self._kept(0, sim.engine.n_steps))
+            self.writer = CompartmentReportWriter(self.path, entries, tstart, tend, self.dt, variable=var,
+                                                  units=units, n_steps=n_rows)
+
+    def _kept(self, first_step, n):
+        """Of the steps first_step .. first_step + n - 1, the ones this report samples (as offsets)."""
+        k = np.arange(first_step, first_step + n)
+        return np.flatnonzero((k >= self.first) & (k < self.end) & (k % self.stride == 0))
 
     def flush(self, sim, first_step):
         rows = sim.engine.take_report(self.rid)
@@ -126,8 +204,10 @@ class _MembraneReport:
                         if p == pop:
                             out[:, start[k]:start[k] + w] = block[:, off:off + w]
                         off += w
-            if n:
-                self.writer.write_steps(pop, first_step, out)
+            keep = self._kept(first_step, n)
+            if len(keep):
+                row0 = len(self._kept(0, first_step))
+                self.writer.write_steps(pop, row0, out[keep])
 
     def close(self):
         if self.writer is not None:

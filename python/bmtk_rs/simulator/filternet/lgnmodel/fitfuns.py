@@ -51,3 +51,26 @@ def makeBasis_StimKernel(kbasprs, nkt):
     first = np.concatenate((kbasis[:, 0], np.zeros(delays[0])))
     second = np.concatenate((kbasis[:, 1], np.zeros(delays[1])))[delays[1] - delays[0]:]
     return normalizecols(np.stack([first, second], axis=1))
+
+
+def makeBasis_StimKernel_exp(kbasprs, nkt):
+    """Exponential decays exp(-k t) (t = 0..nkt-1 samples), one column per rate in kbasprs['ks'],
+    time running backwards."""
+    t = np.arange(0, nkt)
+    basis = np.stack([invnl(-k * t) for k in kbasprs["ks"]], axis=1) if len(kbasprs["ks"]) else np.zeros((nkt, 0))
+    return np.flipud(basis)
+
+
+def makeFitStruct_GLM(dtsim, kbasprs, nkt, flag_exp):
+    """The starting structure of a GLM fit: the temporal basis (cosine bumps, or exponentials when
+    ``flag_exp``) with zero kernel weights."""
+    basis = makeBasis_StimKernel(kbasprs, nkt) if flag_exp == 0 else makeBasis_StimKernel_exp(kbasprs, nkt)
+    kt = np.zeros((nkt, 1))
+    return {"k": basis * kt, "dc": 0, "kt": kt, "ktbas": basis, "kbasprs": kbasprs, "dt": dtsim}
+
+
+def sameconv(A, B):
+    """The first len(A) samples of the (FFT) convolution of A with B reversed, as a complex array."""
+    n_a = np.size(A)
+    n = n_a + np.size(B) - 1
+    return np.fft.ifft(np.fft.fft(A, n) * np.fft.fft(np.flipud(B), n))[:n_a]
