@@ -328,13 +328,19 @@ class SonataCircuit:
             self.n_gids += pop.n_ids
 
     def add_edges(self, edges_file, edge_types_file):
+        self.edge_populations.extend(self.read_edge_populations(edges_file, edge_types_file,
+                                                                len(self.edge_populations)))
+
+    def read_edge_populations(self, edges_file, edge_types_file, first_index):
+        """The edge populations of a file, checked against the nodes (numbered from `first_index`)."""
         self._need_file(edges_file, "edges_file")
         self._need_file(edge_types_file, "edge_types_file")
         types = sonata.read_types(edge_types_file)
         if "edge_type_id" not in types.columns:
             raise ConfigError(f"{edge_types_file}: no edge_type_id column")
+        out = []
         for name, raw in sonata.read_edges(edges_file).items():
-            ep = _EdgePopulation(name, raw, types, edges_file, len(self.edge_populations))
+            ep = _EdgePopulation(name, raw, types, edges_file, first_index + len(out))
             for side, pop, ids in (("source", ep.source, ep.source_ids), ("target", ep.target, ep.target_ids)):
                 if pop not in self._node_pops:
                     raise ConfigError(f"{edges_file}: edges {name} have {side} population '{pop}', which is not "
@@ -344,7 +350,8 @@ class SonataCircuit:
                 if len(bad):
                     raise ConfigError(f"{edges_file}: edges {name} point to {side} node(s) {bad[:5].tolist()} that "
                                       f"population '{pop}' does not have")
-            self.edge_populations.append(ep)
+            out.append(ep)
+        return out
 
     # ---- queries -------------------------------------------------------------------------------
     def gids(self, population, node_ids):

@@ -190,14 +190,15 @@ class BioNetwork(SonataCircuit):
             raise ConfigError(f"{ep.edges_file}: edge {idx[j]} of {ep.name} has no syn_weight")
         return out
 
-    def _add_edge_subset(self, engine, ep, idx):
-        """Edges `idx` of `ep` (their targets local to this rank) in file order."""
+    def _add_edge_subset(self, engine, ep, idx, src_gids=None):
+        """Edges `idx` of `ep` (their targets local to this rank) in file order; `src_gids` replaces
+        the sources' own gids (replayed spikes)."""
         if len(idx) == 0:
             return
         tpop = self.populations[ep.target]
         rows = tpop.rows(ep.target_ids[idx])
         tmt = tpop.model_type[rows]
-        src = self.gids(ep.source, ep.source_ids[idx]).astype(np.uint32)
+        src = self.gids(ep.source, ep.source_ids[idx]).astype(np.uint32) if src_gids is None else src_gids
         trg = self.gids(ep.target, ep.target_ids[idx]).astype(np.uint32)
         keys = ep.keys()[idx].astype(np.uint64)
         delay = np.asarray(ep.column("delay", np.nan)[idx], dtype=float)
@@ -324,6 +325,11 @@ class BioNetwork(SonataCircuit):
             ids.append(int(g))
             ts.append(np.zeros(0))
             offs.append(offs[-1])
+        replay = getattr(self, "replay", None)
+        for g, t in (replay.sources() if replay is not None else []):
+            ids.append(int(g))
+            ts.append(t)
+            offs.append(offs[-1] + len(t))
         if ids:
             engine.add_virtual(np.asarray(ids, dtype=np.uint32), np.asarray(offs, dtype=np.uint64),
                                np.ascontiguousarray(np.concatenate(ts), dtype=np.float64))

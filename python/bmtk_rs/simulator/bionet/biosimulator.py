@@ -11,6 +11,7 @@ from ... import _native
 from ...utils.reports.compartment import CompartmentReportWriter
 from ...utils.reports.spike_trains import SpikeTrains
 from .current_clamps import ClampInput
+from .replay import ReplaySources, is_replay
 from .saved_synapses import save_synapses
 from .voltage_clamps import VoltageClampInput
 from .. import _mpi
@@ -315,8 +316,10 @@ class BioSimulator:
         self.tstop = float(tstop)
         self.v_init = v_init
         self.celsius = celsius
+        # replay inputs add spike sources past the network's gids (reserved before the engine exists)
+        n_sources = max(network.n_gids, getattr(network, "n_sources", network.n_gids))
         self.engine = _native.BioEngine(self.dt, self.tstop, float(celsius), float(v_init), float(spike_threshold),
-                                        network.n_gids, _threads())
+                                        n_sources, _threads())
         nsteps = self.engine.n_steps
         self.nsteps_block = nsteps_block if 0 < nsteps_block < nsteps else nsteps
         self.io = logging.getLogger("bmtk_rs.bionet")
@@ -335,6 +338,8 @@ class BioSimulator:
         io = logging.getLogger("bmtk_rs.bionet")
         if config.tstop is None:
             raise ConfigError(f"{config.get('config_path')}: 'run' lacks 'tstop'")
+        network.replay = ReplaySources(network, config.inputs)
+        network.n_sources = network.replay.n_sources
         sim = cls(network, config.dt, config.tstop, config.v_init, config.celsius, config.block_step,
                   config.spike_threshold)
         sim.output_dir = config.output_dir
@@ -411,6 +416,8 @@ class BioSimulator:
                 if np.any(times < 0):
                     raise ConfigError(f"input '{name}': {path} has negative spike times")
                 net.add_spike_trains(self.engine, pop, ids, offs, times)
+        elif is_replay(inp):
+            net.replay.build(self.engine, name, inp, self.io)
         elif module == "IClamp" or itype == "current_clamp":
             if module != "IClamp":
                 raise ConfigError(f"input '{name}': current_clamp module {module!r} is not supported (IClamp)")
