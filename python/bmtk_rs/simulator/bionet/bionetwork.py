@@ -190,9 +190,10 @@ class BioNetwork(SonataCircuit):
             raise ConfigError(f"{ep.edges_file}: edge {idx[j]} of {ep.name} has no syn_weight")
         return out
 
-    def _add_edge_subset(self, engine, ep, idx, src_gids=None):
+    def _add_edge_subset(self, engine, ep, idx, src_gids=None, weight_scale=None):
         """Edges `idx` of `ep` (their targets local to this rank) in file order; `src_gids` replaces
-        the sources' own gids (replayed spikes)."""
+        the sources' own gids (replayed or spontaneous spikes), `weight_scale` multiplies the weights
+        (0 silences a synapse that is still made)."""
         if len(idx) == 0:
             return
         tpop = self.populations[ep.target]
@@ -212,6 +213,8 @@ class BioNetwork(SonataCircuit):
                               "value although its group has an nsyns column")
         nsyns = np.where(preselected, 1, np.nan_to_num(nsyns)).astype(np.int64)
         weight = self._weights(ep, idx)
+        if weight_scale is not None:
+            weight = weight * weight_scale
         what = f"{ep.edges_file} ({ep.name})"
         dyn = ep.column("dynamics_params", None)[idx]
         bio = tmt == "biophysical"
@@ -295,7 +298,13 @@ class BioNetwork(SonataCircuit):
             src_pop = self.populations[ep.source]
             src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
             is_local = self._local_mask[ep.target][ep.target_ids]
-            self._add_edge_subset(engine, ep, np.flatnonzero(~src_virtual & is_local))
+            idx = np.flatnonzero(~src_virtual & is_local)
+            spont = getattr(self, "spont", None)
+            if spont is not None and len(idx):
+                src, scale = spont.sources_and_scale(ep, idx)
+                self._add_edge_subset(engine, ep, idx, src_gids=src, weight_scale=scale)
+            else:
+                self._add_edge_subset(engine, ep, idx)
 
     def add_spike_trains(self, engine, population, node_ids, offsets, times):
         """Spike trains of virtual cells of `population`, and the edges they drive (BMTK builds
@@ -325,6 +334,11 @@ class BioNetwork(SonataCircuit):
             ids.append(int(g))
             ts.append(np.zeros(0))
             offs.append(offs[-1])
+        spont = getattr(self, "spont", None)
+        if spont is not None:
+            ids.append(int(spont.gid))
+            ts.append(spont.times)
+            offs.append(offs[-1] + len(spont.times))
         replay = getattr(self, "replay", None)
         for g, t in (replay.sources() if replay is not None else []):
             ids.append(int(g))

@@ -12,6 +12,7 @@ from ...utils.reports.compartment import CompartmentReportWriter
 from ...utils.reports.spike_trains import SpikeTrains
 from .current_clamps import ClampInput
 from .replay import ReplaySources, is_replay
+from .spont_syns import SpontaneousSynapses, find_syn_activity
 from .saved_synapses import save_synapses
 from .voltage_clamps import VoltageClampInput
 from .. import _mpi
@@ -340,6 +341,12 @@ class BioSimulator:
             raise ConfigError(f"{config.get('config_path')}: 'run' lacks 'tstop'")
         network.replay = ReplaySources(network, config.inputs)
         network.n_sources = network.replay.n_sources
+        spont = find_syn_activity(config.inputs)
+        network.spont = None
+        if spont is not None:
+            # one spike source past the others plays the timestamps into every matching synapse
+            network.spont = SpontaneousSynapses(network, spont[0], spont[1], network.n_sources)
+            network.n_sources += 1
         sim = cls(network, config.dt, config.tstop, config.v_init, config.celsius, config.block_step,
                   config.spike_threshold)
         sim.output_dir = config.output_dir
@@ -416,6 +423,8 @@ class BioSimulator:
                 if np.any(times < 0):
                     raise ConfigError(f"input '{name}': {path} has negative spike times")
                 net.add_spike_trains(self.engine, pop, ids, offs, times)
+        elif itype == "syn_activity" or module == "syn_activity":
+            pass  # applied while the recurrent edges were built
         elif is_replay(inp):
             net.replay.build(self.engine, name, inp, self.io)
         elif module == "IClamp" or itype == "current_clamp":
