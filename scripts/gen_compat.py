@@ -72,7 +72,7 @@ BMTK = {
                         "networks.edges", "node_sets_file", "manifest", "inputs", "reports"],
     },
     "popnet": {
-        "input modules": ["sonata", "h5", "csv", "nwb", "pop_rates"],
+        "input modules": ["sonata", "h5", "csv", "nwb", "<rates input>"],
         "report modules": [],
         "cell templates": [],
         "model_processing": [],

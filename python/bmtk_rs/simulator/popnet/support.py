@@ -9,7 +9,7 @@ SUPPORT = {
         "h5": ("supported", "as 'sonata'"),
         "csv": ("supported", ""),
         "nwb": ("supported", ""),
-        "pop_rates": ("supported", "constant rates per population ('rates' table)"),
+        "<rates input>": ("supported", "any other module (bmtk's examples say pop_rates): a 'rates' table per population"),
     },
     "report modules": {},
     "cell templates": {},
