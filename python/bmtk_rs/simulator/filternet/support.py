@@ -43,7 +43,7 @@ SUPPORT = {
         "output.spikes_nwb": ("supported", "also spelt spikes_file_nwb"),
         "components.filter_models_dir": ("supported", ""),
         "networks.nodes": ("supported", ""),
-        "node_sets_file": ("supported", ""),
+        "node_sets_file": ("ignored", "not read: FilterNet's inputs apply to every cell"),
         "manifest": ("supported", ""),
         "inputs": ("supported", "see input modules"),
     },
