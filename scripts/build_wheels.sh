@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Release artefacts in ${1:-dist}/: one abi3 wheel (CPython >= 3.9, Linux x86_64, manylinux_2_28) and
-# an sdist. zig (from PyPI's ziglang) is maturin's C compiler and linker for the glibc 2.28 target, so
-# the extension, and the HDF5 that cmake compiles into it, link only against glibc 2.28 symbols;
+# Release artefacts in ${1:-dist}/: one abi3 wheel (CPython >= 3.9, Linux x86_64, manylinux_2_17) and
+# an sdist. zig (from PyPI's ziglang) is maturin's C compiler and linker for the glibc 2.17 target, so
+# the extension, and the HDF5 that cmake compiles into it, link only against glibc 2.17 symbols;
 # auditwheel then confirms the wheel needs no library outside the manylinux set.
 # Build tools go into their own virtualenv (${BMTK_RS_BUILD_VENV:-.venv-build}); Rust must be installed.
 set -euo pipefail
@@ -21,14 +21,14 @@ mkdir -p "$OUT"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 rm -f "$OUT"/bmtk_rs-"$version"-*.whl "$OUT"/bmtk_rs-"$version".tar.gz
 
-echo "== wheel (manylinux_2_28, zig)"
-maturin build --release --zig --compatibility manylinux_2_28 --out "$OUT"
+echo "== wheel (manylinux_2_17, zig)"
+maturin build --release --zig --compatibility manylinux_2_17 --out "$OUT"
 echo "== sdist"
 maturin sdist --out "$OUT"
 
-wheel=$(ls "$OUT"/bmtk_rs-"$version"-cp39-abi3-manylinux_2_28_x86_64.whl)
+wheel=$(ls "$OUT"/bmtk_rs-"$version"-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl)
 echo "== auditwheel show $wheel"
 auditwheel show "$wheel"
 echo "== glibc symbol versions"
-"$TOOLS/bin/python" scripts/wheel_glibc.py "$wheel" --max 2.28
+"$TOOLS/bin/python" scripts/wheel_glibc.py "$wheel" --max 2.17
 ls -l "$OUT"

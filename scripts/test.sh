@@ -28,7 +28,7 @@ cd tests/..
 "$VENV/bin/python" -m pytest -p no:cacheprovider --ignore=tests/release/test_wheel.py "$@"
 
 # The release wheel takes minutes to build on 2 cores, so it is a step of its own after pytest (only
-# in a full run): build it (zig, manylinux_2_28) into dist/, then install it in a fresh virtualenv
+# in a full run): build it (zig, manylinux_2_17) into dist/, then install it in a fresh virtualenv
 # without cargo/rustc on PATH and run the main job from it.
 if [ $# -eq 0 ]; then
     echo "== release wheel: scripts/build_wheels.sh, then tests/release/test_wheel.py"

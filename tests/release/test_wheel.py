@@ -1,7 +1,7 @@
-"""The release wheel (scripts/build_wheels.sh): manylinux_2_28, abi3 for CPython >= 3.9, no shared
-library needing a glibc newer than 2.28, stubs and components inside, and it installs and runs the
-main job (examples/l4_tutorial/run_l4.py: network, Poisson input, BioNet, FilterNet) in a fresh
-virtualenv whose PATH has no cargo or rustc.
+"""The release wheel (scripts/build_wheels.sh): manylinux_2_17 (manylinux2014), abi3 for CPython >= 3.9,
+no shared library needing a glibc newer than 2.17 (RHEL/CentOS 7), stubs and components inside, and it
+installs and runs the main job (examples/l4_tutorial/run_l4.py: network, Poisson input, BioNet,
+FilterNet) in a fresh virtualenv whose PATH has no cargo or rustc.
 
 The wheel is built once into the clone's dist/ and reused while it is newer than every source file
 (src/, python/, Cargo.toml, Cargo.lock, pyproject.toml); otherwise the session's first use builds it
@@ -24,7 +24,7 @@ _spec = importlib.util.spec_from_file_location("wheel_glibc", ROOT / "scripts" /
 wheel_glibc = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(wheel_glibc)
 
-TAG = "cp39-abi3-manylinux_2_28_x86_64"
+TAG = "cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64"
 
 
 def _version():
@@ -53,15 +53,15 @@ def wheel():
     return path
 
 
-def test_wheel_is_manylinux_2_28(wheel):
+def test_wheel_is_manylinux_2_17(wheel):
     libs = wheel_glibc.wheel_max_glibc(wheel)
     assert list(libs) == ["bmtk_rs/_native.abi3.so"], sorted(libs)
     top = libs["bmtk_rs/_native.abi3.so"]
-    assert top is not None and top <= (2, 28), f"the extension needs GLIBC_{'.'.join(map(str, top))}"
+    assert top is not None and top <= (2, 17), f"the extension needs GLIBC_{'.'.join(map(str, top))}"
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         meta = zf.read(f"bmtk_rs-{_version()}.dist-info/WHEEL").decode()
-    assert f"Tag: {TAG}" in meta, meta
+    assert "Tag: cp39-abi3-manylinux_2_17_x86_64" in meta and "Tag: cp39-abi3-manylinux2014_x86_64" in meta, meta
     for f in ("bmtk_rs/_native.pyi", "bmtk_rs/py.typed", "bmtk_rs/components/morphologies/pyramidal_1.swc",
               "bmtk_rs/simulator/bionet/support.py"):
         assert f in names, f
