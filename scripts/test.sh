@@ -25,4 +25,13 @@ cargo test --quiet --release --lib
 echo "== pytest"
 # Tests import the installed package, never the source tree.
 cd tests/..
-"$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
+"$VENV/bin/python" -m pytest -p no:cacheprovider --ignore=tests/release/test_wheel.py "$@"
+
+# The release wheel takes minutes to build on 2 cores, so it is a step of its own after pytest (only
+# in a full run): build it (zig, manylinux_2_17) into dist/, then install it in a fresh virtualenv
+# without cargo/rustc on PATH and run the main job from it.
+if [ $# -eq 0 ]; then
+    echo "== release wheel: scripts/build_wheels.sh, then tests/release/test_wheel.py"
+    bash scripts/build_wheels.sh
+    "$VENV/bin/python" -m pytest -p no:cacheprovider tests/release/test_wheel.py
+fi

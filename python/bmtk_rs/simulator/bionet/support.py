@@ -1,0 +1,96 @@
+"""What bmtk-rs's BioNet does with each name of bmtk's configuration vocabulary.
+
+`SUPPORT[category][name] = (status, note)`, status one of:
+  "supported"  runs as bmtk 1.2.0 runs it;
+  "differs"    runs, with a difference the note states;
+  "refused"    a clear error before the run (the note quotes it);
+  "ignored"    accepted and skipped (with a warning where the note says so).
+
+The "Compared with BMTK" page (docs/compatibility.md, scripts/gen_compat.py) is generated from this
+table; tests/release/test_compat_table.py checks the table against the code's behaviour and the page
+against the table. Every simulator package exposes a `support` module of this shape."""
+
+SIMULATOR = "BioNet"
+
+SUPPORT = {
+    "input modules": {
+        "sonata": ("supported", "spike trains of virtual cells (SONATA spikes file)"),
+        "h5": ("supported", "as 'sonata'"),
+        "hdf5": ("supported", "as 'sonata' (bmtk-rs also accepts this spelling)"),
+        "csv": ("supported", "spike trains from a csv table"),
+        "nwb": ("supported", "spike trains from an NWB file"),
+        "function": ("refused", "spikes module 'function' is not supported"),
+        "IClamp": ("supported", "current_clamp: amp/delay/duration, csv/file tables, Allen NWB sweeps"),
+        "SEClamp": ("supported", "voltage clamp, as bmtk 1.2.0 runs it"),
+        "xstim": ("refused", "input_type / module 'xstim' is not supported by bmtk-rs BioNet"),
+        "comsol": ("refused", "input_type / module 'comsol' is not supported by bmtk-rs BioNet"),
+        "syn_activity": ("refused", "input_type / module 'syn_activity' is not supported by bmtk-rs BioNet"),
+        "replay": ("refused", "input_type / module 'replay' is not supported by bmtk-rs BioNet"),
+        "ecephys_probe": ("refused", "input_type / module 'ecephys_probe' is not supported by bmtk-rs BioNet"),
+    },
+    "report modules": {
+        "membrane_report": ("differs", "v and cai, soma or all sections, one variable per report; "
+                                       "data written as float32 (the SONATA type) where bmtk writes float64"),
+        "spikes_report": ("supported", "spikes go to output.spikes_file / spikes_file_csv"),
+        "extracellular": ("supported", "ECP by the line-source method, ecp.h5, per-cell contributions, NWB"),
+        "save_synapses": ("supported", "the synapses a run made, as SONATA edges"),
+        "netcon_report": ("ignored", "warned and skipped: module 'netcon_report' is not supported by bmtk-rs"),
+        "clamp_report": ("ignored", "warned and skipped: module 'clamp_report' is not supported by bmtk-rs"),
+        "multimeter": ("ignored", "warned and skipped (bmtk runs it as a membrane report)"),
+        "multimeter_report": ("ignored", "warned and skipped (bmtk runs it as a membrane report)"),
+    },
+    "cell templates": {
+        "ctdb:Biophys1.hoc": ("supported", "with a model_processing below"),
+        "ctdb:Biophys1": ("supported", "as ctdb:Biophys1.hoc"),
+        "nml:<file>.cell.nml": ("supported", "NeuroML2 cells"),
+        "nrn:IntFire1": ("supported", "point_process / point_neuron cells"),
+        "hoc:<template>": ("refused", "unknown model_template; bmtk-rs runs no hoc"),
+        "<user function>": ("refused", "add_cell_model / @cell_model raise: cell models are built by the engine"),
+    },
+    "model_processing": {
+        "aibs_perisomatic": ("supported", ""),
+        "aibs_allactive": ("supported", ""),
+        "aibs_perisomatic_directed": ("supported", ""),
+        "aibs_allactive_directed": ("supported", ""),
+        "set_extracellular": ("refused", "unknown model_processing for model_template 'ctdb:Biophys1.hoc' "
+                                         "(the ECP report needs no cell processor in bmtk-rs)"),
+        "extracellular": ("refused", "as set_extracellular"),
+        "<user function>": ("refused", "add_cell_processor / @model_processing raise: user cell processors "
+                                       "act on NEURON objects, which bmtk-rs does not have"),
+    },
+    "synapse models": {
+        "exp2syn": ("supported", "Exp2Syn (tau1, tau2, erev from the dynamics_params json)"),
+        "<user function>": ("refused", "add_synapse_model / @synapse_model raise (NEURON objects)"),
+    },
+    "config keys": {
+        "run.tstop": ("supported", ""),
+        "run.dt": ("supported", ""),
+        "run.dL": ("supported", ""),
+        "run.spike_threshold": ("supported", ""),
+        "run.nsteps_block": ("supported", "outputs are flushed every nsteps_block steps"),
+        "run.tstart": ("ignored", "runs start at 0 ms, as in bmtk's BioNet"),
+        "conditions.celsius": ("supported", ""),
+        "conditions.v_init": ("supported", ""),
+        "output.output_dir": ("supported", ""),
+        "output.log_file": ("supported", ""),
+        "output.log_to_console": ("supported", ""),
+        "output.overwrite_output_dir": ("supported", ""),
+        "output.spikes_file": ("supported", ""),
+        "output.spikes_file_csv": ("supported", ""),
+        "output.spikes_sort_order": ("supported", ""),
+        "components.morphologies_dir": ("supported", ""),
+        "components.biophysical_neuron_models_dir": ("supported", ""),
+        "components.synaptic_models_dir": ("supported", ""),
+        "components.point_neuron_models_dir": ("supported", "IntFire1 parameter files"),
+        "components.mechanisms_dir": ("ignored", "the 17 Allen mechanisms are built in; .mod files are not loaded"),
+        "components.templates_dir": ("ignored", "no hoc templates are needed"),
+        "networks.nodes": ("supported", ""),
+        "networks.edges": ("supported", ""),
+        "networks.gap_juncs": ("ignored", "gap junctions are not simulated"),
+        "node_sets_file": ("supported", ""),
+        "node_sets": ("supported", ""),
+        "manifest": ("supported", ""),
+        "inputs": ("supported", "see input modules"),
+        "reports": ("supported", "see report modules"),
+    },
+}
