@@ -29,8 +29,8 @@ class BioEngine:
         ...
     def add_report(self) -> Any:
         ...
-    def add_report_cells(self, report: Any, cells: Any, variable: Any, all_sections: Any) -> Any:
-        """Adds cells to a report; returns (index_pointer, element section ids, element x) over them."""
+    def add_report_cells(self, report: Any, cells: Any, variable: Any, kinds: Any) -> Any:
+        """Adds cells to a report (`kinds`: SWC types of the segments to record, empty for all; None for soma(0.5) only); returns (index_pointer, element section ids, element x) over them."""
     def add_vclamp(self, target: Any, node: Any, vc: Any, rs: Any) -> Any:
         """A voltage clamp (SEClamp) on a node: vc[k] mV through rs[k] MOhm during step k (inf: off)."""
     def add_virtual(self, ids: Any, offsets: Any, times: Any) -> Any:
@@ -55,6 +55,8 @@ class BioEngine:
     def n_steps(self) -> Any: ...
     @property
     def n_synapses(self) -> Any: ...
+    def rewind(self) -> Any:
+        """Back to t = 0 for another run of the same network (states, queues, spikes, recordings reset)."""
     def skipped_edges(self) -> Any:
         """Keys of edges that found no target segment (BMTK warns and builds no synapse for them)."""
     def spikes(self) -> Any:

@@ -41,24 +41,51 @@ pub enum ModelProcessing {
     AllActive,
     PerisomaticDirected,
     AllActiveDirected,
+    /// The Allen parameters on the full reconstructed axon (no stub): what bmtk's example run
+    /// scripts register as `aibs_perisomatic_fullaxon` / `aibs_allactive_fullaxon`.
+    PerisomaticFullAxon,
+    AllActiveFullAxon,
 }
 
 impl ModelProcessing {
-    pub const SUPPORTED: &'static str =
-        "'aibs_perisomatic', 'aibs_allactive', 'aibs_perisomatic_directed', 'aibs_allactive_directed'";
+    pub const SUPPORTED: &'static str = "'aibs_perisomatic', 'aibs_allactive', 'aibs_perisomatic_directed', \
+         'aibs_allactive_directed', 'aibs_perisomatic_fullaxon', 'aibs_allactive_fullaxon', each optionally \
+         with ',extracellular'";
 
+    /// A node's `model_processing`: one Allen processing, optionally in a comma-separated list with
+    /// `extracellular` (NEURON's extracellular mechanism at its defaults, which leaves the membrane
+    /// potential as it is: bmtk-rs records i_membrane without it).
     pub fn from_name(name: &str) -> Result<Self> {
-        Ok(match name {
-            "aibs_perisomatic" => ModelProcessing::Perisomatic,
-            "aibs_allactive" => ModelProcessing::AllActive,
-            "aibs_perisomatic_directed" => ModelProcessing::PerisomaticDirected,
-            "aibs_allactive_directed" => ModelProcessing::AllActiveDirected,
-            other => {
+        let mut found = None;
+        for part in name.split(',').map(str::trim) {
+            let p = match part {
+                "aibs_perisomatic" => ModelProcessing::Perisomatic,
+                "aibs_allactive" => ModelProcessing::AllActive,
+                "aibs_perisomatic_directed" => ModelProcessing::PerisomaticDirected,
+                "aibs_allactive_directed" => ModelProcessing::AllActiveDirected,
+                "aibs_perisomatic_fullaxon" => ModelProcessing::PerisomaticFullAxon,
+                "aibs_allactive_fullaxon" => ModelProcessing::AllActiveFullAxon,
+                "extracellular" | "set_extracellular" => continue,
+                other => {
+                    return Err(Error::invalid(format!(
+                        "unknown model_processing '{other}' for model_template 'ctdb:Biophys1.hoc'; supported: {}",
+                        Self::SUPPORTED
+                    )))
+                }
+            };
+            if found.is_some() {
                 return Err(Error::invalid(format!(
-                    "unknown model_processing '{other}' for model_template 'ctdb:Biophys1.hoc'; supported: {}",
-                    Self::SUPPORTED
-                )))
+                    "model_processing '{name}' names more than one Allen processing"
+                )));
             }
+            found = Some(p);
+        }
+        found.ok_or_else(|| {
+            Error::invalid(format!(
+                "model_processing '{name}' sets no biophysics (bmtk would build a cell without membrane \
+                 mechanisms); add an Allen processing: {}",
+                Self::SUPPORTED
+            ))
         })
     }
 
@@ -68,13 +95,18 @@ impl ModelProcessing {
             ModelProcessing::AllActive => AxonProcessing::AllActive,
             ModelProcessing::PerisomaticDirected => AxonProcessing::PerisomaticDirected,
             ModelProcessing::AllActiveDirected => AxonProcessing::AllActiveDirected,
+            ModelProcessing::PerisomaticFullAxon | ModelProcessing::AllActiveFullAxon => {
+                AxonProcessing::None
+            }
         }
     }
 
     fn allactive(self) -> bool {
         matches!(
             self,
-            ModelProcessing::AllActive | ModelProcessing::AllActiveDirected
+            ModelProcessing::AllActive
+                | ModelProcessing::AllActiveDirected
+                | ModelProcessing::AllActiveFullAxon
         )
     }
 }

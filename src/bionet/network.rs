@@ -1077,6 +1077,32 @@ impl Network {
         Ok(())
     }
 
+    /// Back to t = 0 with the network as built: every cell at its initial state, no event queued,
+    /// spikes and recordings dropped, virtual spike trains from their start (a second run of the same
+    /// simulation gives the first run's results).
+    pub fn rewind(&mut self) {
+        if !self.finalized {
+            return;
+        }
+        self.step = 0;
+        self.next_exchange = self.epoch_steps;
+        self.virtual_next = 0;
+        self.spikes.clear();
+        self.intfire_queue.clear();
+        self.intfire.iter_mut().for_each(IntFire1::reset);
+        self.ecp_taken = 0;
+        for g in self.groups.iter_mut() {
+            if let Some(sim) = g.sim.as_mut() {
+                sim.initialize();
+            }
+            g.queue.clear();
+            g.spikes.clear();
+            g.rec.clear();
+            g.ecp_rec.clear();
+            g.ecp_cell_rec.iter_mut().flatten().for_each(Vec::clear);
+        }
+    }
+
     /// Advances `steps` steps (or to tstop), exchanging spikes at every epoch end through
     /// `exchange` (None: this process has every cell).
     pub fn advance(&mut self, steps: usize, mut exchange: Option<&mut Exchange<'_>>) -> Result<()> {

@@ -477,6 +477,11 @@ impl BioEngine {
         py.detach(|| net.finalize()).py()
     }
 
+    /// Back to t = 0 for another run of the same network (states, queues, spikes, recordings reset).
+    fn rewind(&mut self) {
+        self.net.rewind();
+    }
+
     /// Advances `steps` steps. `exchange(times, ids) -> (times, ids)` gathers the spikes of every
     /// MPI rank at each epoch end (None: single process).
     #[pyo3(signature = (steps, exchange=None))]

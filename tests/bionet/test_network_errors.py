@@ -32,9 +32,9 @@ def _outputs(work):
 
 @pytest.fixture
 def case(bmtk_data, tmp_path):
-    from bmtk_rs.simulator import bionet
+    from bmtk_rs.simulator.bionet import pyfunction_cache
 
-    bionet.reset()
+    pyfunction_cache.reset()
 
     def make(components=None, edit=None, circuit_edit=None):
         cfg = localize(bmtk_data / EXAMPLE, "config.simulation.json", tmp_path, tstop=50.0, components=components,
@@ -47,7 +47,7 @@ def case(bmtk_data, tmp_path):
         return cfg
 
     yield make, tmp_path
-    bionet.reset()
+    pyfunction_cache.reset()
 
 
 def test_the_unbroken_case_runs(case):

@@ -11,7 +11,7 @@ No NEURON, hoc or compiled mechanisms are involved: cells, synapses and events a
 the Rust engine with NEURON's numerics.
 """
 
-from . import pyfunction_cache
+from . import pyfunction_cache  # noqa: F401  (bmtk exposes bionet.pyfunction_cache)
 from .bionetwork import BioNetwork, WeightFunctionError
 from .biosimulator import BioSimulator
 from .config import Config, ConfigError
@@ -33,9 +33,9 @@ __all__ = ["Config", "ConfigError", "BioNetwork", "BioSimulator", "WeightFunctio
 
 
 def reset():
-    """As bmtk's bionet.reset(): forget registered user functions so a new simulation starts clean
-    (each BioSimulator has its own engine, so nothing else carries over)."""
-    pyfunction_cache.reset()
+    """bmtk's bionet.reset() frees NEURON's global cell ids so that another network can be built in
+    the same process; each bmtk-rs BioSimulator has an engine of its own, so there is nothing to free.
+    Registered functions (weight functions, spike generators, ...) stay registered, as in bmtk."""
 
 
 def run(config_file):

@@ -135,6 +135,13 @@ class BioNetwork(SonataCircuit):
                 raise ConfigError(f"{what}: model_template {template} needs model_processing "
                                   "(aibs_perisomatic, aibs_allactive, ..._directed)")
             proc = str(processing)
+            for part in (x.strip() for x in proc.split(",")):
+                if part not in pfc.NATIVE_PROCESSING and pfc.user_function("model processing", part) is not None:
+                    raise ConfigError(
+                        f"{what}: model_processing '{part}' is a Python function registered with "
+                        "add_cell_processor/@model_processing; in bmtk it edits NEURON's cell object, which "
+                        f"bmtk-rs does not have. bmtk-rs runs these processings itself: "
+                        f"{', '.join(pfc.NATIVE_PROCESSING)}")
         else:
             raise ConfigError(f"{what}: unknown model_template {template!r}; supported: {_SUPPORTED_TEMPLATES}")
         try:

@@ -175,10 +175,17 @@ class _MembraneReport:
                 lst.sort(key=lambda c: c[0])
                 self.order[pop] = {c[0]: i for i, c in enumerate(lst)}
             self.entries = entries
-            units = None  # bmtk 1.2.0 gives BioNet reports no units attribute
-            n_rows = len(self._kept(0, sim.engine.n_steps))
-            self.writer = CompartmentReportWriter(self.path, entries, tstart, tend, self.dt, variable=var,
-                                                  units=units, n_steps=n_rows)
+        self._span = (tstart, tend)
+        self.open(sim)
+
+    def open(self, sim):
+        """A new file for a run (rank 0 writes)."""
+        if not hasattr(self, "entries"):
+            return
+        units = None  # bmtk 1.2.0 gives BioNet reports no units attribute
+        n_rows = len(self._kept(0, sim.engine.n_steps))
+        self.writer = CompartmentReportWriter(self.path, self.entries, self._span[0], self._span[1], self.dt,
+                                              variable=self.var, units=units, n_steps=n_rows)
 
     def _kept(self, first_step, n):
         """Of the steps first_step .. first_step + n - 1, the ones this report samples (as offsets)."""
@@ -249,22 +256,29 @@ class _EcpReport:
         cdir = params.get("contributions_dir")
         self.n_channels = sim.engine.add_ecp(path, gids, np.concatenate(pos), np.concatenate(rot),
                                              params.get("minimum_distance"), per_cell=bool(cdir))
-        self.contrib = None
+        self.cdir = None
+        self.gids = gids
         if cdir:
-            cdir = cdir if os.path.isabs(cdir) else os.path.join(sim.output_dir, cdir)
+            self.cdir = cdir if os.path.isabs(cdir) else os.path.join(sim.output_dir, cdir)
             self.contrib_index = {int(g): i for i, g in enumerate(gids)}
-            self.contrib = _native.EcpContributionsWriter(cdir, [int(g) for g in gids], self.n_channels,
-                                                          sim.engine.n_steps)
         fname = params.get("file_name", f"{name}.h5")
         self.path = fname if os.path.isabs(fname) else os.path.join(sim.output_dir, fname)
+        nwb = params.get("file_name_nwb")
+        self.nwb_path = (nwb if os.path.isabs(nwb) else os.path.join(sim.output_dir, nwb)) if nwb else None
+        self.electrodes_file = path
+        self.open(sim)
+
+    def open(self, sim):
+        """New files for a run (the summed ECP on rank 0, per-cell contributions on every rank)."""
+        self.contrib = None
+        if self.cdir:
+            self.contrib = _native.EcpContributionsWriter(self.cdir, [int(g) for g in self.gids], self.n_channels,
+                                                          sim.engine.n_steps)
         comm = _mpi.world()
         self.writer = None
         if comm is None or comm.Get_rank() == 0:
             self.writer = _native.EcpWriter(self.path, self.n_channels, sim.tstop, sim.dt,
                                             n_steps=sim.engine.n_steps)
-        nwb = params.get("file_name_nwb")
-        self.nwb_path = (nwb if os.path.isabs(nwb) else os.path.join(sim.output_dir, nwb)) if nwb else None
-        self.electrodes_file = path
 
     def flush(self, sim, first_step):
         if self.contrib is not None:
@@ -487,9 +501,17 @@ class BioSimulator:
         return gather
 
     def run(self):
+        """Runs from t = 0 to tstop and writes the outputs. A second call runs the same simulation
+        again from t = 0 (bmtk 1.2.0 restarts NEURON but keeps its step counter, so its second run
+        records no report rows and appends the spikes to the first run's)."""
         io = self.io
         comm = _mpi.world()
         self.engine.finalize()
+        if getattr(self, "_has_run", False):
+            self.engine.rewind()
+            for r in self._reports:
+                r.open(self)
+        self._has_run = True
         for network_dir in self._save_synapses_dirs:
             save_synapses(self.net, network_dir)
         io.info("Running simulation for {:.3f} ms with the time step {:.3f} ms".format(self.tstop, self.dt))

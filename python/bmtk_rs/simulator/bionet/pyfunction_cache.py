@@ -41,6 +41,8 @@ def reset():
     """Forgets every user-registered function (bmtk's defaults stay)."""
     _weight_functions.clear()
     _spikes_generators.clear()
+    for table in _user_functions.values():
+        table.clear()
 
 
 def add_weight_function(func, name=None, overwrite=True):
@@ -105,14 +107,47 @@ def get_spikes_generator(name):
     return _spikes_generators.get(name)
 
 
-def _engine_owned(kind):
-    def refuse(*args, **kwargs):
-        raise NotImplementedError(
-            f"bmtk-rs computes {kind} in its Rust engine; custom Python {kind} functions cannot be "
-            "registered (supported: the Allen perisomatic/all-active processing, NeuroML cells, exp2syn)")
-    return refuse
+# model_processing names the engine implements itself (bmtk's built-ins, the full-axon variants bmtk's
+# example scripts register, and the extracellular mechanism)
+NATIVE_PROCESSING = ("aibs_perisomatic", "aibs_allactive", "aibs_perisomatic_directed", "aibs_allactive_directed",
+                     "aibs_perisomatic_fullaxon", "aibs_allactive_fullaxon", "extracellular", "set_extracellular")
+
+_user_functions = {"cell model": {}, "model processing": {}, "synapse model": {}}
 
 
-add_cell_model = cell_model = _engine_owned("cell models")
-add_cell_processor = model_processing = _engine_owned("model processing")
-add_synapse_model = synapse_model = _engine_owned("synapse models")
+def _registry(kind):
+    """add_* and the decorator for user functions that, in bmtk, build or edit NEURON objects. bmtk-rs
+    builds cells and synapses in its engine: a registration is kept (a script defining such
+    functions still runs), and a node or edge that names one is refused when the network is built
+    (see user_function), unless the engine implements that name itself."""
+    table = _user_functions[kind]
+
+    def add(func, name=None, overwrite=True, **_ignored):
+        if not callable(func):
+            raise TypeError(f"{kind}: {func!r} is not callable")
+        name = name or func.__name__
+        if overwrite or name not in table:
+            table[name] = func
+
+    def decorator(*wargs, **wkwargs):
+        if len(wargs) == 1 and callable(wargs[0]) and not wkwargs:
+            add(wargs[0])
+            return wargs[0]
+
+        def deco(func):
+            add(func, name=wkwargs.get("name"))
+            return func
+
+        return deco
+
+    return add, decorator
+
+
+def user_function(kind, name):
+    """The Python function registered as `name` for `kind`, or None."""
+    return _user_functions[kind].get(name)
+
+
+add_cell_model, cell_model = _registry("cell model")
+add_cell_processor, model_processing = _registry("model processing")
+add_synapse_model, synapse_model = _registry("synapse model")

@@ -24,13 +24,16 @@ SUPPORT = {
         "SEClamp": ("supported", "voltage clamp, as bmtk 1.2.0 runs it"),
         "xstim": ("refused", "input_type / module 'xstim' is not supported by bmtk-rs BioNet"),
         "comsol": ("refused", "input_type / module 'comsol' is not supported by bmtk-rs BioNet"),
-        "syn_activity": ("refused", "input_type / module 'syn_activity' is not supported by bmtk-rs BioNet"),
-        "replay": ("refused", "input_type / module 'replay' is not supported by bmtk-rs BioNet"),
+        "syn_activity": ("differs", "spontaneous synaptic activity as bmtk 1.2.0 runs it; also for IntFire1 "
+                                    "targets, where bmtk fails"),
+        "replay": ("supported", "replay_spikes: recorded spikes drive an edges file's synapses"),
         "ecephys_probe": ("refused", "input_type / module 'ecephys_probe' is not supported by bmtk-rs BioNet"),
     },
     "report modules": {
-        "membrane_report": ("differs", "v and cai, soma or all sections, one variable per report; "
-                                       "data written as float32 (the SONATA type) where bmtk writes float64"),
+        "membrane_report": ("differs", "any variable a segment has (v, ion variables, <var>_<mechanism>, "
+                                       "i_membrane, i_membrane_), section types, dt/start_time/end_time; one "
+                                       "variable per report; data written as float32 (the SONATA type) where "
+                                       "bmtk writes float64"),
         "spikes_report": ("supported", "spikes go to output.spikes_file / spikes_file_csv"),
         "extracellular": ("supported", "ECP by the line-source method, ecp.h5, per-cell contributions, NWB"),
         "save_synapses": ("supported", "the synapses a run made, as SONATA edges"),
@@ -45,22 +48,27 @@ SUPPORT = {
         "nml:<file>.cell.nml": ("supported", "NeuroML2 cells"),
         "nrn:IntFire1": ("supported", "point_process / point_neuron cells"),
         "hoc:<template>": ("refused", "unknown model_template; bmtk-rs runs no hoc"),
-        "<user function>": ("refused", "add_cell_model / @cell_model raise: cell models are built by the engine"),
+        "<user function>": ("refused", "add_cell_model / @cell_model register; a node naming one is refused "
+                                       "(cell models are built by the engine)"),
     },
     "model_processing": {
         "aibs_perisomatic": ("supported", ""),
         "aibs_allactive": ("supported", ""),
         "aibs_perisomatic_directed": ("supported", ""),
         "aibs_allactive_directed": ("supported", ""),
-        "set_extracellular": ("refused", "unknown model_processing for model_template 'ctdb:Biophys1.hoc' "
-                                         "(the ECP report needs no cell processor in bmtk-rs)"),
+        "aibs_perisomatic_fullaxon": ("supported", "the fit on the full reconstructed axon, as bmtk's example "
+                                                   "scripts register it"),
+        "aibs_allactive_fullaxon": ("supported", "as aibs_perisomatic_fullaxon, all-active"),
+        "set_extracellular": ("refused", "alone it is refused (bmtk builds a cell without biophysics); with an "
+                                         "Allen processing ('aibs_perisomatic,extracellular') it runs"),
         "extracellular": ("refused", "as set_extracellular"),
-        "<user function>": ("refused", "add_cell_processor / @model_processing raise: user cell processors "
-                                       "act on NEURON objects, which bmtk-rs does not have"),
+        "<user function>": ("refused", "add_cell_processor / @model_processing register; a node naming one is "
+                                       "refused: user cell processors act on NEURON objects"),
     },
     "synapse models": {
         "exp2syn": ("supported", "Exp2Syn (tau1, tau2, erev from the dynamics_params json)"),
-        "<user function>": ("refused", "add_synapse_model / @synapse_model raise (NEURON objects)"),
+        "<user function>": ("refused", "add_synapse_model / @synapse_model register; an edge naming one is "
+                                       "refused (NEURON objects)"),
     },
     "config keys": {
         "run.tstop": ("supported", ""),
