@@ -21,6 +21,10 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel"
 "$VENV/bin/python" -m pip install --quiet "${wheel}[test]"
 
+# cargo's own builds (clippy, the unit tests) compile the static HDF5 with cmake: the one the wheel
+# build installed into its tools virtualenv
+export CMAKE="${CMAKE:-$PWD/${BMTK_RS_BUILD_VENV:-.venv-build}/bin/cmake}"
+
 echo "== style: cargo fmt, cargo clippy, ruff"
 cargo fmt --check
 cargo clippy --quiet --release --features python -- -D warnings
