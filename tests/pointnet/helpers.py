@@ -38,8 +38,9 @@ def rewrite_config(example_dir, config_name, out_dir, tstop=None, extra=None):
         conf["run"]["tstop"] = tstop
     if extra:
         extra(conf)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "config.json")
+    # beside the output folder, not in it: an overwriting run clears the output folder first
+    os.makedirs(os.path.dirname(out_dir), exist_ok=True)
+    path = out_dir.rstrip(os.sep) + "_config.json"
     with open(path, "w") as fh:
         json.dump(conf, fh, indent=2)
     return path

@@ -17,9 +17,9 @@ ICLAMP_CONFIGS = ("config.simulation_iclamp.json", "config.simulation_iclamp.asl
 
 
 def _strong_clamp(conf):
-    # the example's 0.15-0.2 pA steps barely move V; in nA-like magnitudes they make the cells fire
+    # the example's 0.15-0.2 pA steps barely move V; 450-600 pA make the cells fire
     inp = conf["inputs"]["current_clamp_1"]
-    inp["amp"] = [a * 1000.0 for a in inp["amp"]]
+    inp["amp"] = [a * 3000.0 for a in inp["amp"]]
 
 
 @pytest.fixture(scope="module")
