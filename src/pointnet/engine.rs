@@ -55,14 +55,18 @@ pub struct Engine {
     dt: f64,
     kinds: Vec<Kind>,
     cells: Vec<Cell>,
-    /// per generator: (step of emission, multiplicity), sorted, with a cursor
-    gens: Vec<(Vec<(u64, u32)>, usize)>,
+    /// per generator: (step of emission, multiplicity), sorted
+    gens: Vec<Vec<(u64, u32)>>,
     out: Vec<Vec<Conn>>,
     currents: Vec<CurrentGen>,
     recordings: Vec<Recording>,
     slots: usize,
     step: u64,
     spikes: Vec<(u64, u32)>,
+    /// every generator emission as (step, node id, multiplicity), in step order, with a cursor
+    gen_events: Vec<(u64, u32, u32)>,
+    gen_next: usize,
+    node_of_cell: Vec<u32>,
 }
 
 /// NEST's rounding of a spike time onto the grid: the first step boundary at or after `t`.
@@ -95,6 +99,9 @@ impl Engine {
             slots: 0,
             step: 0,
             spikes: Vec::new(),
+            gen_events: Vec::new(),
+            gen_next: 0,
+            node_of_cell: Vec::new(),
         })
     }
 
@@ -112,7 +119,9 @@ impl Engine {
 
     fn check_open(&self) -> Result<(), Error> {
         if self.slots > 0 {
-            return Err(Error::Invalid("the network cannot change once the simulation has started".into()));
+            return Err(Error::Invalid(
+                "the network cannot change once the simulation has started".into(),
+            ));
         }
         Ok(())
     }
@@ -138,7 +147,11 @@ impl Engine {
 
     /// Adds one spike generator per train (`offsets` into `times`, ms); returns the first id.
     /// Times fall onto the grid as NEST's precise spike generators put them for grid-based neurons.
-    pub fn add_spike_generators(&mut self, offsets: &[usize], times: &[f64]) -> Result<usize, Error> {
+    pub fn add_spike_generators(
+        &mut self,
+        offsets: &[usize],
+        times: &[f64],
+    ) -> Result<usize, Error> {
         self.check_open()?;
         let first = self.kinds.len();
         for w in offsets.windows(2) {
@@ -161,7 +174,7 @@ impl Engine {
                 }
             }
             self.kinds.push(Kind::Generator(self.gens.len() as u32));
-            self.gens.push((emits, 0));
+            self.gens.push(emits);
             self.out.push(Vec::new());
         }
         Ok(first)
@@ -182,7 +195,9 @@ impl Engine {
     fn neuron_of(&self, id: u32, what: &str) -> Result<usize, Error> {
         match self.kinds.get(id as usize) {
             Some(Kind::Neuron(i)) => Ok(*i as usize),
-            Some(Kind::Generator(_)) => Err(Error::Invalid(format!("{what} {id} is a spike generator, not a neuron"))),
+            Some(Kind::Generator(_)) => Err(Error::Invalid(format!(
+                "{what} {id} is a spike generator, not a neuron"
+            ))),
             None => Err(Error::Invalid(format!("{what} {id} does not exist"))),
         }
     }
@@ -199,11 +214,16 @@ impl Engine {
         self.check_open()?;
         let n = sources.len();
         if targets.len() != n || weights.len() != n || delays.len() != n || receptors.len() != n {
-            return Err(Error::Invalid("connect: sources, targets, weights, delays and receptors differ in length".into()));
+            return Err(Error::Invalid(
+                "connect: sources, targets, weights, delays and receptors differ in length".into(),
+            ));
         }
         for i in 0..n {
             if sources[i] as usize >= self.kinds.len() {
-                return Err(Error::Invalid(format!("connect: source {} does not exist", sources[i])));
+                return Err(Error::Invalid(format!(
+                    "connect: source {} does not exist",
+                    sources[i]
+                )));
             }
             let t = self.neuron_of(targets[i], "connect: target")?;
             let w = weights[i];
@@ -211,9 +231,9 @@ impl Engine {
                 return Err(Error::Invalid(format!("connect: weight {w} is not finite")));
             }
             let model = &self.cells[t].model;
-            let port = model
-                .port_of(receptors[i], w)
-                .map_err(|e| Error::Invalid(format!("connect {} -> {}: {e}", sources[i], targets[i])))?;
+            let port = model.port_of(receptors[i], w).map_err(|e| {
+                Error::Invalid(format!("connect {} -> {}: {e}", sources[i], targets[i]))
+            })?;
             let weight = if model.counts_spikes() { 1.0 } else { w };
             let delay = self.delay_steps(delays[i])?;
             self.out[sources[i] as usize].push(Conn {
@@ -228,10 +248,18 @@ impl Engine {
 
     /// A step current generator: amplitude `amps[i]` (pA) from time `times[i]` (ms, on the grid,
     /// > 0), sent to `targets` over connections of `delay` ms.
-    pub fn add_step_current(&mut self, times: &[f64], amps: &[f64], targets: &[u32], delay: f64) -> Result<(), Error> {
+    pub fn add_step_current(
+        &mut self,
+        times: &[f64],
+        amps: &[f64],
+        targets: &[u32],
+        delay: f64,
+    ) -> Result<(), Error> {
         self.check_open()?;
         if times.len() != amps.len() {
-            return Err(Error::Invalid("step current: amplitude times and values differ in length".into()));
+            return Err(Error::Invalid(
+                "step current: amplitude times and values differ in length".into(),
+            ));
         }
         let mut changes = Vec::with_capacity(times.len());
         let mut last = 0u64;
@@ -250,7 +278,9 @@ impl Engine {
                 )));
             }
             if !a.is_finite() {
-                return Err(Error::Invalid(format!("step current: amplitude {a} is not finite")));
+                return Err(Error::Invalid(format!(
+                    "step current: amplitude {a} is not finite"
+                )));
             }
             last = s;
             // the generator takes a new amplitude one step ahead of its time
@@ -282,7 +312,9 @@ impl Engine {
     ) -> Result<usize, Error> {
         self.check_open()?;
         if interval == 0 {
-            return Err(Error::Invalid("recording interval must be at least one step".into()));
+            return Err(Error::Invalid(
+                "recording interval must be at least one step".into(),
+            ));
         }
         let mut cells = Vec::with_capacity(neurons.len());
         for &n in neurons {
@@ -330,37 +362,65 @@ impl Engine {
             c.spk = vec![0.0; self.slots * c.ports];
             c.cur = vec![0.0; self.slots];
         }
+        self.node_of_cell = vec![0; self.cells.len()];
+        for (id, k) in self.kinds.iter().enumerate() {
+            match k {
+                Kind::Neuron(i) => self.node_of_cell[*i as usize] = id as u32,
+                Kind::Generator(g) => {
+                    for &(step, mult) in &self.gens[*g as usize] {
+                        self.gen_events.push((step, id as u32, mult));
+                    }
+                }
+            }
+        }
+        self.gen_events.sort_unstable();
+        self.gen_next = 0;
     }
 
     /// Advances `n` steps.
     pub fn run(&mut self, n: u64) {
         self.prepare();
         let slots = self.slots;
-        let mut fired = vec![0u32; self.kinds.len()];
-        let mut cell_fired = vec![0u32; self.cells.len()];
-        let node_of_cell: Vec<usize> = {
-            let mut v = vec![0; self.cells.len()];
-            for (id, k) in self.kinds.iter().enumerate() {
-                if let Kind::Neuron(i) = k {
-                    v[*i as usize] = id;
-                }
-            }
-            v
+        let parallel = self.cells.len() >= PARALLEL_MIN;
+        let mut cell_fired = if parallel {
+            vec![0u32; self.cells.len()]
+        } else {
+            Vec::new()
         };
+        // (node id, multiplicity) of every source that fired in the current step
+        let mut fired: Vec<(u32, u32)> = Vec::new();
         for _ in 0..n {
             let k = self.step;
             let slot = (k % slots as u64) as usize;
-            let update = |(c, f): (&mut Cell, &mut u32)| {
+            fired.clear();
+            let update = |c: &mut Cell| -> u32 {
                 let ports = c.ports;
                 let spk = &mut c.spk[slot * ports..(slot + 1) * ports];
-                *f = c.model.update(spk, c.cur[slot]);
+                let f = c.model.update(spk, c.cur[slot]);
                 spk.iter_mut().for_each(|x| *x = 0.0);
                 c.cur[slot] = 0.0;
+                f
             };
-            if self.cells.len() >= PARALLEL_MIN {
-                self.cells.par_iter_mut().zip(cell_fired.par_iter_mut()).for_each(update);
+            if parallel {
+                self.cells
+                    .par_iter_mut()
+                    .zip(cell_fired.par_iter_mut())
+                    .for_each(|(c, f)| *f = update(c));
+                for (ci, &f) in cell_fired.iter().enumerate() {
+                    if f > 0 {
+                        fired.push((self.node_of_cell[ci], f));
+                    }
+                }
             } else {
-                self.cells.iter_mut().zip(cell_fired.iter_mut()).for_each(update);
+                for (ci, c) in self.cells.iter_mut().enumerate() {
+                    let f = update(c);
+                    if f > 0 {
+                        fired.push((self.node_of_cell[ci], f));
+                    }
+                }
+            }
+            for &(node, _) in &fired {
+                self.spikes.push((k + 1, node));
             }
             for r in &mut self.recordings {
                 let t = k + 1;
@@ -371,30 +431,13 @@ impl Engine {
                     }
                 }
             }
-            fired.iter_mut().for_each(|f| *f = 0);
-            for (c, &f) in cell_fired.iter().enumerate() {
-                if f > 0 {
-                    fired[node_of_cell[c]] = f;
-                    self.spikes.push((k + 1, node_of_cell[c] as u32));
-                }
+            while self.gen_next < self.gen_events.len() && self.gen_events[self.gen_next].0 == k {
+                let (_, node, mult) = self.gen_events[self.gen_next];
+                fired.push((node, mult));
+                self.gen_next += 1;
             }
-            for (id, kind) in self.kinds.iter().enumerate() {
-                if let Kind::Generator(g) = kind {
-                    let (emits, cursor) = &mut self.gens[*g as usize];
-                    while *cursor < emits.len() && emits[*cursor].0 < k {
-                        *cursor += 1;
-                    }
-                    if *cursor < emits.len() && emits[*cursor].0 == k {
-                        fired[id] = emits[*cursor].1;
-                        *cursor += 1;
-                    }
-                }
-            }
-            for (id, &f) in fired.iter().enumerate() {
-                if f == 0 {
-                    continue;
-                }
-                for c in &self.out[id] {
+            for &(node, f) in &fired {
+                for c in &self.out[node as usize] {
                     let cell = &mut self.cells[c.target as usize];
                     let s = ((k + c.delay as u64) % slots as u64) as usize;
                     cell.spk[s * cell.ports + c.port as usize] += c.weight * f as f64;
@@ -429,7 +472,11 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn params(kv: &[(&str, f64)]) -> Params {
-        Params::new(kv.iter().map(|(k, v)| (k.to_string(), ParamValue::Num(*v))).collect::<BTreeMap<_, _>>())
+        Params::new(
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), ParamValue::Num(*v)))
+                .collect::<BTreeMap<_, _>>(),
+        )
     }
 
     /// A constant current above rheobase: the interspike interval of a LIF is known in closed form.
@@ -451,12 +498,21 @@ mod tests {
     #[test]
     fn errors_are_clear() {
         let mut e = Engine::new(0.1).unwrap();
-        let err = e.add_neurons("hh_psc_alpha", &params(&[]), 1).unwrap_err().to_string();
+        let err = e
+            .add_neurons("hh_psc_alpha", &params(&[]), 1)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("iaf_psc_alpha"), "{err}");
-        let err = e.add_neurons("iaf_psc_alpha", &params(&[("tau_foo", 1.0)]), 1).unwrap_err().to_string();
+        let err = e
+            .add_neurons("iaf_psc_alpha", &params(&[("tau_foo", 1.0)]), 1)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("tau_foo"), "{err}");
         e.add_neurons("iaf_psc_alpha", &params(&[]), 2).unwrap();
-        let err = e.connect(&[0], &[1], &[1.0], &[0.05], &[0]).unwrap_err().to_string();
+        let err = e
+            .connect(&[0], &[1], &[1.0], &[0.05], &[0])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("below the resolution"), "{err}");
         assert!(e.connect(&[0], &[1], &[1.0], &[0.1], &[2]).is_err());
     }

@@ -45,11 +45,9 @@ pub fn build(model: &str, p: &Params, dt: f64) -> Result<Box<dyn Model>, Error> 
         "iaf_psc_delta" => Box::new(IafPsc::new(model, p, dt, Shape::Delta)?),
         "glif_psc" => Box::new(GlifPsc::new(p, dt)?),
         "parrot_neuron" => Box::new(Parrot),
-        other => {
-            return Err(Error::Invalid(format!(
-                "unknown point neuron model '{other}'; bmtk-rs PointNet supports {SUPPORTED_MODELS:?}"
-            )))
-        }
+        other => return Err(Error::Invalid(format!(
+            "unknown point neuron model '{other}'; bmtk-rs PointNet supports {SUPPORTED_MODELS:?}"
+        ))),
     };
     p.check_all_used(model)?;
     Ok(m)
@@ -59,7 +57,9 @@ fn positive(model: &str, key: &str, v: f64) -> Result<f64, Error> {
     if v > 0.0 && v.is_finite() {
         Ok(v)
     } else {
-        Err(Error::Invalid(format!("{model}: '{key}' must be > 0, got {v}")))
+        Err(Error::Invalid(format!(
+            "{model}: '{key}' must be > 0, got {v}"
+        )))
     }
 }
 
@@ -114,7 +114,9 @@ impl IafPsc {
         let tau_m = positive(model, "tau_m", p.num_or(model, "tau_m", 10.0)?)?;
         let t_ref = p.num_or(model, "t_ref", 2.0)?;
         if t_ref < 0.0 {
-            return Err(Error::Invalid(format!("{model}: 't_ref' must be >= 0, got {t_ref}")));
+            return Err(Error::Invalid(format!(
+                "{model}: 't_ref' must be >= 0, got {t_ref}"
+            )));
         }
         let el = (e_l, -70.0);
         let theta = relative(p, model, "V_th", el, 15.0)?;
@@ -123,7 +125,9 @@ impl IafPsc {
         let v = relative(p, model, "V_m", el, 0.0)?;
         let i_e = p.num_or(model, "I_e", 0.0)?;
         if v_reset >= theta {
-            return Err(Error::Invalid(format!("{model}: V_reset must be below V_th")));
+            return Err(Error::Invalid(format!(
+                "{model}: V_reset must be below V_th"
+            )));
         }
         let mut syn = [Syn::default(); 2];
         let mut refractory_input = false;
@@ -180,7 +184,11 @@ impl Model for IafPsc {
                 "receptor_type {receptor}: this model has only receptor 0"
             )));
         }
-        Ok(if self.shape == Shape::Delta || weight >= 0.0 { 0 } else { 1 })
+        Ok(if self.shape == Shape::Delta || weight >= 0.0 {
+            0
+        } else {
+            1
+        })
     }
 
     fn update(&mut self, spikes: &[f64], current: f64) -> u32 {
@@ -208,7 +216,10 @@ impl Model for IafPsc {
             Shape::Exp => {
                 if self.r == 0 {
                     let [ex, inh] = &self.syn;
-                    self.v = self.v * self.p33 + ex.i * ex.p21 + inh.i * inh.p21 + (self.i_e + self.y0) * self.p30;
+                    self.v = self.v * self.p33
+                        + ex.i * ex.p21
+                        + inh.i * inh.p21
+                        + (self.i_e + self.y0) * self.p30;
                 } else {
                     self.r -= 1;
                 }
@@ -365,7 +376,11 @@ impl GlifPsc {
         let bad = |msg: &str| Err(Error::Invalid(format!("glif_psc: {msg}")));
         let valid = matches!(
             (has_theta_spike, has_asc, has_theta_voltage),
-            (false, false, false) | (true, false, false) | (false, true, false) | (true, true, false) | (true, true, true)
+            (false, false, false)
+                | (true, false, false)
+                | (false, true, false)
+                | (true, true, false)
+                | (true, true, true)
         );
         if !valid {
             return bad("spike_dependent_threshold / after_spike_currents / adapting_threshold is not one of the \
@@ -389,7 +404,9 @@ impl GlifPsc {
         if has_theta_voltage && th_voltage_decay <= 0.0 {
             return bad("th_voltage_decay must be > 0");
         }
-        if has_theta_spike && (th_spike_decay <= 0.0 || !(0.0..=1.0).contains(&voltage_reset_fraction)) {
+        if has_theta_spike
+            && (th_spike_decay <= 0.0 || !(0.0..=1.0).contains(&voltage_reset_fraction))
+        {
             return bad("th_spike_decay must be > 0 and voltage_reset_fraction within [0, 1]");
         }
         if tau_syn.is_empty() || tau_syn.iter().any(|t| *t <= 0.0) {
@@ -512,7 +529,9 @@ impl Model for GlifPsc {
                 let beta = (self.i + self.asc_sum) / self.g;
                 self.threshold_voltage = self.phi * (v_old - beta) * self.potential_decay_rate
                     + self.th_voltage_decay_inv
-                        * (self.threshold_voltage - self.phi * (v_old - beta) - self.abpara_ratio_voltage * beta)
+                        * (self.threshold_voltage
+                            - self.phi * (v_old - beta)
+                            - self.abpara_ratio_voltage * beta)
                     + self.abpara_ratio_voltage * beta;
             }
             self.threshold = self.threshold_spike + self.threshold_voltage + self.th_inf;
@@ -527,7 +546,8 @@ impl Model for GlifPsc {
                     self.u = self.v_reset;
                 } else {
                     self.u = self.voltage_reset_fraction * v_old + self.voltage_reset_add;
-                    self.threshold_spike = self.threshold_spike * self.th_spike_refr_decay_rate + self.th_spike_add;
+                    self.threshold_spike =
+                        self.threshold_spike * self.th_spike_refr_decay_rate + self.th_spike_add;
                     self.threshold = self.threshold_spike + self.threshold_voltage + self.th_inf;
                 }
                 fired = 1;
