@@ -14,8 +14,8 @@ const PARALLEL_MIN: usize = 4096;
 struct Cell {
     model: Box<dyn Model>,
     ports: usize,
-    spk: Vec<f64>,
-    cur: Vec<f64>,
+    /// where this cell's channels (spike ports, then current) start within a ring slot
+    offset: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -67,6 +67,11 @@ pub struct Engine {
     gen_events: Vec<(u64, u32, u32)>,
     gen_next: usize,
     node_of_cell: Vec<u32>,
+    /// the ring buffers of all cells, slot-major: one step reads one contiguous slab
+    ring: Vec<f64>,
+    stride: usize,
+    /// cell index at which each parallel block starts (last entry: number of cells)
+    blocks: Vec<usize>,
 }
 
 /// NEST's rounding of a spike time onto the grid: the first step boundary at or after `t`.
@@ -102,6 +107,9 @@ impl Engine {
             gen_events: Vec::new(),
             gen_next: 0,
             node_of_cell: Vec::new(),
+            ring: Vec::new(),
+            stride: 0,
+            blocks: Vec::new(),
         })
     }
 
@@ -137,8 +145,7 @@ impl Engine {
             self.cells.push(Cell {
                 model: m,
                 ports,
-                spk: Vec::new(),
-                cur: Vec::new(),
+                offset: 0,
             });
             self.out.push(Vec::new());
         }
@@ -358,10 +365,20 @@ impl Engine {
             }
         }
         self.slots = max_d as usize + 1;
+        let mut off = 0;
         for c in &mut self.cells {
-            c.spk = vec![0.0; self.slots * c.ports];
-            c.cur = vec![0.0; self.slots];
+            c.offset = off;
+            off += c.ports + 1;
         }
+        self.stride = off;
+        self.ring = vec![0.0; self.slots * self.stride];
+        let per_block = self
+            .cells
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1) * 8)
+            .max(1);
+        self.blocks = (0..self.cells.len()).step_by(per_block).collect();
+        self.blocks.push(self.cells.len());
         self.node_of_cell = vec![0; self.cells.len()];
         for (id, k) in self.kinds.iter().enumerate() {
             match k {
@@ -393,19 +410,40 @@ impl Engine {
             let k = self.step;
             let slot = (k % slots as u64) as usize;
             fired.clear();
-            let update = |c: &mut Cell| -> u32 {
-                let ports = c.ports;
-                let spk = &mut c.spk[slot * ports..(slot + 1) * ports];
-                let f = c.model.update(spk, c.cur[slot]);
-                spk.iter_mut().for_each(|x| *x = 0.0);
-                c.cur[slot] = 0.0;
+            let stride = self.stride;
+            let slab = &mut self.ring[slot * stride..(slot + 1) * stride];
+            // `chan` is the cell's part of this step's slab: spike ports, then the current
+            let update = |c: &mut Cell, chan: &mut [f64]| -> u32 {
+                let (spk, cur) = chan.split_at_mut(c.ports);
+                let f = c.model.update(spk, cur[0]);
+                chan.iter_mut().for_each(|x| *x = 0.0);
                 f
             };
             if parallel {
-                self.cells
-                    .par_iter_mut()
-                    .zip(cell_fired.par_iter_mut())
-                    .for_each(|(c, f)| *f = update(c));
+                // blocks of cells with their slab parts, split once per step
+                let mut parts: Vec<(&mut [Cell], &mut [u32], &mut [f64])> =
+                    Vec::with_capacity(self.blocks.len());
+                let (mut cells, mut flags, mut rest) =
+                    (&mut self.cells[..], &mut cell_fired[..], slab);
+                for w in self.blocks.windows(2) {
+                    let n = w[1] - w[0];
+                    let (c, c_rest) = cells.split_at_mut(n);
+                    let (f, f_rest) = flags.split_at_mut(n);
+                    let width = c.iter().map(|x| x.ports + 1).sum();
+                    let (r, r_rest) = rest.split_at_mut(width);
+                    parts.push((c, f, r));
+                    cells = c_rest;
+                    flags = f_rest;
+                    rest = r_rest;
+                }
+                parts.into_par_iter().for_each(|(cs, fs, r)| {
+                    let mut o = 0;
+                    for (c, f) in cs.iter_mut().zip(fs.iter_mut()) {
+                        let w = c.ports + 1;
+                        *f = update(c, &mut r[o..o + w]);
+                        o += w;
+                    }
+                });
                 for (ci, &f) in cell_fired.iter().enumerate() {
                     if f > 0 {
                         fired.push((self.node_of_cell[ci], f));
@@ -413,7 +451,8 @@ impl Engine {
                 }
             } else {
                 for (ci, c) in self.cells.iter_mut().enumerate() {
-                    let f = update(c);
+                    let o = c.offset;
+                    let f = update(c, &mut slab[o..o + c.ports + 1]);
                     if f > 0 {
                         fired.push((self.node_of_cell[ci], f));
                     }
@@ -438,9 +477,9 @@ impl Engine {
             }
             for &(node, f) in &fired {
                 for c in &self.out[node as usize] {
-                    let cell = &mut self.cells[c.target as usize];
                     let s = ((k + c.delay as u64) % slots as u64) as usize;
-                    cell.spk[s * cell.ports + c.port as usize] += c.weight * f as f64;
+                    let o = self.cells[c.target as usize].offset;
+                    self.ring[s * self.stride + o + c.port as usize] += c.weight * f as f64;
                 }
             }
             for g in &mut self.currents {
@@ -451,7 +490,8 @@ impl Engine {
                 if g.amp != 0.0 {
                     for &(t, d) in &g.targets {
                         let s = ((k + d as u64) % slots as u64) as usize;
-                        self.cells[t as usize].cur[s] += g.amp;
+                        let c = &self.cells[t as usize];
+                        self.ring[s * self.stride + c.offset + c.ports] += g.amp;
                     }
                 }
             }

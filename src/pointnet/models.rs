@@ -45,9 +45,11 @@ pub fn build(model: &str, p: &Params, dt: f64) -> Result<Box<dyn Model>, Error> 
         "iaf_psc_delta" => Box::new(IafPsc::new(model, p, dt, Shape::Delta)?),
         "glif_psc" => Box::new(GlifPsc::new(p, dt)?),
         "parrot_neuron" => Box::new(Parrot),
-        other => return Err(Error::Invalid(format!(
+        other => {
+            return Err(Error::Invalid(format!(
             "unknown point neuron model '{other}'; bmtk-rs PointNet supports {SUPPORTED_MODELS:?}"
-        ))),
+        )))
+        }
     };
     p.check_all_used(model)?;
     Ok(m)
