@@ -72,6 +72,7 @@ pub struct Engine {
     stride: usize,
     /// cell index at which each parallel block starts (last entry: number of cells)
     blocks: Vec<usize>,
+    parallel_min: usize,
 }
 
 /// NEST's rounding of a spike time onto the grid: the first step boundary at or after `t`.
@@ -88,7 +89,7 @@ pub fn stamp_of(t: f64, dt: f64) -> u64 {
 impl Engine {
     pub fn new(dt: f64) -> Result<Self, Error> {
         let tics = dt * 1000.0;
-        if !(dt > 0.0) || (tics - tics.round()).abs() > 1e-9 || tics.round() < 1.0 {
+        if dt.is_nan() || dt <= 0.0 || (tics - tics.round()).abs() > 1e-9 || tics.round() < 1.0 {
             return Err(Error::Invalid(format!(
                 "dt {dt} ms is not a positive multiple of NEST's 0.001 ms clock tic"
             )));
@@ -110,6 +111,7 @@ impl Engine {
             ring: Vec::new(),
             stride: 0,
             blocks: Vec::new(),
+            parallel_min: PARALLEL_MIN,
         })
     }
 
@@ -164,7 +166,7 @@ impl Engine {
         for w in offsets.windows(2) {
             let mut steps: Vec<u64> = Vec::with_capacity(w[1] - w[0]);
             for &t in &times[w[0]..w[1]] {
-                if !(t > 0.0) || !t.is_finite() {
+                if t.is_nan() || t <= 0.0 || !t.is_finite() {
                     return Err(Error::Invalid(format!(
                         "spike generator {}: spike time {t} ms is not > 0",
                         self.kinds.len()
@@ -398,7 +400,7 @@ impl Engine {
     pub fn run(&mut self, n: u64) {
         self.prepare();
         let slots = self.slots;
-        let parallel = self.cells.len() >= PARALLEL_MIN;
+        let parallel = self.cells.len() >= self.parallel_min;
         let mut cell_fired = if parallel {
             vec![0u32; self.cells.len()]
         } else {
@@ -555,6 +557,39 @@ mod tests {
             .to_string();
         assert!(err.contains("below the resolution"), "{err}");
         assert!(e.connect(&[0], &[1], &[1.0], &[0.1], &[2]).is_err());
+    }
+
+    /// Threads change nothing: the same network updated serially and in parallel blocks.
+    #[test]
+    fn parallel_equals_serial() {
+        let run = |parallel_min: usize| {
+            let mut e = Engine::new(0.1).unwrap();
+            e.parallel_min = parallel_min;
+            let n = 300u32;
+            for i in 0..n {
+                let p = params(&[
+                    ("I_e", 300.0 + i as f64),
+                    ("tau_syn_ex", 1.0 + (i % 7) as f64),
+                ]);
+                e.add_neurons("iaf_psc_alpha", &p, 1).unwrap();
+            }
+            let times: Vec<f64> = (1..200).map(|k| k as f64 * 0.37).collect();
+            let g = e.add_spike_generators(&[0, times.len()], &times).unwrap() as u32;
+            let src: Vec<u32> = (0..n)
+                .map(|i| if i % 3 == 0 { g } else { (i * 7) % n })
+                .collect();
+            let trg: Vec<u32> = (0..n).map(|i| (i * 13 + 5) % n).collect();
+            let w: Vec<f64> = (0..n)
+                .map(|i| if i % 2 == 0 { 80.0 } else { -60.0 })
+                .collect();
+            e.connect(&src, &trg, &w, &vec![1.5; n as usize], &vec![0; n as usize])
+                .unwrap();
+            e.run(2000);
+            e.spikes().to_vec()
+        };
+        let serial = run(usize::MAX);
+        assert!(serial.len() > 100);
+        assert_eq!(serial, run(1));
     }
 
     #[test]

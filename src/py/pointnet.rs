@@ -37,6 +37,9 @@ fn params_of(d: &Bound<'_, PyDict>) -> PyResult<Params> {
     Ok(Params::new(m))
 }
 
+/// (time stamps in steps, values[time, node]) of a recording.
+type PyRecording<'py> = (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray2<f64>>);
+
 #[pyclass(name = "PointEngine")]
 pub struct PyPointEngine {
     inner: Engine,
@@ -62,7 +65,12 @@ impl PyPointEngine {
     }
 
     /// Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id.
-    fn add_neurons(&mut self, model: &str, params: &Bound<'_, PyDict>, n: usize) -> PyResult<usize> {
+    fn add_neurons(
+        &mut self,
+        model: &str,
+        params: &Bound<'_, PyDict>,
+        n: usize,
+    ) -> PyResult<usize> {
         let p = params_of(params)?;
         self.inner.add_neurons(model, &p, n).py()
     }
@@ -72,10 +80,16 @@ impl PyPointEngine {
         offsets: PyReadonlyArray1<'_, i64>,
         times: PyReadonlyArray1<'_, f64>,
     ) -> PyResult<usize> {
-        let offs: Vec<usize> = offsets.as_array().iter().map(|&o| o.max(0) as usize).collect();
+        let offs: Vec<usize> = offsets
+            .as_array()
+            .iter()
+            .map(|&o| o.max(0) as usize)
+            .collect();
         let t = times.as_array().to_vec();
         if offs.last().copied().unwrap_or(0) > t.len() {
-            return Err(PyValueError::new_err("spike generator offsets run past the spike times"));
+            return Err(PyValueError::new_err(
+                "spike generator offsets run past the spike times",
+            ));
         }
         self.inner.add_spike_generators(&offs, &t).py()
     }
@@ -106,7 +120,9 @@ impl PyPointEngine {
         targets: PyReadonlyArray1<'_, u32>,
         delay: f64,
     ) -> PyResult<()> {
-        self.inner.add_step_current(&times, &amps, targets.as_slice()?, delay).py()
+        self.inner
+            .add_step_current(&times, &amps, targets.as_slice()?, delay)
+            .py()
     }
 
     fn add_recording(
@@ -128,7 +144,10 @@ impl PyPointEngine {
     }
 
     /// (time stamps in steps, node ids) of every neuron spike so far.
-    fn spikes<'py>(&self, py: Python<'py>) -> (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>) {
+    fn spikes<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> (Bound<'py, PyArray1<u64>>, Bound<'py, PyArray1<u32>>) {
         let s = self.inner.spikes();
         let t: Vec<u64> = s.iter().map(|x| x.0).collect();
         let n: Vec<u32> = s.iter().map(|x| x.1).collect();
@@ -136,11 +155,7 @@ impl PyPointEngine {
     }
 
     /// (time stamps in steps, values[time, node]) of a recording.
-    fn recording<'py>(
-        &self,
-        py: Python<'py>,
-        i: usize,
-    ) -> PyResult<(Bound<'py, PyArray1<u64>>, Bound<'py, PyArray2<f64>>)> {
+    fn recording<'py>(&self, py: Python<'py>, i: usize) -> PyResult<PyRecording<'py>> {
         let r = self
             .inner
             .recording(i)
@@ -149,7 +164,10 @@ impl PyPointEngine {
         let rows = r.times.len();
         let arr = numpy::ndarray::Array2::from_shape_vec((rows, cols), r.data.clone())
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok((PyArray1::from_vec(py, r.times.clone()), PyArray2::from_owned_array(py, arr)))
+        Ok((
+            PyArray1::from_vec(py, r.times.clone()),
+            PyArray2::from_owned_array(py, arr),
+        ))
     }
 }
 
