@@ -32,3 +32,14 @@ def test_sim_setup_folder_runs(tmp_path):
     assert p.returncode == 0, p.stderr[-3000:]
     with h5py.File(base / "output" / "spikes.h5", "r") as f:
         assert len(f["spikes/cells/timestamps"]) > 0
+
+
+def test_module_entry_point(tmp_path):
+    """``python -m bmtk_rs.simulator.pointnet config.json`` runs a config as run_pointnet.py does."""
+    config = networks.build("glif_lif_asc", str(tmp_path), tstop=60.0, dt=0.1, report=False)
+    p = subprocess.run([sys.executable, "-m", "bmtk_rs.simulator.pointnet", config], capture_output=True, text=True,
+                       cwd=str(tmp_path), timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "Simulation finished" in p.stderr + p.stdout
+    with h5py.File(tmp_path / "output" / "spikes.h5", "r") as f:
+        assert "cells" in f["spikes"]
