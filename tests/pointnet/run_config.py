@@ -9,12 +9,20 @@ import sys
 import time
 
 
+def scaled_weight(edges, source_nodes, target_nodes):
+    """A vectorised weight function for the tests: 1.7 * nsyns * syn_weight, per edge row."""
+    return 1.7 * edges["syn_weight"].to_numpy(dtype=float) * edges["nsyns"].to_numpy(dtype=float)
+
+
 def main(which, configs):
     t0 = time.time()
     if which == "bmtk":
         from bmtk.simulator import pointnet
+        from bmtk.simulator.pointnet.pyfunction_cache import add_weight_function
     else:
         from bmtk_rs.simulator import pointnet
+        from bmtk_rs.simulator.pointnet import add_weight_function
+    add_weight_function(scaled_weight, "scaled_weight")
     for config in configs:
         conf = pointnet.Config.from_json(config)
         conf.build_env()

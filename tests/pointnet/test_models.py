@@ -59,3 +59,25 @@ def test_model_matches_nest(case, model_runs):
     if networks.CASES[case][0] != "parrot_neuron":
         assert_same_report(os.path.join(res["bmtk"], "membrane_potential.h5"),
                            os.path.join(res["bmtk_rs"], "membrane_potential.h5"))
+
+
+def test_weight_function_matches_nest(tmp_path):
+    """An edge type naming a weight_function gets the function's weights (bmtk's vectorised call)."""
+    import pandas as pd
+
+    require_module("bmtk")
+    require_module("nest")
+    configs = {}
+    for which in ("bmtk", "bmtk_rs"):
+        d = tmp_path / which
+        configs[which] = networks.build("iaf_psc_exp", str(d), tstop=150.0, dt=DT)
+        path = d / "network" / "cells_cells_edge_types.csv"
+        df = pd.read_csv(path, sep=" ")
+        df["weight_function"] = "scaled_weight"
+        df.to_csv(path, sep=" ", index=False)
+        run(which, configs[which])
+    n = assert_same_spikes(str(tmp_path / "bmtk" / "output" / "spikes.h5"),
+                           str(tmp_path / "bmtk_rs" / "output" / "spikes.h5"), DT)
+    assert n > 5
+    assert_same_report(str(tmp_path / "bmtk" / "output" / "membrane_potential.h5"),
+                       str(tmp_path / "bmtk_rs" / "output" / "membrane_potential.h5"))
