@@ -6,6 +6,7 @@ pub mod builder;
 pub mod error;
 pub mod filternet;
 pub mod nmodl;
+pub mod pointnet;
 pub mod popnet;
 pub mod sonata;
 pub mod spikes;

@@ -12,6 +12,7 @@ mod morphology;
 mod network;
 mod nmodl;
 mod placement;
+mod pointnet;
 mod popnet;
 mod reports;
 mod sonata;
@@ -46,5 +47,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::BioEngine>()?;
     placement::register(m)?;
     popnet::register(m)?;
+    pointnet::register(m)?;
     Ok(())
 }

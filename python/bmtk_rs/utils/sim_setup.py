@@ -23,8 +23,7 @@ The differences from bmtk:
   component folder).
 - FilterNet honours ``--dt`` (bmtk ignores it and writes 0.001 ms), PointNet ``--config-file``
   (bmtk always writes config.json).
-- PointNet gets BMTK's layout, but its simulator (NEST's models) is not part of bmtk-rs yet: the
-  run script says so. PopNet's run script runs bmtk-rs's PopNet.
+- PointNet's and PopNet's run scripts run bmtk-rs's PointNet and PopNet.
 
 The functions ``build_env_bionet``, ``build_env_filternet``, ``build_env_pointnet`` and
 ``build_env_popnet`` take bmtk 1.2.0's arguments (plus ``example_components``).
@@ -150,41 +149,17 @@ _RUN_BODIES = {
                "    net = bionet.BioNetwork.from_config(conf)\n"
                "    sim = bionet.BioSimulator.from_config(conf, network=net)\n"
                "    sim.run()"),
+    "pointnet": ("    configure = pointnet.Config.from_json(config_file)\n"
+                 "    configure.build_env()\n"
+                 "    network = pointnet.PointNetwork.from_config(configure)\n"
+                 "    sim = pointnet.PointSimulator.from_config(configure, network)\n"
+                 "    sim.run()"),
     "filternet": ("    config = filternet.Config.from_json(config_file)\n"
                   "    config.build_env()\n"
                   "    net = filternet.FilterNetwork.from_config(config)\n"
                   "    sim = filternet.FilterSimulator.from_config(config, net)\n"
                   "    sim.run()"),
 }
-
-_NOT_HERE_TEMPLATE = '''# -*- coding: utf-8 -*-
-"""{title} simulation of this folder: python run_{sim}.py [{config}]
-
-{title} ({engine}) is not part of bmtk-rs yet; the folder has BMTK's layout, so BMTK's own
-{title} runs it (pip install bmtk, then ``from bmtk.simulator import {sim}``).
-"""
-
-import os
-import sys
-
-try:
-    from bmtk_rs.simulator import {sim}
-except ImportError:
-    sys.exit("{title} is not part of bmtk-rs yet: run this folder with BMTK's {title} ({engine}).")
-
-
-def run(config_file):
-    configure = {sim}.Config.from_json(config_file)
-    configure.build_env()
-    network = {sim}.{network}.from_config(configure)
-    sim = {sim}.{simulator}.from_config(configure, network)
-    sim.run()
-
-
-if __name__ == "__main__":
-    default = os.path.join(os.path.dirname(os.path.abspath(__file__)), {config!r})
-    run(sys.argv[-1] if len(sys.argv) > 1 and not sys.argv[-1].endswith(".py") else default)
-'''
 
 
 class EnvBuilder:
@@ -572,10 +547,7 @@ class PointNetEnvBuilder(EnvBuilder):
         self._simulation["output"]["quiet_simulator"] = True
 
     def _run_script_text(self, config):
-        logger.warning("PointNet (NEST) is not part of bmtk-rs yet: %s has BMTK's layout for BMTK's PointNet.",
-                       self._base_dir)
-        return _NOT_HERE_TEMPLATE.format(title="PointNet", sim="pointnet", engine="NEST", config=config,
-                                         network="PointNetwork", simulator="PointSimulator")
+        return _RUN_TEMPLATE.format(title="PointNet", sim="pointnet", config=config, body=_RUN_BODIES["pointnet"])
 
 
 class PopNetEnvBuilder(EnvBuilder):
@@ -615,7 +587,7 @@ def build_env_pointnet(base_dir=".", network_dir=None, components_dir=None, node
                        spikes_threshold=-15.0, nsteps_block=5000, v_init=-80.0, celsius=34.0, report_vars=(),
                        report_nodes=None, current_clamp=None, spikes_inputs=None, use_relative_paths=True,
                        config_file=None, example_components="auto"):
-    """A PointNet (NEST) simulation directory in BMTK's layout; the simulator is not in bmtk-rs."""
+    """A PointNet simulation directory in BMTK's layout, run by bmtk-rs's PointNet."""
     env = PointNetEnvBuilder(base_dir=base_dir, network_dir=network_dir, components_dir=components_dir,
                              node_sets_file=node_sets_file)
     # bmtk 1.2.0 ignores config_file here (always config.json); it is honoured
