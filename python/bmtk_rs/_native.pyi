@@ -131,6 +131,29 @@ class EdgeTable:
     def to_dict(self) -> Any:
         """The rows of this edge type: {'source_node_id', 'target_node_id', <attributes>}."""
 
+class PointEngine:
+    def __init__(self, dt: Any) -> None: ...
+    def add_neurons(self, model: Any, params: Any, n: Any) -> Any:
+        """Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id."""
+    def add_recording(self, variable: Any, nodes: Any, interval: Any, start: Any, stop: Any) -> Any:
+        ...
+    def add_spike_generators(self, offsets: Any, times: Any) -> Any:
+        ...
+    def add_step_current(self, times: Any, amps: Any, targets: Any, delay: Any) -> Any:
+        ...
+    def connect(self, sources: Any, targets: Any, weights: Any, delays: Any, receptors: Any) -> Any:
+        ...
+    @property
+    def n_nodes(self) -> Any: ...
+    def recording(self, i: Any) -> Any:
+        """(time stamps in steps, values[time, node]) of a recording."""
+    def run(self, n_steps: Any) -> Any:
+        ...
+    def spikes(self) -> Any:
+        """(time stamps in steps, node ids) of every neuron spike so far."""
+    @property
+    def step(self) -> Any: ...
+
 class SpikeStore:
     def __init__(self) -> None: ...
     def add(self, population: Any, node_ids: Any, timestamps: Any, units: Any) -> Any:
@@ -218,6 +241,9 @@ def nmodl_load(path: Any) -> Any:
 
 def place_synapses(swc_path: Any, seed: Any, requests: Any, fit_json: Any = ..., model_processing: Any = ..., dL: Any = ..., skip_unmatched: Any = ...) -> Any:
     """Places the synapses of a sequence of edges on one cell as bmtk does: `requests` is a list of `(target_sections, distance_range, nsyns)` drawn in order from `RandomState(seed)`. With `skip_unmatched` an edge without candidate segments is skipped (bmtk's warning case), otherwise it raises ValueError. Returns `(sec_id, sec_x, node)` arrays over all synapses."""
+
+def pointnet_models() -> Any:
+    ...
 
 def popnet_simulate(populations: Any, external_rates: Any, connections: Any, dt: Any, t0: Any, tstop: Any) -> Any:
     """Runs the network; returns (times, rates[population, step], Krylov iterations)."""
