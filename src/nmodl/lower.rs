@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::ast::*;
 use super::sym;
-use super::vm::{Fun, Fun2, Op, Opnd};
+use super::vm::{EmitKind, Fun, Fun2, Op, Opnd};
 use super::{err_at, NResult};
 
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +49,12 @@ pub struct Compiled {
     pub current: Vec<Op>,
     pub state: Vec<Op>,
     pub tables: Vec<TableSpec>,
+    /// NET_RECEIVE and its INITIAL block (run per event / per connection, one lane at a time).
+    pub net_receive: Vec<Op>,
+    pub net_init: Vec<Op>,
+    /// Slots of NET_RECEIVE's arguments (the connection's weight vector) and of `flag`.
+    pub nr_args: Vec<u32>,
+    pub flag_slot: Option<u32>,
     pub v_slot: u32,
     pub itot_slot: u32,
     pub g_t: u32,
@@ -73,6 +79,8 @@ pub struct Lx<'a> {
     /// Euler: (state slot, derivative slot) collected while lowering the block.
     euler: Vec<(u32, u32)>,
     state_names: Vec<String>,
+    /// Lowering NET_RECEIVE or its INITIAL: `net_send`/`net_event` allowed.
+    pub in_net: bool,
     pub out: Compiled,
 }
 
@@ -146,6 +154,7 @@ impl<'a> Lx<'a> {
             deriv: None,
             euler: Vec::new(),
             state_names: f.states.iter().map(|d| d.name.clone()).collect(),
+            in_net: false,
             out: Compiled::default(),
         }
     }
@@ -324,6 +333,24 @@ impl<'a> Lx<'a> {
                 line,
                 format!("random number function '{name}' is not supported"),
             );
+        }
+        if self.in_net && matches!(name, "net_send" | "net_event") {
+            let want = if name == "net_send" { 2 } else { 1 };
+            if args.len() != want {
+                return self.err(
+                    line,
+                    format!("{name}() takes {want} argument(s), got {}", args.len()),
+                );
+            }
+            let a = self.ex(&args[0])?;
+            let (kind, b) = if name == "net_send" {
+                (EmitKind::Send, self.ex(&args[1])?)
+            } else {
+                (EmitKind::Event, self.konst(0.0))
+            };
+            let mask = self.mask;
+            self.emit(Op::Emit { kind, a, b, mask });
+            return Ok(None);
         }
         if matches!(name, "net_send" | "net_event" | "net_move") {
             return self.err(
