@@ -162,7 +162,9 @@ impl NmodlMech {
         let code = &self.model.code;
         let ops = match which {
             0 => &code.init,
-            1 => &code.current,
+            // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step)
+            1 => &code.current_v,
+            3 => &code.current_pre,
             _ => &code.state,
         };
         vm::run(ops, &mut self.frame, &self.scalars, &self.tables);
@@ -274,6 +276,7 @@ impl Mechanism for NmodlMech {
         self.ensure_tables();
         let itot = self.model.code.itot_slot as usize;
         self.gather(v, ions, 0.001);
+        self.run(3);
         self.run(1);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
         self.gather(v, ions, 0.0);
@@ -423,6 +426,7 @@ impl NmodlMech {
         self.ensure_tables();
         let itot = self.model.code.itot_slot as usize;
         self.gather_v(v, 0.001);
+        self.run(3);
         self.run(1);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
         self.gather_v(v, 0.0);

@@ -400,6 +400,13 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         currents.push(lx.inst_slot(n));
     }
     lx.out.current = lx.sum_currents(cur, &currents, itot);
+    let first_tmp = lx.out.slot_names.len() as u32;
+    super::lower::fuse_stores(&mut lx.out.current, first_tmp);
+    let ion_slot_ids: Vec<u32> = ion_slots.iter().map(|s| s.slot).collect();
+    let split = super::lower::v_free_prefix(&lx.out.current, v_slot, &ion_slot_ids);
+    lx.out.current_pre = lx.out.current[..split].to_vec();
+    // The rest is straight-line code whenever split > 0: no jump targets to rebase.
+    lx.out.current_v = lx.out.current[split..].to_vec();
 
     let states: Vec<String> = f.states.iter().map(|d| d.name.clone()).collect();
     let mut variables: Vec<&'static str> = Vec::new();
@@ -416,6 +423,14 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         if seen.insert(n.clone()) {
             variables.push(leak(&n));
         }
+    }
+    for ops in [
+        &mut lx.out.init,
+        &mut lx.out.state,
+        &mut lx.out.net_receive,
+        &mut lx.out.net_init,
+    ] {
+        super::lower::fuse_stores(ops, first_tmp);
     }
     Ok(Model {
         file: file.to_string(),

@@ -35,7 +35,9 @@ pub struct PointRun {
 struct Ev {
     t: f64,
     seq: usize,
-    /// Connection index, or None for a self event.
+    /// The connection whose weight vector NET_RECEIVE sees: the event's own, or for a self event
+    /// that of the event whose NET_RECEIVE sent it (as NEURON's self events keep it); None for
+    /// one sent by INITIAL.
     conn: Option<usize>,
     flag: f64,
 }
@@ -100,28 +102,31 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     let mut queue = BinaryHeap::new();
     let mut seq = 0usize;
     let mut spikes = Vec::new();
-    let mut schedule =
-        |queue: &mut BinaryHeap<Ev>, t: f64, em: Vec<Emitted>, spikes: &mut Vec<f64>| {
-            for (_, kind, a, b) in em {
-                match kind {
-                    EmitKind::Send => {
-                        seq += 1;
-                        queue.push(Ev {
-                            t: t + a,
-                            seq,
-                            conn: None,
-                            flag: b,
-                        });
-                    }
-                    EmitKind::Event => spikes.push(a),
+    let mut schedule = |queue: &mut BinaryHeap<Ev>,
+                        t: f64,
+                        conn: Option<usize>,
+                        em: Vec<Emitted>,
+                        spikes: &mut Vec<f64>| {
+        for (_, kind, a, b) in em {
+            match kind {
+                EmitKind::Send => {
+                    seq += 1;
+                    queue.push(Ev {
+                        t: t + a,
+                        seq,
+                        conn,
+                        flag: b,
+                    });
                 }
+                EmitKind::Event => spikes.push(a),
             }
-        };
+        }
+    };
     let em = pp.point_init(&env, &v);
-    schedule(&mut queue, 0.0, em, &mut spikes);
+    schedule(&mut queue, 0.0, None, em, &mut spikes);
     for (c, (t, _)) in p.events.iter().enumerate() {
         let em = pp.net_init(0, v[0], &mut weights[c]);
-        schedule(&mut queue, 0.0, em, &mut spikes);
+        schedule(&mut queue, 0.0, Some(c), em, &mut spikes);
         queue.push(Ev {
             t: *t,
             seq: usize::MAX - p.events.len() + c,
@@ -155,7 +160,7 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
                 None => &mut none,
             };
             let em = pp.net_receive(0, ev.t, v[0], w, ev.flag);
-            schedule(&mut queue, ev.t, em, &mut spikes);
+            schedule(&mut queue, ev.t, ev.conn, em, &mut spikes);
         }
         let (mut d, mut rhs) = ([0.0], [0.0]);
         pp.point_current(&env, &v, Some(&scale), &mut d, &mut rhs);

@@ -22,6 +22,9 @@ pub enum Fun {
     Neg,
     Not,
     Exp,
+    /// libm's `exp` (what NEURON's compiled code calls); `Exp` is the engine's vectorizable one
+    /// (2 ulp). Kept for measurements against it.
+    ExpLibm,
     Log,
     Log10,
     Fabs,
@@ -222,6 +225,20 @@ fn b2f(b: bool) -> f64 {
     }
 }
 
+/// The engine's vectorizable `exp` (2 ulp, as the hand-written mechanisms use), with libm's
+/// limits: 0 below -708 (libm gives subnormals down to -745) and infinity above 709.
+#[inline(always)]
+fn fast_exp(x: f64) -> f64 {
+    let y = crate::bionet::mechanisms::exp(x);
+    if x < -708.0 {
+        0.0
+    } else if x > 709.0 {
+        f64::INFINITY
+    } else {
+        y
+    }
+}
+
 pub fn exprelr(x: f64) -> f64 {
     if 1.0 + x == 1.0 {
         1.0
@@ -292,7 +309,8 @@ fn run_chunk(
                     match f {
                         Fun::Neg => apply1(d, a, |x| -x),
                         Fun::Not => apply1(d, a, |x| b2f(x == 0.0)),
-                        Fun::Exp => apply1(d, a, f64::exp),
+                        Fun::Exp => apply1(d, a, fast_exp),
+                        Fun::ExpLibm => apply1(d, a, f64::exp),
                         Fun::Log => apply1(d, a, f64::ln),
                         Fun::Log10 => apply1(d, a, f64::log10),
                         Fun::Fabs => apply1(d, a, f64::abs),

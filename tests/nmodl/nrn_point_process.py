@@ -21,7 +21,8 @@ def run_case(h, case):
     sec.insert("pas")
     seg = sec(0.5)
     seg.pas.g, seg.pas.e = case["pas"]
-    pp = getattr(h, case["mech"])(seg)
+    artificial = case.get("artificial", False)
+    pp = getattr(h, case["mech"])() if artificial else getattr(h, case["mech"])(seg)
     restore = []
     for name, value in case["params"].items():
         if hasattr(pp, name):
@@ -38,6 +39,9 @@ def run_case(h, case):
         for k, w in enumerate(weights):
             nc.weight[k] = w
         netcons.append(nc)
+    out_times = h.Vector()
+    nc_out = h.NetCon(pp, None)
+    nc_out.record(out_times)
     vectors = {}
     for name in case["record"]:
         vec = h.Vector()
@@ -49,6 +53,8 @@ def run_case(h, case):
     for _ in range(case["nsteps"]):
         h.fadvance()
     out = {name: np.array(vec) for name, vec in vectors.items()}
+    out["net_event"] = np.array(out_times)
+    del nc_out
     for full, value in reversed(restore):
         setattr(h, full, value)
     return out

@@ -298,9 +298,10 @@ class BioNetwork(SonataCircuit):
                     cache[key] = -1
                 else:
                     found = sorted(um.index())
-                    raise ConfigError(f"{ewhat}: unknown synaptic model_template '{key[0]}' for edges to "
-                                      "biophysical cells; supported: exp2syn (Exp2Syn) and the POINT_PROCESSes of "
-                                      f"the config's mechanisms_dir ({', '.join(found) if found else 'none found'})")
+                    raise ConfigError(f"{what}: unknown synaptic model_template ['{key[0]}'] (edge type {etype}) "
+                                      "for edges to biophysical cells; supported: exp2syn (Exp2Syn) and the "
+                                      "POINT_PROCESSes of the config's mechanisms_dir "
+                                      f"({', '.join(found) if found else 'none found'})")
             out[j] = cache[key]
         return out
 
