@@ -26,6 +26,7 @@ use rayon::prelude::*;
 
 use super::cell::CellModel;
 use super::ecp::{ColumnOrder, EcpTransfer, MinDistance};
+use super::mechanisms::Mechanism;
 use super::placement::{SegmentTable, SynapsePlacer};
 use super::solver::{n_steps, CellSim, IClamp, PerStep, RunConditions, SPIKE_TEPS};
 use super::synapse::Exp2SynParams;
@@ -78,11 +79,17 @@ struct InEdge {
     source: u32,
     key: u64,
     k: u32,
-    /// Synapse state (group-wide) or IntFire1 cell index.
+    /// Synapse state (group-wide) or IntFire1 cell index; for an NMODL synapse, its instance.
     target: u32,
     weight: f64,
     delay: f64,
+    /// NMODL synapses: the group's point-process set (NO_PP: an Exp2Syn state) and the index of
+    /// the connection's weight vector.
+    pp: u32,
+    wv: u32,
 }
+
+const NO_PP: u32 = u32::MAX;
 
 fn sort_in_edges(v: &mut [InEdge]) {
     v.sort_by_key(|a| (a.source, a.key, a.k));
@@ -125,6 +132,10 @@ struct Group {
     /// (node, lane, params) of each synapse state before the solver exists.
     pending_syn: Vec<(u32, u32, Exp2SynParams)>,
     syn_map: HashMap<(u32, u32, u64, u64, u64), u32>,
+    /// (node, lane, synapse type) of each NMODL point-process synapse (one instance per synapse).
+    pending_pp: Vec<(u32, u32, u32)>,
+    /// NetCon weight vectors of the NMODL synapses' connections.
+    pp_weights: Vec<Vec<f64>>,
     clamps: Vec<(usize, IClamp)>,
     /// (lane, node, nA per step): currents played into a clamp step by step
     played: Vec<(usize, usize, Arc<[f64]>)>,
@@ -162,6 +173,8 @@ impl Group {
             placers: Vec::new(),
             pending_syn: Vec::new(),
             syn_map: HashMap::new(),
+            pending_pp: Vec::new(),
+            pp_weights: Vec::new(),
             clamps: Vec::new(),
             played: Vec::new(),
             vclamps: Vec::new(),
@@ -212,7 +225,14 @@ impl Group {
                     break;
                 }
                 let e = self.in_edges[ev.edge as usize];
-                sim.synapses.receive(e.target as usize, e.weight);
+                if e.pp == NO_PP {
+                    sim.synapses.receive(e.target as usize, e.weight);
+                } else {
+                    let p = &mut sim.points[e.pp as usize];
+                    let k = e.target as usize;
+                    let vj = sim.v[p.nodes()[k] as usize];
+                    p.net_receive(k, ev.t, vj, &mut self.pp_weights[e.wv as usize], 0.0);
+                }
                 self.queue.pop();
             }
             let (cells, spikes) = (&self.cells, &mut self.spikes);
@@ -343,6 +363,17 @@ pub struct EdgeSpec {
     pub delay: f64,
     pub site: SynapseSite,
     pub syn: Exp2SynParams,
+    /// A point-process synapse type registered with [`Network::add_point_synapse_type`] (then
+    /// `syn` is unused), None for Exp2Syn.
+    pub pp: Option<u32>,
+}
+
+/// A synapse model from a loaded `.mod` file with its parameter values (BMTK's edge
+/// `model_template` naming a POINT_PROCESS, parameters from the synaptic model json).
+#[derive(Debug, Clone)]
+pub struct PointSynapseType {
+    pub model: Arc<crate::nmodl::Model>,
+    pub params: Vec<(String, f64)>,
 }
 
 /// One biophysical synapse made for an edge, as BMTK would report it.
@@ -368,6 +399,7 @@ pub struct Network {
     virtual_spikes: Vec<(f64, u32)>,
     virtual_next: usize,
     rules: Vec<PlacementRule>,
+    pp_types: Vec<PointSynapseType>,
     /// BMTK's segment table of each cell model, shared by its cells' placers.
     tables: HashMap<usize, Arc<SegmentTable>>,
     /// Keys of edges that found no target segment (BMTK warns and makes no synapse).
@@ -415,6 +447,7 @@ impl Network {
             virtual_spikes: Vec::new(),
             virtual_next: 0,
             rules: Vec::new(),
+            pp_types: Vec::new(),
             tables: HashMap::new(),
             skipped_edges: Vec::new(),
             min_delay: f64::INFINITY,
@@ -585,8 +618,22 @@ impl Network {
         for e in edges {
             self.check_edge(e)?;
             let (g, lane) = self.bio_target(e.target)?;
-            e.syn
-                .validate(&format!("edge {}", e.key & 0xff_ffff_ffff))?;
+            let n_weights = match e.pp {
+                None => {
+                    e.syn
+                        .validate(&format!("edge {}", e.key & 0xff_ffff_ffff))?;
+                    0
+                }
+                Some(t) => match self.pp_types.get(t as usize) {
+                    Some(ty) => ty.model.code.nr_args.len().max(1),
+                    None => {
+                        return Err(Error::invalid(format!(
+                            "edge {}: unknown point-process synapse type {t}",
+                            e.key & 0xff_ffff_ffff
+                        )))
+                    }
+                },
+            };
             let model_id = self.groups[g].model_id;
             let table = match self.tables.get(&model_id) {
                 Some(t) => t.clone(),
@@ -643,7 +690,20 @@ impl Network {
                 }
             };
             for (k, (sec_id, sec_x, node)) in sites.into_iter().enumerate() {
-                let state = grp.synapse_state(node as u32, lane as u32, e.syn);
+                let (state, pp, wv) = match e.pp {
+                    None => (grp.synapse_state(node as u32, lane as u32, e.syn), NO_PP, 0),
+                    Some(t) => {
+                        grp.pending_pp.push((node as u32, lane as u32, t));
+                        let mut w = vec![0.0; n_weights];
+                        w[0] = e.weight;
+                        grp.pp_weights.push(w);
+                        (
+                            grp.pending_pp.len() as u32 - 1,
+                            t,
+                            grp.pp_weights.len() as u32 - 1,
+                        )
+                    }
+                };
                 grp.in_edges.push(InEdge {
                     source: e.source,
                     key: e.key,
@@ -651,6 +711,8 @@ impl Network {
                     target: state,
                     weight: e.weight,
                     delay: e.delay,
+                    pp,
+                    wv,
                 });
                 made.push(MadeSynapse {
                     key: e.key,
@@ -660,6 +722,46 @@ impl Network {
             }
         }
         Ok(made)
+    }
+
+    /// Registers a synapse model from a loaded `.mod` POINT_PROCESS with its parameter values;
+    /// returns the id edges name in [`EdgeSpec::pp`]. Refused (with the file's name): other
+    /// kinds of mechanism, unknown parameters, and files whose NET_RECEIVE sends self events
+    /// (`net_send`), which network synapses do not schedule yet.
+    pub fn add_point_synapse_type(&mut self, ty: PointSynapseType) -> Result<u32> {
+        self.check_open()?;
+        let m = &ty.model;
+        if m.kind != crate::nmodl::Kind::PointProcess {
+            return Err(Error::invalid(format!(
+                "{}: '{}' is a {} mechanism, not a POINT_PROCESS: it cannot be a synapse",
+                m.file,
+                m.name,
+                m.kind.as_str()
+            )));
+        }
+        let c = &m.code;
+        let sends = |ops: &[crate::nmodl::vm::Op]| {
+            ops.iter()
+                .any(|o| matches!(o, crate::nmodl::vm::Op::Emit { .. }))
+        };
+        if sends(&c.net_receive) || sends(&c.net_init) || sends(&c.init) {
+            return Err(Error::invalid(format!(
+                "{}: '{}' sends events (net_send/net_event), which synapses of a network do not support yet",
+                m.file, m.name
+            )));
+        }
+        if c.net_receive.is_empty() {
+            return Err(Error::invalid(format!(
+                "{}: POINT_PROCESS '{}' has no NET_RECEIVE block: it cannot receive spikes",
+                m.file, m.name
+            )));
+        }
+        let mut probe = crate::nmodl::mech::NmodlMech::new(m.clone(), vec![0]);
+        for (name, value) in &ty.params {
+            probe.set_param(name, &[*value])?;
+        }
+        self.pp_types.push(ty);
+        Ok(self.pp_types.len() as u32 - 1)
     }
 
     /// Edges to IntFire1 cells of this rank (weight already BMTK's syn_weight * sign * nsyns).
@@ -683,6 +785,8 @@ impl Network {
             target: i,
             weight: e.weight,
             delay: e.delay,
+            pp: NO_PP,
+            wv: 0,
         });
         Ok(())
     }
@@ -976,6 +1080,7 @@ impl Network {
         }
         let n_sources = self.sources.len();
         let cond = self.cond;
+        let pp_types = &self.pp_types;
         self.pool.install(|| {
             self.groups.par_iter_mut().try_for_each(|g| -> Result<()> {
                 let lanes = g.cells.len();
@@ -995,10 +1100,45 @@ impl Network {
                     new_of[old] = new as u32;
                     sim.synapses.push(idx(old), g.pending_syn[old].2, cond.dt);
                 }
+                // NMODL synapses: one mechanism per synapse type, instances in solver order.
+                let mut pp_of = vec![(0u32, 0u32); g.pending_pp.len()];
+                let mut types: Vec<u32> = g.pending_pp.iter().map(|p| p.2).collect();
+                types.sort_unstable();
+                types.dedup();
+                for &t in &types {
+                    let mut inst: Vec<usize> = (0..g.pending_pp.len())
+                        .filter(|&k| g.pending_pp[k].2 == t)
+                        .collect();
+                    let pidx = |k: usize| g.pending_pp[k].0 * lanes as u32 + g.pending_pp[k].1;
+                    inst.sort_by_key(|&k| (pidx(k), k));
+                    let ty = &pp_types[t as usize];
+                    let mut mech = crate::nmodl::mech::NmodlMech::new(
+                        ty.model.clone(),
+                        inst.iter().map(|&k| pidx(k)).collect(),
+                    );
+                    for (name, value) in &ty.params {
+                        mech.set_param(name, &[*value])?;
+                    }
+                    for (pos, &k) in inst.iter().enumerate() {
+                        pp_of[k] = (sim.points.len() as u32, pos as u32);
+                    }
+                    sim.points.push(mech);
+                }
                 for e in g.in_edges.iter_mut() {
-                    e.target = new_of[e.target as usize];
+                    if e.pp == NO_PP {
+                        e.target = new_of[e.target as usize];
+                    } else {
+                        (e.pp, e.target) = pp_of[e.target as usize];
+                    }
                 }
                 sim.initialize();
+                for e in &g.in_edges {
+                    if e.pp != NO_PP {
+                        let p = &mut sim.points[e.pp as usize];
+                        let vj = sim.v[p.nodes()[e.target as usize] as usize];
+                        p.net_init(e.target as usize, vj, &mut g.pp_weights[e.wv as usize]);
+                    }
+                }
                 for r in g.recorders.iter_mut() {
                     for j in r.index.iter_mut() {
                         let (node, lane) = (*j as usize / MAX_LANES, *j as usize % MAX_LANES);

@@ -85,6 +85,9 @@ pub struct CellSim {
     v_init: f64,
     /// Exp2Syn states of all lanes (empty for a cell without synapses).
     pub synapses: SynapseSet,
+    /// Synapses from `.mod` POINT_PROCESS files, one mechanism per synapse type (instances at
+    /// solver indices, currents in nA as the Exp2Syn states').
+    pub points: Vec<crate::nmodl::mech::NmodlMech>,
     /// Midpoint time of the last step (when its stimuli were evaluated).
     t_mid_last: f64,
     /// Currents played step by step (index node * lanes + lane, nA per step): NEURON's
@@ -234,6 +237,7 @@ impl CellSim {
             t: 0.0,
             v_init,
             synapses: SynapseSet::default(),
+            points: Vec::new(),
             t_mid_last: 0.0,
             played: Vec::new(),
             steps_done: 0,
@@ -252,6 +256,10 @@ impl CellSim {
         }
         self.ions.update_reversals(self.env.celsius);
         self.synapses.initialize();
+        for p in self.points.iter_mut() {
+            // Synapses in a network send no events (refused when their type is registered).
+            p.point_init(&self.env, &self.v);
+        }
         for l in 0..self.lanes {
             self.above[l] = self.soma_v(l) > self.threshold;
         }
@@ -452,6 +460,9 @@ impl CellSim {
             }
         }
         self.synapses.add_currents(v, d, rhs);
+        for p in self.points.iter_mut() {
+            p.point_current(&self.env, v, None, d, rhs);
+        }
         // One pass from the leaves to the root: add the axial terms of the connection between
         // node i and its parent, then eliminate node i into its parent (its children are already
         // eliminated into it: they come later in Hines order). `d` keeps 1/d of eliminated rows.
@@ -512,6 +523,9 @@ impl CellSim {
             m.advance_states(&self.env, &self.v, &mut self.ions);
         }
         self.synapses.advance();
+        for p in self.points.iter_mut() {
+            p.point_advance(&self.env, &self.v);
+        }
         self.t = t_mid + 0.5 * dt;
         let t = self.t;
         let lanes = self.lanes;

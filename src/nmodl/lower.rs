@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::ast::*;
 use super::sym;
-use super::vm::{Fun, Fun2, Op, Opnd};
+use super::vm::{EmitKind, Fun, Fun2, Op, Opnd};
 use super::{err_at, NResult};
 
 #[derive(Debug, Clone, Copy)]
@@ -47,8 +47,19 @@ pub struct Compiled {
     pub scalar_names: Vec<String>,
     pub init: Vec<Op>,
     pub current: Vec<Op>,
+    /// `current` split for di/dv: `current_pre` does not depend on v (run once), `current_v`
+    /// (jump targets rebased) is run at v + 0.001 and at v. Same values as running `current`
+    /// twice, half the work for the usual `g = gbar*m^3*h; i = g*(v - e)`.
+    pub current_pre: Vec<Op>,
+    pub current_v: Vec<Op>,
     pub state: Vec<Op>,
     pub tables: Vec<TableSpec>,
+    /// NET_RECEIVE and its INITIAL block (run per event / per connection, one lane at a time).
+    pub net_receive: Vec<Op>,
+    pub net_init: Vec<Op>,
+    /// Slots of NET_RECEIVE's arguments (the connection's weight vector) and of `flag`.
+    pub nr_args: Vec<u32>,
+    pub flag_slot: Option<u32>,
     pub v_slot: u32,
     pub itot_slot: u32,
     pub g_t: u32,
@@ -73,6 +84,8 @@ pub struct Lx<'a> {
     /// Euler: (state slot, derivative slot) collected while lowering the block.
     euler: Vec<(u32, u32)>,
     state_names: Vec<String>,
+    /// Lowering NET_RECEIVE or its INITIAL: `net_send`/`net_event` allowed.
+    pub in_net: bool,
     pub out: Compiled,
 }
 
@@ -146,6 +159,7 @@ impl<'a> Lx<'a> {
             deriv: None,
             euler: Vec::new(),
             state_names: f.states.iter().map(|d| d.name.clone()).collect(),
+            in_net: false,
             out: Compiled::default(),
         }
     }
@@ -324,6 +338,24 @@ impl<'a> Lx<'a> {
                 line,
                 format!("random number function '{name}' is not supported"),
             );
+        }
+        if self.in_net && matches!(name, "net_send" | "net_event") {
+            let want = if name == "net_send" { 2 } else { 1 };
+            if args.len() != want {
+                return self.err(
+                    line,
+                    format!("{name}() takes {want} argument(s), got {}", args.len()),
+                );
+            }
+            let a = self.ex(&args[0])?;
+            let (kind, b) = if name == "net_send" {
+                (EmitKind::Send, self.ex(&args[1])?)
+            } else {
+                (EmitKind::Event, self.konst(0.0))
+            };
+            let mask = self.mask;
+            self.emit(Op::Emit { kind, a, b, mask });
+            return Ok(None);
         }
         if matches!(name, "net_send" | "net_event" | "net_move") {
             return self.err(
@@ -1185,5 +1217,160 @@ impl<'a> Lx<'a> {
     pub fn finish(mut self) -> Compiled {
         self.out.nslots = self.max as usize;
         self.out
+    }
+}
+
+fn reads(op: &Op) -> Vec<u32> {
+    let s = |o: &Opnd| match o {
+        Opnd::S(s) => Some(*s),
+        Opnd::G(_) => None,
+    };
+    match op {
+        Op::Bin { a, b, .. } => [s(a), s(b)].into_iter().flatten().collect(),
+        Op::Un { a, .. } => s(a).into_iter().collect(),
+        Op::Store { dst, a, mask } => [s(a), *mask, mask.map(|_| *dst)]
+            .into_iter()
+            .flatten()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn writes(op: &Op) -> Vec<u32> {
+    match op {
+        Op::Bin { dst, .. } | Op::Un { dst, .. } | Op::Store { dst, .. } | Op::Mask { dst, .. } => {
+            vec![*dst]
+        }
+        Op::Table { outs, .. } => outs.clone(),
+        Op::Solve { out, .. } => out.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Length of the leading part of a current program that gives the same values whether run once
+/// or before each of the two evaluations. It is plain arithmetic that reads neither v nor what the
+/// rest writes (unless the part itself wrote it first), writes neither v nor an ion variable, and
+/// writes nothing the rest both writes and reads before writing (its second run would see the
+/// first run's value). The rest must be straight-line code (else no split: 0).
+pub fn v_free_prefix(ops: &[Op], v: u32, ion_slots: &[u32]) -> usize {
+    use std::collections::HashSet;
+    let plain = |op: &Op| {
+        matches!(
+            op,
+            Op::Bin { .. } | Op::Un { .. } | Op::Store { mask: None, .. }
+        )
+    };
+    let mut split = ops
+        .iter()
+        .position(|op| {
+            !plain(op)
+                || reads(op).contains(&v)
+                || writes(op).iter().any(|d| *d == v || ion_slots.contains(d))
+        })
+        .unwrap_or(ops.len());
+    if !ops[split..].iter().all(plain) {
+        return 0;
+    }
+    loop {
+        let mut later: HashSet<u32> = HashSet::new();
+        let mut exposed: HashSet<u32> = HashSet::new();
+        for op in &ops[split..] {
+            for r in reads(op) {
+                if !later.contains(&r) {
+                    exposed.insert(r);
+                }
+            }
+            later.extend(writes(op));
+        }
+        let mut own: HashSet<u32> = HashSet::new();
+        let mut cut = split;
+        for (k, op) in ops[..split].iter().enumerate() {
+            let stale_read = reads(op)
+                .iter()
+                .any(|r| later.contains(r) && !own.contains(r));
+            let clobbered = writes(op)
+                .iter()
+                .any(|d| later.contains(d) && exposed.contains(d));
+            if stale_read || clobbered {
+                cut = k;
+                break;
+            }
+            own.extend(writes(op));
+        }
+        if cut == split {
+            return split;
+        }
+        split = cut;
+    }
+}
+
+/// Peephole: `tmp = a op b; x = tmp` becomes `x = a op b` (and the store a no-op, so no jump target
+/// moves) when `tmp` is a temporary (slot >= `first_tmp`) that nothing reads before it is written
+/// again, `x` is not an operand, and the store is unmasked. Same values, one pass less per
+/// assignment. Programs with loops are left alone.
+pub fn fuse_stores(ops: &mut [Op], first_tmp: u32) {
+    if ops.iter().any(|o| matches!(o, Op::Jump { .. })) {
+        return;
+    }
+    for k in 0..ops.len().saturating_sub(1) {
+        let (t, operands) = match &ops[k] {
+            Op::Bin { dst, a, b, .. } => (*dst, [Some(*a), Some(*b)]),
+            Op::Un { dst, a, .. } => (*dst, [Some(*a), None]),
+            _ => continue,
+        };
+        let Op::Store {
+            dst: x,
+            a: Opnd::S(src),
+            mask: None,
+        } = ops[k + 1]
+        else {
+            continue;
+        };
+        if src != t || t < first_tmp || x == t || operands.contains(&Some(Opnd::S(x))) {
+            continue;
+        }
+        let mut read_later = false;
+        for op in &ops[k + 2..] {
+            if reads_any(op).contains(&t) {
+                read_later = true;
+                break;
+            }
+            if writes(op).contains(&t) && !matches!(op, Op::Store { mask: Some(_), .. }) {
+                break;
+            }
+        }
+        if read_later {
+            continue;
+        }
+        match &mut ops[k] {
+            Op::Bin { dst, .. } | Op::Un { dst, .. } => *dst = x,
+            _ => {}
+        }
+        ops[k + 1] = Op::Store {
+            dst: x,
+            a: Opnd::S(x),
+            mask: None,
+        };
+    }
+}
+
+/// Every slot an op reads (control flow, tables and solves included).
+fn reads_any(op: &Op) -> Vec<u32> {
+    let s = |o: &Opnd| match o {
+        Opnd::S(s) => Some(*s),
+        Opnd::G(_) => None,
+    };
+    match op {
+        Op::Mask { parent, cond, .. } => [*parent, s(cond)].into_iter().flatten().collect(),
+        Op::SkipIfNone { mask, .. } => vec![*mask],
+        Op::Table { x, mask, .. } => [s(x), *mask].into_iter().flatten().collect(),
+        Op::Emit { a, b, mask, .. } => [s(a), s(b), *mask].into_iter().flatten().collect(),
+        Op::Solve { mat, rhs, .. } => mat
+            .iter()
+            .flatten()
+            .filter_map(s)
+            .chain(rhs.iter().copied())
+            .collect(),
+        o => reads(o),
     }
 }

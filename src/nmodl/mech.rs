@@ -162,7 +162,9 @@ impl NmodlMech {
         let code = &self.model.code;
         let ops = match which {
             0 => &code.init,
-            1 => &code.current,
+            // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step)
+            1 => &code.current_v,
+            3 => &code.current_pre,
             _ => &code.state,
         };
         vm::run(ops, &mut self.frame, &self.scalars, &self.tables);
@@ -287,6 +289,7 @@ impl Mechanism for NmodlMech {
         self.ensure_tables();
         let itot = self.model.code.itot_slot as usize;
         self.gather(v, ions, 0.001);
+        self.run(3);
         self.run(1);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
         self.gather(v, ions, 0.0);
@@ -314,5 +317,162 @@ impl Mechanism for NmodlMech {
         self.gather(v, ions, 0.0);
         self.run(2);
         self.scatter_values(ions);
+    }
+}
+
+/// Point processes (POINT_PROCESS, ARTIFICIAL_CELL): instances sit at solver indices (`nodes`),
+/// their current enters as NEURON's point-process current (nA, scaled by the caller's factor, e.g.
+/// 100/area for mA/cm2 rows), and events run NET_RECEIVE one instance at a time.
+impl NmodlMech {
+    pub fn model(&self) -> &Arc<Model> {
+        &self.model
+    }
+
+    /// Length of the weight vector each connection carries (NET_RECEIVE's arguments).
+    pub fn n_weights(&self) -> usize {
+        self.model.code.nr_args.len()
+    }
+
+    fn gather_v(&mut self, v: &[f64], dv: f64) {
+        let vs = &mut self.frame.slots[self.model.code.v_slot as usize];
+        for (x, &n) in vs.iter_mut().zip(&self.node) {
+            *x = v[n as usize] + dv;
+        }
+    }
+
+    /// INITIAL of every instance (states from 0 first, as NEURON); returns the self events its
+    /// `net_send` calls asked for as (instance, kind, a, b).
+    pub fn point_init(&mut self, env: &Env, v: &[f64]) -> Vec<vm::Emitted> {
+        self.t = 0.0;
+        self.set_env(env, 0.0);
+        for st in &self.model.states {
+            if let Some(k) = self.model.code.slot_names.iter().position(|n| n == st) {
+                self.frame.slots[k].iter_mut().for_each(|x| *x = 0.0);
+            }
+        }
+        self.gather_v(v, 0.0);
+        self.ensure_tables();
+        self.frame.events.clear();
+        self.run(0);
+        std::mem::take(&mut self.frame.events)
+    }
+
+    /// Runs `ops` (0: NET_RECEIVE, 1: its INITIAL) for instance `inst` alone at time `t`, with the
+    /// connection's weight vector (updated in place, as NEURON keeps it in the NetCon).
+    fn run_one(
+        &mut self,
+        which: u8,
+        inst: usize,
+        t: f64,
+        v: f64,
+        weights: &mut [f64],
+        flag: f64,
+    ) -> Vec<vm::Emitted> {
+        let code = &self.model.code;
+        let nper = code.slot_names.len();
+        let mut one = Frame::new(code.nslots, 1);
+        for s in 0..nper {
+            one.slots[s][0] = self.frame.slots[s][inst];
+        }
+        one.slots[code.v_slot as usize][0] = v;
+        for (k, &a) in code.nr_args.iter().enumerate() {
+            one.slots[a as usize][0] = weights.get(k).copied().unwrap_or(0.0);
+        }
+        if let Some(f) = code.flag_slot {
+            one.slots[f as usize][0] = flag;
+        }
+        let saved_t = self.scalars[code.g_t as usize];
+        self.scalars[code.g_t as usize] = t;
+        let ops = if which == 0 {
+            &code.net_receive
+        } else {
+            &code.net_init
+        };
+        vm::run(ops, &mut one, &self.scalars, &self.tables);
+        self.scalars[code.g_t as usize] = saved_t;
+        for s in 0..nper {
+            self.frame.slots[s][inst] = one.slots[s][0];
+        }
+        for (k, &a) in code.nr_args.iter().enumerate() {
+            if let Some(w) = weights.get_mut(k) {
+                *w = one.slots[a as usize][0];
+            }
+        }
+        one.events
+    }
+
+    /// NET_RECEIVE's INITIAL block for one connection onto `inst` (at finitialize).
+    pub fn net_init(&mut self, inst: usize, v: f64, weights: &mut [f64]) -> Vec<vm::Emitted> {
+        if self.model.code.net_init.is_empty() {
+            return Vec::new();
+        }
+        self.run_one(1, inst, 0.0, v, weights, 0.0)
+    }
+
+    /// One event at time `t` for instance `inst` (`flag` 0 for a connection's event, the
+    /// `net_send` flag for a self event); returns the events NET_RECEIVE asked for.
+    pub fn net_receive(
+        &mut self,
+        inst: usize,
+        t: f64,
+        v: f64,
+        weights: &mut [f64],
+        flag: f64,
+    ) -> Vec<vm::Emitted> {
+        self.run_one(0, inst, t, v, weights, flag)
+    }
+
+    /// Adds every instance's current to solver rows: `d += scale di/dv`, `rhs -= scale i`, the
+    /// derivative by NEURON's finite difference over 0.001 mV. `scale` None means 1 (rows in nA).
+    pub fn point_current(
+        &mut self,
+        env: &Env,
+        v: &[f64],
+        scale: Option<&[f64]>,
+        d: &mut [f64],
+        rhs: &mut [f64],
+    ) {
+        if self.node.is_empty() || self.model.kind == super::Kind::ArtificialCell {
+            return;
+        }
+        self.set_env(env, self.t + 0.5 * env.dt);
+        self.ensure_tables();
+        let itot = self.model.code.itot_slot as usize;
+        self.gather_v(v, 0.001);
+        self.run(3);
+        self.run(1);
+        self.i1.copy_from_slice(&self.frame.slots[itot]);
+        self.gather_v(v, 0.0);
+        self.run(1);
+        let i0 = &self.frame.slots[itot];
+        for (k, &n) in self.node.iter().enumerate() {
+            let (i, i1) = (i0[k], self.i1[k]);
+            let mut g = (i1 - i) / 0.001;
+            let mut r = i;
+            if let Some(s) = scale {
+                g *= s[k];
+                r *= s[k];
+            }
+            d[n as usize] += g;
+            rhs[n as usize] -= r;
+        }
+    }
+
+    /// The states' step to t + dt (SOLVE blocks at the new voltage).
+    pub fn point_advance(&mut self, env: &Env, v: &[f64]) {
+        self.t += env.dt;
+        if self.node.is_empty() {
+            return;
+        }
+        self.set_env(env, self.t);
+        self.ensure_tables();
+        self.gather_v(v, 0.0);
+        self.run(2);
+    }
+
+    /// Value of variable `name` of every instance.
+    pub fn values(&self, name: &str) -> Option<&[f64]> {
+        let s = self.model.code.slot_names.iter().position(|n| n == name)?;
+        Some(&self.frame.slots[s])
     }
 }

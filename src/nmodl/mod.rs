@@ -18,6 +18,7 @@ mod lower;
 pub mod mech;
 pub mod model;
 pub mod parser;
+pub mod pointrun;
 mod sym;
 mod units;
 pub mod vm;

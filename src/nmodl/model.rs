@@ -159,14 +159,23 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     if let Some(e) = nb.electrode_current.first() {
         return Err(err_at(file, line, format!("ELECTRODE_CURRENT '{e}' is not supported (the engine's own IClamp/SEClamp serve electrodes)")));
     }
+    let net_block = f.blocks.iter().find(|b| b.kind == BlockKind::NetReceive);
     if kind != Kind::Density {
-        if let Some(b) = f.blocks.iter().find(|b| b.kind == BlockKind::NetReceive) {
-            return Err(err_at(file, b.line, "NET_RECEIVE (point processes and artificial cells) is not runnable yet: parsed only"));
+        if let Some(u) = nb.ions.first() {
+            return Err(err_at(
+                file,
+                u.line,
+                format!(
+                    "USEION {} in a point process is not supported yet (synapses with ionic currents)",
+                    u.ion
+                ),
+            ));
         }
+    } else if let Some(b) = net_block {
         return Err(err_at(
             file,
-            line,
-            "point processes are not runnable yet: parsed only",
+            b.line,
+            "NET_RECEIVE in a density mechanism (SUFFIX): only point processes receive events",
         ));
     }
     for d in f
@@ -334,6 +343,22 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
             ));
         }
     }
+    if let Some(b) = net_block {
+        for a in &b.args {
+            if lx.has(a) {
+                return Err(err_at(
+                    file,
+                    b.line,
+                    format!("NET_RECEIVE argument '{a}' has the name of a declared variable"),
+                ));
+            }
+            let s = lx.inst(a);
+            lx.out.nr_args.push(s);
+        }
+        if !lx.has("flag") {
+            lx.out.flag_slot = Some(lx.inst("flag"));
+        }
+    }
     let itot = lx.inst("__itot");
     lx.out.itot_slot = itot;
     lx.seal();
@@ -353,7 +378,17 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     let (solves, rest): (Vec<&Stmt>, Vec<&Stmt>) = bp
         .into_iter()
         .partition(|s| matches!(s, Stmt::Solve { .. }));
+    lx.in_net = kind != Kind::Density;
     lx.out.init = lx.program(&initial)?;
+    if let Some(b) = net_block {
+        let body: Vec<&Stmt> = b.body.iter().collect();
+        lx.out.net_receive = lx.program(&body)?;
+        if let Some(init) = &f.net_receive_initial {
+            let body: Vec<&Stmt> = init.iter().collect();
+            lx.out.net_init = lx.program(&body)?;
+        }
+    }
+    lx.in_net = false;
     lx.out.state = lx.program(&solves)?;
     let cur = lx.program(&rest)?;
     let mut currents: Vec<u32> = ion_slots
@@ -365,6 +400,13 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         currents.push(lx.inst_slot(n));
     }
     lx.out.current = lx.sum_currents(cur, &currents, itot);
+    let first_tmp = lx.out.slot_names.len() as u32;
+    super::lower::fuse_stores(&mut lx.out.current, first_tmp);
+    let ion_slot_ids: Vec<u32> = ion_slots.iter().map(|s| s.slot).collect();
+    let split = super::lower::v_free_prefix(&lx.out.current, v_slot, &ion_slot_ids);
+    lx.out.current_pre = lx.out.current[..split].to_vec();
+    // The rest is straight-line code whenever split > 0: no jump targets to rebase.
+    lx.out.current_v = lx.out.current[split..].to_vec();
 
     let states: Vec<String> = f.states.iter().map(|d| d.name.clone()).collect();
     let mut variables: Vec<&'static str> = Vec::new();
@@ -381,6 +423,14 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         if seen.insert(n.clone()) {
             variables.push(leak(&n));
         }
+    }
+    for ops in [
+        &mut lx.out.init,
+        &mut lx.out.state,
+        &mut lx.out.net_receive,
+        &mut lx.out.net_init,
+    ] {
+        super::lower::fuse_stores(ops, first_tmp);
     }
     Ok(Model {
         file: file.to_string(),

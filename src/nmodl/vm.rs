@@ -22,6 +22,9 @@ pub enum Fun {
     Neg,
     Not,
     Exp,
+    /// libm's `exp` (what NEURON's compiled code calls); `Exp` is the engine's vectorizable one
+    /// (2 ulp). Kept for measurements against it.
+    ExpLibm,
     Log,
     Log10,
     Fabs,
@@ -91,6 +94,14 @@ pub enum Op {
         outs: Vec<u32>,
         mask: Option<u32>,
     },
+    /// Records an event request of the lanes where the mask holds (NET_RECEIVE's `net_send`,
+    /// `net_event`): the caller schedules it after the program ran.
+    Emit {
+        kind: EmitKind,
+        a: Opnd,
+        b: Opnd,
+        mask: Option<u32>,
+    },
     /// Per lane: solves `mat x = rhs` (n x n, row major, `None` entries are 0) into `out`.
     Solve {
         n: usize,
@@ -99,6 +110,17 @@ pub enum Op {
         out: Vec<u32>,
     },
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmitKind {
+    /// `net_send(delay, flag)`: a self event.
+    Send,
+    /// `net_event(t)`: a spike of the artificial cell (`a` is the time).
+    Event,
+}
+
+/// One request made by an [`Op::Emit`]: (instance, kind, a, b).
+pub type Emitted = (usize, EmitKind, f64, f64);
 
 /// A tabulated function of one variable: NEURON's TABLE with `with` intervals from `tmin`.
 #[derive(Debug, Clone, Default)]
@@ -134,6 +156,8 @@ impl TableData {
 pub struct Frame {
     pub n: usize,
     pub slots: Vec<Vec<f64>>,
+    /// Event requests made by the last programs run (drained by the caller).
+    pub events: Vec<Emitted>,
 }
 
 impl Frame {
@@ -141,6 +165,7 @@ impl Frame {
         Frame {
             n,
             slots: vec![vec![0.0; n]; nslots],
+            events: Vec::new(),
         }
     }
 }
@@ -200,6 +225,20 @@ fn b2f(b: bool) -> f64 {
     }
 }
 
+/// The engine's vectorizable `exp` (2 ulp, as the hand-written mechanisms use), with libm's
+/// limits: 0 below -708 (libm gives subnormals down to -745) and infinity above 709.
+#[inline(always)]
+fn fast_exp(x: f64) -> f64 {
+    let y = crate::bionet::mechanisms::exp(x);
+    if x < -708.0 {
+        0.0
+    } else if x > 709.0 {
+        f64::INFINITY
+    } else {
+        y
+    }
+}
+
 pub fn exprelr(x: f64) -> f64 {
     if 1.0 + x == 1.0 {
         1.0
@@ -214,7 +253,7 @@ pub fn run(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData]) {
     let mut c0 = 0;
     while c0 < n {
         let c1 = (c0 + CHUNK).min(n);
-        run_chunk(ops, &mut frame.slots, g, tables, c0, c1);
+        run_chunk(ops, &mut frame.slots, &mut frame.events, g, tables, c0, c1);
         c0 = c1;
     }
 }
@@ -223,6 +262,7 @@ pub fn run(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData]) {
 fn run_chunk(
     ops: &[Op],
     slots: &mut [Vec<f64>],
+    events: &mut Vec<Emitted>,
     g: &[f64],
     tables: &[TableData],
     c0: usize,
@@ -269,7 +309,8 @@ fn run_chunk(
                     match f {
                         Fun::Neg => apply1(d, a, |x| -x),
                         Fun::Not => apply1(d, a, |x| b2f(x == 0.0)),
-                        Fun::Exp => apply1(d, a, f64::exp),
+                        Fun::Exp => apply1(d, a, fast_exp),
+                        Fun::ExpLibm => apply1(d, a, f64::exp),
                         Fun::Log => apply1(d, a, f64::ln),
                         Fun::Log10 => apply1(d, a, f64::log10),
                         Fun::Fabs => apply1(d, a, f64::abs),
@@ -362,6 +403,17 @@ fn run_chunk(
                         if mvals.as_ref().is_none_or(|m| m[k] != 0.0) {
                             d[k] = t.lookup(col, xs[k]);
                         }
+                    }
+                }
+            }
+            Op::Emit { kind, a, b, mask } => {
+                let val = |o: Opnd, k: usize| match o {
+                    Opnd::S(s) => slots[s as usize][k],
+                    Opnd::G(i) => g[i as usize],
+                };
+                for k in c0..c1 {
+                    if mask.is_none_or(|m| slots[m as usize][k] != 0.0) {
+                        events.push((k, *kind, val(*a, k), val(*b, k)));
                     }
                 }
             }

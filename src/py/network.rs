@@ -165,8 +165,11 @@ impl BioEngine {
 
     /// Edges to biophysical cells, in BMTK's per-target order. `rule[i] < 0` means the edge has an
     /// explicit (sec_id, sec_x); otherwise nsyns synapses are placed by that rule. Returns the
-    /// synapses made: (edge keys, section ids, x).
+    /// synapses made: (edge keys, section ids, x). `pp[i] >= 0` makes edge i's synapses of that
+    /// point-process synapse type (add_point_synapse_type) instead of Exp2Syn.
     #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    #[pyo3(signature = (source, target, keys, weight, delay, tau1, tau2, erev, rule, nsyns, sec_id, sec_x,
+                        pp=None))]
     fn add_bio_edges<'py>(
         &mut self,
         py: Python<'py>,
@@ -182,6 +185,7 @@ impl BioEngine {
         nsyns: PyReadonlyArray1<'_, i64>,
         sec_id: PyReadonlyArray1<'_, i64>,
         sec_x: PyReadonlyArray1<'_, f64>,
+        pp: Option<PyReadonlyArray1<'_, i64>>,
     ) -> PyResult<(
         Bound<'py, PyArray1<u64>>,
         Bound<'py, PyArray1<i64>>,
@@ -220,6 +224,11 @@ impl BioEngine {
                 sx.len(),
             ],
         )?;
+        let pp: Vec<i64> = match &pp {
+            Some(a) => a.as_array().to_vec(),
+            None => vec![-1; s.len()],
+        };
+        same_len("add_bio_edges", &[s.len(), pp.len()])?;
         let mut specs = Vec::with_capacity(s.len());
         for i in 0..s.len() {
             let site = if r[i] < 0 {
@@ -253,6 +262,7 @@ impl BioEngine {
                     tau2: t2[i],
                     e: e[i],
                 },
+                pp: (pp[i] >= 0).then_some(pp[i] as u32),
             });
         }
         let net = &mut self.net;
@@ -300,10 +310,28 @@ impl BioEngine {
                         tau2: 2.0,
                         e: 0.0,
                     },
+                    pp: None,
                 })
                 .py()?;
         }
         Ok(())
+    }
+
+    /// Loads the POINT_PROCESS of the `.mod` file `path` as a synapse type with parameter values
+    /// `params` ({name: value}); returns its id for add_bio_edges' `pp`. ValueError names the
+    /// file (and line) of anything that cannot run.
+    fn add_point_synapse_type(
+        &mut self,
+        path: String,
+        params: std::collections::BTreeMap<String, f64>,
+    ) -> PyResult<u32> {
+        let model = crate::nmodl::load_file(std::path::Path::new(&path)).py()?;
+        self.net
+            .add_point_synapse_type(crate::bionet::network::PointSynapseType {
+                model,
+                params: params.into_iter().collect(),
+            })
+            .py()
     }
 
     /// The node of section[index](x) of a cell (None: the soma's middle), for clamps.

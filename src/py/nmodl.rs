@@ -42,6 +42,57 @@ pub fn nmodl_load<'py>(py: Python<'py>, path: String) -> PyResult<Bound<'py, PyD
     Ok(d)
 }
 
+/// Runs the point process of `path` in one compartment (`diam` x `L` um, `cm` uF/cm2, optional
+/// `pas=(g, e)`) driven by `events`: a list of `(time, [weights...])`, one connection each.
+/// Returns `({name: numpy trace sampled at t = 0 and after every step}, [net_event times])`.
+#[pyfunction]
+#[pyo3(signature = (path, params, events, dt, tstop, record, celsius=6.3, v_init=-65.0, cm=1.0,
+                    diam=10.0, L=10.0, pas=None))]
+#[allow(clippy::too_many_arguments, non_snake_case)]
+pub fn nmodl_point_run<'py>(
+    py: Python<'py>,
+    path: String,
+    params: std::collections::BTreeMap<String, f64>,
+    events: Vec<(f64, Vec<f64>)>,
+    dt: f64,
+    tstop: f64,
+    record: Vec<String>,
+    celsius: f64,
+    v_init: f64,
+    cm: f64,
+    diam: f64,
+    L: f64,
+    pas: Option<(f64, f64)>,
+) -> PyResult<(Bound<'py, PyDict>, Vec<f64>)> {
+    use numpy::IntoPyArray;
+    if !(dt > 0.0 && tstop.is_finite() && tstop >= 0.0 && tstop / dt < 1e8) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "need dt > 0 and 0 <= tstop < 1e8 dt, got dt={dt} tstop={tstop}"
+        )));
+    }
+    let m = crate::nmodl::load_file(std::path::Path::new(&path)).py()?;
+    let spec = crate::nmodl::pointrun::PointRun {
+        dt,
+        nsteps: (tstop / dt - 1e-9).ceil().max(0.0) as usize,
+        celsius,
+        v_init,
+        cm,
+        diam,
+        length: L,
+        pas,
+        params: params.into_iter().collect(),
+        events,
+        record: record.clone(),
+    };
+    let (traces, spikes) = py.detach(|| crate::nmodl::pointrun::run(&m, &spec)).py()?;
+    let d = PyDict::new(py);
+    for (name, tr) in record.iter().zip(traces) {
+        d.set_item(name, tr.into_pyarray(py))?;
+    }
+    Ok((d, spikes))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(nmodl_load, m)?)
+    m.add_function(wrap_pyfunction!(nmodl_load, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl_point_run, m)?)
 }

@@ -9,6 +9,7 @@ import pytest
 
 BMTK_CHANNELS = {"CaDynamics", "Ca_HVA", "Ca_LVA", "Ih", "Im", "Im_v2", "K_P", "K_T", "Kd", "Kv2like", "Kv3_1",
                  "NaTa", "NaTs", "NaV", "Nap", "SK"}
+BMTK_SYNAPSES = {"exp1syn", "exp1isyn", "stp1syn", "stp2syn", "stp3syn", "stp4syn", "stp5syn", "stp5isyn"}
 
 
 def _status(path):
@@ -29,11 +30,10 @@ def test_bmtk_corpus(bmtk_modfiles):
     status = {p.stem: _status(p) for p in files}
     for stem, (kind, what) in sorted(status.items()):
         print(f"{stem:12s} {kind:8s} {what if kind == 'refused' else what.kind}")
-    assert {s for s, (k, _) in status.items() if k == "run"} == BMTK_CHANNELS
+    assert {s for s, (k, _) in status.items() if k == "run"} == BMTK_CHANNELS | BMTK_SYNAPSES
     assert "spike sources" in status["vecevent"][1]
-    for s, (k, msg) in status.items():
-        if s.startswith(("stp", "exp1")):
-            assert k == "refused" and "NET_RECEIVE" in msg
+    for s in BMTK_SYNAPSES:
+        assert status[s][1].kind == "point_process"
 
 
 def test_neuron_wheel_corpus(neuron_modfiles):
@@ -41,7 +41,7 @@ def test_neuron_wheel_corpus(neuron_modfiles):
     for p, (kind, what) in sorted(status.items()):
         print(f"{kind:8s} {p.split('site-packages/')[-1]}: {what if kind == 'refused' else what.name}")
     runs = {what.name for kind, what in status.values() if kind == "run"}
-    assert {"hh", "pas"} <= runs
+    assert {"hh", "pas", "ExpSyn", "Exp2Syn"} <= runs
     refused = {p.split("/")[-1]: m for p, (k, m) in status.items() if k == "refused"}
     assert "VERBATIM" in refused["pattern.mod"] and "ELECTRODE_CURRENT" in refused["stim.mod"]
 
@@ -87,4 +87,4 @@ def test_inspect(bmtk_modfiles):
     assert m.parameters["decay"] == (80.0, "range") and m.states == ["cai"]
     assert m.ions == {"ca": {"read": ["ica"], "write": ["cai"], "valence": None}}
     loaded, refused = mechanisms.load_dir(bmtk_modfiles)
-    assert set(loaded) == BMTK_CHANNELS and len(refused) == 9
+    assert set(loaded) == BMTK_CHANNELS | BMTK_SYNAPSES and len(refused) == 1

@@ -228,12 +228,10 @@ class BioNetwork(SonataCircuit):
         if bio.any():
             b = np.flatnonzero(bio)
             tmpl = ep.column("model_template", None)[idx][b]
-            bad = {str(x) for x in tmpl if _missing(x) or str(x).lower() != "exp2syn"}
-            if bad:
-                raise ConfigError(f"{what}: unknown synaptic model_template {sorted(bad)} for edges to biophysical "
-                                  "cells; supported: exp2syn (Exp2Syn)")
-            params = self._syn_params(sorted({str(x) for x in dyn[b]}), what)
-            p = np.array([params[str(x)] for x in dyn[b]]).reshape(-1, 3)
+            pp = self._point_synapse_types(engine, ep, idx[b], tmpl, dyn[b], what)
+            native = pp < 0
+            params = self._syn_params(sorted({str(x) for x in dyn[b][native]}), what)
+            p = np.array([params[str(x)] if n else (1.0, 2.0, 0.0) for x, n in zip(dyn[b], native)]).reshape(-1, 3)
             explicit = preselected[b]
             sid = ep.group_column(idx[b], ("sec_id", "afferent_section_id"), np.nan)
             sx = ep.group_column(idx[b], ("sec_x", "afferent_section_pos"), np.nan)
@@ -265,7 +263,7 @@ class BioNetwork(SonataCircuit):
                     rule[j] = cache[k]
             made = engine.add_bio_edges(src[b], trg[b], keys[b], weight[b], delay[b],
                                         np.ascontiguousarray(p[:, 0]), np.ascontiguousarray(p[:, 1]),
-                                        np.ascontiguousarray(p[:, 2]), rule, nsyns[b], sid, sx)
+                                        np.ascontiguousarray(p[:, 2]), rule, nsyns[b], sid, sx, pp=pp)
             self.synapses_made += len(made[0])
             self._warn_skipped(engine, ep)
             if self.made_synapses is not None:
@@ -284,6 +282,39 @@ class BioNetwork(SonataCircuit):
             engine.add_intfire_edges(src[q], trg[q], keys[q], w, delay[q])
             if self.made_synapses is not None:
                 self.made_synapses.append((ep, idx[q], trg[q].astype(np.int64), w, None, None))
+
+    def _point_synapse_types(self, engine, ep, idx, tmpl, dyn, what):
+        """Per edge: the engine's synapse type of a model_template naming a POINT_PROCESS of the
+        config's mechanisms_dir (-1: the engine's own Exp2Syn)."""
+        if getattr(self, "_user_mechs", None) is None:
+            from .user_mechanisms import UserMechanisms
+
+            self._user_mechs = UserMechanisms(self._config)
+        um = self._user_mechs
+        out = np.full(len(idx), -1, dtype=np.int64)
+        cache = {}
+        for j, (t, d) in enumerate(zip(tmpl, dyn)):
+            key = (None if _missing(t) else str(t), None if _missing(d) else str(d))
+            if key not in cache:
+                etype = int(ep.type_ids[idx[j]])
+                ewhat = f"{what}, edge type {etype}"
+                if key[0] is None:
+                    raise ConfigError(f"{ewhat}: edges to biophysical cells need a model_template")
+                if um.template(key[0]) is not None:
+                    if key[1] is None:
+                        raise ConfigError(f"{ewhat}: model_template '{key[0]}' needs dynamics_params (a json)")
+                    dp = self._component_json("synaptic_models_dir", key[1], ewhat)
+                    cache[key] = um.synapse_type(engine, key[0], key[1], dp, ewhat)
+                elif key[0].lower() == "exp2syn":
+                    cache[key] = -1
+                else:
+                    found = sorted(um.index())
+                    raise ConfigError(f"{what}: unknown synaptic model_template ['{key[0]}'] (edge type {etype}) "
+                                      "for edges to biophysical cells; supported: exp2syn (Exp2Syn) and the "
+                                      "POINT_PROCESSes of the config's mechanisms_dir "
+                                      f"({', '.join(found) if found else 'none found'})")
+            out[j] = cache[key]
+        return out
 
     def _warn_skipped(self, engine, ep):
         keys = engine.skipped_edges()

@@ -1,0 +1,112 @@
+"""Synapse models from the config's ``mechanisms_dir``: every ``.mod`` file there (and in its
+``modfiles/`` folder) is read by the engine's NMODL front end when an edge type's
+``model_template`` names its POINT_PROCESS, with no ``nrnivmodl`` step.
+
+Parameters come from the edge type's synaptic model json as BMTK's own synapse functions set them
+for its templates (``stp2syn``, ``exp1syn``, ...; some of those fix values in code, kept here), and
+for any other point process by name: a json key equal to one of the file's PARAMETERs sets it,
+``erev`` sets ``e``.
+"""
+
+import glob
+import os
+
+from .config import ConfigError
+
+# template -> (POINT_PROCESS name, {mod parameter: json key}, {mod parameter: value BMTK fixes})
+_BMTK_SYNAPSES = {
+    "exp2syn": ("Exp2Syn", {"tau1": "tau1", "tau2": "tau2", "e": "erev"}, {}),
+    "stp1syn": ("stp1syn", {"e": "erev"}, {"p0": 0.5, "tau_r": 200.0, "tau_1": 5.0}),
+    "stp2syn": ("stp2syn", {"e": "erev", "p0": "p0", "tau_r0": "tau_r0", "tau_FDR": "tau_FDR", "tau_1": "tau_1"},
+                {}),
+    "stp3syn": ("stp3syn", {"e": "erev"}, {"p0": 0.6, "tau_r0": 200.0, "tau_FDR": 2000.0, "tau_D": 500.0,
+                                           "tau_1": 5.0}),
+    "stp4syn": ("stp4syn", {"e": "erev"}, {"p0": 0.6, "tau_r": 200.0, "tau_1": 5.0}),
+    "exp1syn": ("exp1syn", {"e": "erev", "tau": "tau_1"}, {}),
+    "exp1isyn": ("exp1isyn", {"e": "erev", "tau": "tau_1"}, {}),
+}
+for _n in ("stp5syn", "stp5isyn"):
+    _BMTK_SYNAPSES[_n] = (_n, {"e": "erev", **{k: k for k in ("tau_1", "tau_r0", "tau_FDR", "a_FDR", "a_D", "a_i",
+                                                               "a_f", "pbtilde")}}, {})
+
+
+class UserMechanisms:
+    """The point processes of one config's mechanisms_dir, loaded on first use."""
+
+    def __init__(self, config):
+        self._config = config
+        self._index = None
+        self._types = {}
+
+    def _files(self):
+        d = self._config.components.get("mechanisms_dir")
+        if not d:
+            return []
+        files = sorted(glob.glob(os.path.join(d, "*.mod")) + glob.glob(os.path.join(d, "modfiles", "*.mod")))
+        return files
+
+    def index(self):
+        """{POINT_PROCESS name: (path, info) or (path, error message)} of the folder's files."""
+        if self._index is None:
+            from ... import _native
+
+            self._index = {}
+            for path in self._files():
+                name = _declared_name(path)
+                if name is None:
+                    continue
+                try:
+                    info = _native.nmodl_load(path)
+                except ValueError as e:
+                    self._index[name] = (path, str(e))
+                    continue
+                if info["kind"] == "point_process":
+                    self._index[info["name"]] = (path, info)
+        return self._index
+
+    def template(self, template):
+        """(POINT_PROCESS name, param map, fixed values) a model_template asks for, or None when
+        the folder has no such point process (exp2syn then stays the engine's own)."""
+        name, pmap, fixed = _BMTK_SYNAPSES.get(str(template), (str(template), None, {}))
+        return (name, pmap, fixed) if name in self.index() else None
+
+    def synapse_type(self, engine, template, dyn_name, dyn_params, what):
+        """The engine's synapse type id for edges of `template` with synaptic model `dyn_name`."""
+        key = (str(template), str(dyn_name))
+        if key in self._types:
+            return self._types[key]
+        name, pmap, fixed = self.template(template)
+        path, info = self.index()[name]
+        if isinstance(info, str):
+            raise ConfigError(f"{what}: model_template '{template}' needs {path}, which cannot run: {info}")
+        params = dict(fixed)
+        if pmap is None:
+            for k, v in dyn_params.items():
+                k = "e" if k == "erev" and "e" in info["parameters"] else k
+                if k in info["parameters"] and isinstance(v, (int, float)):
+                    params[k] = float(v)
+        else:
+            for k, src in pmap.items():
+                if src not in dyn_params:
+                    raise ConfigError(f"{what}: synaptic model {dyn_name} lacks '{src}', which model_template "
+                                      f"'{template}' sets as {name}.{k}")
+                params[k] = float(dyn_params[src])
+        try:
+            t = engine.add_point_synapse_type(path, params)
+        except ValueError as e:
+            raise ConfigError(f"{what}: model_template '{template}' ({path}): {e}") from None
+        self._types[key] = t
+        return t
+
+
+def _declared_name(path):
+    """The POINT_PROCESS name a file declares (a cheap scan, so unrelated broken files do not matter)."""
+    try:
+        with open(path, errors="replace") as fh:
+            for line in fh:
+                words = line.split(":")[0].replace("{", " ").replace("}", " ").split()
+                if "POINT_PROCESS" in words[:-1]:
+                    return words[words.index("POINT_PROCESS") + 1]
+    except OSError as e:
+        raise ConfigError(f"cannot read mechanism file {path}: {e}") from None
+    return None

@@ -1,0 +1,182 @@
+//! One cylindrical compartment carrying a point process driven by a fixed list of events: the
+//! harness the point-process tests compare with NEURON (a NetCon without source whose `event()`
+//! calls deliver the same list). NEURON's fixed step, in its order: events due by t + dt/2 are
+//! delivered (NET_RECEIVE at each event's own time, self events included), currents at t + dt/2,
+//! the implicit voltage update, then the states at t + dt.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use super::mech::NmodlMech;
+use super::model::{Kind, Model};
+use super::vm::{EmitKind, Emitted};
+use crate::bionet::mechanisms::{Env, Mechanism};
+use crate::error::{Error, Result};
+
+/// The run's set-up (NEURON units: ms, mV, um, uF/cm2, S/cm2).
+#[derive(Debug, Clone)]
+pub struct PointRun {
+    pub dt: f64,
+    pub nsteps: usize,
+    pub celsius: f64,
+    pub v_init: f64,
+    pub cm: f64,
+    pub diam: f64,
+    pub length: f64,
+    /// `pas` (g S/cm2, e mV) in the compartment, if any.
+    pub pas: Option<(f64, f64)>,
+    pub params: Vec<(String, f64)>,
+    /// (time, weight vector) of each input event, each its own connection.
+    pub events: Vec<(f64, Vec<f64>)>,
+    pub record: Vec<String>,
+}
+
+struct Ev {
+    t: f64,
+    seq: usize,
+    /// The connection whose weight vector NET_RECEIVE sees: the event's own, or for a self event
+    /// that of the event whose NET_RECEIVE sent it (as NEURON's self events keep it); None for
+    /// one sent by INITIAL.
+    conn: Option<usize>,
+    flag: f64,
+}
+
+impl PartialEq for Ev {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Ev {}
+impl PartialOrd for Ev {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Ev {
+    /// Reversed: the max-heap pops the earliest (time, insertion) first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.t.total_cmp(&self.t).then(o.seq.cmp(&self.seq))
+    }
+}
+
+/// Runs the compartment; returns one trace per `record` name (`v`, `t_event` spike times of an
+/// artificial cell are not traces), sampled at t = 0 and after every step, and the times of the
+/// instance's `net_event` calls.
+pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
+    if model.kind == Kind::Density {
+        return Err(Error::invalid(format!(
+            "{}: '{}' is a density mechanism, not a point process",
+            model.file, model.name
+        )));
+    }
+    let mut pp = NmodlMech::new(model.clone(), vec![0]);
+    for (name, value) in &p.params {
+        pp.set_param(name, &[*value])?;
+    }
+    let env = Env {
+        celsius: p.celsius,
+        dt: p.dt,
+    };
+    let area = std::f64::consts::PI * p.diam * p.length;
+    let scale = [1e2 / area];
+    let nw = pp.n_weights();
+    let mut weights: Vec<Vec<f64>> = p
+        .events
+        .iter()
+        .map(|(_, w)| {
+            let mut v = w.clone();
+            v.resize(nw.max(w.len()), 0.0);
+            v
+        })
+        .collect();
+    for name in &p.record {
+        if name != "v" && pp.values(name).is_none() {
+            return Err(Error::invalid(format!(
+                "cannot record '{name}': {} has no such variable",
+                model.name
+            )));
+        }
+    }
+    let mut v = [p.v_init];
+    let mut queue = BinaryHeap::new();
+    let mut seq = 0usize;
+    let mut spikes = Vec::new();
+    let mut schedule = |queue: &mut BinaryHeap<Ev>,
+                        t: f64,
+                        conn: Option<usize>,
+                        em: Vec<Emitted>,
+                        spikes: &mut Vec<f64>| {
+        for (_, kind, a, b) in em {
+            match kind {
+                EmitKind::Send => {
+                    seq += 1;
+                    queue.push(Ev {
+                        t: t + a,
+                        seq,
+                        conn,
+                        flag: b,
+                    });
+                }
+                EmitKind::Event => spikes.push(a),
+            }
+        }
+    };
+    let em = pp.point_init(&env, &v);
+    schedule(&mut queue, 0.0, None, em, &mut spikes);
+    for (c, (t, _)) in p.events.iter().enumerate() {
+        let em = pp.net_init(0, v[0], &mut weights[c]);
+        schedule(&mut queue, 0.0, Some(c), em, &mut spikes);
+        queue.push(Ev {
+            t: *t,
+            seq: usize::MAX - p.events.len() + c,
+            conn: Some(c),
+            flag: 0.0,
+        });
+    }
+    // finitialize ends by evaluating the currents (BREAKPOINT's assignments at v, as recorded at t = 0).
+    let env_half = Env { dt: 0.0, ..env };
+    pp.point_current(&env_half, &v, Some(&scale), &mut [0.0], &mut [0.0]);
+    let mut out: Vec<Vec<f64>> = vec![Vec::with_capacity(p.nsteps + 1); p.record.len()];
+    let sample = |out: &mut Vec<Vec<f64>>, pp: &NmodlMech, v: f64| {
+        for (o, name) in out.iter_mut().zip(&p.record) {
+            o.push(if name == "v" {
+                v
+            } else {
+                pp.values(name).map_or(f64::NAN, |x| x[0])
+            });
+        }
+    };
+    sample(&mut out, &pp, v[0]);
+    let cfac = 1e-3 / p.dt;
+    let mut t = 0.0;
+    for _ in 0..p.nsteps {
+        let tm = t + 0.5 * p.dt;
+        while queue.peek().is_some_and(|e| e.t <= tm) {
+            let Some(ev) = queue.pop() else { break };
+            let mut none = vec![0.0; nw];
+            let w = match ev.conn {
+                Some(c) => &mut weights[c],
+                None => &mut none,
+            };
+            let em = pp.net_receive(0, ev.t, v[0], w, ev.flag);
+            schedule(&mut queue, ev.t, ev.conn, em, &mut spikes);
+        }
+        let (mut d, mut rhs) = ([0.0], [0.0]);
+        pp.point_current(&env, &v, Some(&scale), &mut d, &mut rhs);
+        if let Some((g, e)) = p.pas {
+            let i0 = g * (v[0] - e);
+            let i1 = g * (v[0] + 0.001 - e);
+            d[0] += (i1 - i0) / 0.001;
+            rhs[0] -= i0;
+        }
+        if model.kind != Kind::ArtificialCell {
+            d[0] += p.cm * cfac;
+            v[0] += rhs[0] / d[0];
+        }
+        t += p.dt;
+        pp.point_advance(&env, &v);
+        sample(&mut out, &pp, v[0]);
+    }
+    Ok((out, spikes))
+}
