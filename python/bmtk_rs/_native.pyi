@@ -7,8 +7,8 @@ __version__: str
 
 class BioEngine:
     def __init__(self, dt: Any, tstop: Any, celsius: Any, v_init: Any, spike_threshold: Any, n_cells: Any, threads: Any = ...) -> None: ...
-    def add_bio_edges(self, source: Any, target: Any, keys: Any, weight: Any, delay: Any, tau1: Any, tau2: Any, erev: Any, rule: Any, nsyns: Any, sec_id: Any, sec_x: Any) -> Any:
-        """Edges to biophysical cells, in BMTK's per-target order. `rule[i] < 0` means the edge has an explicit (sec_id, sec_x); otherwise nsyns synapses are placed by that rule. Returns the synapses made: (edge keys, section ids, x)."""
+    def add_bio_edges(self, source: Any, target: Any, keys: Any, weight: Any, delay: Any, tau1: Any, tau2: Any, erev: Any, rule: Any, nsyns: Any, sec_id: Any, sec_x: Any, pp: Any = ...) -> Any:
+        """Edges to biophysical cells, in BMTK's per-target order. `rule[i] < 0` means the edge has an explicit (sec_id, sec_x); otherwise nsyns synapses are placed by that rule. Returns the synapses made: (edge keys, section ids, x). `pp[i] >= 0` makes edge i's synapses of that point-process synapse type (add_point_synapse_type) instead of Exp2Syn."""
     def add_biophysical(self, ids: Any, model: Any, seeds: Any) -> Any:
         ...
     def add_clamp(self, target: Any, amp: Any, delay: Any, duration: Any, node: Any = ...) -> Any:
@@ -25,6 +25,8 @@ class BioEngine:
         ...
     def add_played_clamp(self, target: Any, node: Any, amps: Any) -> Any:
         """A current played step by step into a node: amps[k] nA during step k."""
+    def add_point_synapse_type(self, path: Any, params: Any) -> Any:
+        """Loads the POINT_PROCESS of the `.mod` file `path` as a synapse type with parameter values `params` ({name: value}); returns its id for add_bio_edges' `pp`. ValueError names the file (and line) of anything that cannot run."""
     def add_remote(self, ids: Any) -> Any:
         ...
     def add_report(self) -> Any:
@@ -238,6 +240,9 @@ def mechanism_vclamp(mechs: Any, v: Any, dt: Any, celsius: Any, record: Any, ion
 
 def nmodl_load(path: Any) -> Any:
     """Loads, checks and lowers an NMODL file; returns `{name, kind, file, parameters: {name: (default, "range"|"global")}, states, variables, ions: {ion: {read, write, valence}}, nonspecific}`. A file that cannot run raises ValueError naming file, line and construct."""
+
+def nmodl_point_run(path: Any, params: Any, events: Any, dt: Any, tstop: Any, record: Any, celsius: Any = ..., v_init: Any = ..., cm: Any = ..., diam: Any = ..., L: Any = ..., pas: Any = ...) -> Any:
+    """Runs the point process of `path` in one compartment (`diam` x `L` um, `cm` uF/cm2, optional `pas=(g, e)`) driven by `events`: a list of `(time, [weights...])`, one connection each. Returns `({name: numpy trace sampled at t = 0 and after every step}, [net_event times])`."""
 
 def place_synapses(swc_path: Any, seed: Any, requests: Any, fit_json: Any = ..., model_processing: Any = ..., dL: Any = ..., skip_unmatched: Any = ...) -> Any:
     """Places the synapses of a sequence of edges on one cell as bmtk does: `requests` is a list of `(target_sections, distance_range, nsyns)` drawn in order from `RandomState(seed)`. With `skip_unmatched` an edge without candidate segments is skipped (bmtk's warning case), otherwise it raises ValueError. Returns `(sec_id, sec_x, node)` arrays over all synapses."""

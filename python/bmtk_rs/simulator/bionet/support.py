@@ -67,6 +67,14 @@ SUPPORT = {
     },
     "synapse models": {
         "exp2syn": ("supported", "Exp2Syn (tau1, tau2, erev from the dynamics_params json)"),
+        "stp2syn": ("supported", "from the .mod file in mechanisms_dir (NMODL front end, no nrnivmodl)"),
+        "stp5syn": ("supported", "as stp2syn"),
+        "exp1syn": ("differs", "as stp2syn; bmtk 1.2.0's own exp1syn function fails with a TypeError"),
+        "exp1isyn": ("differs", "as exp1syn"),
+        "stp1syn": ("differs", "as exp1syn"),
+        "stp3syn": ("differs", "as exp1syn"),
+        "stp4syn": ("differs", "as exp1syn"),
+        "stp5isyn": ("differs", "as stp2syn; bmtk 1.2.0 registers no stp5isyn function"),
         "<user function>": ("refused", "add_synapse_model / @synapse_model register; an edge naming one is "
                                        "refused (NEURON objects)"),
     },
@@ -90,7 +98,8 @@ SUPPORT = {
         "components.biophysical_neuron_models_dir": ("supported", ""),
         "components.synaptic_models_dir": ("supported", ""),
         "components.point_neuron_models_dir": ("supported", "IntFire1 parameter files"),
-        "components.mechanisms_dir": ("ignored", "the 17 Allen mechanisms are built in; .mod files are not loaded"),
+        "components.mechanisms_dir": ("differs", "POINT_PROCESS synapses of its .mod files run through the NMODL "
+                                                 "front end (no nrnivmodl); density mechanisms are the 17 built in"),
         "components.templates_dir": ("ignored", "no hoc templates are needed"),
         "networks.nodes": ("supported", ""),
         "networks.edges": ("supported", ""),
