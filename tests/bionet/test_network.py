@@ -21,7 +21,7 @@ HERE = os.path.dirname(__file__)
 CASES = {
     # name: (example folder under bmtk-data, config, tstop ms)
     "bio_14cells": ("examples/bio_14cells", "config.simulation.json", 1000.0),
-    "bio_450cells": ("examples/bio_450cells", "config.simulation.json", 1500.0),
+    "bio_450cells": ("examples/bio_450cells", "config.simulation.json", 1000.0),
     "tutorial_l4": ("tutorial_l4", "config.bionet.json", 500.0),
 }
 

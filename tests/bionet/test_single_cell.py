@@ -4,8 +4,8 @@ Every ctdb fit of the reference data (the tutorial's 7 fits, identical copies of
 examples/bio_components, plus that folder's all-active 1606013050101) is built on a morphology by
 both engines: NEURON through bmtk's own Biophys1.hoc template and model_processing functions
 (nrn_single_cell.py, in a subprocess, with bmtk's .mod files compiled by nrnivmodl), bmtk-rs
-through `_native.run_single_cell`. An IClamp at soma(0.5) (delay 100 ms, 800 ms long) of three
-amplitudes per cell (one subthreshold, two spiking), 1000 ms, at dt 0.1 and 0.025: same spike
+through `_native.run_single_cell`. An IClamp at soma(0.5) (delay 100 ms, 400 ms long) of three
+amplitudes per cell (one subthreshold, two spiking), 550 ms, at dt 0.1 and 0.025: same spike
 count at the soma detector (threshold -15 mV), every spike time within 0.2 ms, subthreshold soma
 voltage RMS difference below 0.5 mV. Measured, the traces agree to rounding: soma voltage before
 the first spike within 1e-9 mV (asserted: 1e-6), whole-trace RMS difference below 1e-6 mV, spike
@@ -59,7 +59,7 @@ MODELS = {
                                                 "aibs_allactive_directed", (0.0, 0.1, 0.2)),
 }
 DTS = (0.1, 0.025)
-DELAY, DUR, TSTOP, DL, THRESHOLD = 100.0, 800.0, 1000.0, 20.0, -15.0
+DELAY, DUR, TSTOP, DL, THRESHOLD = 100.0, 400.0, 550.0, 20.0, -15.0
 # cells whose every segment is compared too (dt 0.1)
 RECORD_ALL = ("Scnn1a_472363762", "Scnn1a_1606013050101_allactive")
 # The whole matrix (3 amplitudes x 2 time steps) by default; BMTK_RS_FULL_ORACLE=0 runs a quicker subset.
