@@ -144,3 +144,46 @@ def test_ecp_nwb_errors(bmtk_data, tmp_path):
         f["ecp/data"] = np.zeros((2, 2))
     with pytest.raises(ValueError, match="missing ecp/time"):
         convert_ecp_to_nwb(tmp_path / "b.nwb", tmp_path / "bad.h5", electrodes)
+
+
+def _ecp_config(bmtk_data, tmp_path):
+    electrodes = bmtk_data / "examples" / "bio_components" / "recXelectrodes" / "linear_electrode.csv"
+
+    def edit(conf):
+        conf["reports"] = {"ecp": {"module": "extracellular", "electrode_positions": str(electrodes),
+                                   "cells": [0, 1, 2], "file_name": "ecp.h5", "file_name_nwb": "ecp.nwb"}}
+
+    from .network_configs import localize
+
+    return localize(bmtk_data / "examples" / "bio_14cells", "config.simulation.json", tmp_path, tstop=20.0,
+                    edit=edit)
+
+
+def test_simulation_writes_the_nwb_copy(bmtk_data, tmp_path):
+    """A BioNet run with file_name_nwb writes ecp.nwb holding the run's ecp.h5 data."""
+    import pynwb
+
+    from bmtk_rs.simulator import bionet
+
+    cfg = _ecp_config(bmtk_data, tmp_path)
+    bionet.run(cfg)
+    with h5py.File(tmp_path / "output" / "ecp.h5", "r") as f:
+        data = f["ecp/data"][()]
+    with pynwb.NWBHDF5IO(str(tmp_path / "output" / "ecp.nwb"), "r") as io:
+        np.testing.assert_array_equal(io.read().acquisition["ElectricalSeries"].data[()], data)
+
+
+def test_missing_pynwb_is_an_error_before_the_run(bmtk_data, tmp_path, monkeypatch):
+    import sys
+
+    from bmtk_rs.simulator import bionet
+
+    monkeypatch.setitem(sys.modules, "pynwb", None)   # makes `import pynwb` raise ImportError
+    cfg = _ecp_config(bmtk_data, tmp_path)
+    conf = bionet.Config.from_json(cfg)
+    conf.build_env()
+    net = bionet.BioNetwork.from_config(conf)
+    with pytest.raises(Exception, match=r"report 'ecp': the extracellular report's 'file_name_nwb' needs the "
+                                        r"pynwb package"):
+        bionet.BioSimulator.from_config(conf, network=net)
+    assert not (tmp_path / "output" / "ecp.h5").exists()

@@ -129,3 +129,21 @@ def test_vectorized_rule_negative_count():
                   connection_rule=lambda srcs, t: np.array([1, -1, 0]))
     with pytest.raises(ValueError, match="for target node 3, entry 1 returned -1"):
         net.build()
+
+
+def test_save_nodes_append_of_an_existing_population_is_an_error(tmp_path):
+    """mode='a' adds populations to a nodes file; one the file already has is refused (bmtk's h5py
+    raises too) and the file keeps its content."""
+    import h5py
+
+    from bmtk_rs.builder.networks import NetworkBuilder
+
+    net = NetworkBuilder("v1")
+    net.add_nodes(N=3, model_type="biophysical")
+    net.build()
+    net.save_nodes(output_dir=str(tmp_path), mode="w")
+    with pytest.raises(ValueError, match=r"v1_nodes.h5: the file already has a node population 'v1'"):
+        net.save_nodes(output_dir=str(tmp_path), mode="a")
+    with h5py.File(tmp_path / "v1_nodes.h5", "r") as f:
+        assert list(f["nodes"]) == ["v1"]
+        assert len(f["nodes/v1/node_id"]) == 3

@@ -265,6 +265,14 @@ class _EcpReport:
         self.path = fname if os.path.isabs(fname) else os.path.join(sim.output_dir, fname)
         nwb = params.get("file_name_nwb")
         self.nwb_path = (nwb if os.path.isabs(nwb) else os.path.join(sim.output_dir, nwb)) if nwb else None
+        if self.nwb_path:
+            # checked now, not after a long run whose NWB copy could then not be written
+            from .ecp_nwb import _pynwb
+
+            try:
+                _pynwb()
+            except ImportError as e:
+                raise ConfigError(f"report '{name}': {e}") from None
         self.electrodes_file = path
         self.open(sim)
 
