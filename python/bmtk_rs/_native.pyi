@@ -202,6 +202,9 @@ class SpikeStore:
     def write_sonata(self, path: Any, sort: Any = ..., deflate: Any = ...) -> Any:
         ...
 
+def builtin_mechanisms() -> Any:
+    """SUFFIX names of the mechanisms the engine has built in (aliases included)."""
+
 def cell_geometry(swc_path: Any, model_processing: Any = ..., dL: Any = ..., Ra: Any = ..., position: Any = ..., rotation: Any = ...) -> Any:
     """Builds one cell's geometry: NEURON's Import3d sections from the SWC, BMTK's axon processing ('aibs_perisomatic', 'aibs_allactive' or 'none'), nseg from `dL` (None: one segment per section; a comma-separated list as in the node table is accepted), NEURON's segment areas and axial resistances, and BMTK's segment positions."""
 
@@ -276,6 +279,9 @@ def read_nodes(path: Any) -> Any:
 
 def read_types_table(path: Any) -> Any:
     ...
+
+def register_density_mechanism(path: Any) -> Any:
+    """Makes the density mechanism of a .mod file available to cells built afterwards (by its SUFFIX, as a fit json names it); returns the SUFFIX. A name the engine has built in keeps the built-in."""
 
 def run_cells(swc: Any, fit_json: Any, n_cells: Any, model_processing: Any = ..., dL: Any = ..., iclamp: Any = ..., tstop: Any = ..., dt: Any = ..., spike_threshold: Any = ..., celsius: Any = ..., v_init: Any = ..., threads: Any = ..., lanes: Any = ...) -> Any:
     """Benchmark helper: `n_cells` identical unconnected cells. The cell model is built once from its files (as a network builds each distinct morphology/model once), then the cells are instantiated in groups of `lanes` copies simulated in lockstep, and the groups run for `tstop` ms on `threads` threads (rayon). Returns a dict: build_s, run_s, n_cells, n_segments (total), n_steps, spike_counts (list, one per cell)."""

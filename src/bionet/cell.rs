@@ -24,7 +24,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::mechanisms::{create, lookup, ParamKind, REGISTRY};
+use super::mechanisms::{all_entries, create_index, lookup, lookup_index, ParamKind};
 use super::morphology::{
     build_cell, AxonProcessing, CellGeometry, Morphology, APIC, AXON, DEND, SOMA,
 };
@@ -265,8 +265,8 @@ pub(crate) fn set_attr(
         }
         _ => {}
     }
-    for (idx, r) in REGISTRY.iter().enumerate() {
-        for suffix in std::iter::once(&r.suffix).chain(r.aliases.iter()) {
+    for (idx, r_suffix, aliases) in all_entries() {
+        for suffix in std::iter::once(&r_suffix).chain(aliases.iter()) {
             let Some(param) = name.strip_suffix(suffix).and_then(|s| s.strip_suffix('_')) else {
                 continue;
             };
@@ -275,7 +275,7 @@ pub(crate) fn set_attr(
                     "'{name}' belongs to mechanism '{suffix}', which is not inserted in these sections"
                 ));
             }
-            let Some(spec) = create(r.suffix, Vec::new())
+            let Some(spec) = create_index(idx, Vec::new())
                 .map_err(|e| e.to_string())?
                 .params()
                 .iter()
@@ -414,7 +414,7 @@ impl Biophysics {
             }
             let p = &mut props[kind as usize];
             if !mechanism.is_empty() {
-                let (reg, _) = lookup(mechanism).map_err(|e| {
+                let reg = lookup_index(mechanism).map_err(|e| {
                     Error::format(path, format!("'{at}.mechanism' (section '{section}'): {e}"))
                 })?;
                 p.insert(reg);
@@ -535,7 +535,14 @@ impl CellModel {
         }
 
         let mut mechs = Vec::new();
-        for (reg, r) in REGISTRY.iter().enumerate() {
+        // run order: the registry's (user mechanisms from .mod files after the built-in ones)
+        let mut used: Vec<usize> = props
+            .iter()
+            .flat_map(|p| p.mechs.iter().map(|(m, _)| *m))
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        for reg in used {
             let mut nodes = Vec::new();
             let mut kinds = Vec::new();
             for &i in &seg_nodes {
@@ -548,7 +555,7 @@ impl CellModel {
             if nodes.is_empty() {
                 continue;
             }
-            let specs = create(r.suffix, Vec::new())?.params();
+            let specs = create_index(reg, Vec::new())?.params();
             let mut names: Vec<String> = Vec::new();
             for p in props.iter() {
                 for (m, params) in &p.mechs {

@@ -4,7 +4,7 @@
 //! `extracellular` variable) or `i_membrane_` (nA, NEURON's fast_imem variable).
 
 use super::cell::CellModel;
-use super::mechanisms::{create, Ions, REGISTRY};
+use super::mechanisms::{all_entries, create_index, suffix_of, Ions};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +83,7 @@ impl Variable {
             let species = ion.species();
             let mut has = vec![false; model.geometry.n_nodes()];
             for placed in &model.mechs {
-                if create(REGISTRY[placed.reg].suffix, Vec::new())?
+                if create_index(placed.reg, Vec::new())?
                     .ions()
                     .contains(&species)
                 {
@@ -105,8 +105,9 @@ impl Variable {
         // the longest suffix wins: `ik_Kv3_1` is `ik` of Kv3_1, not of a mechanism `1`
         let mut best: Option<(usize, &str, &str)> = None;
         for (m, placed) in model.mechs.iter().enumerate() {
-            let reg = &REGISTRY[placed.reg];
-            for suffix in std::iter::once(reg.suffix).chain(reg.aliases.iter().copied()) {
+            let entry = all_entries().into_iter().find(|e| e.0 == placed.reg);
+            let (r_suffix, aliases) = entry.map_or(("?", &[][..]), |e| (e.1, e.2));
+            for suffix in std::iter::once(r_suffix).chain(aliases.iter().copied()) {
                 let Some(var) = name
                     .strip_suffix(suffix)
                     .and_then(|p| p.strip_suffix('_'))
@@ -128,7 +129,7 @@ impl Variable {
             )));
         };
         let placed = &model.mechs[m];
-        let probe = create(REGISTRY[placed.reg].suffix, Vec::new())?;
+        let probe = create_index(placed.reg, Vec::new())?;
         let known = probe.variable_names();
         if !known.contains(&var) {
             return Err(Error::invalid(format!(
@@ -152,7 +153,7 @@ impl Variable {
 }
 
 fn mechanism_names(model: &CellModel) -> String {
-    let names: Vec<&str> = model.mechs.iter().map(|m| REGISTRY[m.reg].suffix).collect();
+    let names: Vec<&str> = model.mechs.iter().map(|m| suffix_of(m.reg)).collect();
     if names.is_empty() {
         "none".to_string()
     } else {

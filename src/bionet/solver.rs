@@ -22,7 +22,7 @@
 //! All state is preallocated structure-of-arrays; nothing is allocated inside the time loop.
 
 use super::cell::CellModel;
-use super::mechanisms::{create, Currents, Env, Ions, Mechanism, REGISTRY};
+use super::mechanisms::{create_index, Currents, Env, Ions, Mechanism};
 use super::synapse::SynapseSet;
 use crate::error::{Error, Result};
 use std::sync::Arc;
@@ -188,7 +188,7 @@ impl CellSim {
                 .iter()
                 .flat_map(|&k| (0..lanes as u32).map(move |l| k * lanes as u32 + l))
                 .collect();
-            let mut mech = create(REGISTRY[m.reg].suffix, nodes)?;
+            let mut mech = create_index(m.reg, nodes)?;
             for (name, values) in &m.params {
                 mech.set_param(name, &spread(values))?;
             }

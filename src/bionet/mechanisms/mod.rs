@@ -53,6 +53,7 @@ mod nat;
 mod nav;
 mod pas;
 mod sk;
+pub mod user;
 
 use crate::error::{Error, Result};
 
@@ -340,6 +341,49 @@ pub static REGISTRY: &[Registered] = &[
         make: sk::make,
     },
 ];
+
+/// The run-order index of a mechanism by SUFFIX (or alias): a built-in one, else one registered
+/// from a user's .mod file ([`user::register`]).
+pub fn lookup_index(name: &str) -> Result<usize> {
+    if let Ok((k, _)) = lookup(name) {
+        return Ok(k);
+    }
+    user::find(name).ok_or_else(|| {
+        Error::invalid(format!(
+            "unknown mechanism '{name}'; supported: {} (and density mechanisms from .mod files in the \
+             config's mechanisms_dir)",
+            supported_names()
+        ))
+    })
+}
+
+/// SUFFIX of a run-order index (built-in or user mechanism).
+pub fn suffix_of(reg: usize) -> &'static str {
+    REGISTRY
+        .get(reg)
+        .map(|r| r.suffix)
+        .or_else(|| user::suffix(reg))
+        .unwrap_or("?")
+}
+
+/// Every mechanism a name can address: (index, SUFFIX, aliases), built-in then user ones.
+pub fn all_entries() -> Vec<(usize, &'static str, &'static [&'static str])> {
+    let mut out: Vec<(usize, &'static str, &'static [&'static str])> = REGISTRY
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (k, r.suffix, r.aliases))
+        .collect();
+    out.extend(user::entries().into_iter().map(|(k, s)| (k, s, &[][..])));
+    out
+}
+
+/// A mechanism by run-order index with one instance on each of `nodes`.
+pub fn create_index(reg: usize, nodes: Vec<u32>) -> Result<Box<dyn Mechanism>> {
+    if let Some(r) = REGISTRY.get(reg) {
+        return Ok((r.make)(nodes));
+    }
+    user::make(reg, nodes).ok_or_else(|| Error::invalid(format!("no mechanism with index {reg}")))
+}
 
 /// The registry entry for a SUFFIX (or alias) and its position in run order.
 pub fn lookup(name: &str) -> Result<(usize, &'static Registered)> {

@@ -377,6 +377,9 @@ class BioSimulator:
                   if rep.get("module") == "save_synapses" and rep.get("enabled", True) is not False]
         if saving:
             network.made_synapses = []
+        from .user_mechanisms import register_density_mechanisms
+
+        network.unrunnable_mechanisms = register_density_mechanisms(config, io)
         io.info("Building cells.")
         network.build_nodes(sim.engine)
         io.info("Building recurrent connections")

@@ -110,3 +110,36 @@ def _declared_name(path):
     except OSError as e:
         raise ConfigError(f"cannot read mechanism file {path}: {e}") from None
     return None
+
+
+def _declared_suffix(path):
+    """The SUFFIX a density mechanism file declares, or None (a cheap scan, as _declared_name)."""
+    try:
+        with open(path, errors="replace") as fh:
+            for line in fh:
+                words = line.split(":")[0].replace("{", " ").replace("}", " ").split()
+                if "SUFFIX" in words[:-1]:
+                    return words[words.index("SUFFIX") + 1]
+    except OSError as e:
+        raise ConfigError(f"cannot read mechanism file {path}: {e}") from None
+    return None
+
+
+def register_density_mechanisms(config, io):
+    """Makes the density mechanisms of mechanisms_dir that the engine does not have built in
+    available to the cells' fit files (by SUFFIX). Returns {SUFFIX: reason} of the files that
+    cannot run, so that a cell naming one is refused with that reason."""
+    from ... import _native
+
+    builtin = set(_native.builtin_mechanisms())
+    failed = {}
+    for path in UserMechanisms(config)._files():
+        name = _declared_suffix(path)
+        if name is None or name in builtin:
+            continue  # a point process, or a built-in (the same equations, hand-written)
+        try:
+            _native.register_density_mechanism(path)
+            io.info(f"Mechanism {name} from {path} (NMODL front end, no nrnivmodl)")
+        except ValueError as e:
+            failed[name] = f"{path}: {e}"
+    return failed
