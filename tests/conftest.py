@@ -84,3 +84,18 @@ def nrnmech_dir():
     if not modsrc.is_dir():
         _missing(f"bmtk's modfiles at {modsrc}")
     return compiled_mechanisms(modsrc.glob("*.mod"))
+
+
+def run_mpi(ranks, cmd, **kwargs):
+    """`mpirun -np ranks cmd` (subprocess.run keywords as given). One mpirun at a time across the
+    pytest workers: two OpenMPI launches started side by side as root can fail without a word
+    (exit 1, empty output), so the workers take turns through a lock file in the clone."""
+    exe = shutil.which("mpirun")
+    if exe is None:
+        _missing("mpirun (Debian's openmpi-bin)")
+    cache = ROOT / ".test-cache"
+    cache.mkdir(exist_ok=True)
+    with open(cache / "mpirun.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return subprocess.run([exe, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks)] + list(cmd),
+                              **kwargs)

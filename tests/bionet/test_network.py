@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 import pytest
 
-from ..conftest import require_module
+from ..conftest import require_module, run_mpi
 from .network_configs import localize
 
 HERE = os.path.dirname(__file__)
@@ -32,8 +32,9 @@ def _run_bmtk_rs(config, threads=None, np_ranks=None):
         env["BMTK_RS_THREADS"] = str(threads)
     cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", config]
     if np_ranks:
-        cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(np_ranks)] + cmd
-    run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+        run = run_mpi(np_ranks, cmd, capture_output=True, text=True, env=env, timeout=1800)
+    else:
+        run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run
 

@@ -122,23 +122,21 @@ def test_bad_replay_inputs_are_errors(recorded, tmp_path, change, message):
 
 def test_replay_is_identical_on_two_ranks_and_two_threads(recorded, tmp_path):
     """The replay run gives the same spikes file serially, with 2 threads and on 2 MPI ranks."""
-    import shutil
     import subprocess
     import sys
 
-    from ..conftest import _missing
+    from ..conftest import run_mpi
 
-    if shutil.which("mpirun") is None:
-        _missing("mpirun (Debian's openmpi-bin)")
     ex, spikes = recorded
     outs = []
     for label, threads, ranks in (("serial", 1, None), ("threads", 2, None), ("ranks", 1, 2)):
         cfg = _replay_config(ex, tmp_path / label, spikes, source_node_set=[0, 2, 4, 6, 8])
         cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", cfg]
-        if ranks:
-            cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks)] + cmd
         env = dict(os.environ, BMTK_RS_THREADS=str(threads))
-        run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+        if ranks:
+            run = run_mpi(ranks, cmd, capture_output=True, text=True, env=env, timeout=900)
+        else:
+            run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         outs.append(_spikes(tmp_path / label / "output" / "spikes.h5"))
     assert len(outs[0][1]) > 0

@@ -103,22 +103,20 @@ def test_bad_syn_activity_is_an_error(bmtk_data, tmp_path, params, message):
 
 def test_syn_activity_is_identical_on_two_ranks(bmtk_data, tmp_path):
     """Serial and 2 MPI ranks give the same spikes file (IntFire1 targets included)."""
-    import shutil
     import subprocess
     import sys
 
-    from ..conftest import _missing
+    from ..conftest import run_mpi
 
-    if shutil.which("mpirun") is None:
-        _missing("mpirun (Debian's openmpi-bin)")
     ex = bmtk_data / "examples" / "bio_14cells"
     outs = []
     for label, ranks in (("serial", None), ("ranks", 2)):
         cfg = _config(ex, tmp_path / label, ex / "network" / "v1_v1_edges.h5", CASES["excitatory_sources"])
         cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", cfg]
         if ranks:
-            cmd = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks)] + cmd
-        run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+            run = run_mpi(ranks, cmd, capture_output=True, text=True, timeout=900)
+        else:
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         outs.append(_spikes(tmp_path / label / "output" / "spikes.h5"))
     assert len(outs[0][1]) > 0

@@ -3,22 +3,14 @@
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from ..conftest import ROOT, _missing, require_module
+from ..conftest import ROOT, require_module, run_mpi
 
 RUN = ROOT / "examples" / "filternet" / "run_filternet.py"
-
-
-def _mpirun():
-    exe = shutil.which("mpirun")
-    if exe is None:
-        _missing("mpirun (Debian's openmpi-bin)")
-    return exe
 
 
 @pytest.fixture
@@ -37,12 +29,11 @@ def sim_dir(bmtk_data, tmp_path):
 
 def test_two_ranks_match_serial(sim_dir):
     require_module("mpi4py")
-    mpirun = _mpirun()
     env = dict(os.environ)
     subprocess.run([sys.executable, str(RUN), "config.serial.json"], cwd=sim_dir, check=True,
                    capture_output=True, env=env)
-    res = subprocess.run([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", "2", sys.executable, str(RUN),
-                          "config.mpi.json"], cwd=sim_dir, capture_output=True, text=True, env=env, timeout=600)
+    res = run_mpi(2, [sys.executable, str(RUN), "config.mpi.json"], cwd=sim_dir, capture_output=True, text=True,
+                  env=env, timeout=600)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     a, b = pathlib.Path(sim_dir / "out_serial"), pathlib.Path(sim_dir / "out_mpi")
     for f in ("rates.csv", "spikes.flash.csv"):
