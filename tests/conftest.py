@@ -87,9 +87,11 @@ def nrnmech_dir():
 
 
 def run_mpi(ranks, cmd, **kwargs):
-    """`mpirun -np ranks cmd` (subprocess.run keywords as given). One mpirun at a time across the
-    pytest workers: two OpenMPI launches started side by side as root can fail without a word
-    (exit 1, empty output), so the workers take turns through a lock file in the clone."""
+    """`mpirun -np ranks cmd` (subprocess.run keywords as given). mpirun forwards its stdin to rank 0,
+    and a pytest-xdist worker's stdin is its channel to the controller: mpirun gets /dev/null instead
+    (with the worker's channel it failed without a word: exit 1, empty output). One mpirun at a time
+    across the workers, through a lock file in the clone."""
+    kwargs.setdefault("stdin", subprocess.DEVNULL)
     exe = shutil.which("mpirun")
     if exe is None:
         _missing("mpirun (Debian's openmpi-bin)")
