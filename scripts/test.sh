@@ -35,4 +35,6 @@ cargo test --quiet --release --lib
 
 echo "== pytest (two workers; the tests of one file stay on one worker)"
 # Tests import the installed package, never the source tree.
-"$VENV/bin/python" -m pytest -p no:cacheprovider -n 2 --dist loadfile --durations=30 "$@"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -n 2 --dist loadfile --durations=30 -m "not mpi" "$@"
+echo "== pytest: the mpirun tests, serially (mpirun under an xdist worker can fail without a word)"
+"$VENV/bin/python" -m pytest -p no:cacheprovider -m mpi "$@"

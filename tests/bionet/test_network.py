@@ -155,6 +155,7 @@ def _spike_bytes(path):
         return {pop: (g["node_ids"][()].tobytes(), g["timestamps"][()].tobytes()) for pop, g in f["spikes"].items()}
 
 
+@pytest.mark.mpi
 def test_identical_for_threads_and_ranks(l4_config):
     """Same spikes.h5 contents for 1 and 2 threads and for 1 and 2 MPI ranks."""
     require_module("mpi4py")

@@ -120,6 +120,7 @@ def test_bad_replay_inputs_are_errors(recorded, tmp_path, change, message):
         bionet.BioSimulator.from_config(conf, network=net)
 
 
+@pytest.mark.mpi
 def test_replay_is_identical_on_two_ranks_and_two_threads(recorded, tmp_path):
     """The replay run gives the same spikes file serially, with 2 threads and on 2 MPI ranks."""
     import subprocess

@@ -101,6 +101,7 @@ def test_bad_syn_activity_is_an_error(bmtk_data, tmp_path, params, message):
         bionet.BioSimulator.from_config(conf, network=net)
 
 
+@pytest.mark.mpi
 def test_syn_activity_is_identical_on_two_ranks(bmtk_data, tmp_path):
     """Serial and 2 MPI ranks give the same spikes file (IntFire1 targets included)."""
     import subprocess

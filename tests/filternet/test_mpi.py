@@ -27,6 +27,7 @@ def sim_dir(bmtk_data, tmp_path):
     return tmp_path
 
 
+@pytest.mark.mpi
 def test_two_ranks_match_serial(sim_dir):
     require_module("mpi4py")
     env = dict(os.environ)
