@@ -99,30 +99,26 @@ class UserMechanisms:
         return t
 
 
-def _declared_name(path):
-    """The POINT_PROCESS name a file declares (a cheap scan, so unrelated broken files do not matter)."""
+def _declared(path, keyword):
+    """The name a file declares after `keyword` (POINT_PROCESS, SUFFIX), or None: a cheap scan, so
+    that unrelated broken files do not matter."""
     try:
         with open(path, errors="replace") as fh:
             for line in fh:
                 words = line.split(":")[0].replace("{", " ").replace("}", " ").split()
-                if "POINT_PROCESS" in words[:-1]:
-                    return words[words.index("POINT_PROCESS") + 1]
+                if keyword in words[:-1]:
+                    return words[words.index(keyword) + 1]
     except OSError as e:
         raise ConfigError(f"cannot read mechanism file {path}: {e}") from None
     return None
+
+
+def _declared_name(path):
+    return _declared(path, "POINT_PROCESS")
 
 
 def _declared_suffix(path):
-    """The SUFFIX a density mechanism file declares, or None (a cheap scan, as _declared_name)."""
-    try:
-        with open(path, errors="replace") as fh:
-            for line in fh:
-                words = line.split(":")[0].replace("{", " ").replace("}", " ").split()
-                if "SUFFIX" in words[:-1]:
-                    return words[words.index("SUFFIX") + 1]
-    except OSError as e:
-        raise ConfigError(f"cannot read mechanism file {path}: {e}") from None
-    return None
+    return _declared(path, "SUFFIX")
 
 
 def register_density_mechanisms(config, io):
