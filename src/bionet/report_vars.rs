@@ -4,54 +4,11 @@
 //! `extracellular` variable) or `i_membrane_` (nA, NEURON's fast_imem variable).
 
 use super::cell::CellModel;
-use super::mechanisms::{all_entries, create_index, suffix_of, Ions};
+use super::mechanisms::{all_entries, create_index, suffix_of};
 use crate::error::{Error, Result};
+use crate::nmodl::model::IonVar;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IonVar {
-    Ena,
-    Ek,
-    Eca,
-    Cai,
-    Cao,
-    Ina,
-    Ik,
-    Ica,
-}
-
-const ION_NAMES: [(&str, IonVar); 8] = [
-    ("ena", IonVar::Ena),
-    ("ek", IonVar::Ek),
-    ("eca", IonVar::Eca),
-    ("cai", IonVar::Cai),
-    ("cao", IonVar::Cao),
-    ("ina", IonVar::Ina),
-    ("ik", IonVar::Ik),
-    ("ica", IonVar::Ica),
-];
-
-impl IonVar {
-    pub fn species(self) -> &'static str {
-        match self {
-            IonVar::Ena | IonVar::Ina => "na",
-            IonVar::Ek | IonVar::Ik => "k",
-            _ => "ca",
-        }
-    }
-
-    pub fn values(self, ions: &Ions) -> &[f64] {
-        match self {
-            IonVar::Ena => &ions.ena,
-            IonVar::Ek => &ions.ek,
-            IonVar::Eca => &ions.eca,
-            IonVar::Cai => &ions.cai,
-            IonVar::Cao => &ions.cao,
-            IonVar::Ina => &ions.ina,
-            IonVar::Ik => &ions.ik,
-            IonVar::Ica => &ions.ica,
-        }
-    }
-}
+const ION_NAMES: [&str; 8] = ["ena", "ek", "eca", "cai", "cao", "ina", "ik", "ica"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Variable {
@@ -79,7 +36,7 @@ impl Variable {
             "i_membrane_" => return Ok(Variable::MembraneCurrent),
             _ => {}
         }
-        if let Some((_, ion)) = ION_NAMES.iter().find(|(n, _)| *n == name) {
+        if let Some(ion) = IonVar::of(name) {
             let species = ion.species();
             let mut has = vec![false; model.geometry.n_nodes()];
             for placed in &model.mechs {
@@ -100,7 +57,7 @@ impl Variable {
                     geo.node_sec[n], geo.node_x[n]
                 )));
             }
-            return Ok(Variable::Ion(*ion));
+            return Ok(Variable::Ion(ion));
         }
         // the longest suffix wins: `ik_Kv3_1` is `ik` of Kv3_1, not of a mechanism `1`
         let mut best: Option<(usize, &str, &str)> = None;
@@ -124,7 +81,7 @@ impl Variable {
             return Err(Error::invalid(format!(
                 "cannot record '{name}': it is not v, i_membrane, i_membrane_, an ion variable ({}) \
                  or <variable>_<mechanism> of a mechanism this cell has ({})",
-                ION_NAMES.map(|(n, _)| n).join(", "),
+                ION_NAMES.join(", "),
                 mechanism_names(model)
             )));
         };

@@ -30,19 +30,6 @@ pub fn make(model: &Arc<Model>, node: Vec<u32>) -> Box<dyn Mechanism> {
     Box::new(NmodlMech::new(model.clone(), node))
 }
 
-fn ion_array(ions: &Ions, v: IonVar) -> &Vec<f64> {
-    match v {
-        IonVar::Ena => &ions.ena,
-        IonVar::Ek => &ions.ek,
-        IonVar::Eca => &ions.eca,
-        IonVar::Cai => &ions.cai,
-        IonVar::Cao => &ions.cao,
-        IonVar::Ina => &ions.ina,
-        IonVar::Ik => &ions.ik,
-        IonVar::Ica => &ions.ica,
-    }
-}
-
 fn ion_array_mut(ions: &mut Ions, v: IonVar) -> &mut Vec<f64> {
     match v {
         IonVar::Ena => &mut ions.ena,
@@ -97,7 +84,7 @@ impl NmodlMech {
             if s.var.is_current() && s.write {
                 continue;
             }
-            let src = ion_array(ions, s.var);
+            let src = s.var.values(ions);
             let dst = &mut self.frame.slots[s.slot as usize];
             for (x, &n) in dst.iter_mut().zip(&self.node) {
                 *x = src[n as usize];

@@ -39,7 +39,7 @@ pub enum IonVar {
 }
 
 impl IonVar {
-    fn of(name: &str) -> Option<IonVar> {
+    pub fn of(name: &str) -> Option<IonVar> {
         Some(match name {
             "ena" => IonVar::Ena,
             "ek" => IonVar::Ek,
@@ -51,6 +51,29 @@ impl IonVar {
             "ica" => IonVar::Ica,
             _ => return None,
         })
+    }
+
+    /// The ion species (`na`, `k`, `ca`) the quantity belongs to.
+    pub fn species(self) -> &'static str {
+        match self {
+            IonVar::Ena | IonVar::Ina => "na",
+            IonVar::Ek | IonVar::Ik => "k",
+            _ => "ca",
+        }
+    }
+
+    /// Its per-node values in the engine's ion arrays.
+    pub fn values(self, ions: &crate::bionet::mechanisms::Ions) -> &Vec<f64> {
+        match self {
+            IonVar::Ena => &ions.ena,
+            IonVar::Ek => &ions.ek,
+            IonVar::Eca => &ions.eca,
+            IonVar::Cai => &ions.cai,
+            IonVar::Cao => &ions.cao,
+            IonVar::Ina => &ions.ina,
+            IonVar::Ik => &ions.ik,
+            IonVar::Ica => &ions.ica,
+        }
     }
 
     pub fn is_current(&self) -> bool {
