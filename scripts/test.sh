@@ -21,6 +21,16 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "$wheel"
 "$VENV/bin/python" -m pip install --quiet "${wheel}[test]"
 
+# bmtk 1.2.0's xstim fails on NEURON 9 (its pointer-update callback), so it is checked against NEURON
+# 8.2.7 in an oracle virtualenv of its own; bmtk's time-dependent COMSOL input indexes with the
+# output of scipy's NearestNDInterpolator, which scipy >= 1.10 returns as floats: scipy 1.9.3 (and
+# the numpy/pandas it builds with) lets bmtk run as released.
+NRN8="${BMTK_RS_NRN8_VENV:-.venv-nrn8}"
+echo "== oracle virtualenv $NRN8: bmtk 1.2.0 on NEURON 8.2.7"
+python3 -m venv "$NRN8"
+"$NRN8/bin/python" -m pip install --quiet --upgrade pip
+"$NRN8/bin/python" -m pip install --quiet neuron==8.2.7 bmtk==1.2.0 scipy==1.9.3 "numpy<1.26" "pandas<2.3"
+
 # cargo's own builds (clippy, the unit tests) compile the static HDF5 with cmake: the one the wheel
 # build installed into its tools virtualenv
 export CMAKE="${CMAKE:-$PWD/${BMTK_RS_BUILD_VENV:-.venv-build}/bin/cmake}"

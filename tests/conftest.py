@@ -47,13 +47,14 @@ def _nrnivmodl():
     _missing("nrnivmodl (from the neuron package)")
 
 
-def compiled_mechanisms(modfiles):
+def compiled_mechanisms(modfiles, nrnivmodl=None, version=None):
     """`modfiles` compiled by nrnivmodl once per checkout: the build lives in the clone's
     .test-cache/, keyed by the files' contents and NEURON's version, and a file lock lets parallel
     pytest workers share one build instead of compiling the same files side by side."""
-    neuron = require_module("neuron")
+    if version is None:
+        version = str(getattr(require_module("neuron"), "__version__", ""))
     modfiles = sorted(pathlib.Path(m) for m in modfiles)
-    key = hashlib.sha256(str(getattr(neuron, "__version__", "")).encode())
+    key = hashlib.sha256(version.encode())
     for mod in modfiles:
         key.update(mod.name.encode() + b"\0" + mod.read_bytes() + b"\0")
     cache = ROOT / ".test-cache"
@@ -66,7 +67,7 @@ def compiled_mechanisms(modfiles):
             work.mkdir()
             for mod in modfiles:
                 shutil.copy(mod, work / mod.name)
-            build = subprocess.run([_nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
+            build = subprocess.run([nrnivmodl or _nrnivmodl()], check=False, cwd=work, capture_output=True, text=True)
             assert build.returncode == 0, "nrnivmodl failed:\n" + build.stdout[-3000:] + build.stderr[-3000:]
             assert (work / platform.machine()).is_dir() or any(work.glob("*/libnrnmech*")), \
                 build.stdout[-2000:]
@@ -84,6 +85,26 @@ def nrnmech_dir():
     if not modsrc.is_dir():
         _missing(f"bmtk's modfiles at {modsrc}")
     return compiled_mechanisms(modsrc.glob("*.mod"))
+
+
+NRN8_VENV = pathlib.Path(os.environ.get("BMTK_RS_NRN8_VENV", ROOT / ".venv-nrn8"))
+
+
+@pytest.fixture(scope="session")
+def nrn8_oracle():
+    """(compiled mechanisms, python) of bmtk 1.2.0 with NEURON 8.2.7, for what bmtk 1.2.0 runs only on
+    NEURON 8 (xstim, comsol). scripts/test.sh makes the virtualenv (.venv-nrn8 in the clone)."""
+    python = NRN8_VENV / "bin" / "python"
+    if not python.exists():
+        _missing(f"the NEURON 8 oracle virtualenv {NRN8_VENV} (bmtk 1.2.0 + neuron 8.2.7)")
+    probe = subprocess.run([str(python), "-c", "import neuron, bmtk; print(neuron.__version__, bmtk.__version__)"],
+                           capture_output=True, text=True, env=dict(os.environ, NEURON_MODULE_OPTIONS="-nogui"))
+    if probe.returncode != 0:
+        _missing(f"bmtk + neuron in {NRN8_VENV}: {probe.stderr[-500:]}")
+    nrn_version, bmtk_version = probe.stdout.split()[-2:]
+    assert nrn_version.startswith("8.") and bmtk_version == "1.2.0", probe.stdout
+    modsrc = next((NRN8_VENV / "lib").glob("python3*/site-packages/bmtk/utils/scripts/bionet/mechanisms/modfiles"))
+    return compiled_mechanisms(modsrc.glob("*.mod"), str(NRN8_VENV / "bin" / "nrnivmodl"), nrn_version), str(python)
 
 
 def run_mpi(ranks, cmd, **kwargs):

@@ -15,6 +15,10 @@ class BioEngine:
         ...
     def add_ecp(self, electrode_file: Any, cells: Any, positions: Any, rotations: Any, minimum_distance: Any = ..., per_cell: Any = ...) -> Any:
         """The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with their soma positions and rotation angles (n x 3 each). Returns the number of channels."""
+    def add_extracellular(self, id: Any, segments: Any, series_index: Any, coeffs: Any) -> Any:
+        """Imposes an extracellular potential on a cell: e(segment, step) is the sum of coeffs[k] * series[series_index[k]](step) over the k with segments[k] == segment."""
+    def add_extracellular_series(self, tables: Any, periodic: Any) -> Any:
+        """Registers time courses of imposed extracellular potentials (rows of `tables`: the value during each step, or with `periodic` a table that repeats from the second step, as BMTK's COMSOL studies); returns the index of the first."""
     def add_intfire1(self, ids: Any, tau: Any, refrac: Any) -> Any:
         ...
     def add_intfire_edges(self, source: Any, target: Any, keys: Any, weight: Any, delay: Any) -> Any:
@@ -59,6 +63,8 @@ class BioEngine:
     def n_synapses(self) -> Any: ...
     def rewind(self) -> Any:
         """Back to t = 0 for another run of the same network (states, queues, spikes, recordings reset)."""
+    def segment_centres(self, id: Any, position: Any, rotation: Any) -> Any:
+        """Segment centres (n segments x 3, um) of a cell placed at `position` with `rotation`, in BMTK's segment order."""
     def skipped_edges(self) -> Any:
         """Keys of edges that found no target segment (BMTK warns and builds no synapse for them)."""
     def spikes(self) -> Any:

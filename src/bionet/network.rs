@@ -26,6 +26,7 @@ use rayon::prelude::*;
 
 use super::cell::CellModel;
 use super::ecp::{ColumnOrder, EcpTransfer, MinDistance};
+use super::extracellular_field::{ExtField, FieldSeries};
 use super::mechanisms::Mechanism;
 use super::placement::{SegmentTable, SynapsePlacer};
 use super::solver::{n_steps, CellSim, IClamp, PerStep, RunConditions, SPIKE_TEPS};
@@ -141,6 +142,8 @@ struct Group {
     played: Vec<(usize, usize, Arc<[f64]>)>,
     /// (lane, node, mV per step, MOhm per step): voltage clamps
     vclamps: Vec<(usize, usize, PerStep, PerStep)>,
+    /// Extracellular potentials imposed on lanes (xstim / comsol)
+    ext_fields: Vec<ExtField>,
     sim: Option<CellSim>,
     in_edges: Vec<InEdge>,
     in_off: Vec<u32>,
@@ -178,6 +181,7 @@ impl Group {
             clamps: Vec::new(),
             played: Vec::new(),
             vclamps: Vec::new(),
+            ext_fields: Vec::new(),
             sim: None,
             in_edges: Vec::new(),
             in_off: Vec::new(),
@@ -415,6 +419,9 @@ pub struct Network {
     ecp_taken: usize,
     finalized: bool,
     pool: rayon::ThreadPool,
+    /// Time courses of imposed extracellular potentials, and the same shared with the cells.
+    ext_series: Vec<FieldSeries>,
+    ext_series_shared: Option<Arc<[FieldSeries]>>,
 }
 
 /// What the caller does with the local spikes of an epoch: returns the spikes of all ranks.
@@ -459,6 +466,8 @@ impl Network {
             ecp_taken: 0,
             finalized: false,
             pool,
+            ext_series: Vec::new(),
+            ext_series_shared: None,
         })
     }
 
@@ -871,6 +880,51 @@ impl Network {
         Ok(())
     }
 
+    /// Registers time courses of imposed extracellular potentials; returns the index of the
+    /// first (see `add_extracellular`).
+    pub fn add_extracellular_series(&mut self, series: Vec<FieldSeries>) -> Result<u32> {
+        self.check_open()?;
+        let first = self.ext_series.len() as u32;
+        self.ext_series.extend(series);
+        self.ext_series_shared = None;
+        Ok(first)
+    }
+
+    /// Segment centres (um) of a cell placed at `pos` with `rot` (x, y, z rotation angles), in
+    /// BMTK's segment order (`seg_coords.p05`).
+    pub fn segment_centres(&self, id: u32, pos: [f64; 3], rot: [f64; 3]) -> Result<Vec<[f64; 3]>> {
+        let (g, _) = self.bio_target(id)?;
+        let placed = self.groups[g]
+            .model
+            .morphology
+            .geometry(&|_| 100.0, Some(pos), Some(rot))?;
+        Ok(placed
+            .seg_node
+            .iter()
+            .map(|&i| placed.node_pos[i])
+            .collect())
+    }
+
+    /// Imposes an extracellular potential on a cell: e(segment, step) = sum of coeff *
+    /// series(step) over `terms` (segment, series index, mV per unit).
+    pub fn add_extracellular(&mut self, id: u32, terms: &[(usize, u32, f64)]) -> Result<()> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(id)?;
+        let shared = match &self.ext_series_shared {
+            Some(s) if s.len() == self.ext_series.len() => s.clone(),
+            _ => {
+                let s: Arc<[FieldSeries]> = self.ext_series.clone().into();
+                self.ext_series_shared = Some(s.clone());
+                s
+            }
+        };
+        let m = &self.groups[g].model;
+        let f = ExtField::new(&m.geometry, &m.morphology.sections, terms, shared)
+            .map_err(|e| Error::invalid(format!("cell {id}: {e}")))?;
+        self.groups[g].ext_fields.push(f.with_lane(lane));
+        Ok(())
+    }
+
     /// A voltage clamp (NEURON's SEClamp) on `node` of a cell: target `vc[k]` mV through `rs[k]`
     /// MOhm during step k (not finite: off).
     pub fn add_vclamp(
@@ -1090,6 +1144,9 @@ impl Network {
                 }
                 for (lane, node, vc, rs) in &g.vclamps {
                     sim.add_vclamp(*lane, *node, vc.clone(), rs.clone())?;
+                }
+                for f in &g.ext_fields {
+                    sim.add_ext_field(f.clone())?;
                 }
                 // states in solver order, so the per-step synapse loop walks memory forwards
                 let idx = |k: usize| g.pending_syn[k].0 * lanes as u32 + g.pending_syn[k].1;

@@ -22,6 +22,7 @@
 //! All state is preallocated structure-of-arrays; nothing is allocated inside the time loop.
 
 use super::cell::CellModel;
+use super::extracellular_field::ExtField;
 use super::mechanisms::{create_index, Currents, Env, Ions, Mechanism};
 use super::synapse::SynapseSet;
 use crate::error::{Error, Result};
@@ -98,6 +99,8 @@ pub struct CellSim {
     /// Voltage clamps (NEURON's SEClamp) played step by step: (index node * lanes + lane, target
     /// voltage per step (mV), series resistance per step (MOhm; not finite: off)).
     vclamps: Vec<(usize, PerStep, PerStep)>,
+    /// Extracellular potentials imposed on lanes (BMTK's xstim / comsol).
+    ext_fields: Vec<ExtField>,
 }
 
 impl CellSim {
@@ -240,6 +243,7 @@ impl CellSim {
             points: Vec::new(),
             t_mid_last: 0.0,
             played: Vec::new(),
+            ext_fields: Vec::new(),
             steps_done: 0,
             vclamps: Vec::new(),
         };
@@ -304,6 +308,19 @@ impl CellSim {
             )));
         }
         self.played.push((node * self.lanes + lane, amps));
+        Ok(())
+    }
+
+    /// Imposes an extracellular potential on the lane `field` names (before the run starts).
+    pub fn add_ext_field(&mut self, field: ExtField) -> Result<()> {
+        if field.lane() >= self.lanes {
+            return Err(Error::invalid(format!(
+                "an extracellular potential names lane {} of a group of {}",
+                field.lane(),
+                self.lanes
+            )));
+        }
+        self.ext_fields.push(field);
         Ok(())
     }
 
@@ -382,6 +399,20 @@ impl CellSim {
         for ((j, _, _), i) in self.vclamps.iter().zip(self.vclamp_currents()) {
             out[*j] += i;
         }
+        // the axial currents flow between intracellular potentials v + e
+        if let Some(k) = self.steps_done.checked_sub(1) {
+            let mut e = vec![0.0; n];
+            for f in &self.ext_fields {
+                f.fill_potential(k, &mut e);
+                let l = f.lane();
+                for i in 1..n {
+                    let p = self.parent[i] as usize;
+                    let c = self.g_axial[i] * (e[p] - e[i]);
+                    out[i * lanes + l] += c;
+                    out[p * lanes + l] -= c;
+                }
+            }
+        }
     }
 
     /// Time step (ms).
@@ -458,6 +489,9 @@ impl CellSim {
                     d[*j] -= didv;
                 }
             }
+        }
+        for f in self.ext_fields.iter_mut() {
+            f.add_axial_currents(self.steps_done, parent, ga, lanes, rhs);
         }
         self.synapses.add_currents(v, d, rhs);
         for p in self.points.iter_mut() {

@@ -12,6 +12,7 @@ use pyo3::prelude::*;
 use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
 use crate::bionet::ecp::{read_electrode_positions, MinDistance};
+use crate::bionet::extracellular_field::FieldSeries;
 use crate::bionet::network::{EdgeSpec, Network, PlacementRule, SynapseSite};
 use crate::bionet::solver::RunConditions;
 use crate::bionet::synapse::Exp2SynParams;
@@ -391,6 +392,62 @@ impl BioEngine {
     ) -> PyResult<()> {
         let a: Arc<[f64]> = amps.as_array().iter().copied().collect();
         self.net.add_played_clamp(target, node, a).py()
+    }
+
+    /// Registers time courses of imposed extracellular potentials (rows of `tables`: the value
+    /// during each step, or with `periodic` a table that repeats from the second step, as BMTK's
+    /// COMSOL studies); returns the index of the first.
+    fn add_extracellular_series(
+        &mut self,
+        tables: PyReadonlyArray2<'_, f64>,
+        periodic: bool,
+    ) -> PyResult<u32> {
+        let t = tables.as_array();
+        let series = t
+            .rows()
+            .into_iter()
+            .map(|r| FieldSeries::new(r.iter().copied().collect(), periodic))
+            .collect::<Result<Vec<_>>>()
+            .py()?;
+        self.net.add_extracellular_series(series).py()
+    }
+
+    /// Segment centres (n segments x 3, um) of a cell placed at `position` with `rotation`, in
+    /// BMTK's segment order.
+    fn segment_centres<'py>(
+        &self,
+        py: Python<'py>,
+        id: u32,
+        position: [f64; 3],
+        rotation: [f64; 3],
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let c = self.net.segment_centres(id, position, rotation).py()?;
+        let rows: Vec<Vec<f64>> = c.iter().map(|p| p.to_vec()).collect();
+        Ok(PyArray2::from_vec2(py, &rows)?)
+    }
+
+    /// Imposes an extracellular potential on a cell: e(segment, step) is the sum of
+    /// coeffs[k] * series[series_index[k]](step) over the k with segments[k] == segment.
+    fn add_extracellular(
+        &mut self,
+        id: u32,
+        segments: PyReadonlyArray1<'_, u64>,
+        series_index: PyReadonlyArray1<'_, u32>,
+        coeffs: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<()> {
+        let (s, x, c) = (
+            segments.as_array(),
+            series_index.as_array(),
+            coeffs.as_array(),
+        );
+        if s.len() != x.len() || s.len() != c.len() {
+            return Err(PyValueError::new_err(
+                "add_extracellular: segments, series_index and coeffs differ in length",
+            ));
+        }
+        let terms: Vec<(usize, u32, f64)> =
+            (0..s.len()).map(|k| (s[k] as usize, x[k], c[k])).collect();
+        self.net.add_extracellular(id, &terms).py()
     }
 
     fn add_report(&mut self) -> usize {

@@ -59,9 +59,10 @@ def localize(example_dir, config_name, out_dir, tstop=None, run=None, components
     return path
 
 
-def run_config(config, nrnmech_dir=None):
+def run_config(config, nrnmech_dir=None, python=None):
     """Runs a config with bmtk-rs, or with bmtk 1.2.0 + NEURON when `nrnmech_dir` (bmtk's compiled
-    mechanisms) is given, each in its own process; fails the test with the run's output tail."""
+    mechanisms) is given (by `python`, another environment's interpreter, when given), each in its
+    own process; fails the test with the run's output tail."""
     import subprocess
     import sys
 
@@ -69,7 +70,7 @@ def run_config(config, nrnmech_dir=None):
     if nrnmech_dir is None:
         cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", str(config)]
     else:
-        cmd = [sys.executable, os.path.join(os.path.dirname(__file__), "bmtk_network_run.py"), str(config),
+        cmd = [python or sys.executable, os.path.join(os.path.dirname(__file__), "bmtk_network_run.py"), str(config),
                str(nrnmech_dir)]
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

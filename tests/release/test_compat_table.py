@@ -134,7 +134,7 @@ def test_bionet_input_modules_behave_as_tabled():
         assert _probe_bionet_input(module) == _expect(status), (module, status)
     from bmtk_rs.simulator.bionet import biosimulator
 
-    assert {m for m, (s, _) in table.items() if s == "supported" and m not in ("IClamp", "SEClamp", "replay")} == \
+    assert {m for m, (s, _) in table.items() if s == "supported" and m not in ("IClamp", "SEClamp", "replay", "comsol")} == \
         set(biosimulator._SPIKE_MODULES)
 
 

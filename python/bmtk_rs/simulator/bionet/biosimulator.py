@@ -11,6 +11,7 @@ from ... import _native
 from ...utils.reports.compartment import CompartmentReportWriter
 from ...utils.reports.spike_trains import SpikeTrains
 from .current_clamps import ClampInput
+from .extracellular_stim import add_extracellular_stimulus, placed_biophysical_cells
 from .replay import ReplaySources, is_replay
 from .spont_syns import SpontaneousSynapses, find_syn_activity
 from .saved_synapses import save_synapses
@@ -242,19 +243,9 @@ class _EcpReport:
             cells = {p: ids[(ids >= lo) & (ids <= hi)] for p, ids in net.get_node_set("all").items()}
         else:
             cells = net.get_node_set(params["cells"])
-        gids, pos, rot = [], [], []
-        for pop, ids in cells.items():
-            p = net.populations[pop]
-            rows = np.array([p.row_of[int(n)] for n in ids], dtype=np.int64)
-            mine = (p.model_type[rows] == "biophysical") & np.array([int(n) in net._local[pop] for n in ids], bool)
-            t = p.table.iloc[rows[mine]]
-            gids.append(net.gids(pop, ids[mine]))
-            pos.append(_xyz(t, ["x", "y", "z"], pop))
-            rot.append(_xyz(t, ["rotation_angle_xaxis", "rotation_angle_yaxis", "rotation_angle_zaxis"], pop,
-                            default=0.0))
-        gids = np.concatenate(gids).astype(np.uint32)
+        gids, pos, rot = placed_biophysical_cells(net, cells)
         cdir = params.get("contributions_dir")
-        self.n_channels = sim.engine.add_ecp(path, gids, np.concatenate(pos), np.concatenate(rot),
+        self.n_channels = sim.engine.add_ecp(path, gids, pos, rot,
                                              params.get("minimum_distance"), per_cell=bool(cdir))
         self.cdir = None
         self.gids = gids
@@ -314,20 +305,6 @@ class _EcpReport:
                 from .ecp_nwb import convert_ecp_to_nwb
 
                 convert_ecp_to_nwb(self.nwb_path, self.path, self.electrodes_file)
-
-
-def _xyz(table, cols, pop, default=None):
-    out = np.zeros((len(table), 3))
-    for k, c in enumerate(cols):
-        if c in table.columns:
-            out[:, k] = table[c].to_numpy(dtype=float)
-        elif c[0] in "xyz" and "positions" in table.columns:
-            out[:, k] = np.stack(table["positions"].to_numpy())[:, k]
-        elif default is not None or len(table) == 0:
-            out[:, k] = default or 0.0
-        else:
-            raise ConfigError(f"population {pop}: the extracellular report needs cell positions ('{c}')")
-    return out
 
 
 class BioSimulator:
@@ -459,9 +436,11 @@ class BioSimulator:
             self._clamps.append(ClampInput(name, inp))
         elif module == "SEClamp":
             self._vclamps.append(VoltageClampInput(name, inp))
+        elif module in ("xstim", "comsol"):
+            add_extracellular_stimulus(self, name, inp, module)
         else:
             raise ConfigError(f"input '{name}': input_type {itype!r} / module {module!r} is not supported by "
-                              "bmtk-rs BioNet (spikes: sonata/h5/csv/nwb; current_clamp: IClamp; SEClamp)")
+                              "bmtk-rs BioNet (spikes: sonata/h5/csv/nwb; current_clamp: IClamp; SEClamp; xstim; comsol)")
 
     def _add_voltage_clamps(self):
         net = self.net

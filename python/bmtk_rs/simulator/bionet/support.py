@@ -22,8 +22,11 @@ SUPPORT = {
         "function": ("refused", "spikes module 'function' is not supported"),
         "IClamp": ("supported", "current_clamp: amp/delay/duration, csv/file tables, Allen NWB sweeps"),
         "SEClamp": ("supported", "voltage clamp, as bmtk 1.2.0 runs it"),
-        "xstim": ("refused", "input_type / module 'xstim' is not supported by bmtk-rs BioNet"),
-        "comsol": ("refused", "input_type / module 'comsol' is not supported by bmtk-rs BioNet"),
+        "xstim": ("differs", "extracellular stimulation (point or mesh electrodes; dc, sin, csv/json "
+                             "waveforms) on every biophysical cell as bmtk 1.2.0 runs it on NEURON 8 (on NEURON 9 "
+                             "bmtk fails); 'cells' is read as a node set (bmtk fails on it)"),
+        "comsol": ("supported", "COMSOL exports: a time-dependent study (nearest node, repeating) or stationary "
+                                "studies scaled by csv waveforms (linear interpolation); needs scipy"),
         "syn_activity": ("differs", "spontaneous synaptic activity as bmtk 1.2.0 runs it; also for IntFire1 "
                                     "targets, where bmtk fails"),
         "replay": ("supported", "replay_spikes: recorded spikes drive an edges file's synapses"),
