@@ -112,6 +112,10 @@ def _config(base, net, inputs, comps):
 
 def _run(config, oracle=None):
     run_config(config, *(oracle or ()))
+    return _run_outputs(config)
+
+
+def _run_outputs(config):
     out = config.parent / "output"
     with h5py.File(out / "soma_v.h5", "r") as f:
         ids = f["report/cells/mapping/node_ids"][()]
@@ -205,3 +209,34 @@ def test_bad_extracellular_inputs_are_errors_before_the_run(bmtk_data, tmp_path,
     with pytest.raises(Exception, match=message):
         bionet.BioSimulator.from_config(conf, network=net).run()
     assert not (tmp_path / "rs" / "output" / "spikes.h5").exists()
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("case", ["dc_point", "comsol_time"])
+def test_extracellular_stimulation_is_identical_on_threads_and_ranks(bmtk_data, tmp_path, case):
+    """Serial, 2 threads and 2 MPI ranks give the same spikes and soma voltages, bit for bit."""
+    import os
+    import subprocess
+    import sys
+
+    from ..conftest import run_mpi
+
+    require_module("scipy")
+    _network(tmp_path / "net")
+    inputs = _inputs(tmp_path / "inputs", bmtk_data / "examples" / "bio_components" / "stimulations")
+    comps = bmtk_data / "tutorial_l4" / "components"
+    outs = []
+    for label, threads, ranks in (("serial", 1, None), ("threads", 2, None), ("ranks", 1, 2)):
+        cfg = _config(tmp_path / label, tmp_path / "net", {case: inputs[case]}, comps)
+        cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", str(cfg)]
+        env = dict(os.environ, BMTK_RS_THREADS=str(threads))
+        if ranks:
+            run = run_mpi(ranks, cmd, capture_output=True, text=True, env=env, timeout=900)
+        else:
+            run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        outs.append(_run_outputs(cfg))
+    for v, sp in outs[1:]:
+        for c in range(N):
+            np.testing.assert_array_equal(v[c], outs[0][0][c])
+            np.testing.assert_array_equal(sp[c], outs[0][1][c])
