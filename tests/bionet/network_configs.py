@@ -75,3 +75,32 @@ def run_config(config, nrnmech_dir=None, python=None):
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run
+
+
+def cells_config(base, net, comps, inputs, reports, tstop, dt=0.025, node_sets=None, nsteps_block=4000):
+    """`base`/config.json for the one-population network `net` written by the tests ("cells": a
+    nodes file and its types), with the tutorial's `comps` components; outputs in `base`/output."""
+    import pathlib
+
+    base, net, comps = pathlib.Path(base), pathlib.Path(net), pathlib.Path(comps)
+    base.mkdir(parents=True, exist_ok=True)
+    conf = {
+        "run": {"tstop": tstop, "dt": dt, "dL": 20.0, "spike_threshold": -15.0, "nsteps_block": nsteps_block},
+        "target_simulator": "NEURON",
+        "conditions": {"celsius": 34.0, "v_init": -80.0},
+        "inputs": inputs,
+        "reports": reports,
+        "output": {"log_file": "log.txt", "output_dir": str(base / "output"), "spikes_file": "spikes.h5",
+                   "overwrite_output_dir": True},
+        "components": {k: str(comps / v) for k, v in {
+            "morphologies_dir": "morphologies", "synaptic_models_dir": "synaptic_models",
+            "biophysical_neuron_models_dir": "biophysical_neuron_models"}.items()},
+        "networks": {"nodes": [{"nodes_file": str(net / "cells_nodes.h5"),
+                                "node_types_file": str(net / "cells_node_types.csv")}], "edges": []},
+    }
+    if node_sets is not None:
+        (base / "node_sets.json").write_text(json.dumps(node_sets))
+        conf["node_sets_file"] = str(base / "node_sets.json")
+    path = base / "config.json"
+    path.write_text(json.dumps(conf, indent=1))
+    return path

@@ -4,7 +4,6 @@ config: amp/delay/duration on a named section (section_name/index/dist), a range
 off the interval grid, which bmtk realigns), and an Allen Cell Types NWB sweep (downsample,
 sweep_window, delay). Each clamp drives its own cell; soma voltages and spikes are compared."""
 
-import json
 import os
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 
 from ..conftest import require_module
-from .network_configs import run_config
+from .network_configs import cells_config, run_config
 from .sonata_writer import write_nodes, write_types
 
 HERE = os.path.dirname(__file__)
@@ -80,28 +79,10 @@ def _inputs(base):
 
 
 def _config(base, net, inputs, comps):
-    base.mkdir(parents=True, exist_ok=True)
-    node_sets = {f"c{i}": {"population": "cells", "node_id": [i]} for i in range(7)}
-    (base / "node_sets.json").write_text(json.dumps(node_sets))
-    conf = {
-        "run": {"tstop": TSTOP, "dt": DT, "dL": 20.0, "spike_threshold": -15.0, "nsteps_block": 4000},
-        "target_simulator": "NEURON",
-        "conditions": {"celsius": 34.0, "v_init": -80.0},
-        "node_sets_file": str(base / "node_sets.json"),
-        "inputs": inputs,
-        "reports": {"soma_v": {"module": "membrane_report", "variable_name": "v", "sections": "soma",
-                               "cells": {"population": "cells"}, "file_name": "soma_v.h5"}},
-        "output": {"log_file": "log.txt", "output_dir": str(base / "output"), "spikes_file": "spikes.h5",
-                   "overwrite_output_dir": True},
-        "components": {k: str(comps / v) for k, v in {
-            "morphologies_dir": "morphologies", "synaptic_models_dir": "synaptic_models",
-            "biophysical_neuron_models_dir": "biophysical_neuron_models"}.items()},
-        "networks": {"nodes": [{"nodes_file": str(net / "cells_nodes.h5"),
-                                "node_types_file": str(net / "cells_node_types.csv")}], "edges": []},
-    }
-    path = base / "config.json"
-    path.write_text(json.dumps(conf, indent=1))
-    return path
+    soma_v = {"module": "membrane_report", "variable_name": "v", "sections": "soma",
+              "cells": {"population": "cells"}, "file_name": "soma_v.h5"}
+    return cells_config(base, net, comps, inputs, {"soma_v": soma_v}, TSTOP, DT,
+                        node_sets={f"c{i}": {"population": "cells", "node_id": [i]} for i in range(7)})
 
 
 def _run(config, nrnmech_dir=None):

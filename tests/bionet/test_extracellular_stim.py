@@ -5,14 +5,13 @@ under: a point electrode with a dc pulse; two rotated mesh electrodes with a sin
 csv file; a stationary COMSOL study (bmtk's example export) scaled by a csv waveform; and a
 time-dependent COMSOL study written here. Soma voltages and spikes are compared."""
 
-import json
 
 import h5py
 import numpy as np
 import pytest
 
 from ..conftest import require_module
-from .network_configs import run_config
+from .network_configs import cells_config, run_config
 from .sonata_writer import write_nodes, write_types
 
 TSTOP = 150.0
@@ -89,25 +88,9 @@ def _inputs(base, stim_dir):
 
 
 def _config(base, net, inputs, comps):
-    base.mkdir(parents=True, exist_ok=True)
-    conf = {
-        "run": {"tstop": TSTOP, "dt": DT, "dL": 20.0, "spike_threshold": -15.0, "nsteps_block": 2000},
-        "target_simulator": "NEURON",
-        "conditions": {"celsius": 34.0, "v_init": -80.0},
-        "inputs": inputs,
-        "reports": {"soma_v": {"module": "membrane_report", "variable_name": "v", "sections": "soma",
-                               "cells": {"population": "cells"}, "file_name": "soma_v.h5"}},
-        "output": {"log_file": "log.txt", "output_dir": str(base / "output"), "spikes_file": "spikes.h5",
-                   "overwrite_output_dir": True},
-        "components": {k: str(comps / v) for k, v in {
-            "morphologies_dir": "morphologies", "synaptic_models_dir": "synaptic_models",
-            "biophysical_neuron_models_dir": "biophysical_neuron_models"}.items()},
-        "networks": {"nodes": [{"nodes_file": str(net / "cells_nodes.h5"),
-                                "node_types_file": str(net / "cells_node_types.csv")}], "edges": []},
-    }
-    path = base / "config.json"
-    path.write_text(json.dumps(conf, indent=1))
-    return path
+    soma_v = {"module": "membrane_report", "variable_name": "v", "sections": "soma",
+              "cells": {"population": "cells"}, "file_name": "soma_v.h5"}
+    return cells_config(base, net, comps, inputs, {"soma_v": soma_v}, TSTOP, DT, nsteps_block=2000)
 
 
 def _run(config, oracle=None):

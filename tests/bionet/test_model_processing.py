@@ -4,7 +4,6 @@ extracellular mechanism added, which makes i_membrane recordable), each cell dri
 against bmtk 1.2.0 + NEURON 9.0.2 (the full-axon processor registered in the oracle's run script). A
 Python processor bmtk-rs cannot run is refused naming it."""
 
-import json
 import os
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 
 from ..conftest import require_module
-from .network_configs import run_config
+from .network_configs import cells_config, run_config
 from .sonata_writer import write_nodes, write_types
 
 HERE = os.path.dirname(__file__)
@@ -33,31 +32,16 @@ def _network(net, processing=PROCESSING):
 
 
 def _config(base, net, comps):
-    base.mkdir(parents=True, exist_ok=True)
     cells = {"population": "cells"}
     report = {"module": "membrane_report", "sections": "soma", "cells": cells}
-    conf = {
-        "run": {"tstop": TSTOP, "dt": 0.025, "dL": 20.0, "spike_threshold": -15.0, "nsteps_block": 4000},
-        "target_simulator": "NEURON",
-        "conditions": {"celsius": 34.0, "v_init": -80.0},
-        "inputs": {"clamp": {"input_type": "current_clamp", "module": "IClamp", "node_set": cells, "amp": 0.25,
-                             "delay": 20.0, "duration": 150.0}},
-        "reports": {
-            "soma_v": dict(report, variable_name="v", file_name="soma_v.h5"),
-            "axon_v": dict(report, variable_name="v", sections="axon", cells=[0], file_name="axon_v.h5"),
-            "imem": dict(report, variable_name="i_membrane", sections="all", cells=[1], file_name="imem.h5"),
-        },
-        "output": {"log_file": "log.txt", "output_dir": str(base / "output"), "spikes_file": "spikes.h5",
-                   "overwrite_output_dir": True},
-        "components": {k: str(comps / v) for k, v in {
-            "morphologies_dir": "morphologies", "synaptic_models_dir": "synaptic_models",
-            "biophysical_neuron_models_dir": "biophysical_neuron_models"}.items()},
-        "networks": {"nodes": [{"nodes_file": str(net / "cells_nodes.h5"),
-                                "node_types_file": str(net / "cells_node_types.csv")}], "edges": []},
+    inputs = {"clamp": {"input_type": "current_clamp", "module": "IClamp", "node_set": cells, "amp": 0.25,
+                        "delay": 20.0, "duration": 150.0}}
+    reports = {
+        "soma_v": dict(report, variable_name="v", file_name="soma_v.h5"),
+        "axon_v": dict(report, variable_name="v", sections="axon", cells=[0], file_name="axon_v.h5"),
+        "imem": dict(report, variable_name="i_membrane", sections="all", cells=[1], file_name="imem.h5"),
     }
-    path = base / "config.json"
-    path.write_text(json.dumps(conf, indent=1))
-    return path
+    return cells_config(base, net, comps, inputs, reports, TSTOP)
 
 
 def _report(out, name):
