@@ -138,9 +138,9 @@ impl PyPointEngine {
             .py()
     }
 
-    fn run(&mut self, py: Python<'_>, n_steps: u64) {
+    fn run(&mut self, py: Python<'_>, n_steps: u64) -> PyResult<()> {
         let inner = &mut self.inner;
-        py.detach(|| inner.run(n_steps));
+        py.detach(|| inner.run(n_steps)).py()
     }
 
     /// (time stamps in steps, node ids) of every neuron spike so far.
