@@ -398,15 +398,19 @@ impl Engine {
     /// Advances `n` steps; a model that became numerically unstable stops the run with an error.
     pub fn run(&mut self, n: u64) -> Result<(), Error> {
         self.advance(n);
-        for (ci, c) in self.cells.iter().enumerate() {
-            if let Some(why) = c.model.failure() {
-                return Err(Error::Invalid(format!(
-                    "node {}: {why}",
-                    self.node_of_cell[ci]
-                )));
-            }
+        match self.failure() {
+            Some((node, why)) => Err(Error::Invalid(format!("node {node}: {why}"))),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// The first neuron (by id) whose model failed, with the reason.
+    pub fn failure(&self) -> Option<(u32, String)> {
+        self.cells.iter().enumerate().find_map(|(ci, c)| {
+            c.model
+                .failure()
+                .map(|why| (self.node_of_cell.get(ci).copied().unwrap_or(0), why))
+        })
     }
 
     fn advance(&mut self, n: u64) {

@@ -143,6 +143,11 @@ impl PyPointEngine {
         py.detach(|| inner.run(n_steps)).py()
     }
 
+    /// (node id, reason) of the first neuron whose model failed (a numerical instability).
+    fn failure(&self) -> Option<(u32, String)> {
+        self.inner.failure()
+    }
+
     /// (time stamps in steps, node ids) of every neuron spike so far.
     fn spikes<'py>(
         &self,
