@@ -240,10 +240,9 @@ impl Engine {
                 return Err(Error::Invalid(format!("connect: weight {w} is not finite")));
             }
             let model = &self.cells[t].model;
-            let port = model.port_of(receptors[i], w).map_err(|e| {
+            let (port, weight) = model.route(receptors[i], w).map_err(|e| {
                 Error::Invalid(format!("connect {} -> {}: {e}", sources[i], targets[i]))
             })?;
-            let weight = if model.counts_spikes() { 1.0 } else { w };
             let delay = self.delay_steps(delays[i])?;
             self.out[sources[i] as usize].push(Conn {
                 target: t as u32,
@@ -329,10 +328,10 @@ impl Engine {
         for &n in neurons {
             let c = self.neuron_of(n, "recording: node")?;
             let m = &self.cells[c].model;
-            if !m.recordables().contains(&variable) {
+            let recordables = m.recordables();
+            if !recordables.iter().any(|r| r == variable) {
                 return Err(Error::Invalid(format!(
-                    "node {n} cannot record '{variable}'; its recordables are {:?}",
-                    m.recordables()
+                    "node {n} cannot record '{variable}'; its recordables are {recordables:?}"
                 )));
             }
             cells.push(c as u32);
@@ -396,8 +395,25 @@ impl Engine {
         self.gen_next = 0;
     }
 
-    /// Advances `n` steps.
-    pub fn run(&mut self, n: u64) {
+    /// Advances `n` steps; a model that became numerically unstable stops the run with an error.
+    pub fn run(&mut self, n: u64) -> Result<(), Error> {
+        self.advance(n);
+        match self.failure() {
+            Some((node, why)) => Err(Error::Invalid(format!("node {node}: {why}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// The first neuron (by id) whose model failed, with the reason.
+    pub fn failure(&self) -> Option<(u32, String)> {
+        self.cells.iter().enumerate().find_map(|(ci, c)| {
+            c.model
+                .failure()
+                .map(|why| (self.node_of_cell.get(ci).copied().unwrap_or(0), why))
+        })
+    }
+
+    fn advance(&mut self, n: u64) {
         self.prepare();
         let slots = self.slots;
         let parallel = self.cells.len() >= self.parallel_min;
@@ -460,8 +476,11 @@ impl Engine {
                     }
                 }
             }
-            for &(node, _) in &fired {
-                self.spikes.push((k + 1, node));
+            // a recorder keeps one entry per spike: a multiplicity shows as repeated entries
+            for &(node, f) in &fired {
+                for _ in 0..f {
+                    self.spikes.push((k + 1, node));
+                }
             }
             for r in &mut self.recordings {
                 let t = k + 1;
@@ -528,7 +547,7 @@ mod tests {
         let mut e = Engine::new(dt).unwrap();
         let p = params(&[("I_e", 500.0)]);
         e.add_neurons("iaf_psc_delta", &p, 1).unwrap();
-        e.run(20000);
+        e.run(20000).unwrap();
         let s = e.spikes();
         assert!(s.len() > 5);
         // V(t) = R I (1 - exp(-t/tau)); R = tau/C = 0.04 GOhm, RI = 20 mV, threshold 15 mV
@@ -584,7 +603,7 @@ mod tests {
                 .collect();
             e.connect(&src, &trg, &w, &vec![1.5; n as usize], &vec![0; n as usize])
                 .unwrap();
-            e.run(2000);
+            e.run(2000).unwrap();
             e.spikes().to_vec()
         };
         let serial = run(usize::MAX);

@@ -7,10 +7,18 @@
 //! acts on the synaptic state at the end of that step; current input read in a step is applied
 //! during the next one (NEST's `y0`).
 
+pub mod aeif;
 pub mod engine;
+pub mod glif;
+pub mod glif_cond;
+pub mod glif_psc;
+pub mod iaf_cond;
+pub mod iaf_psc;
+pub mod izhikevich;
 pub mod models;
 pub mod params;
 pub mod propagators;
+pub mod rkf45;
 
 pub use engine::{Engine, Recording};
 pub use models::SUPPORTED_MODELS;

@@ -138,9 +138,14 @@ impl PyPointEngine {
             .py()
     }
 
-    fn run(&mut self, py: Python<'_>, n_steps: u64) {
+    fn run(&mut self, py: Python<'_>, n_steps: u64) -> PyResult<()> {
         let inner = &mut self.inner;
-        py.detach(|| inner.run(n_steps));
+        py.detach(|| inner.run(n_steps)).py()
+    }
+
+    /// (node id, reason) of the first neuron whose model failed (a numerical instability).
+    fn failure(&self) -> Option<(u32, String)> {
+        self.inner.failure()
     }
 
     /// (time stamps in steps, node ids) of every neuron spike so far.

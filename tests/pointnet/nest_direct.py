@@ -1,6 +1,7 @@
 """One neuron driven through NEST 3.10 directly (``python nest_direct.py '<json spec>'``): a
 precise spike generator over several connections and a step current; prints the multimeter's
-V_m (from memory, full precision) and the spike times as json."""
+recordings (from memory, full precision; V_m unless the spec's "vars" names others) and the
+spike times as json."""
 
 import json
 import sys
@@ -19,14 +20,16 @@ def main(spec):
     scg = nest.Create("step_current_generator", params={"amplitude_times": spec["amp_times"],
                                                           "amplitude_values": spec["amp_values"]})
     nest.Connect(scg, n, syn_spec={"delay": spec["dt"]})
-    mm = nest.Create("multimeter", params={"interval": spec["dt"], "record_from": ["V_m"]})
+    variables = spec.get("vars", ["V_m"])
+    mm = nest.Create("multimeter", params={"interval": spec["dt"], "record_from": variables})
     nest.Connect(mm, n)
     sr = nest.Create("spike_recorder")
     nest.Connect(n, sr)
     nest.Simulate(spec["tstop"])
     ev = mm.events
-    print(json.dumps({"t": [float(x) for x in ev["times"]], "v": [float(x) for x in ev["V_m"]],
-                      "spikes": [float(x) for x in sr.events["times"]]}))
+    out = {"t": [float(x) for x in ev["times"]], "spikes": [float(x) for x in sr.events["times"]]}
+    out.update({v: [float(x) for x in ev[v]] for v in variables})
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

@@ -14,8 +14,12 @@ GLIF_ASC = {"asc_init": [0.0, 0.0], "asc_decay": [0.003, 0.3], "asc_amps": [-4.1
 GLIF_A = {"th_voltage_index": 0.02, "th_voltage_decay": 0.3}
 
 
-def _glif(r, asc, a):
+def _glif(r, asc, a, cond=False):
     p = dict(GLIF_BASE)
+    if cond:
+        # glif_cond names the leak conductance g_m; its ports are conductances with reversal potentials
+        p["g_m"] = p.pop("g")
+        p.update(tau_syn=[1.0, 3.0, 2.0], E_rev=[0.0, -85.0, -20.0])
     if r:
         p.update(GLIF_R)
         p.pop("V_reset")
@@ -39,6 +43,24 @@ CASES = {
     "glif_lif_r_asc": ("glif_psc", _glif(True, True, False), 110.0, -40.0, (1, 2)),
     "glif_lif_r_asc_a": ("glif_psc", _glif(True, True, True), 110.0, -40.0, (1, 2)),
     "parrot_neuron": ("parrot_neuron", {}, 1.0, None, (0, 0)),
+    # conductance models: weights in nS; a negative weight is inhibition (NEST's iaf_cond_*/aeif_*)
+    "iaf_cond_exp": ("iaf_cond_exp", {"tau_syn_ex": 1.0, "tau_syn_in": 4.0, "I_e": 150.0, "t_ref": 2.05},
+                     12.0, -10.0, (0, 0)),
+    "iaf_cond_alpha": ("iaf_cond_alpha", {"tau_syn_ex": 0.8, "tau_syn_in": 3.0, "I_e": 150.0, "E_L": -68.0,
+                                          "t_ref": 2.3}, 8.0, -6.0, (0, 0)),
+    "aeif_cond_exp": ("aeif_cond_exp", {"tau_syn_ex": 1.0, "tau_syn_in": 4.0, "a": 2.0, "b": 40.0, "I_e": 400.0,
+                                        "t_ref": 1.0}, 10.0, -8.0, (0, 0)),
+    "aeif_cond_alpha": ("aeif_cond_alpha", {"tau_syn_ex": 0.8, "tau_syn_in": 3.0, "b": 40.0, "I_e": 400.0,
+                                            "t_ref": 1.5}, 6.0, -5.0, (0, 0)),
+    # glif_cond: port 1 excitatory (E_rev 0), port 2 inhibitory (E_rev -85 mV), positive weights
+    "glif_cond_lif": ("glif_cond", _glif(False, False, False, cond=True), 4.0, 3.0, (1, 2)),
+    "glif_cond_lif_r": ("glif_cond", _glif(True, False, False, cond=True), 4.0, 3.0, (1, 3)),
+    "glif_cond_lif_asc": ("glif_cond", _glif(False, True, False, cond=True), 5.0, 3.0, (1, 2)),
+    "glif_cond_lif_r_asc": ("glif_cond", _glif(True, True, False, cond=True), 5.0, 3.0, (3, 2)),
+    "glif_cond_lif_r_asc_a": ("glif_cond", _glif(True, True, True, cond=True), 5.0, 3.0, (1, 2)),
+    "izhikevich": ("izhikevich", {"I_e": 4.0}, 6.0, -3.0, (0, 0)),
+    "izhikevich_published": ("izhikevich", {"I_e": 4.0, "consistent_integration": False, "a": 0.1, "d": 2.0},
+                             6.0, -3.0, (0, 0)),
 }
 
 

@@ -106,3 +106,90 @@ def test_glif_conversion_matches_bmtk():
         assert set(got) == set(ref), variant
         for k, v in ref.items():
             assert got[k] == pytest.approx(list(v) if hasattr(v, "__len__") else v, rel=1e-12), (variant, k)
+
+
+# ---- the models' own checks, each one NEST makes too (the oracle is asked in one subprocess) ------
+
+# case -> (network case, cell parameters replacing the case's, words the error must contain)
+BAD_PARAMS = {
+    "iaf_cond_reset_above_threshold": ("iaf_cond_exp", {"V_reset": -50.0}, ("V_reset", "V_th")),
+    "iaf_cond_alpha_negative_tau": ("iaf_cond_alpha", {"tau_syn_in": -1.0}, ("tau_syn_in",)),
+    "aeif_peak_below_threshold": ("aeif_cond_alpha", {"V_peak": -60.0}, ("V_peak", "V_th")),
+    "aeif_zero_tolerance": ("aeif_cond_exp", {"gsl_error_tol": 0.0}, ("gsl_error_tol",)),
+    "aeif_exp_overflow": ("aeif_cond_exp", {"Delta_T": 0.001, "V_peak": 10.0}, ("Delta_T", "overflow")),
+    "glif_cond_ports_mismatch": ("glif_cond_lif", {"tau_syn": [1.0, 2.0, 3.0], "E_rev": [0.0, -85.0]},
+                                 ("E_rev", "tau_syn")),
+    "glif_cond_bad_variant": ("glif_cond_lif", {"adapting_threshold": True}, ("adapting_threshold",)),
+    "izhikevich_unknown_parameter": ("izhikevich", {"tau_m": 10.0}, ("tau_m",)),
+}
+
+
+def _nest_raises(items):
+    import subprocess
+    import sys
+
+    from tests.conftest import require_module
+
+    require_module("nest")
+    p = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "nest_raises.py"), json.dumps(items)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _cell_params(case, changes):
+    model, params = networks.CASES[case][:2]
+    if case.startswith("glif_cond"):
+        params = {k: v for k, v in params.items() if k not in ("tau_syn", "E_rev")}
+    return model, dict(params, **changes)
+
+
+def test_nest_refuses_the_bad_parameters_too():
+    items = [dict(zip(("model", "params"), _cell_params(case, changes)))
+             for case, changes, _ in BAD_PARAMS.values()]
+    refused = _nest_raises(items)
+    assert all(refused), dict(zip(BAD_PARAMS, refused))
+
+
+@pytest.mark.parametrize("name", sorted(BAD_PARAMS))
+def test_bad_model_parameters(tmp_path, name):
+    case, changes, words = BAD_PARAMS[name]
+    config = networks.build(case, str(tmp_path), tstop=20.0, dt=0.1)
+    with open(tmp_path / "components" / "cell_models" / "cell.json", "w") as fh:
+        json.dump(_cell_params(case, changes)[1], fh)
+    _expect(config, tmp_path, "node type", *words)
+
+
+def test_receptor_of_conductance_models(tmp_path):
+    """iaf_cond_*/aeif_cond_* have receptor 0 only, glif_cond ports 1..n: NEST refuses the others."""
+    assert all(_nest_raises([{"model": "iaf_cond_alpha", "receptor": 1}, {"model": "glif_cond", "receptor": 0},
+                             {"model": "aeif_cond_exp", "receptor": 2}]))
+    for case, port in (("iaf_cond_alpha", 1), ("glif_cond_lif", 0), ("aeif_cond_exp", 2)):
+        d = tmp_path / case
+        config = networks.build(case, str(d), tstop=20.0, dt=0.1)
+        with open(d / "components" / "synaptic_models" / "in.json", "w") as fh:
+            json.dump({"receptor_type": port}, fh)
+        _expect(config, d, f"receptor_type {port}", "inputs_cells")
+
+
+def test_negative_weight_on_glif_cond(tmp_path):
+    """NEST adds a negative weight on a glif_cond port as a negative conductance without a word (the
+    membrane is pushed away from E_rev); bmtk-rs refuses it, naming the edges."""
+    assert _nest_raises([{"model": "glif_cond", "weight": -5.0, "receptor": 1}]) == [None]
+    config = networks.build("glif_cond_lif", str(tmp_path), tstop=20.0, dt=0.1)
+    _edit_csv(tmp_path / "network" / "cells_cells_edge_types.csv", "syn_weight", -3.0)
+    _expect(config, tmp_path, "cells_cells", "weight -3", "glif_cond")
+
+
+def test_numerical_instability_stops_the_run(tmp_path):
+    """An adaptation jump that NEST's aeif models call unstable (|w| > 1e6 pA) stops the run with an
+    error naming the cell, as NEST stops with NumericalInstability; no spike file is left."""
+    params = {"b": 2.0e6, "I_e": 1000.0}
+    assert _nest_raises([{"model": "aeif_cond_exp", "params": params}]) == ["NumericalInstability"]
+    config = networks.build("aeif_cond_exp", str(tmp_path), tstop=100.0, dt=0.1)
+    with open(tmp_path / "components" / "cell_models" / "cell.json", "w") as fh:
+        json.dump(params, fh)
+    with pytest.raises(RuntimeError) as e:
+        _build_and_run(config)
+    assert "numerical instability" in str(e.value) and "cells" in str(e.value), str(e.value)
+    assert not os.path.exists(tmp_path / "output" / "spikes.h5")

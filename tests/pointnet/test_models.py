@@ -1,6 +1,8 @@
-"""Every supported model in a small builder network, run by bmtk 1.2.0 + NEST 3.10 and by
+"""Every supported model in a small builder network over 1 s, run by bmtk 1.2.0 + NEST 3.10 and by
 bmtk-rs: the same spikes per cell (times within one dt) and the same membrane traces (bmtk's
-multimeter file holds NEST's 3 decimals, so within half of its last digit)."""
+multimeter file holds NEST's 3 decimals, so within half of its last digit). The conductance-based
+and adaptive models, which NEST integrates with an adaptive RKF45, are held to the same standard as
+the exactly integrated ones."""
 
 import os
 
@@ -13,6 +15,7 @@ from . import networks
 from .helpers import report_of, run, spikes_of
 
 DT = 0.1
+TSTOP = 1000.0
 
 
 def assert_same_spikes(ref_file, got_file, dt, tol_steps=1):
@@ -44,7 +47,8 @@ def model_runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("pointnet_models")
     out = {}
     for which in ("bmtk", "bmtk_rs"):
-        configs = [networks.build(case, str(base / which / case), tstop=250.0, dt=DT) for case in sorted(networks.CASES)]
+        configs = [networks.build(case, str(base / which / case), tstop=TSTOP, dt=DT)
+                   for case in sorted(networks.CASES)]
         run(which, *configs)
     for case in networks.CASES:
         out[case] = {w: str(base / w / case / "output") for w in ("bmtk", "bmtk_rs")}
@@ -55,7 +59,7 @@ def model_runs(tmp_path_factory):
 def test_model_matches_nest(case, model_runs):
     res = model_runs[case]
     n = assert_same_spikes(os.path.join(res["bmtk"], "spikes.h5"), os.path.join(res["bmtk_rs"], "spikes.h5"), DT)
-    assert n > 10, f"{case}: too few spikes ({n}) for the comparison to mean anything"
+    assert n > 40, f"{case}: too few spikes ({n}) for the comparison to mean anything"
     if networks.CASES[case][0] != "parrot_neuron":
         assert_same_report(os.path.join(res["bmtk"], "membrane_potential.h5"),
                            os.path.join(res["bmtk_rs"], "membrane_potential.h5"))

@@ -242,7 +242,10 @@ class PointSimulator:
         done = 0
         while done < n:
             k = min(_CHUNK if bar is not None else n, n - done)
-            self.engine.run(k)
+            try:
+                self.engine.run(k)
+            except ValueError as e:
+                self._raise_failure(e)
             done += k
             if bar is not None:
                 bar.n = done
@@ -254,6 +257,19 @@ class PointSimulator:
         for r in self._reports:
             r.write(self)
         log.info(f"Done. ({time.time() - start:.2f} s)")
+
+    def _raise_failure(self, error):
+        """A neuron's model gave up (NEST's NumericalInstability): the error names its population and node."""
+        failed = self.engine.failure()
+        if failed is None:
+            raise error
+        eid, why = failed
+        for pop, peids in self.net._engine_ids.items():
+            hit = np.flatnonzero(peids == eid)
+            if len(hit):
+                raise RuntimeError(f"node {int(hit[0])} of {pop}: {why} at t <= {self.engine.step * self.dt:g} ms; "
+                                   "the simulation stopped and no output was written") from None
+        raise RuntimeError(f"{why} (engine node {eid})") from None
 
     def _write_spikes(self):
         steps, eids = self.engine.spikes()
