@@ -6,6 +6,7 @@
 
 pub mod cell;
 pub mod ecp;
+pub mod gap;
 pub mod import3d;
 pub mod mechanisms;
 pub mod morphology;

@@ -22,6 +22,7 @@
 //! All state is preallocated structure-of-arrays; nothing is allocated inside the time loop.
 
 use super::cell::CellModel;
+use super::gap::GapHalves;
 use super::mechanisms::{create_index, Currents, Env, Ions, Mechanism};
 use super::synapse::SynapseSet;
 use crate::error::{Error, Result};
@@ -98,6 +99,9 @@ pub struct CellSim {
     /// Voltage clamps (NEURON's SEClamp) played step by step: (index node * lanes + lane, target
     /// voltage per step (mV), series resistance per step (MOhm; not finite: off)).
     vclamps: Vec<(usize, PerStep, PerStep)>,
+    /// Gap-junction halves on this group's cells (their partner voltages are loaded before
+    /// every step by the network).
+    pub gaps: GapHalves,
 }
 
 impl CellSim {
@@ -242,6 +246,7 @@ impl CellSim {
             played: Vec::new(),
             steps_done: 0,
             vclamps: Vec::new(),
+            gaps: GapHalves::default(),
         };
         sim.initialize();
         Ok(sim)
@@ -463,6 +468,7 @@ impl CellSim {
         for p in self.points.iter_mut() {
             p.point_current(&self.env, v, None, d, rhs);
         }
+        self.gaps.add_currents(v, d, rhs);
         // One pass from the leaves to the root: add the axial terms of the connection between
         // node i and its parent, then eliminate node i into its parent (its children are already
         // eliminated into it: they come later in Hines order). `d` keeps 1/d of eliminated rows.
