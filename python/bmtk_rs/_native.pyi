@@ -19,6 +19,8 @@ class BioEngine:
         """Imposes an extracellular potential on a cell: e(segment, step) is the sum of coeffs[k] * series[series_index[k]](step) over the k with segments[k] == segment."""
     def add_extracellular_series(self, tables: Any, periodic: Any) -> Any:
         """Registers time courses of imposed extracellular potentials (rows of `tables`: the value during each step, or with `periodic` a table that repeats from the second step, as BMTK's COMSOL studies); returns the index of the first."""
+    def add_gaps(self, cells: Any, rule: Any, sec_id: Any, g: Any, publish: Any, read: Any) -> Any:
+        """Gap-junction halves: on `cells[i]` at the middle of a section drawn by placement rule `rule[i]` (or, when negative, of section `sec_id[i]`), conductance `g[i]` uS, publishing its segment's voltage into slot `publish[i]` and reading slot `read[i]`. Returns the (section id, x) of each half."""
     def add_intfire1(self, ids: Any, tau: Any, refrac: Any) -> Any:
         ...
     def add_intfire_edges(self, source: Any, target: Any, keys: Any, weight: Any, delay: Any) -> Any:
@@ -41,8 +43,8 @@ class BioEngine:
         """A voltage clamp (SEClamp) on a node: vc[k] mV through rs[k] MOhm during step k (inf: off)."""
     def add_virtual(self, ids: Any, offsets: Any, times: Any) -> Any:
         """Virtual cells: `ids[i]` fires at `times[offsets[i]..offsets[i+1]]`."""
-    def advance(self, steps: Any, exchange: Any = ...) -> Any:
-        """Advances `steps` steps. `exchange(times, ids) -> (times, ids)` gathers the spikes of every MPI rank at each epoch end (None: single process)."""
+    def advance(self, steps: Any, exchange: Any = ..., gap_exchange: Any = ...) -> Any:
+        """Advances `steps` steps. `exchange(times, ids) -> (times, ids)` gathers the spikes of every MPI rank at each epoch end, `gap_exchange(voltages) -> voltages` the gap-junction voltages every step (this rank's, in gap_local_slots() order, to every slot's; None: single process)."""
     def cell_node(self, target: Any, section: Any = ..., index: Any = ..., x: Any = ...) -> Any:
         """The node of section[index](x) of a cell (None: the soma's middle), for clamps."""
     def choose_node(self, target: Any, rule: Any) -> Any:
@@ -51,6 +53,10 @@ class BioEngine:
         ...
     def finalize(self) -> Any:
         ...
+    def gap_local_slots(self) -> Any:
+        """Slots this rank publishes, in the order the gap exchange receives their voltages."""
+    def gap_read_slots(self) -> Any:
+        """Slots the gap-junction halves of this rank read."""
     def model_segments(self, model: Any) -> Any:
         """Number of segments of a model and its soma node's (section id, x)."""
     @property
@@ -65,6 +71,8 @@ class BioEngine:
         """Back to t = 0 for another run of the same network (states, queues, spikes, recordings reset)."""
     def segment_centres(self, id: Any, position: Any, rotation: Any) -> Any:
         """Segment centres (n segments x 3, um) of a cell placed at `position` with `rotation`, in BMTK's segment order."""
+    def set_gap_slots(self, n: Any) -> Any:
+        """The number of gap-junction slots of the whole network (two per junction)."""
     def skipped_edges(self) -> Any:
         """Keys of edges that found no target segment (BMTK warns and builds no synapse for them)."""
     def spikes(self) -> Any:
@@ -281,6 +289,9 @@ def read_edges(path: Any) -> Any:
 
 def read_electrode_file(path: Any) -> Any:
     """Reads an `electrode_positions` csv: {"positions": (n, 3) array, "channel": array or None}."""
+
+def read_gap_junctions(path: Any) -> Any:
+    """Reads a gap-junction table: (source_ids, target_ids, src_gap_ids, trg_gap_ids)."""
 
 def read_nodes(path: Any) -> Any:
     """Reads every population of a nodes file into dicts of numpy arrays."""

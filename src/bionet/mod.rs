@@ -7,6 +7,7 @@
 pub mod cell;
 pub mod ecp;
 pub mod extracellular_field;
+pub mod gap;
 pub mod import3d;
 pub mod mechanisms;
 pub mod morphology;

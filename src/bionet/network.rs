@@ -138,6 +138,12 @@ struct Group {
     /// NetCon weight vectors of the NMODL synapses' connections.
     pp_weights: Vec<Vec<f64>>,
     clamps: Vec<(usize, IClamp)>,
+    /// (node, lane, conductance uS, slot read) of each gap-junction half on these cells.
+    pending_gaps: Vec<(u32, u32, f64, u32)>,
+    /// (node, lane, slot) of each segment voltage these cells publish for gap junctions.
+    gap_sources: Vec<(u32, u32, u32)>,
+    /// Whether gap junctions tie these cells to others (they then advance one step at a time).
+    coupled: bool,
     /// (lane, node, nA per step): currents played into a clamp step by step
     played: Vec<(usize, usize, Arc<[f64]>)>,
     /// (lane, node, mV per step, MOhm per step): voltage clamps
@@ -179,6 +185,9 @@ impl Group {
             pending_pp: Vec::new(),
             pp_weights: Vec::new(),
             clamps: Vec::new(),
+            pending_gaps: Vec::new(),
+            gap_sources: Vec::new(),
+            coupled: false,
             played: Vec::new(),
             vclamps: Vec::new(),
             ext_fields: Vec::new(),
@@ -216,13 +225,16 @@ impl Group {
     }
 
     /// Advances the group by `steps` steps: events due at each step, the step, spike detection,
-    /// recording.
-    fn advance(&mut self, steps: usize) {
+    /// recording. `gap_v`: the gap-junction slot voltages for the coming step (one step at a time).
+    fn advance(&mut self, steps: usize, gap_v: Option<&[f64]>) {
         let Some(sim) = self.sim.as_mut() else {
             return;
         };
         let dt = sim.dt();
         for _ in 0..steps {
+            if let Some(gv) = gap_v {
+                sim.gaps.load(gv);
+            }
             let t_mid = sim.t() + 0.5 * dt;
             while let Some(ev) = self.queue.peek() {
                 if ev.t > t_mid {
@@ -380,6 +392,16 @@ pub struct PointSynapseType {
     pub params: Vec<(String, f64)>,
 }
 
+/// Where a gap-junction half sits on its cell: BMTK puts it at the middle (x = 0.5) of a section.
+#[derive(Debug, Clone, Copy)]
+pub enum GapSite {
+    /// The section of a segment drawn by placement rule `rule` from the cell's placement stream
+    /// (BMTK's target_sections / distance_range, one draw as for a synapse).
+    Placed { rule: usize },
+    /// Section `sec_id` (BMTK's afferent_section_id).
+    Section { sec_id: usize },
+}
+
 /// One biophysical synapse made for an edge, as BMTK would report it.
 #[derive(Debug, Clone, Copy)]
 pub struct MadeSynapse {
@@ -417,6 +439,19 @@ pub struct Network {
     report_width: Vec<usize>,
     ecp_channels: Option<usize>,
     ecp_taken: usize,
+    /// Gap-junction slots of the whole network (two per junction, numbered alike on every rank).
+    gap_slots: usize,
+    /// Slot voltages for the coming step.
+    gap_v: Vec<f64>,
+    /// This rank's published segments, (group, solver index, slot), in slot order after finalize.
+    gap_local: Vec<(u32, u32, u32)>,
+    /// Their voltages after the last step (in gap_local order).
+    gap_out: Vec<f64>,
+    /// Slots the halves of this rank read and publish, as they were added.
+    gap_read: Vec<u32>,
+    gap_publish: Vec<u32>,
+    /// Whether the slot voltages hold the current state (false after finalize and rewind).
+    gap_ready: bool,
     finalized: bool,
     pool: rayon::ThreadPool,
     /// Time courses of imposed extracellular potentials, and the same shared with the cells.
@@ -426,6 +461,10 @@ pub struct Network {
 
 /// What the caller does with the local spikes of an epoch: returns the spikes of all ranks.
 pub type Exchange<'a> = dyn FnMut(&[(f64, u32)]) -> Result<Vec<(f64, u32)>> + 'a;
+
+/// What the caller does, every step, with the voltages this rank publishes for gap junctions (in
+/// the order of [`Network::gap_local_slots`]): returns the voltage of every slot of the network.
+pub type VoltageExchange<'a> = dyn FnMut(&[f64]) -> Result<Vec<f64>> + 'a;
 
 impl Network {
     pub fn new(
@@ -464,6 +503,13 @@ impl Network {
             report_width: Vec::new(),
             ecp_channels: None,
             ecp_taken: 0,
+            gap_slots: 0,
+            gap_v: Vec::new(),
+            gap_local: Vec::new(),
+            gap_out: Vec::new(),
+            gap_read: Vec::new(),
+            gap_publish: Vec::new(),
+            gap_ready: false,
             finalized: false,
             pool,
             ext_series: Vec::new(),
@@ -643,16 +689,7 @@ impl Network {
                     }
                 },
             };
-            let model_id = self.groups[g].model_id;
-            let table = match self.tables.get(&model_id) {
-                Some(t) => t.clone(),
-                None => {
-                    let m = &self.groups[g].model;
-                    let t = Arc::new(SegmentTable::new(&m.geometry, &m.morphology.sections)?);
-                    self.tables.insert(model_id, t.clone());
-                    t
-                }
-            };
+            let table = self.segment_table(g)?;
             let grp = &mut self.groups[g];
             let what = |err: Error| {
                 Error::invalid(format!(
@@ -837,16 +874,7 @@ impl Network {
     pub fn choose_node(&mut self, target: u32, rule: usize) -> Result<usize> {
         self.check_open()?;
         let (g, lane) = self.bio_target(target)?;
-        let model_id = self.groups[g].model_id;
-        let table = match self.tables.get(&model_id) {
-            Some(t) => t.clone(),
-            None => {
-                let m = &self.groups[g].model;
-                let t = Arc::new(SegmentTable::new(&m.geometry, &m.morphology.sections)?);
-                self.tables.insert(model_id, t.clone());
-                t
-            }
-        };
+        let table = self.segment_table(g)?;
         let r = self
             .rules
             .get(rule)
@@ -865,6 +893,150 @@ impl Network {
         site.first()
             .map(|s| s.node)
             .ok_or_else(|| Error::invalid(format!("cell {target}: no segment was drawn")))
+    }
+
+    /// BMTK's segment table of group `g`'s cell model (built once per model).
+    fn segment_table(&mut self, g: usize) -> Result<Arc<SegmentTable>> {
+        let model_id = self.groups[g].model_id;
+        if let Some(t) = self.tables.get(&model_id) {
+            return Ok(t.clone());
+        }
+        let m = &self.groups[g].model;
+        let t = Arc::new(SegmentTable::new(&m.geometry, &m.morphology.sections)?);
+        self.tables.insert(model_id, t.clone());
+        Ok(t)
+    }
+
+    /// The number of gap-junction slots of the whole network (two per junction); set before
+    /// halves are added, alike on every rank.
+    pub fn set_gap_slots(&mut self, n: usize) -> Result<()> {
+        self.check_open()?;
+        if n < self.gap_slots {
+            return Err(Error::invalid(format!(
+                "gap junction slots cannot shrink from {} to {n}",
+                self.gap_slots
+            )));
+        }
+        self.gap_slots = n;
+        Ok(())
+    }
+
+    /// One gap-junction half on a biophysical cell of this rank: a conductance `g` (uS) at the
+    /// middle of the section `site` gives, publishing that segment's voltage into slot `publish`
+    /// and reading its partner's voltage from slot `read`. Returns the (section id, x) it sits at.
+    pub fn add_gap(
+        &mut self,
+        cell: u32,
+        site: GapSite,
+        g: f64,
+        publish: u32,
+        read: u32,
+    ) -> Result<(usize, f64)> {
+        self.check_open()?;
+        if !g.is_finite() {
+            return Err(Error::invalid(format!(
+                "cell {cell}: gap junction conductance must be a finite number of uS, got {g}"
+            )));
+        }
+        let n = self.gap_slots;
+        if publish as usize >= n || read as usize >= n || publish == read {
+            return Err(Error::invalid(format!(
+                "cell {cell}: gap junction slots {publish}/{read} must differ and lie below {n}"
+            )));
+        }
+        let (gi, lane) = self.bio_target(cell)?;
+        let table = self.segment_table(gi)?;
+        let what = |e: Error| Error::invalid(format!("gap junction on cell {cell}: {e}"));
+        let sec_id = match site {
+            GapSite::Section { sec_id } => sec_id,
+            GapSite::Placed { rule } => {
+                let r = self
+                    .rules
+                    .get(rule)
+                    .ok_or_else(|| Error::invalid(format!("unknown placement rule {rule}")))?;
+                let grp = &mut self.groups[gi];
+                let seed = grp.seeds[lane] as u32;
+                let placer = grp.placers[lane]
+                    .get_or_insert_with(|| SynapsePlacer::with_table(table.clone(), seed));
+                if placer
+                    .n_candidates(&r.target_sections, r.distance_range)
+                    .map_err(what)?
+                    == 0
+                {
+                    return Err(Error::invalid(format!(
+                        "gap junction on cell {cell}: no segment in sections {:?} within {:?} um of the soma",
+                        r.target_sections, r.distance_range
+                    )));
+                }
+                let drawn = placer
+                    .place(&r.target_sections, r.distance_range, 1)
+                    .map_err(what)?;
+                drawn
+                    .first()
+                    .map(|s| s.sec_id)
+                    .ok_or_else(|| what(Error::invalid("no segment was drawn")))?
+            }
+        };
+        let node = table.node_at(sec_id, 0.5).map_err(what)?;
+        let grp = &mut self.groups[gi];
+        let x = grp.model.geometry.node_x.get(node).copied().unwrap_or(0.5);
+        grp.pending_gaps.push((node as u32, lane as u32, g, read));
+        grp.gap_sources.push((node as u32, lane as u32, publish));
+        self.gap_read.push(read);
+        self.gap_publish.push(publish);
+        Ok((sec_id, x))
+    }
+
+    /// Slots this rank publishes, in the order [`VoltageExchange`] receives their voltages.
+    pub fn gap_local_slots(&self) -> Vec<u32> {
+        let mut s = self.gap_publish.clone();
+        s.sort_unstable();
+        s
+    }
+
+    /// Slots the gap-junction halves of this rank read.
+    pub fn gap_read_slots(&self) -> &[u32] {
+        &self.gap_read
+    }
+
+    /// Copies the published segment voltages into the slots (through `exchange` under MPI), as
+    /// NEURON's ParallelContext transfer does after each voltage solve.
+    fn transfer_gaps(&mut self, exchange: Option<&mut VoltageExchange<'_>>) -> Result<()> {
+        let mut out = std::mem::take(&mut self.gap_out);
+        out.clear();
+        for &(g, j, _) in &self.gap_local {
+            let v = self.groups[g as usize]
+                .sim
+                .as_ref()
+                .map_or(f64::NAN, |s| s.v[j as usize]);
+            out.push(v);
+        }
+        let result = match exchange {
+            Some(f) => f(&out).and_then(|all| {
+                if all.len() != self.gap_slots {
+                    return Err(Error::invalid(format!(
+                        "the gap junction exchange returned {} voltages for {} slots",
+                        all.len(),
+                        self.gap_slots
+                    )));
+                }
+                self.gap_v.copy_from_slice(&all);
+                Ok(())
+            }),
+            None => {
+                for (&(_, _, slot), &v) in self.gap_local.iter().zip(&out) {
+                    self.gap_v[slot as usize] = v;
+                }
+                match self.gap_read.iter().find(|&&r| self.gap_v[r as usize].is_nan()) {
+                    Some(r) => Err(Error::invalid(format!(
+                        "a gap junction half reads slot {r}, which no segment publishes (its partner half was never made)"
+                    ))),
+                    None => Ok(()),
+                }
+            }
+        };
+        self.gap_out = out;
+        result
     }
 
     /// A current played step by step (`amps[k]` nA during step k) into `node` of a cell.
@@ -1188,6 +1360,16 @@ impl Network {
                         (e.pp, e.target) = pp_of[e.target as usize];
                     }
                 }
+                let mut halves: Vec<(u32, u32, f64)> = g
+                    .pending_gaps
+                    .iter()
+                    .map(|&(node, lane, gc, read)| (node * lanes as u32 + lane, read, gc))
+                    .collect();
+                halves.sort_by_key(|h| (h.0, h.1));
+                for &(j, read, gc) in &halves {
+                    sim.gaps.push(j, gc, read);
+                }
+                g.coupled = !halves.is_empty() || !g.gap_sources.is_empty();
                 sim.initialize();
                 for e in &g.in_edges {
                     if e.pp != NO_PP {
@@ -1257,6 +1439,23 @@ impl Network {
         })?;
         sort_in_edges(&mut self.intfire_in);
         self.intfire_off = source_offsets(&self.intfire_in, n_sources);
+        let mut local = Vec::new();
+        for (gi, g) in self.groups.iter().enumerate() {
+            let lanes = g.cells.len() as u32;
+            for &(node, lane, slot) in &g.gap_sources {
+                local.push((gi as u32, node * lanes + lane, slot));
+            }
+        }
+        local.sort_by_key(|x| x.2);
+        if let Some(w) = local.windows(2).find(|w| w[0].2 == w[1].2) {
+            return Err(Error::invalid(format!(
+                "gap junction slot {} is published by two segments",
+                w[0].2
+            )));
+        }
+        self.gap_local = local;
+        self.gap_v = vec![f64::NAN; self.gap_slots];
+        self.gap_ready = false;
         self.virtual_spikes
             .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let dt = self.cond.dt;
@@ -1288,6 +1487,8 @@ impl Network {
         self.intfire_queue.clear();
         self.intfire.iter_mut().for_each(IntFire1::reset);
         self.ecp_taken = 0;
+        self.gap_v.iter_mut().for_each(|v| *v = f64::NAN);
+        self.gap_ready = false;
         for g in self.groups.iter_mut() {
             if let Some(sim) = g.sim.as_mut() {
                 sim.initialize();
@@ -1301,16 +1502,50 @@ impl Network {
     }
 
     /// Advances `steps` steps (or to tstop), exchanging spikes at every epoch end through
-    /// `exchange` (None: this process has every cell).
-    pub fn advance(&mut self, steps: usize, mut exchange: Option<&mut Exchange<'_>>) -> Result<()> {
+    /// `exchange` and gap-junction voltages at every step through `voltages` (None: this process
+    /// has every cell).
+    ///
+    /// Cells without gap junctions run a whole epoch at once; cells with gap junctions run step by
+    /// step, with the slot voltages transferred between steps.
+    pub fn advance(
+        &mut self,
+        steps: usize,
+        mut exchange: Option<&mut Exchange<'_>>,
+        mut voltages: Option<&mut VoltageExchange<'_>>,
+    ) -> Result<()> {
         self.finalize()?;
         let end = (self.step + steps).min(self.nsteps);
         while self.step < end {
             let chunk = (self.next_exchange.min(end)) - self.step;
-            let groups = &mut self.groups;
-            self.pool.install(|| {
-                groups.par_iter_mut().for_each(|g| g.advance(chunk));
-            });
+            if self.gap_slots == 0 {
+                let groups = &mut self.groups;
+                self.pool.install(|| {
+                    groups.par_iter_mut().for_each(|g| g.advance(chunk, None));
+                });
+            } else {
+                if !self.gap_ready {
+                    // NEURON transfers once at finitialize, before the first step
+                    self.transfer_gaps(voltages.as_deref_mut())?;
+                    self.gap_ready = true;
+                }
+                let groups = &mut self.groups;
+                self.pool.install(|| {
+                    groups
+                        .par_iter_mut()
+                        .filter(|g| !g.coupled)
+                        .for_each(|g| g.advance(chunk, None));
+                });
+                for _ in 0..chunk {
+                    let (groups, gap_v) = (&mut self.groups, &self.gap_v);
+                    self.pool.install(|| {
+                        groups
+                            .par_iter_mut()
+                            .filter(|g| g.coupled)
+                            .for_each(|g| g.advance(1, Some(gap_v)));
+                    });
+                    self.transfer_gaps(voltages.as_deref_mut())?;
+                }
+            }
             self.step += chunk;
             if self.step == self.next_exchange || self.step == self.nsteps {
                 self.exchange(exchange.as_deref_mut())?;

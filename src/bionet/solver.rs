@@ -23,6 +23,7 @@
 
 use super::cell::CellModel;
 use super::extracellular_field::ExtField;
+use super::gap::GapHalves;
 use super::mechanisms::{create_index, Currents, Env, Ions, Mechanism};
 use super::synapse::SynapseSet;
 use crate::error::{Error, Result};
@@ -101,6 +102,9 @@ pub struct CellSim {
     vclamps: Vec<(usize, PerStep, PerStep)>,
     /// Extracellular potentials imposed on lanes (BMTK's xstim / comsol).
     ext_fields: Vec<ExtField>,
+    /// Gap-junction halves on this group's cells (their partner voltages are loaded before
+    /// every step by the network).
+    pub gaps: GapHalves,
 }
 
 impl CellSim {
@@ -246,6 +250,7 @@ impl CellSim {
             ext_fields: Vec::new(),
             steps_done: 0,
             vclamps: Vec::new(),
+            gaps: GapHalves::default(),
         };
         sim.initialize();
         Ok(sim)
@@ -497,6 +502,7 @@ impl CellSim {
         for p in self.points.iter_mut() {
             p.point_current(&self.env, v, None, d, rhs);
         }
+        self.gaps.add_currents(v, d, rhs);
         // One pass from the leaves to the root: add the axial terms of the connection between
         // node i and its parent, then eliminate node i into its parent (its children are already
         // eliminated into it: they come later in Hines order). `d` keeps 1/d of eliminated rows.

@@ -13,7 +13,9 @@ use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
 use crate::bionet::ecp::{read_electrode_positions, MinDistance};
 use crate::bionet::extracellular_field::FieldSeries;
-use crate::bionet::network::{EdgeSpec, Network, PlacementRule, SynapseSite};
+use crate::bionet::network::{
+    EdgeSpec, GapSite, Network, PlacementRule, SynapseSite, VoltageExchange,
+};
 use crate::bionet::solver::RunConditions;
 use crate::bionet::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
@@ -567,18 +569,99 @@ impl BioEngine {
         self.net.rewind();
     }
 
+    /// The number of gap-junction slots of the whole network (two per junction).
+    fn set_gap_slots(&mut self, n: usize) -> PyResult<()> {
+        self.net.set_gap_slots(n).py()
+    }
+
+    /// Gap-junction halves: on `cells[i]` at the middle of a section drawn by placement rule
+    /// `rule[i]` (or, when negative, of section `sec_id[i]`), conductance `g[i]` uS, publishing
+    /// its segment's voltage into slot `publish[i]` and reading slot `read[i]`. Returns the
+    /// (section id, x) of each half.
+    #[allow(clippy::type_complexity)]
+    fn add_gaps<'py>(
+        &mut self,
+        py: Python<'py>,
+        cells: PyReadonlyArray1<'_, u32>,
+        rule: PyReadonlyArray1<'_, i64>,
+        sec_id: PyReadonlyArray1<'_, i64>,
+        g: PyReadonlyArray1<'_, f64>,
+        publish: PyReadonlyArray1<'_, u32>,
+        read: PyReadonlyArray1<'_, u32>,
+    ) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>)> {
+        let (c, r, si, g, p, rd) = (
+            cells.as_array(),
+            rule.as_array(),
+            sec_id.as_array(),
+            g.as_array(),
+            publish.as_array(),
+            read.as_array(),
+        );
+        same_len(
+            "add_gaps",
+            &[c.len(), r.len(), si.len(), g.len(), p.len(), rd.len()],
+        )?;
+        let (mut secs, mut xs) = (Vec::with_capacity(c.len()), Vec::with_capacity(c.len()));
+        for i in 0..c.len() {
+            let site = match (r[i], si[i]) {
+                (rule, _) if rule >= 0 => GapSite::Placed {
+                    rule: rule as usize,
+                },
+                (_, sec) if sec >= 0 => GapSite::Section {
+                    sec_id: sec as usize,
+                },
+                _ => {
+                    return Err(PyValueError::new_err(format!(
+                        "gap junction on cell {}: neither a placement rule nor a section id",
+                        c[i]
+                    )))
+                }
+            };
+            let (sec, x) = self.net.add_gap(c[i], site, g[i], p[i], rd[i]).py()?;
+            secs.push(sec as i64);
+            xs.push(x);
+        }
+        Ok((PyArray1::from_vec(py, secs), PyArray1::from_vec(py, xs)))
+    }
+
+    /// Slots this rank publishes, in the order the gap exchange receives their voltages.
+    fn gap_local_slots<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        PyArray1::from_vec(py, self.net.gap_local_slots())
+    }
+
+    /// Slots the gap-junction halves of this rank read.
+    fn gap_read_slots<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
+        PyArray1::from_vec(py, self.net.gap_read_slots().to_vec())
+    }
+
     /// Advances `steps` steps. `exchange(times, ids) -> (times, ids)` gathers the spikes of every
-    /// MPI rank at each epoch end (None: single process).
-    #[pyo3(signature = (steps, exchange=None))]
+    /// MPI rank at each epoch end, `gap_exchange(voltages) -> voltages` the gap-junction voltages
+    /// every step (this rank's, in gap_local_slots() order, to every slot's; None: single process).
+    #[pyo3(signature = (steps, exchange=None, gap_exchange=None))]
     fn advance(
         &mut self,
         py: Python<'_>,
         steps: usize,
         exchange: Option<Py<PyAny>>,
+        gap_exchange: Option<Py<PyAny>>,
     ) -> PyResult<()> {
         let net = &mut self.net;
+        let mut gap_call = gap_exchange.map(|f| {
+            move |local: &[f64]| -> Result<Vec<f64>> {
+                Python::attach(|py| -> PyResult<Vec<f64>> {
+                    let out = f.call1(py, (PyArray1::from_slice(py, local),))?;
+                    out.extract(py)
+                })
+                .map_err(|e| Error::invalid(format!("gap junction voltage exchange failed: {e}")))
+            }
+        });
         match exchange {
-            None => py.detach(|| net.advance(steps, None)).py(),
+            None => py
+                .detach(|| {
+                    let gaps = gap_call.as_mut().map(|c| c as &mut VoltageExchange<'_>);
+                    net.advance(steps, None, gaps)
+                })
+                .py(),
             Some(f) => {
                 let mut call = |local: &[(f64, u32)]| -> Result<Vec<(f64, u32)>> {
                     Python::attach(|py| -> PyResult<Vec<(f64, u32)>> {
@@ -596,7 +679,11 @@ impl BioEngine {
                     })
                     .map_err(|e| Error::invalid(format!("spike exchange failed: {e}")))
                 };
-                py.detach(|| net.advance(steps, Some(&mut call))).py()
+                py.detach(|| {
+                    let gaps = gap_call.as_mut().map(|c| c as &mut VoltageExchange<'_>);
+                    net.advance(steps, Some(&mut call), gaps)
+                })
+                .py()
             }
         }
     }

@@ -178,6 +178,27 @@ pub fn write_gap_junctions(
     .py()
 }
 
+/// Reads a gap-junction table: (source_ids, target_ids, src_gap_ids, trg_gap_ids).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn read_gap_junctions<'py>(
+    py: Python<'py>,
+    path: std::path::PathBuf,
+) -> PyResult<(
+    Bound<'py, numpy::PyArray1<u64>>,
+    Bound<'py, numpy::PyArray1<u64>>,
+    Bound<'py, numpy::PyArray1<i64>>,
+    Bound<'py, numpy::PyArray1<i64>>,
+)> {
+    let t = crate::sonata::gap_junctions::read_gap_junctions(&path).py()?;
+    Ok((
+        numpy::PyArray1::from_vec(py, t.source_ids),
+        numpy::PyArray1::from_vec(py, t.target_ids),
+        numpy::PyArray1::from_vec(py, t.src_gap_ids),
+        numpy::PyArray1::from_vec(py, t.trg_gap_ids),
+    ))
+}
+
 /// An Allen Cell Types NWB sweep's stimulus: (samples in A, sampling rate in Hz).
 #[pyfunction]
 pub fn read_allen_sweep<'py>(

@@ -24,6 +24,7 @@ from ..circuit import (  # noqa: F401  (the node/edge classes are re-exported un
 )
 from . import pyfunction_cache as pfc
 from .config import ConfigError
+from .gap_junctions import GapJunctionBuilder, gap_mask, runs
 
 _SUPPORTED_TEMPLATES = "'ctdb:Biophys1.hoc' (with a model_processing), 'nml:<file>.cell.nml' and 'nrn:IntFire1'"
 
@@ -166,8 +167,9 @@ class BioNetwork(SonataCircuit):
             out[n] = (float(p["tau1"]), float(p["tau2"]), float(p["erev"]))
         return out
 
-    def _weights(self, ep, idx):
-        """syn_weight of the edges `idx`, through each edge type's weight_function."""
+    def _weights(self, ep, idx, swap=False):
+        """syn_weight of the edges `idx`, through each edge type's weight_function (called with the
+        source and target nodes exchanged when `swap`, as bmtk does for a gap junction's source half)."""
         lacking = ~ep.groups_having("weight_function", "syn_weight")[idx]
         if lacking.any():
             j = idx[np.flatnonzero(lacking)[0]]
@@ -189,7 +191,8 @@ class BioNetwork(SonataCircuit):
             for j in np.flatnonzero(sel):
                 i = idx[j]
                 try:
-                    val = fn(_EdgeProps(ep, i), src_pop.node(ep.source_ids[i]), trg_pop.node(ep.target_ids[i]))
+                    nodes = (src_pop.node(ep.source_ids[i]), trg_pop.node(ep.target_ids[i]))
+                    val = fn(_EdgeProps(ep, i), *(nodes[::-1] if swap else nodes))
                     out[j] = float(val)
                 except Exception as e:
                     raise WeightFunctionError(
@@ -334,19 +337,28 @@ class BioNetwork(SonataCircuit):
                             "these edges, as in BMTK)")
 
     def build_recurrent_edges(self, engine):
-        """Edges whose sources are simulated cells, in BMTK's order (edge populations as read)."""
+        """Edges whose sources are simulated cells, in BMTK's order (edge populations as read): per
+        population, each local target's edges in file order (synapses and gap junction halves
+        interleaved, as they share the target's placement stream), then the gap junction halves of
+        the population's local sources."""
         self.synapses_made = 0
-        for ep in self.edge_populations:
+        self.gaps = GapJunctionBuilder(self, engine)
+        for k, ep in enumerate(self.edge_populations):
+            self.gaps.check_population(k)
             src_pop = self.populations[ep.source]
             src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
             is_local = self._local_mask[ep.target][ep.target_ids]
             idx = np.flatnonzero(~src_virtual & is_local)
             spont = getattr(self, "spont", None)
-            if spont is not None and len(idx):
-                src, scale = spont.sources_and_scale(ep, idx)
-                self._add_edge_subset(engine, ep, idx, src_gids=src, weight_scale=scale)
-            else:
-                self._add_edge_subset(engine, ep, idx)
+            for part, is_gap in runs(idx, self.gaps.masks[k][idx]):
+                if is_gap:
+                    self.gaps.add_target_side(ep, part)
+                elif spont is not None:
+                    src, scale = spont.sources_and_scale(ep, part)
+                    self._add_edge_subset(engine, ep, part, src_gids=src, weight_scale=scale)
+                else:
+                    self._add_edge_subset(engine, ep, part)
+            self.gaps.add_source_side(k)
 
     def add_spike_trains(self, engine, population, node_ids, offsets, times):
         """Spike trains of virtual cells of `population`, and the edges they drive (BMTK builds
@@ -360,7 +372,7 @@ class BioNetwork(SonataCircuit):
             src_pop = self.populations[ep.source]
             src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
             is_local = self._local_mask[ep.target][ep.target_ids]
-            self._add_edge_subset(engine, ep, np.flatnonzero(src_virtual & is_local))
+            self._add_edge_subset(engine, ep, np.flatnonzero(src_virtual & is_local & ~gap_mask(ep)))
 
     def finish_virtual(self, engine):
         """Adds every virtual cell with the spikes its inputs gave (none when no input named it)."""

@@ -361,6 +361,7 @@ class BioSimulator:
         network.build_nodes(sim.engine)
         io.info("Building recurrent connections")
         network.build_recurrent_edges(sim.engine)
+        sim._gap_exchange = network.gaps.finish()
         sim._clamps = []
         sim._vclamps = []
         for name, inp in config.inputs.items():
@@ -509,6 +510,7 @@ class BioSimulator:
         io.info("Block save every {} steps".format(self.nsteps_block))
         start = time.time()
         exchange = self._exchange()
+        gap_exchange = getattr(self, "_gap_exchange", None)
         bar = None
         if _in_notebook() and (comm is None or comm.Get_rank() == 0):
             try:
@@ -521,7 +523,7 @@ class BioSimulator:
         block_start = self.engine.step
         while self.engine.step < self.engine.n_steps:
             to_block = block_start + self.nsteps_block - self.engine.step
-            self.engine.advance(min(chunk, to_block), exchange)
+            self.engine.advance(min(chunk, to_block), exchange, gap_exchange)
             if bar is not None:
                 bar.n = self.engine.step
                 bar.refresh()
