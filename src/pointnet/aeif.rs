@@ -108,8 +108,10 @@ impl Aeif {
         // exp((V_peak - V_th) / Delta_T) must stay far from overflow
         let max_exp_arg = (f64::MAX / 1e20).ln();
         if c.delta_t > 0.0 && (c.v_peak - c.v_th) / c.delta_t >= max_exp_arg {
-            return bad("V_peak, V_th and Delta_T make exp((V_peak - V_th) / Delta_T) overflow; \
-                        raise Delta_T or lower V_peak");
+            return bad(
+                "V_peak, V_th and Delta_T make exp((V_peak - V_th) / Delta_T) overflow; \
+                        raise Delta_T or lower V_peak",
+            );
         }
         let at = if alpha { ALPHA } else { EXP };
         // the state starts from NEST's defaults (V_m = -70.6 mV whatever E_L is) unless given
@@ -127,7 +129,11 @@ impl Aeif {
         }
         let step_ms = resolution_ms(dt);
         // NEST starts this model's integration with a step of at most 0.01 ms
-        let solver = Rkf45::new(y.len(), Control::on_derivatives(tol, tol), step_ms.min(0.01));
+        let solver = Rkf45::new(
+            y.len(),
+            Control::on_derivatives(tol, tol),
+            step_ms.min(0.01),
+        );
         Ok(Aeif {
             model: m,
             spike_at: if c.delta_t > 0.0 { c.v_peak } else { c.v_th },
@@ -202,7 +208,8 @@ impl Model for Aeif {
         while t < self.step_ms {
             let (c, refractory, i_stim) = (&self.c, self.r > 0, self.i_stim);
             let mut f = |y: &[f64], d: &mut [f64]| derivs(c, at, refractory, i_stim, y, d);
-            self.solver.evolve(&mut f, &mut t, self.step_ms, &mut self.y);
+            self.solver
+                .evolve(&mut f, &mut t, self.step_ms, &mut self.y);
             let (v, w) = (self.y[V], self.y[at.w]);
             // NEST lets V explode upwards but stops on these
             if v < -1e3 || w < -1e6 || w > 1e6 {

@@ -66,11 +66,7 @@ impl GlifCond {
             e_rev,
         };
         Ok(GlifCond {
-            g0: c
-                .tau_syn
-                .iter()
-                .map(|t| std::f64::consts::E / t)
-                .collect(),
+            g0: c.tau_syn.iter().map(|t| std::f64::consts::E / t).collect(),
             c,
             core: gp.into_core(),
             step_ms,
@@ -131,7 +127,8 @@ impl Model for GlifCond {
             let mut f = |y: &[f64], d: &mut [f64]| derivs(c, refractory, i_ext, asc_sum, y, d);
             let mut t = 0.0;
             while t < self.step_ms {
-                self.solver.evolve(&mut f, &mut t, self.step_ms, &mut self.y);
+                self.solver
+                    .evolve(&mut f, &mut t, self.step_ms, &mut self.y);
             }
         }
         let fired = self.core.step(&mut self.y[0], v_old, self.i, |_, _| {});
@@ -163,7 +160,10 @@ impl Model for GlifCond {
             "V_m" => self.y[0] + self.c.e_l,
             "I" => self.i,
             other => {
-                if let Some(k) = other.strip_prefix("g_").and_then(|k| k.parse::<usize>().ok()) {
+                if let Some(k) = other
+                    .strip_prefix("g_")
+                    .and_then(|k| k.parse::<usize>().ok())
+                {
                     if k >= 1 && k <= self.c.tau_syn.len() {
                         return self.y[2 * k];
                     }

@@ -152,7 +152,8 @@ impl Model for IafCond {
         let mut f = |y: &[f64], d: &mut [f64]| derivs(c, alpha, refractory, i_stim, y, d);
         let mut t = 0.0;
         while t < self.step_ms {
-            self.solver.evolve(&mut f, &mut t, self.step_ms, &mut self.y);
+            self.solver
+                .evolve(&mut f, &mut t, self.step_ms, &mut self.y);
         }
         if !self.alpha {
             self.y[EXP_G_EX] += spikes[0];

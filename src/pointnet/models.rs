@@ -112,7 +112,11 @@ pub fn receptor_zero(model: &str, receptor: u32) -> Result<(), Error> {
 /// the weight as the choice: > 0 excitatory (port 0), otherwise inhibitory (port 1, by |w|).
 pub fn route_by_sign(model: &str, receptor: u32, weight: f64) -> Result<(usize, f64), Error> {
     receptor_zero(model, receptor)?;
-    Ok(if weight > 0.0 { (0, weight) } else { (1, -weight) })
+    Ok(if weight > 0.0 {
+        (0, weight)
+    } else {
+        (1, -weight)
+    })
 }
 
 pub fn names(list: &[&str]) -> Vec<String> {

@@ -202,8 +202,7 @@ impl Rkf45 {
         }
         f(ytmp, k4);
         for i in 0..n {
-            ytmp[i] =
-                y[i] + h * (B5[0] * k1[i] + B5[1] * k2[i] + B5[2] * k3[i] + B5[3] * k4[i]);
+            ytmp[i] = y[i] + h * (B5[0] * k1[i] + B5[1] * k2[i] + B5[2] * k3[i] + B5[3] * k4[i]);
         }
         f(ytmp, k5);
         for i in 0..n {
