@@ -71,3 +71,17 @@ def test_ranks_match_serial(tmp_path, case, ranks):
     assert (out1 / "spikes.csv").read_bytes() == (out2 / "spikes.csv").read_bytes()
     _same_h5(out1 / "membrane_potential.h5", out2 / "membrane_potential.h5")
     assert sorted(os.listdir(out1)) == sorted(os.listdir(out2))
+
+
+@pytest.mark.mpi
+def test_failure_on_one_rank_stops_every_rank(tmp_path):
+    """A cell going numerically unstable on one rank ends the run on all of them with its name (no
+    rank left waiting in an exchange), and no output is written."""
+    require_module("mpi4py")
+    config, out = _config(tmp_path, "aeif_cond_exp", "mpi")
+    with open(tmp_path / "aeif_cond_exp" / "mpi" / "components" / "cell_models" / "cell.json", "w") as fh:
+        json.dump({"b": 2.0e6, "I_e": 1000.0}, fh)
+    res = run_mpi(2, [sys.executable, str(RUN), config], capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0
+    assert "numerical instability" in res.stderr and "of cells" in res.stderr, res.stderr[-2000:]
+    assert not (out / "spikes.h5").exists()
