@@ -33,7 +33,7 @@ def _config(tmp_path, case, name):
 
 def _run(ranks, config):
     cmd = [sys.executable, str(RUN), config]
-    env = dict(os.environ)
+    env = dict(os.environ)  # see test_failure_on_one_rank_stops_every_rank
     if ranks == 1:
         res = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     else:
@@ -81,7 +81,10 @@ def test_failure_on_one_rank_stops_every_rank(tmp_path):
     config, out = _config(tmp_path, "aeif_cond_exp", "mpi")
     with open(tmp_path / "aeif_cond_exp" / "mpi" / "components" / "cell_models" / "cell.json", "w") as fh:
         json.dump({"b": 2.0e6, "I_e": 1000.0}, fh)
-    res = run_mpi(2, [sys.executable, str(RUN), config], capture_output=True, text=True, timeout=300)
+    # os.environ, not the process's C environment: an MPI library initialised in this process (bmtk's
+    # pointnet imports mpi4py) leaves variables there that make mpirun fail without a word
+    res = run_mpi(2, [sys.executable, str(RUN), config], capture_output=True, text=True, env=dict(os.environ),
+                  timeout=300)
     assert res.returncode != 0
     assert "numerical instability" in res.stderr and "of cells" in res.stderr, res.stderr[-2000:]
     assert not (out / "spikes.h5").exists()
