@@ -149,8 +149,8 @@ class EdgeTable:
 
 class PointEngine:
     def __init__(self, dt: Any) -> None: ...
-    def add_neurons(self, model: Any, params: Any, n: Any) -> Any:
-        """Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id."""
+    def add_neurons(self, model: Any, params: Any, n: Any, local: Any = ...) -> Any:
+        """Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id. Under MPI `local` marks the ones this rank simulates."""
     def add_recording(self, variable: Any, nodes: Any, interval: Any, start: Any, stop: Any) -> Any:
         ...
     def add_spike_generators(self, offsets: Any, times: Any) -> Any:
@@ -165,8 +165,8 @@ class PointEngine:
     def n_nodes(self) -> Any: ...
     def recording(self, i: Any) -> Any:
         """(time stamps in steps, values[time, node]) of a recording."""
-    def run(self, n_steps: Any) -> Any:
-        ...
+    def run(self, n_steps: Any, exchange: Any = ...) -> Any:
+        """Advances `n_steps`. Under MPI `exchange(steps, nodes, multiplicities, failure)` gathers every rank's spikes of an epoch and returns them all; `failure` is None or (node id, reason) of a model that failed here (the exchange raises when any rank failed)."""
     def spikes(self) -> Any:
         """(time stamps in steps, node ids) of every neuron spike so far."""
     @property

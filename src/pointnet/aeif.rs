@@ -211,8 +211,9 @@ impl Model for Aeif {
             self.solver
                 .evolve(&mut f, &mut t, self.step_ms, &mut self.y);
             let (v, w) = (self.y[V], self.y[at.w]);
-            // NEST lets V explode upwards but stops on these
-            if v < -1e3 || w < -1e6 || w > 1e6 {
+            // NEST lets V explode upwards but stops on these (and a NaN w stops here too, where NEST
+            // would carry it on silently)
+            if v < -1e3 || !(-1e6..=1e6).contains(&w) {
                 self.failed = Some(format!(
                     "{}: numerical instability (V_m = {v} mV, w = {w} pA)",
                     self.model

@@ -1,7 +1,8 @@
-//! The simulation loop: neurons, spike and step-current generators, static synapses with delays
-//! held in per-neuron ring buffers, multimeter-style recorders and the spike record.
-
-use rayon::prelude::*;
+//! The network the simulation loop runs: neurons, spike and step-current generators, static
+//! synapses with delays held in per-neuron ring buffers, multimeter-style recorders and the spike
+//! record. Under MPI every rank holds every node, but only its own neurons are simulated: the
+//! others are stand-ins whose spikes arrive through the exchange, and only connections onto its
+//! own neurons are kept. The loop itself is in `stepping.rs`.
 
 use crate::error::Error;
 
@@ -11,33 +12,41 @@ use super::params::Params;
 /// Below this many neurons a step is cheaper serially than split over threads.
 const PARALLEL_MIN: usize = 4096;
 
-struct Cell {
-    model: Box<dyn Model>,
-    ports: usize,
+pub(super) struct Cell {
+    pub(super) model: Box<dyn Model>,
+    pub(super) ports: usize,
     /// where this cell's channels (spike ports, then current) start within a ring slot
-    offset: usize,
+    pub(super) offset: usize,
 }
 
 #[derive(Clone, Copy)]
-struct Conn {
-    target: u32,
-    port: u16,
-    delay: u32,
-    weight: f64,
+pub(super) struct Conn {
+    pub(super) target: u32,
+    pub(super) port: u16,
+    pub(super) delay: u32,
+    pub(super) weight: f64,
 }
 
 #[derive(Clone, Copy)]
 enum Kind {
     Neuron(u32),
+    /// a neuron simulated on another rank (its model's prototype, for checking connections)
+    Remote(u32),
     Generator(u32),
 }
 
-struct CurrentGen {
+/// Where a connection or an input ends: one of this rank's neurons, or one simulated elsewhere.
+enum Target {
+    Local(usize),
+    Remote(usize),
+}
+
+pub(super) struct CurrentGen {
     /// (step in which the amplitude changes, amplitude)
-    changes: Vec<(u64, f64)>,
-    next: usize,
-    amp: f64,
-    targets: Vec<(u32, u32)>,
+    pub(super) changes: Vec<(u64, f64)>,
+    pub(super) next: usize,
+    pub(super) amp: f64,
+    pub(super) targets: Vec<(u32, u32)>,
 }
 
 pub struct Recording {
@@ -51,28 +60,39 @@ pub struct Recording {
     pub times: Vec<u64>,
 }
 
+/// A spike as the loop delivers and exchanges it: (step of emission, node id, multiplicity).
+pub type Emission = (u64, u32, u32);
+
 pub struct Engine {
-    dt: f64,
+    pub(super) dt: f64,
     kinds: Vec<Kind>,
-    cells: Vec<Cell>,
+    pub(super) cells: Vec<Cell>,
+    /// one model per add_neurons call, standing in for that call's neurons of other ranks
+    protos: Vec<Box<dyn Model>>,
     /// per generator: (step of emission, multiplicity), sorted
     gens: Vec<Vec<(u64, u32)>>,
-    out: Vec<Vec<Conn>>,
-    currents: Vec<CurrentGen>,
-    recordings: Vec<Recording>,
-    slots: usize,
-    step: u64,
-    spikes: Vec<(u64, u32)>,
-    /// every generator emission as (step, node id, multiplicity), in step order, with a cursor
-    gen_events: Vec<(u64, u32, u32)>,
-    gen_next: usize,
-    node_of_cell: Vec<u32>,
+    /// per source node: its connections onto this rank's neurons
+    pub(super) out: Vec<Vec<Conn>>,
+    pub(super) currents: Vec<CurrentGen>,
+    pub(super) recordings: Vec<Recording>,
+    pub(super) slots: usize,
+    pub(super) step: u64,
+    pub(super) spikes: Vec<(u64, u32)>,
+    /// every generator emission, in (step, node) order, with a cursor
+    pub(super) gen_events: Vec<Emission>,
+    pub(super) gen_next: usize,
+    /// this epoch's spikes of this rank's neurons, in (step, node) order
+    pub(super) pending: Vec<Emission>,
+    /// the smallest delay (steps) of any connection, whichever rank keeps it: spikes are delivered
+    /// (and exchanged between ranks) once per this many steps
+    pub(super) epoch: u64,
+    pub(super) node_of_cell: Vec<u32>,
     /// the ring buffers of all cells, slot-major: one step reads one contiguous slab
-    ring: Vec<f64>,
-    stride: usize,
+    pub(super) ring: Vec<f64>,
+    pub(super) stride: usize,
     /// cell index at which each parallel block starts (last entry: number of cells)
-    blocks: Vec<usize>,
-    parallel_min: usize,
+    pub(super) blocks: Vec<usize>,
+    pub(super) parallel_min: usize,
 }
 
 /// NEST's rounding of a spike time onto the grid: the first step boundary at or after `t`.
@@ -98,6 +118,7 @@ impl Engine {
             dt,
             kinds: Vec::new(),
             cells: Vec::new(),
+            protos: Vec::new(),
             gens: Vec::new(),
             out: Vec::new(),
             currents: Vec::new(),
@@ -107,6 +128,8 @@ impl Engine {
             spikes: Vec::new(),
             gen_events: Vec::new(),
             gen_next: 0,
+            pending: Vec::new(),
+            epoch: u64::MAX,
             node_of_cell: Vec::new(),
             ring: Vec::new(),
             stride: 0,
@@ -138,19 +161,46 @@ impl Engine {
 
     /// Adds `n` neurons of `model`; returns the id of the first.
     pub fn add_neurons(&mut self, model: &str, params: &Params, n: usize) -> Result<usize, Error> {
+        self.add_neurons_on(model, params, n, None)
+    }
+
+    /// Adds `n` neurons of `model`, of which this rank simulates those `local` marks (all when
+    /// None); returns the id of the first. The parameters are checked on every rank.
+    pub fn add_neurons_on(
+        &mut self,
+        model: &str,
+        params: &Params,
+        n: usize,
+        local: Option<&[bool]>,
+    ) -> Result<usize, Error> {
         self.check_open()?;
+        if let Some(l) = local {
+            if l.len() != n {
+                return Err(Error::Invalid(format!(
+                    "add_neurons: {} local flags for {n} neurons",
+                    l.len()
+                )));
+            }
+        }
+        let proto = build(model, params, self.dt)?;
+        let proto_id = self.protos.len() as u32;
         let first = self.kinds.len();
-        for _ in 0..n {
-            let m = build(model, params, self.dt)?;
-            let ports = m.n_ports();
-            self.kinds.push(Kind::Neuron(self.cells.len() as u32));
-            self.cells.push(Cell {
-                model: m,
-                ports,
-                offset: 0,
-            });
+        for i in 0..n {
+            if local.is_none_or(|l| l[i]) {
+                let m = build(model, params, self.dt)?;
+                let ports = m.n_ports();
+                self.kinds.push(Kind::Neuron(self.cells.len() as u32));
+                self.cells.push(Cell {
+                    model: m,
+                    ports,
+                    offset: 0,
+                });
+            } else {
+                self.kinds.push(Kind::Remote(proto_id));
+            }
             self.out.push(Vec::new());
         }
+        self.protos.push(proto);
         Ok(first)
     }
 
@@ -201,9 +251,10 @@ impl Engine {
         Ok(d as u32)
     }
 
-    fn neuron_of(&self, id: u32, what: &str) -> Result<usize, Error> {
+    fn target_of(&self, id: u32, what: &str) -> Result<Target, Error> {
         match self.kinds.get(id as usize) {
-            Some(Kind::Neuron(i)) => Ok(*i as usize),
+            Some(Kind::Neuron(i)) => Ok(Target::Local(*i as usize)),
+            Some(Kind::Remote(p)) => Ok(Target::Remote(*p as usize)),
             Some(Kind::Generator(_)) => Err(Error::Invalid(format!(
                 "{what} {id} is a spike generator, not a neuron"
             ))),
@@ -234,22 +285,28 @@ impl Engine {
                     sources[i]
                 )));
             }
-            let t = self.neuron_of(targets[i], "connect: target")?;
+            let target = self.target_of(targets[i], "connect: target")?;
             let w = weights[i];
             if !w.is_finite() {
                 return Err(Error::Invalid(format!("connect: weight {w} is not finite")));
             }
-            let model = &self.cells[t].model;
+            let model = match target {
+                Target::Local(t) => &self.cells[t].model,
+                Target::Remote(p) => &self.protos[p],
+            };
             let (port, weight) = model.route(receptors[i], w).map_err(|e| {
                 Error::Invalid(format!("connect {} -> {}: {e}", sources[i], targets[i]))
             })?;
             let delay = self.delay_steps(delays[i])?;
-            self.out[sources[i] as usize].push(Conn {
-                target: t as u32,
-                port: port as u16,
-                delay,
-                weight,
-            });
+            self.epoch = self.epoch.min(delay as u64);
+            if let Target::Local(t) = target {
+                self.out[sources[i] as usize].push(Conn {
+                    target: t as u32,
+                    port: port as u16,
+                    delay,
+                    weight,
+                });
+            }
         }
         Ok(())
     }
@@ -297,7 +354,10 @@ impl Engine {
         let d = self.delay_steps(delay)?;
         let mut tg = Vec::with_capacity(targets.len());
         for &t in targets {
-            tg.push((self.neuron_of(t, "step current: target")? as u32, d));
+            // a neuron of another rank gets the current there
+            if let Target::Local(c) = self.target_of(t, "step current: target")? {
+                tg.push((c as u32, d));
+            }
         }
         self.currents.push(CurrentGen {
             changes,
@@ -326,7 +386,11 @@ impl Engine {
         }
         let mut cells = Vec::with_capacity(neurons.len());
         for &n in neurons {
-            let c = self.neuron_of(n, "recording: node")?;
+            let Target::Local(c) = self.target_of(n, "recording: node")? else {
+                return Err(Error::Invalid(format!(
+                    "recording: node {n} is simulated on another rank"
+                )));
+            };
             let m = &self.cells[c].model;
             let recordables = m.recordables();
             if !recordables.iter().any(|r| r == variable) {
@@ -352,7 +416,7 @@ impl Engine {
         self.recordings.get(i)
     }
 
-    fn prepare(&mut self) {
+    pub(super) fn prepare(&mut self) {
         if self.slots > 0 {
             return;
         }
@@ -384,6 +448,7 @@ impl Engine {
         for (id, k) in self.kinds.iter().enumerate() {
             match k {
                 Kind::Neuron(i) => self.node_of_cell[*i as usize] = id as u32,
+                Kind::Remote(_) => {}
                 Kind::Generator(g) => {
                     for &(step, mult) in &self.gens[*g as usize] {
                         self.gen_events.push((step, id as u32, mult));
@@ -393,131 +458,6 @@ impl Engine {
         }
         self.gen_events.sort_unstable();
         self.gen_next = 0;
-    }
-
-    /// Advances `n` steps; a model that became numerically unstable stops the run with an error.
-    pub fn run(&mut self, n: u64) -> Result<(), Error> {
-        self.advance(n);
-        match self.failure() {
-            Some((node, why)) => Err(Error::Invalid(format!("node {node}: {why}"))),
-            None => Ok(()),
-        }
-    }
-
-    /// The first neuron (by id) whose model failed, with the reason.
-    pub fn failure(&self) -> Option<(u32, String)> {
-        self.cells.iter().enumerate().find_map(|(ci, c)| {
-            c.model
-                .failure()
-                .map(|why| (self.node_of_cell.get(ci).copied().unwrap_or(0), why))
-        })
-    }
-
-    fn advance(&mut self, n: u64) {
-        self.prepare();
-        let slots = self.slots;
-        let parallel = self.cells.len() >= self.parallel_min;
-        let mut cell_fired = if parallel {
-            vec![0u32; self.cells.len()]
-        } else {
-            Vec::new()
-        };
-        // (node id, multiplicity) of every source that fired in the current step
-        let mut fired: Vec<(u32, u32)> = Vec::new();
-        for _ in 0..n {
-            let k = self.step;
-            let slot = (k % slots as u64) as usize;
-            fired.clear();
-            let stride = self.stride;
-            let slab = &mut self.ring[slot * stride..(slot + 1) * stride];
-            // `chan` is the cell's part of this step's slab: spike ports, then the current
-            let update = |c: &mut Cell, chan: &mut [f64]| -> u32 {
-                let (spk, cur) = chan.split_at_mut(c.ports);
-                let f = c.model.update(spk, cur[0]);
-                chan.iter_mut().for_each(|x| *x = 0.0);
-                f
-            };
-            if parallel {
-                // blocks of cells with their slab parts, split once per step
-                let mut parts: Vec<(&mut [Cell], &mut [u32], &mut [f64])> =
-                    Vec::with_capacity(self.blocks.len());
-                let (mut cells, mut flags, mut rest) =
-                    (&mut self.cells[..], &mut cell_fired[..], slab);
-                for w in self.blocks.windows(2) {
-                    let n = w[1] - w[0];
-                    let (c, c_rest) = cells.split_at_mut(n);
-                    let (f, f_rest) = flags.split_at_mut(n);
-                    let width = c.iter().map(|x| x.ports + 1).sum();
-                    let (r, r_rest) = rest.split_at_mut(width);
-                    parts.push((c, f, r));
-                    cells = c_rest;
-                    flags = f_rest;
-                    rest = r_rest;
-                }
-                parts.into_par_iter().for_each(|(cs, fs, r)| {
-                    let mut o = 0;
-                    for (c, f) in cs.iter_mut().zip(fs.iter_mut()) {
-                        let w = c.ports + 1;
-                        *f = update(c, &mut r[o..o + w]);
-                        o += w;
-                    }
-                });
-                for (ci, &f) in cell_fired.iter().enumerate() {
-                    if f > 0 {
-                        fired.push((self.node_of_cell[ci], f));
-                    }
-                }
-            } else {
-                for (ci, c) in self.cells.iter_mut().enumerate() {
-                    let o = c.offset;
-                    let f = update(c, &mut slab[o..o + c.ports + 1]);
-                    if f > 0 {
-                        fired.push((self.node_of_cell[ci], f));
-                    }
-                }
-            }
-            // a recorder keeps one entry per spike: a multiplicity shows as repeated entries
-            for &(node, f) in &fired {
-                for _ in 0..f {
-                    self.spikes.push((k + 1, node));
-                }
-            }
-            for r in &mut self.recordings {
-                let t = k + 1;
-                if t % r.interval == 0 && t > r.start && t <= r.stop {
-                    r.times.push(t);
-                    for &c in &r.neurons {
-                        r.data.push(self.cells[c as usize].model.get(&r.variable));
-                    }
-                }
-            }
-            while self.gen_next < self.gen_events.len() && self.gen_events[self.gen_next].0 == k {
-                let (_, node, mult) = self.gen_events[self.gen_next];
-                fired.push((node, mult));
-                self.gen_next += 1;
-            }
-            for &(node, f) in &fired {
-                for c in &self.out[node as usize] {
-                    let s = ((k + c.delay as u64) % slots as u64) as usize;
-                    let o = self.cells[c.target as usize].offset;
-                    self.ring[s * self.stride + o + c.port as usize] += c.weight * f as f64;
-                }
-            }
-            for g in &mut self.currents {
-                while g.next < g.changes.len() && g.changes[g.next].0 <= k {
-                    g.amp = g.changes[g.next].1;
-                    g.next += 1;
-                }
-                if g.amp != 0.0 {
-                    for &(t, d) in &g.targets {
-                        let s = ((k + d as u64) % slots as u64) as usize;
-                        let c = &self.cells[t as usize];
-                        self.ring[s * self.stride + c.offset + c.ports] += g.amp;
-                    }
-                }
-            }
-            self.step += 1;
-        }
     }
 
     /// Spikes of the neurons so far: (time stamp in steps, node id), in emission order.

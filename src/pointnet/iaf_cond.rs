@@ -177,7 +177,11 @@ impl Model for IafCond {
     }
 
     fn recordables(&self) -> Vec<String> {
-        names(&["V_m", "g_ex", "g_in"])
+        if self.alpha {
+            names(&["V_m", "g_ex", "g_in", "t_ref_remaining"])
+        } else {
+            names(&["V_m", "g_ex", "g_in"])
+        }
     }
 
     fn get(&self, name: &str) -> f64 {
@@ -190,6 +194,7 @@ impl Model for IafCond {
             "V_m" => self.y[V],
             "g_ex" => self.y[g_ex],
             "g_in" => self.y[g_in],
+            "t_ref_remaining" if self.alpha => self.step_ms * self.r as f64,
             _ => f64::NAN,
         }
     }

@@ -19,7 +19,9 @@ pub mod models;
 pub mod params;
 pub mod propagators;
 pub mod rkf45;
+pub mod stepping;
 
-pub use engine::{Engine, Recording};
+pub use engine::{Emission, Engine, Recording};
 pub use models::SUPPORTED_MODELS;
 pub use params::{ParamValue, Params};
+pub use stepping::Exchange;

@@ -9,7 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict};
 
 use super::convert::IntoPyResult;
-use crate::pointnet::{Engine, ParamValue, Params, SUPPORTED_MODELS};
+use crate::error::Error;
+use crate::pointnet::{Emission, Engine, ParamValue, Params, SUPPORTED_MODELS};
 
 fn param_value(key: &str, v: &Bound<'_, PyAny>) -> PyResult<ParamValue> {
     if v.is_instance_of::<PyBool>() {
@@ -65,14 +66,21 @@ impl PyPointEngine {
     }
 
     /// Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id.
+    /// Under MPI `local` marks the ones this rank simulates.
+    #[pyo3(signature = (model, params, n, local=None))]
     fn add_neurons(
         &mut self,
         model: &str,
         params: &Bound<'_, PyDict>,
         n: usize,
+        local: Option<PyReadonlyArray1<'_, bool>>,
     ) -> PyResult<usize> {
         let p = params_of(params)?;
-        self.inner.add_neurons(model, &p, n).py()
+        let mask = match &local {
+            Some(a) => Some(a.as_slice()?),
+            None => None,
+        };
+        self.inner.add_neurons_on(model, &p, n, mask).py()
     }
 
     fn add_spike_generators(
@@ -138,9 +146,47 @@ impl PyPointEngine {
             .py()
     }
 
-    fn run(&mut self, py: Python<'_>, n_steps: u64) -> PyResult<()> {
+    /// Advances `n_steps`. Under MPI `exchange(steps, nodes, multiplicities, failure)` gathers
+    /// every rank's spikes of an epoch and returns them all; `failure` is None or (node id,
+    /// reason) of a model that failed here (the exchange raises when any rank failed).
+    #[pyo3(signature = (n_steps, exchange=None))]
+    fn run(&mut self, py: Python<'_>, n_steps: u64, exchange: Option<Py<PyAny>>) -> PyResult<()> {
         let inner = &mut self.inner;
-        py.detach(|| inner.run(n_steps)).py()
+        let Some(f) = exchange else {
+            return py.detach(|| inner.run(n_steps)).py();
+        };
+        // the callback's own exception is what the caller sees, not a summary of it
+        let mut raised: Option<PyErr> = None;
+        let mut call =
+            |local: &[Emission], failure: Option<(u32, &str)>| -> Result<Vec<Emission>, Error> {
+                Python::attach(|py| -> PyResult<Vec<Emission>> {
+                    let steps = PyArray1::from_iter(py, local.iter().map(|e| e.0));
+                    let nodes = PyArray1::from_iter(py, local.iter().map(|e| e.1));
+                    let mults = PyArray1::from_iter(py, local.iter().map(|e| e.2));
+                    let out = f.call1(py, (steps, nodes, mults, failure))?;
+                    let (s, n, m): (Vec<u64>, Vec<u32>, Vec<u32>) = out.extract(py)?;
+                    if s.len() != n.len() || s.len() != m.len() {
+                        return Err(PyValueError::new_err(
+                            "exchange returned arrays of different lengths",
+                        ));
+                    }
+                    Ok(s.into_iter()
+                        .zip(n)
+                        .zip(m)
+                        .map(|((s, n), m)| (s, n, m))
+                        .collect())
+                })
+                .map_err(|e| {
+                    let msg = format!("spike exchange failed: {e}");
+                    raised = Some(e);
+                    Error::Invalid(msg)
+                })
+            };
+        let result = py.detach(|| inner.run_exchanging(n_steps, Some(&mut call)));
+        if let Some(e) = raised {
+            return Err(e);
+        }
+        result.py()
     }
 
     /// (node id, reason) of the first neuron whose model failed (a numerical instability).

@@ -61,6 +61,15 @@ def test_glif_json_missing_keys(case_dir):
     _expect(config, d, "coeffs", "cell.json")
 
 
+def test_allen_glif_json_on_glif_cond(case_dir):
+    """bmtk converts Allen GLIF files for nest:glif_lif_*_psc only; on glif_cond the file is refused."""
+    d, config = case_dir
+    _edit_csv(d / "network" / "cells_node_types.csv", "model_template", "nest:glif_cond")
+    with open(d / "components" / "cell_models" / "cell.json", "w") as fh:
+        json.dump({"type": "GLIF", "El_reference": -0.07, "El": 0.0}, fh)
+    _expect(config, d, "type GLIF", "glif_lif_psc", "glif_cond")
+
+
 def test_delay_below_dt(case_dir):
     d, config = case_dir
     _edit_csv(d / "network" / "cells_cells_edge_types.csv", "delay", 0.04)

@@ -40,7 +40,7 @@ SPECS = {
     "iaf_cond_exp": _spec("iaf_cond_exp", {"I_e": 280.0, "t_ref": 2.05, "tau_syn_ex": 0.5},
                           [(30.0, 0), (-15.0, 0)], ("V_m", "g_ex", "g_in")),
     "iaf_cond_alpha": _spec("iaf_cond_alpha", {"I_e": 280.0, "E_L": -65.0, "tau_syn_ex": 1.0},
-                            [(8.0, 0), (-6.0, 0)], ("V_m", "g_ex", "g_in")),
+                            [(8.0, 0), (-6.0, 0)], ("V_m", "g_ex", "g_in", "t_ref_remaining")),
     "aeif_cond_exp": _spec("aeif_cond_exp", {"I_e": 1000.0, "a": 0.0, "b": 20.0}, [(30.0, 0), (-15.0, 0)],
                            ("V_m", "g_ex", "g_in", "w")),
     "aeif_cond_alpha": _spec("aeif_cond_alpha", {"I_e": 1000.0, "t_ref": 2.05, "a": 1.0, "b": 20.0},

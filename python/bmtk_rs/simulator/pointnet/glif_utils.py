@@ -28,6 +28,12 @@ def convert_aibs2nest(model_template, dynamics_params, source="dynamics_params")
         if name.endswith("_bix"):
             raise ConfigError(f"{source}: model_template '{model_template}' (glif_psc_bix) is not supported by "
                               f"bmtk-rs PointNet; use one of {['nest:' + v for v in _VARIANTS]}")
+        if isinstance(dynamics_params, dict) and dynamics_params.get("type") == "GLIF":
+            # bmtk converts Allen files for these templates only (none for glif_cond); NEST would then
+            # refuse the file's keys one by one
+            raise ConfigError(f"{source}: an Allen GLIF parameter file (type GLIF) is converted for "
+                              f"{['nest:' + v for v in _VARIANTS]} only, as in bmtk; '{model_template}' takes "
+                              "NEST's parameter names")
         return model_template, dynamics_params
     reset, r, asc, a = _VARIANTS[name]
     cfg = dynamics_params

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pandas as pd
 
+from .. import _mpi
 from ..circuit import SonataCircuit, _missing
 from ..sonata_config import ConfigError
 from .glif_utils import convert_aibs2nest, is_allen_glif
@@ -55,6 +56,7 @@ class PointNetwork(SonataCircuit):
         self._virtual_ids = {}     # population -> engine id per node id of its spike generators
         self._built_edges = set()
         self._models = {}          # population -> model name per node id
+        self._local = {}           # population -> per node id: simulated on this MPI rank
         self.min_delay = None      # smallest connection delay made (ms)
 
     def add_weight_function(self, fnc, name=None, **kwargs):
@@ -95,9 +97,13 @@ class PointNetwork(SonataCircuit):
         return model, params
 
     def build_nodes(self, engine):
+        """Every node on every rank (the same engine ids everywhere); under MPI each rank simulates
+        every size-th cell of each population (round robin) and holds the others as stand-ins."""
+        rank, size = _mpi.rank(), _mpi.size()
         for name, pop in self._node_pops.items():
             eids = np.full(pop.n_ids, -1, dtype=np.int64)
             models = np.full(pop.n_ids, None, dtype=object)
+            local = np.zeros(pop.n_ids, dtype=bool)
             mt = pop.model_type
             bad = ~np.isin(mt, _NEURON_MODEL_TYPES + ("virtual",))
             if bad.any():
@@ -105,6 +111,7 @@ class PointNetwork(SonataCircuit):
                 raise ConfigError(f"{pop.nodes_file}: node {int(pop.node_ids[i])} of {name} has model_type "
                                   f"'{mt[i]}'; PointNet builds {list(_NEURON_MODEL_TYPES)} and 'virtual' nodes")
             real = np.flatnonzero(mt != "virtual")
+            local[pop.node_ids[real[rank::size]]] = True
             if len(real):
                 types = pop.table["node_type_id"].to_numpy()[real]
                 for nt in sorted(set(types.tolist())):
@@ -112,15 +119,20 @@ class PointNetwork(SonataCircuit):
                     row = pop.table.iloc[int(rows[0])]
                     what = f"{pop.nodes_file}: node type {nt} of {name}"
                     model, params = self._cell_params(row, what)
+                    ids = pop.node_ids[rows]
                     try:
-                        first = engine.add_neurons(model, params, len(rows))
+                        first = engine.add_neurons(model, params, len(rows), local[ids] if size > 1 else None)
                     except ValueError as e:
                         raise ConfigError(f"{what}: {e}") from None
-                    ids = pop.node_ids[rows]
                     eids[ids] = first + np.arange(len(rows))
                     models[ids] = model
             self._engine_ids[name] = eids
             self._models[name] = models
+            self._local[name] = local
+
+    def local_mask(self, population):
+        """Per node id of `population`: True for the cells this MPI rank simulates."""
+        return self._local[population]
 
     # ---- edges -----------------------------------------------------------------------------------
     def _edge_dataframe(self, ep, idx):

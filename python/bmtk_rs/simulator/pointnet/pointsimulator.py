@@ -9,6 +9,7 @@ import numpy as np
 
 from ... import _native
 from ...utils.reports.compartment import CompartmentReportWriter
+from .. import _mpi
 from ...utils.reports.spike_trains import SpikeTrains
 from ..sonata_config import ConfigError
 from .config import Config
@@ -47,6 +48,9 @@ class _Multimeter:
         if np.any(eids < 0):
             raise ConfigError(f"report '{name}': node {int(ids[eids < 0][0])} of {self.population} is virtual")
         self.node_ids = ids
+        # this rank records its own cells; rank 0 gathers and writes them all
+        self.local_ids = ids[net.local_mask(self.population)[ids]]
+        eids = net.engine_ids(self.population, self.local_ids)
         dt = sim.dt
         interval = float(params.get("interval", dt))
         self.interval_steps = int(round(interval / dt))
@@ -71,8 +75,15 @@ class _Multimeter:
         self.interval = interval
 
     def write(self, sim):
+        comm = _mpi.world()
         for var, rid in zip(self.variables, self.rids):
             steps, data = sim.engine.recording(rid)
+            if comm is not None:
+                parts = comm.gather((self.local_ids, steps, data), root=0)
+                if parts is None:
+                    continue
+                cols = np.concatenate([p[0] for p in parts])
+                data = np.concatenate([p[2] for p in parts], axis=1)[:, np.argsort(cols, kind="stable")]
             if len(steps) == 0:
                 continue
             path = self.path if len(self.variables) == 1 else self.path.replace(".h5", f".{var}.h5")
@@ -240,12 +251,25 @@ class PointSimulator:
             except ImportError:
                 bar = None
         done = 0
+        comm = _mpi.world()
+        exchange = self._exchange(comm)
         while done < n:
             k = min(_CHUNK if bar is not None else n, n - done)
+            error = None
             try:
-                self.engine.run(k)
+                self.engine.run(k, exchange)
+            except RuntimeError as e:  # raised by the exchange on every rank
+                error = e
             except ValueError as e:
-                self._raise_failure(e)
+                error = self._failure_error(e)
+            if comm is not None:
+                # a rank that stopped alone must not leave the others waiting for it
+                texts = comm.allgather(None if error is None else str(error))
+                first = next((t for t in texts if t), None)
+                if first is not None and error is None:
+                    error = RuntimeError(first)
+            if error is not None:
+                raise error
             done += k
             if bar is not None:
                 bar.n = done
@@ -258,21 +282,48 @@ class PointSimulator:
             r.write(self)
         log.info(f"Done. ({time.time() - start:.2f} s)")
 
-    def _raise_failure(self, error):
-        """A neuron's model gave up (NEST's NumericalInstability): the error names its population and node."""
-        failed = self.engine.failure()
-        if failed is None:
-            raise error
-        eid, why = failed
+    def _node_name(self, eid):
         for pop, peids in self.net._engine_ids.items():
             hit = np.flatnonzero(peids == eid)
             if len(hit):
-                raise RuntimeError(f"node {int(hit[0])} of {pop}: {why} at t <= {self.engine.step * self.dt:g} ms; "
-                                   "the simulation stopped and no output was written") from None
-        raise RuntimeError(f"{why} (engine node {eid})") from None
+                return f"node {int(hit[0])} of {pop}"
+        return f"engine node {eid}"
+
+    def _failure_error(self, error):
+        """A neuron's model gave up (NEST's NumericalInstability): the error names its population and node."""
+        failed = self.engine.failure()
+        if failed is None:
+            return error
+        eid, why = failed
+        return RuntimeError(f"{self._node_name(eid)}: {why} at t <= {self.engine.step * self.dt:g} ms; the "
+                            "simulation stopped and no output was written")
+
+    def _exchange(self, comm):
+        """Under MPI: the engine's spike exchange, every rank's spikes of an epoch to every rank."""
+        if comm is None:
+            return None
+
+        def exchange(steps, nodes, mults, failure):
+            text = None
+            if failure is not None:
+                text = f"{self._node_name(failure[0])}: {failure[1]} (rank {comm.Get_rank()}); the simulation " \
+                       "stopped and no output was written"
+            parts = comm.allgather((steps, nodes, mults, text))
+            failed = [p[3] for p in parts if p[3]]
+            if failed:
+                raise RuntimeError(failed[0])
+            return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+        return exchange
 
     def _write_spikes(self):
         steps, eids = self.engine.spikes()
+        comm = _mpi.world()
+        if comm is not None:
+            parts = comm.gather((steps, eids), root=0)
+            if parts is None:
+                return
+            steps = np.concatenate([p[0] for p in parts])
+            eids = np.concatenate([p[1] for p in parts])
         times = steps.astype(np.float64) * self.dt
         trains = SpikeTrains()
         for pop, peids in self.net._engine_ids.items():

@@ -23,9 +23,11 @@ SUPPORT = {
         "weight_recorder": ("refused", "report module 'weight_recorder' is not supported by bmtk-rs PointNet"),
     },
     "cell templates": {
-        "nest:<model>": ("differs", "exact-integration models: iaf_psc_alpha, iaf_psc_exp, iaf_psc_delta, "
-                                    "glif_psc (all five variants), parrot_neuron; other NEST models are refused "
-                                    "naming the supported ones"),
+        "nest:<model>": ("differs", "iaf_psc_alpha, iaf_psc_exp, iaf_psc_delta, glif_psc (exact propagators), "
+                                    "iaf_cond_exp, iaf_cond_alpha, aeif_cond_exp, aeif_cond_alpha, glif_cond (NEST's "
+                                    "adaptive RKF45 step for step), izhikevich, parrot_neuron; glif_psc/glif_cond in "
+                                    "all five GLIF variants; other NEST models are refused naming the supported ones; "
+                                    "a negative weight on glif_cond is refused (NEST adds a negative conductance)"),
         "<user function>": ("refused", "PointNet cell models are built by the engine"),
     },
     "model_processing": {
