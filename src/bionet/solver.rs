@@ -464,7 +464,11 @@ impl CellSim {
                 }
             }
         }
-        self.synapses.add_currents(v, d, rhs);
+        if self.synapses.keeps_last() {
+            self.synapses.add_currents_kept(v, d, rhs);
+        } else {
+            self.synapses.add_currents(v, d, rhs);
+        }
         for p in self.points.iter_mut() {
             p.point_current(&self.env, v, None, d, rhs);
         }
