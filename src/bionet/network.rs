@@ -426,6 +426,17 @@ pub enum GapSite {
     Section { sec_id: usize },
 }
 
+/// A synapse of a cell whose synapses are kept apart, as a netcon report lists it.
+#[derive(Debug, Clone)]
+pub struct CellSynapse {
+    /// NEURON's name of its model: Exp2Syn or the POINT_PROCESS.
+    pub model: String,
+    /// The presynaptic cell (None: a virtual or replayed source, whose NetCon has no source gid).
+    pub source: Option<u32>,
+    pub sec_id: usize,
+    pub x: f64,
+}
+
 /// One biophysical synapse made for an edge, as BMTK would report it.
 #[derive(Debug, Clone, Copy)]
 pub struct MadeSynapse {
@@ -942,10 +953,8 @@ impl Network {
         Ok(())
     }
 
-    /// The synapses made on a cell kept apart, in the order they were made: (synapse model name
-    /// (Exp2Syn or the POINT_PROCESS), source cell id (None for a virtual or replayed source),
-    /// section id, x).
-    pub fn cell_synapses(&self, cell: u32) -> Result<Vec<(String, Option<u32>, usize, f64)>> {
+    /// The synapses made on a cell kept apart, in the order they were made.
+    pub fn cell_synapses(&self, cell: u32) -> Result<Vec<CellSynapse>> {
         let (g, lane) = self.bio_target(cell)?;
         let grp = &self.groups[g];
         if !grp.apart[lane] {
@@ -966,7 +975,12 @@ impl Network {
                     Some(Source::Virtual) | None => None,
                     _ => Some(s.source),
                 };
-                (name, src, s.sec_id as usize, s.x)
+                CellSynapse {
+                    model: name,
+                    source: src,
+                    sec_id: s.sec_id as usize,
+                    x: s.x,
+                }
             })
             .collect())
     }
@@ -1065,7 +1079,7 @@ impl Network {
     /// must share: every rank exchanges spikes at the same steps).
     pub fn share_min_delay(&mut self, d: f64) -> Result<()> {
         self.check_open()?;
-        if !(d > 0.0) {
+        if d.is_nan() || d <= 0.0 {
             return Err(Error::invalid(format!(
                 "the network's minimum delay must be > 0 ms, got {d}"
             )));

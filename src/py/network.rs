@@ -534,10 +534,13 @@ impl BioEngine {
         Bound<'py, PyArray1<f64>>,
     )> {
         let syns = self.net.cell_synapses(cell).py()?;
-        let names = syns.iter().map(|s| s.0.clone()).collect();
-        let src = syns.iter().map(|s| s.1.map_or(-1, i64::from)).collect();
-        let sec = syns.iter().map(|s| s.2 as i64).collect();
-        let x = syns.iter().map(|s| s.3).collect();
+        let names = syns.iter().map(|s| s.model.clone()).collect();
+        let src = syns
+            .iter()
+            .map(|s| s.source.map_or(-1, i64::from))
+            .collect();
+        let sec = syns.iter().map(|s| s.sec_id as i64).collect();
+        let x = syns.iter().map(|s| s.x).collect();
         Ok((
             names,
             PyArray1::from_vec(py, src),
@@ -582,7 +585,7 @@ impl BioEngine {
     /// `rule[i]` (or, when negative, of section `sec_id[i]`), conductance `g[i]` uS, publishing
     /// its segment's voltage into slot `publish[i]` and reading slot `read[i]`. Returns the
     /// (section id, x) of each half.
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn add_gaps<'py>(
         &mut self,
         py: Python<'py>,
