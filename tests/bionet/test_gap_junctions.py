@@ -3,8 +3,8 @@ network and config.
 
 Five biophysical cells of bio_14cells' kinds (one population, built by bmtk-rs's NetworkBuilder with
 add_gap_junctions, so the gap junction file is the builder's): cell 0 is driven by a current clamp
-and reaches cells 1-4 only through gap junctions on the soma, on basal dendrites and on mixed
-sections (cell 1 fires from the coupling alone); chemical synapses (a recurrent Exp2Syn edge and
+and reaches cells 1-4 only through gap junctions on the soma, on basal dendrites on mixed
+sections and on a preselected section (cell 1 fires from the coupling alone); chemical synapses (a recurrent Exp2Syn edge and
 virtual inputs through Exp2Syn and stp2syn) share the cells' placement streams with the junctions.
 bmtk needs a compiled Gap mechanism: tests/bionet/mod/gap.mod (i = g (v - vgap)), built with
 bmtk's .mod files. Soma voltages (float32 report data), spikes, the netcon reports and the clamp
@@ -51,6 +51,9 @@ def _build(net_dir):
     net.add_gap_junctions(source={"cell": 3}, target={"cell": 4}, resistance=50.0)
     net.add_gap_junctions(source={"cell": 0}, target={"cell": 3}, resistance=40.0,
                           target_sections=["basal", "somatic"], distance_range=[0.0, 50.0])
+    # preselected: both halves at the middle of section 4 of their own cell
+    cm = net.add_gap_junctions(source={"cell": 2}, target={"cell": 4}, resistance=25.0)
+    cm.add_properties("afferent_section_id", rule=lambda s, t: 4, dtypes=np.int64)
     net.build()
     net.save(output_dir=str(net_dir))
 
@@ -307,3 +310,21 @@ def test_bad_gap_junction_inputs_fail_before_the_run(setup, case):
         conf["networks"]["gap_juncs"] = [] if case == "no_file" else [{"gap_juncs_file": str(gj)}]
 
     _expect_error(_config(bad / "run", base / "net", comps, syn, edit=edit), *needles)
+
+
+def test_second_run_repeats_the_first(setup):
+    """sim.run() twice in one process: the gap junction slots start again from v_init."""
+    from bmtk_rs.simulator import bionet
+
+    base, comps, syn = setup
+    cfg = _config(base / "twice", base / "net", comps, syn, edit=_short)
+    conf = bionet.Config.from_json(str(cfg))
+    conf.build_env()
+    sim = bionet.BioSimulator.from_config(conf, network=bionet.BioNetwork.from_config(conf))
+    sim.run()
+    first = _outputs(cfg.parent / "output")
+    sim.run()
+    second = _outputs(cfg.parent / "output")
+    assert first[2]
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
