@@ -112,7 +112,8 @@ SUPPORT = {
         "networks.gap_juncs": ("differs", "gap junctions as bmtk places them (g = syn_weight at x=0.5 of each "
                                           "cell's section, the partner voltage of the step's start, as NEURON's "
                                           "transfer gives it); a Gap .mod in mechanisms_dir is not needed (bmtk "
-                                          "needs one compiled)"),
+                                          "needs one compiled); save_synapses and netcon_report list no "
+                                          "junctions (they have no NetCon)"),
         "node_sets_file": ("supported", ""),
         "node_sets": ("supported", ""),
         "manifest": ("supported", ""),
