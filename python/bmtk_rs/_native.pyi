@@ -15,10 +15,6 @@ class BioEngine:
         ...
     def add_ecp(self, electrode_file: Any, cells: Any, positions: Any, rotations: Any, minimum_distance: Any = ..., per_cell: Any = ...) -> Any:
         """The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with their soma positions and rotation angles (n x 3 each). Returns the number of channels."""
-    def add_extracellular(self, id: Any, segments: Any, series_index: Any, coeffs: Any) -> Any:
-        """Imposes an extracellular potential on a cell: e(segment, step) is the sum of coeffs[k] * series[series_index[k]](step) over the k with segments[k] == segment."""
-    def add_extracellular_series(self, tables: Any, periodic: Any) -> Any:
-        """Registers time courses of imposed extracellular potentials (rows of `tables`: the value during each step, or with `periodic` a table that repeats from the second step, as BMTK's COMSOL studies); returns the index of the first."""
     def add_gaps(self, cells: Any, rule: Any, sec_id: Any, g: Any, publish: Any, read: Any) -> Any:
         """Gap-junction halves: on `cells[i]` at the middle of a section drawn by placement rule `rule[i]` (or, when negative, of section `sec_id[i]`), conductance `g[i]` uS, publishing its segment's voltage into slot `publish[i]` and reading slot `read[i]`. Returns the (section id, x) of each half."""
     def add_intfire1(self, ids: Any, tau: Any, refrac: Any) -> Any:
@@ -39,6 +35,8 @@ class BioEngine:
         ...
     def add_report_cells(self, report: Any, cells: Any, variable: Any, kinds: Any) -> Any:
         """Adds cells to a report (`kinds`: SWC types of the segments to record, empty for all; None for soma(0.5) only); returns (index_pointer, element section ids, element x) over them."""
+    def add_synapse_report(self, report: Any, cell: Any, variable: Any, which: Any) -> Any:
+        """Adds the synapses `which` (positions in cell_synapses) of a cell to a report, recording `variable`; returns the number of columns added."""
     def add_vclamp(self, target: Any, node: Any, vc: Any, rs: Any) -> Any:
         """A voltage clamp (SEClamp) on a node: vc[k] mV through rs[k] MOhm during step k (inf: off)."""
     def add_virtual(self, ids: Any, offsets: Any, times: Any) -> Any:
@@ -47,6 +45,8 @@ class BioEngine:
         """Advances `steps` steps. `exchange(times, ids) -> (times, ids)` gathers the spikes of every MPI rank at each epoch end, `gap_exchange(voltages) -> voltages` the gap-junction voltages every step (this rank's, in gap_local_slots() order, to every slot's; None: single process)."""
     def cell_node(self, target: Any, section: Any = ..., index: Any = ..., x: Any = ...) -> Any:
         """The node of section[index](x) of a cell (None: the soma's middle), for clamps."""
+    def cell_synapses(self, cell: Any) -> Any:
+        """The synapses made on a cell kept apart, in the order they were made: (model names, source cell ids (-1: a virtual source), section ids, x)."""
     def choose_node(self, target: Any, rule: Any) -> Any:
         """One node of a cell drawn by a placement rule from the cell's placement stream."""
     def clear_recordings(self) -> Any:
@@ -57,6 +57,10 @@ class BioEngine:
         """Slots this rank publishes, in the order the gap exchange receives their voltages."""
     def gap_read_slots(self) -> Any:
         """Slots the gap-junction halves of this rank read."""
+    def keep_synapses_apart(self, cells: Any) -> Any:
+        """Keeps the synapses of these cells apart, one state each, and lists them (netcon reports)."""
+    def local_min_delay(self) -> Any:
+        """The smallest edge delay on this rank (ms; inf without edges)."""
     def model_segments(self, model: Any) -> Any:
         """Number of segments of a model and its soma node's (section id, x)."""
     @property
@@ -69,10 +73,10 @@ class BioEngine:
     def n_synapses(self) -> Any: ...
     def rewind(self) -> Any:
         """Back to t = 0 for another run of the same network (states, queues, spikes, recordings reset)."""
-    def segment_centres(self, id: Any, position: Any, rotation: Any) -> Any:
-        """Segment centres (n segments x 3, um) of a cell placed at `position` with `rotation`, in BMTK's segment order."""
     def set_gap_slots(self, n: Any) -> Any:
         """The number of gap-junction slots of the whole network (two per junction)."""
+    def share_min_delay(self, d: Any) -> Any:
+        """Lowers the exchange epoch's minimum delay to `d` ms (the smallest over every MPI rank)."""
     def skipped_edges(self) -> Any:
         """Keys of edges that found no target segment (BMTK warns and builds no synapse for them)."""
     def spikes(self) -> Any:
@@ -88,7 +92,7 @@ class BioEngine:
 
 class CompartmentReportWriter:
     """Writes a compartment report block by block; `finish()` puts it under its final name."""
-    def __init__(self, path: Any, mappings: Any, tstart: Any, tstop: Any, dt: Any, n_steps: Any, variable: Any, units: Any = ...) -> None: ...
+    def __init__(self, path: Any, mappings: Any, tstart: Any, tstop: Any, dt: Any, n_steps: Any, variable: Any, units: Any = ..., element_columns: Any = ...) -> None: ...
     def finish(self) -> Any:
         ...
     def write_steps(self, pop: Any, first_step: Any, values: Any) -> Any:
@@ -149,8 +153,8 @@ class EdgeTable:
 
 class PointEngine:
     def __init__(self, dt: Any) -> None: ...
-    def add_neurons(self, model: Any, params: Any, n: Any, local: Any = ...) -> Any:
-        """Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id. Under MPI `local` marks the ones this rank simulates."""
+    def add_neurons(self, model: Any, params: Any, n: Any) -> Any:
+        """Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id."""
     def add_recording(self, variable: Any, nodes: Any, interval: Any, start: Any, stop: Any) -> Any:
         ...
     def add_spike_generators(self, offsets: Any, times: Any) -> Any:
@@ -159,14 +163,12 @@ class PointEngine:
         ...
     def connect(self, sources: Any, targets: Any, weights: Any, delays: Any, receptors: Any) -> Any:
         ...
-    def failure(self) -> Any:
-        """(node id, reason) of the first neuron whose model failed (a numerical instability)."""
     @property
     def n_nodes(self) -> Any: ...
     def recording(self, i: Any) -> Any:
         """(time stamps in steps, values[time, node]) of a recording."""
-    def run(self, n_steps: Any, exchange: Any = ...) -> Any:
-        """Advances `n_steps`. Under MPI `exchange(steps, nodes, multiplicities, failure)` gathers every rank's spikes of an epoch and returns them all; `failure` is None or (node id, reason) of a model that failed here (the exchange raises when any rank failed)."""
+    def run(self, n_steps: Any) -> Any:
+        ...
     def spikes(self) -> Any:
         """(time stamps in steps, node ids) of every neuron spike so far."""
     @property
@@ -316,6 +318,9 @@ def synapse_nodes(swc_path: Any, locations: Any, fit_json: Any = ..., model_proc
 
 def synapse_segments(swc_path: Any, fit_json: Any = ..., model_processing: Any = ..., dL: Any = ...) -> Any:
     """bmtk's per-segment table of a cell (its `seg_props`): dict of numpy arrays `sec_id`, `x`, `type`, `length`, `dist`, `node` in bmtk's segment order."""
+
+def write_clamp_report(path: Any, rows: Any, cols: Any, data: Any, merged: Any = ...) -> Any:
+    """Writes BMTK BioNet's clamp_report table (`merged`: the layout rank 0 writes under MPI)."""
 
 def write_edges(path: Any, population: Any, source_population: Any, target_population: Any, tables: Any, argsort: Any, index_by: Any = ...) -> Any:
     """Merges `tables` (edge types from one source to one target network) and writes the edges file."""

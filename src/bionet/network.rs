@@ -92,6 +92,19 @@ struct InEdge {
 
 const NO_PP: u32 = u32::MAX;
 
+/// A synapse made on a cell whose synapses a netcon report lists, in the order they were made.
+#[derive(Debug, Clone, Copy)]
+struct SynLog {
+    lane: u32,
+    /// Its Exp2Syn state (before finalize's reordering) or point-process instance (pending).
+    target: u32,
+    /// Point-process synapse type, or NO_PP for Exp2Syn.
+    pp: u32,
+    source: u32,
+    sec_id: u32,
+    x: f64,
+}
+
 fn sort_in_edges(v: &mut [InEdge]) {
     v.sort_by_key(|a| (a.source, a.key, a.k));
 }
@@ -138,6 +151,10 @@ struct Group {
     /// NetCon weight vectors of the NMODL synapses' connections.
     pp_weights: Vec<Vec<f64>>,
     clamps: Vec<(usize, IClamp)>,
+    /// Per lane: whether the cell's synapses each keep their own state and are logged (a netcon
+    /// report reads them one by one).
+    apart: Vec<bool>,
+    syn_log: Vec<SynLog>,
     /// (node, lane, conductance uS, slot read) of each gap-junction half on these cells.
     pending_gaps: Vec<(u32, u32, f64, u32)>,
     /// (node, lane, slot) of each segment voltage these cells publish for gap junctions.
@@ -185,6 +202,8 @@ impl Group {
             pending_pp: Vec::new(),
             pp_weights: Vec::new(),
             clamps: Vec::new(),
+            apart: Vec::new(),
+            syn_log: Vec::new(),
             pending_gaps: Vec::new(),
             gap_sources: Vec::new(),
             coupled: false,
@@ -218,6 +237,10 @@ impl Group {
             p.e.to_bits(),
         );
         let next = self.pending_syn.len() as u32;
+        if self.apart[lane as usize] {
+            self.pending_syn.push((node, lane, p));
+            return next;
+        }
         *self.syn_map.entry(key).or_insert_with(|| {
             self.pending_syn.push((node, lane, p));
             next
@@ -294,6 +317,11 @@ impl Group {
                         at(vals, rec)
                     }
                     Variable::MembraneCurrent => at(im, rec),
+                    Variable::Exp2Syn(v) => at(sim.synapses.values(*v), rec),
+                    Variable::PointSyn { set, name, .. } => {
+                        let vals = sim.points[*set as usize].values(name).unwrap_or(&[]);
+                        at(vals, rec)
+                    }
                     Variable::MembraneDensity => rec.extend(
                         r.index
                             .iter()
@@ -400,6 +428,17 @@ pub enum GapSite {
     Placed { rule: usize },
     /// Section `sec_id` (BMTK's afferent_section_id).
     Section { sec_id: usize },
+}
+
+/// A synapse of a cell whose synapses are kept apart, as a netcon report lists it.
+#[derive(Debug, Clone)]
+pub struct CellSynapse {
+    /// NEURON's name of its model: Exp2Syn or the POINT_PROCESS.
+    pub model: String,
+    /// The presynaptic cell (None: a virtual or replayed source, whose NetCon has no source gid).
+    pub source: Option<u32>,
+    pub sec_id: usize,
+    pub x: f64,
 }
 
 /// One biophysical synapse made for an edge, as BMTK would report it.
@@ -578,6 +617,7 @@ impl Network {
         grp.cells.push(id);
         grp.seeds.push(seed);
         grp.placers.push(None);
+        grp.apart.push(false);
         self.sources[id as usize] = Source::Bio {
             group: g as u32,
             lane,
@@ -760,6 +800,16 @@ impl Network {
                     pp,
                     wv,
                 });
+                if grp.apart[lane] {
+                    grp.syn_log.push(SynLog {
+                        lane: lane as u32,
+                        target: state,
+                        pp,
+                        source: e.source,
+                        sec_id: sec_id as u32,
+                        x: sec_x,
+                    });
+                }
                 made.push(MadeSynapse {
                     key: e.key,
                     sec_id,
@@ -895,6 +945,128 @@ impl Network {
             .ok_or_else(|| Error::invalid(format!("cell {target}: no segment was drawn")))
     }
 
+    /// Keeps the synapses of `cell` apart (one state each) and lists them for
+    /// [`Self::cell_synapses`]: a netcon report records them one by one. Called before its edges.
+    pub fn keep_synapses_apart(&mut self, cell: u32) -> Result<()> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(cell)?;
+        let grp = &mut self.groups[g];
+        let has = grp.pending_syn.iter().any(|p| p.1 as usize == lane)
+            || grp.pending_pp.iter().any(|p| p.1 as usize == lane);
+        if has && !grp.apart[lane] {
+            return Err(Error::invalid(format!(
+                "cell {cell}: synapses must be kept apart before its edges are added"
+            )));
+        }
+        grp.apart[lane] = true;
+        Ok(())
+    }
+
+    /// The synapses made on a cell kept apart, in the order they were made.
+    pub fn cell_synapses(&self, cell: u32) -> Result<Vec<CellSynapse>> {
+        let (g, lane) = self.bio_target(cell)?;
+        let grp = &self.groups[g];
+        if !grp.apart[lane] {
+            return Err(Error::invalid(format!(
+                "cell {cell}: its synapses were not kept apart"
+            )));
+        }
+        Ok(grp
+            .syn_log
+            .iter()
+            .filter(|s| s.lane as usize == lane)
+            .map(|s| {
+                let name = match s.pp {
+                    NO_PP => "Exp2Syn".to_string(),
+                    t => self.pp_types[t as usize].model.name.to_string(),
+                };
+                let src = match self.sources.get(s.source as usize) {
+                    Some(Source::Virtual) | None => None,
+                    _ => Some(s.source),
+                };
+                CellSynapse {
+                    model: name,
+                    source: src,
+                    sec_id: s.sec_id as usize,
+                    x: s.x,
+                }
+            })
+            .collect())
+    }
+
+    /// Adds synapses of a cell kept apart to report `report`: those at positions `which` of
+    /// [`Self::cell_synapses`], recording `variable` (NEURON's name: g, i, A, B for Exp2Syn, any
+    /// variable of a POINT_PROCESS). Returns the number of columns added.
+    pub fn add_synapse_report(
+        &mut self,
+        report: usize,
+        cell: u32,
+        variable: &str,
+        which: &[usize],
+    ) -> Result<usize> {
+        self.check_open()?;
+        let (g, lane) = self.bio_target(cell)?;
+        if !self.groups[g].apart[lane] {
+            return Err(Error::invalid(format!(
+                "cell {cell}: its synapses were not kept apart"
+            )));
+        }
+        let width = *self
+            .report_width
+            .get(report)
+            .ok_or_else(|| Error::invalid(format!("unknown report {report}")))?;
+        let logged: Vec<SynLog> = self.groups[g]
+            .syn_log
+            .iter()
+            .filter(|s| s.lane as usize == lane)
+            .copied()
+            .collect();
+        let mut column = width;
+        let mut recorders: Vec<GroupRecorder> = Vec::new();
+        for &w in which {
+            let s = logged
+                .get(w)
+                .ok_or_else(|| Error::invalid(format!("cell {cell} has no synapse number {w}")))?;
+            let var = if s.pp == NO_PP {
+                let v = crate::bionet::synapse::Exp2SynVar::of(variable).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "Exp2Syn has no variable '{variable}' a report can record ({})",
+                        crate::bionet::synapse::Exp2SynVar::NAMES.join(", ")
+                    ))
+                })?;
+                Variable::Exp2Syn(v)
+            } else {
+                let m = &self.pp_types[s.pp as usize].model;
+                if !m.code.slot_names.iter().any(|n| n == variable) {
+                    return Err(Error::invalid(format!(
+                        "{}: POINT_PROCESS '{}' has no variable '{variable}'",
+                        m.file, m.name
+                    )));
+                }
+                Variable::PointSyn {
+                    ty: s.pp,
+                    set: u32::MAX,
+                    name: variable.to_string(),
+                }
+            };
+            match recorders.last_mut() {
+                Some(r) if r.var == var => r.index.push(s.target),
+                _ => recorders.push(GroupRecorder {
+                    report,
+                    column,
+                    var,
+                    index: vec![s.target],
+                    scale: Vec::new(),
+                }),
+            }
+            column += 1;
+        }
+        let grp = &mut self.groups[g];
+        grp.recorders.extend(recorders);
+        self.report_width[report] = column;
+        Ok(column - width)
+    }
+
     /// BMTK's segment table of group `g`'s cell model (built once per model).
     fn segment_table(&mut self, g: usize) -> Result<Arc<SegmentTable>> {
         let model_id = self.groups[g].model_id;
@@ -905,6 +1077,24 @@ impl Network {
         let t = Arc::new(SegmentTable::new(&m.geometry, &m.morphology.sections)?);
         self.tables.insert(model_id, t.clone());
         Ok(t)
+    }
+
+    /// The smallest delay of the edges added on this rank (infinite without edges).
+    pub fn local_min_delay(&self) -> f64 {
+        self.min_delay
+    }
+
+    /// Lowers the minimum delay to `d` (the smallest over every rank, which the exchange epochs
+    /// must share: every rank exchanges spikes at the same steps).
+    pub fn share_min_delay(&mut self, d: f64) -> Result<()> {
+        self.check_open()?;
+        if d.is_nan() || d <= 0.0 {
+            return Err(Error::invalid(format!(
+                "the network's minimum delay must be > 0 ms, got {d}"
+            )));
+        }
+        self.min_delay = self.min_delay.min(d);
+        Ok(())
     }
 
     /// The number of gap-junction slots of the whole network (two per junction); set before
@@ -1378,7 +1568,30 @@ impl Network {
                         p.net_init(e.target as usize, vj, &mut g.pp_weights[e.wv as usize]);
                     }
                 }
+                if g.recorders
+                    .iter()
+                    .any(|r| matches!(r.var, Variable::Exp2Syn(_)))
+                {
+                    sim.synapses.keep_last();
+                }
                 for r in g.recorders.iter_mut() {
+                    match &mut r.var {
+                        Variable::Exp2Syn(_) => {
+                            for j in r.index.iter_mut() {
+                                *j = new_of[*j as usize];
+                            }
+                            continue;
+                        }
+                        Variable::PointSyn { set, .. } => {
+                            for j in r.index.iter_mut() {
+                                let (s, pos) = pp_of[*j as usize];
+                                *set = s;
+                                *j = pos;
+                            }
+                            continue;
+                        }
+                        _ => {}
+                    }
                     for j in r.index.iter_mut() {
                         let (node, lane) = (*j as usize / MAX_LANES, *j as usize % MAX_LANES);
                         *j = (node * lanes + lane) as u32;

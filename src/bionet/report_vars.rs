@@ -23,6 +23,15 @@ pub enum Variable {
     MembraneDensity,
     /// `i_membrane_`: the transmembrane current of the segment (nA).
     MembraneCurrent,
+    /// A variable of Exp2Syn synapses (netcon report; elements are synapse states).
+    Exp2Syn(crate::bionet::synapse::Exp2SynVar),
+    /// A variable of the NMODL point-process synapses of one type (netcon report; elements are
+    /// instances of the group's point-process set `set`, known once the group is finalized).
+    PointSyn {
+        ty: u32,
+        set: u32,
+        name: String,
+    },
 }
 
 impl Variable {

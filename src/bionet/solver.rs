@@ -498,7 +498,11 @@ impl CellSim {
         for f in self.ext_fields.iter_mut() {
             f.add_axial_currents(self.steps_done, parent, ga, lanes, rhs);
         }
-        self.synapses.add_currents(v, d, rhs);
+        if self.synapses.keeps_last() {
+            self.synapses.add_currents_kept(v, d, rhs);
+        } else {
+            self.synapses.add_currents(v, d, rhs);
+        }
         for p in self.points.iter_mut() {
             p.point_current(&self.env, v, None, d, rhs);
         }

@@ -65,6 +65,34 @@ pub struct SynapseSet {
     /// 1 - exp(-dt/tau) for A and B.
     k1: Vec<f64>,
     k2: Vec<f64>,
+    /// When a report reads them: `g` and `i` as the last current evaluation left them (NEURON's
+    /// BREAKPOINT values, computed before the states advance).
+    keep_last: bool,
+    last_g: Vec<f64>,
+    last_i: Vec<f64>,
+}
+
+/// An Exp2Syn variable a netcon report can record, by NEURON's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exp2SynVar {
+    G,
+    I,
+    A,
+    B,
+}
+
+impl Exp2SynVar {
+    pub const NAMES: [&'static str; 4] = ["g", "i", "A", "B"];
+
+    pub fn of(name: &str) -> Option<Exp2SynVar> {
+        match name {
+            "g" => Some(Exp2SynVar::G),
+            "i" => Some(Exp2SynVar::I),
+            "A" => Some(Exp2SynVar::A),
+            "B" => Some(Exp2SynVar::B),
+            _ => None,
+        }
+    }
 }
 
 impl SynapseSet {
@@ -93,6 +121,26 @@ impl SynapseSet {
     pub fn initialize(&mut self) {
         self.a.iter_mut().for_each(|x| *x = 0.0);
         self.b.iter_mut().for_each(|x| *x = 0.0);
+        self.last_g.iter_mut().for_each(|x| *x = 0.0);
+        self.last_i.iter_mut().for_each(|x| *x = 0.0);
+    }
+
+    /// Keeps each step's `g` and `i` for [`Self::values`].
+    pub fn keep_last(&mut self) {
+        self.keep_last = true;
+        self.last_g = vec![0.0; self.len()];
+        self.last_i = vec![0.0; self.len()];
+    }
+
+    /// Per state, a variable as NEURON reads it after a step (`g`, `i`: as the step's current
+    /// evaluation computed them, which needs [`Self::keep_last`]).
+    pub fn values(&self, var: Exp2SynVar) -> &[f64] {
+        match var {
+            Exp2SynVar::G => &self.last_g,
+            Exp2SynVar::I => &self.last_i,
+            Exp2SynVar::A => &self.a,
+            Exp2SynVar::B => &self.b,
+        }
     }
 
     /// NET_RECEIVE of an event of `weight` (uS).
@@ -115,6 +163,22 @@ impl SynapseSet {
             d[j] += (i_up - i) / 0.001;
             rhs[j] -= i;
         }
+    }
+
+    /// [`Self::add_currents`], keeping `g` and `i` of every state.
+    #[inline]
+    pub fn add_currents_kept(&mut self, v: &[f64], d: &mut [f64], rhs: &mut [f64]) {
+        self.add_currents(v, d, rhs);
+        for k in 0..self.index.len() {
+            let j = self.index[k] as usize;
+            let g = self.b[k] - self.a[k];
+            self.last_g[k] = g;
+            self.last_i[k] = g * (v[j] - self.e[k]);
+        }
+    }
+
+    pub fn keeps_last(&self) -> bool {
+        self.keep_last
     }
 
     /// Current (nA) of every state at voltage `v`, added into `out` per solver index.

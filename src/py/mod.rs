@@ -30,6 +30,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sonata::read_types_table, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::write_gap_junctions, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::read_gap_junctions, m)?)?;
+    m.add_function(wrap_pyfunction!(sonata::write_clamp_report, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::read_allen_sweep, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::write_saved_synapses, m)?)?;
     m.add_function(wrap_pyfunction!(sonata::spike_node_ids_signed, m)?)?;

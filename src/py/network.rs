@@ -569,6 +569,70 @@ impl BioEngine {
         self.net.rewind();
     }
 
+    /// Keeps the synapses of these cells apart, one state each, and lists them (netcon reports).
+    fn keep_synapses_apart(&mut self, cells: PyReadonlyArray1<'_, u32>) -> PyResult<()> {
+        for &c in cells.as_array().iter() {
+            self.net.keep_synapses_apart(c).py()?;
+        }
+        Ok(())
+    }
+
+    /// The synapses made on a cell kept apart, in the order they were made: (model names, source
+    /// cell ids (-1: a virtual source), section ids, x).
+    #[allow(clippy::type_complexity)]
+    fn cell_synapses<'py>(
+        &self,
+        py: Python<'py>,
+        cell: u32,
+    ) -> PyResult<(
+        Vec<String>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<i64>>,
+        Bound<'py, PyArray1<f64>>,
+    )> {
+        let syns = self.net.cell_synapses(cell).py()?;
+        let names = syns.iter().map(|s| s.model.clone()).collect();
+        let src = syns
+            .iter()
+            .map(|s| s.source.map_or(-1, i64::from))
+            .collect();
+        let sec = syns.iter().map(|s| s.sec_id as i64).collect();
+        let x = syns.iter().map(|s| s.x).collect();
+        Ok((
+            names,
+            PyArray1::from_vec(py, src),
+            PyArray1::from_vec(py, sec),
+            PyArray1::from_vec(py, x),
+        ))
+    }
+
+    /// Adds the synapses `which` (positions in cell_synapses) of a cell to a report, recording
+    /// `variable`; returns the number of columns added.
+    fn add_synapse_report(
+        &mut self,
+        report: usize,
+        cell: u32,
+        variable: &str,
+        which: PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<usize> {
+        let w: Vec<usize> = which
+            .as_array()
+            .iter()
+            .map(|&k| k.max(0) as usize)
+            .collect();
+        self.net.add_synapse_report(report, cell, variable, &w).py()
+    }
+
+    /// The smallest edge delay on this rank (ms; inf without edges).
+    fn local_min_delay(&self) -> f64 {
+        self.net.local_min_delay()
+    }
+
+    /// Lowers the exchange epoch's minimum delay to `d` ms (the smallest over every MPI rank).
+    fn share_min_delay(&mut self, d: f64) -> PyResult<()> {
+        self.net.share_min_delay(d).py()
+    }
+
     /// The number of gap-junction slots of the whole network (two per junction).
     fn set_gap_slots(&mut self, n: usize) -> PyResult<()> {
         self.net.set_gap_slots(n).py()
@@ -578,7 +642,7 @@ impl BioEngine {
     /// `rule[i]` (or, when negative, of section `sec_id[i]`), conductance `g[i]` uS, publishing
     /// its segment's voltage into slot `publish[i]` and reading slot `read[i]`. Returns the
     /// (section id, x) of each half.
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn add_gaps<'py>(
         &mut self,
         py: Python<'py>,

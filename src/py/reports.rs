@@ -30,9 +30,10 @@ pub struct PyCompartmentReportWriter {
 
 #[pymethods]
 impl PyCompartmentReportWriter {
-    /// `mappings`: [(population, node_ids, index_pointer, element_ids, element_pos)].
+    /// `mappings`: [(population, node_ids, index_pointer, element_ids, element_pos)];
+    /// `element_columns`: further per-element mapping columns [(mapping index, name, int64 values)].
     #[new]
-    #[pyo3(signature = (path, mappings, tstart, tstop, dt, n_steps, variable, units=None))]
+    #[pyo3(signature = (path, mappings, tstart, tstop, dt, n_steps, variable, units=None, element_columns=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         path: std::path::PathBuf,
@@ -43,8 +44,9 @@ impl PyCompartmentReportWriter {
         n_steps: usize,
         variable: &str,
         units: Option<&str>,
+        element_columns: Option<Vec<(usize, String, PyReadonlyArray1<'_, i64>)>>,
     ) -> PyResult<Self> {
-        let maps: Vec<ReportMapping> = mappings
+        let mut maps: Vec<ReportMapping> = mappings
             .into_iter()
             .map(|(population, n, ip, ids, pos)| ReportMapping {
                 population,
@@ -52,8 +54,15 @@ impl PyCompartmentReportWriter {
                 index_pointer: ip.as_array().to_vec(),
                 element_ids: ids.as_array().to_vec(),
                 element_pos: pos.as_array().to_vec(),
+                element_columns: Vec::new(),
             })
             .collect();
+        for (k, name, values) in element_columns.unwrap_or_default() {
+            let m = maps.get_mut(k).ok_or_else(|| {
+                PyValueError::new_err(format!("element column '{name}': no mapping {k}"))
+            })?;
+            m.element_columns.push((name, values.as_array().to_vec()));
+        }
         let time = ReportTime { tstart, tstop, dt };
         let w =
             CompartmentReportWriter::create(&path, &maps, time, n_steps, variable, units).py()?;

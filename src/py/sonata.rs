@@ -178,6 +178,20 @@ pub fn write_gap_junctions(
     .py()
 }
 
+/// Writes BMTK BioNet's clamp_report table (`merged`: the layout rank 0 writes under MPI).
+#[pyfunction]
+#[pyo3(signature = (path, rows, cols, data, merged=false))]
+pub fn write_clamp_report(
+    path: std::path::PathBuf,
+    rows: usize,
+    cols: usize,
+    data: numpy::PyReadonlyArray1<'_, f64>,
+    merged: bool,
+) -> PyResult<()> {
+    crate::sonata::clamp_report::write_clamp_report(&path, rows, cols, data.as_slice()?, merged)
+        .py()
+}
+
 /// Reads a gap-junction table: (source_ids, target_ids, src_gap_ids, trg_gap_ids).
 #[pyfunction]
 #[allow(clippy::type_complexity)]

@@ -22,6 +22,8 @@ pub struct ReportMapping {
     pub index_pointer: Vec<u64>,
     pub element_ids: Vec<u64>,
     pub element_pos: Vec<f64>,
+    /// Further per-element integer columns of `mapping/` (a netcon report's src_ids, trg_ids).
+    pub element_columns: Vec<(String, Vec<i64>)>,
 }
 
 impl ReportMapping {
@@ -33,6 +35,7 @@ impl ReportMapping {
             index_pointer: vec![0],
             element_ids: Vec::new(),
             element_pos: Vec::new(),
+            element_columns: Vec::new(),
         };
         for (node, ids, pos) in cells {
             if ids.len() != pos.len() {
@@ -60,7 +63,8 @@ impl ReportMapping {
             && self.element_pos.len() == n
             && self.index_pointer.first() == Some(&0)
             && self.index_pointer.last() == Some(&(n as u64))
-            && self.index_pointer.windows(2).all(|w| w[0] <= w[1]);
+            && self.index_pointer.windows(2).all(|w| w[0] <= w[1])
+            && self.element_columns.iter().all(|(_, c)| c.len() == n);
         if ok {
             Ok(())
         } else {
@@ -115,6 +119,9 @@ impl CompartmentReportWriter {
             h5::write_vec(path, &map, "element_ids", &m.element_ids)?;
             h5::write_vec(path, &map, "element_pos", &m.element_pos)?;
             h5::write_vec(path, &map, "index_pointer", &m.index_pointer)?;
+            for (name, col) in &m.element_columns {
+                h5::write_vec(path, &map, name, col)?;
+            }
             // BMTK names it index_pointer, the SONATA specification (and libsonata) index_pointers.
             h5::hard_link(path, &map, "index_pointer", "index_pointers")?;
             let t = h5::write_vec(path, &map, "time", &[time.tstart, time.tstop, time.dt])?;
@@ -229,6 +236,7 @@ pub fn read_compartment_report(path: &Path) -> Result<Vec<ReportPopulation>> {
             index_pointer: h5::read_u64(path, &map, "index_pointer")?,
             element_ids: h5::read_u64(path, &map, "element_ids")?,
             element_pos: f64s("element_pos")?,
+            element_columns: Vec::new(),
         };
         mapping.check(path)?;
         let t = f64s("time")?;

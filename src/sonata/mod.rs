@@ -2,6 +2,7 @@
 //! compartment reports and configs. Other modules read and write files only through this one.
 
 pub mod allen_sweep;
+pub mod clamp_report;
 pub mod column;
 pub mod compartment_report;
 pub mod ecp;

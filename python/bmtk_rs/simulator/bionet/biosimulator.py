@@ -10,6 +10,7 @@ import numpy as np
 from ... import _native
 from ...utils.reports.compartment import CompartmentReportWriter
 from ...utils.reports.spike_trains import SpikeTrains
+from .clamp_report import ClampReport
 from .current_clamps import ClampInput
 from .extracellular_stim import add_extracellular_stimulus, placed_biophysical_cells
 from .replay import ReplaySources, is_replay
@@ -20,6 +21,12 @@ from .. import _mpi
 from .config import ConfigError
 
 _SPIKE_MODULES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "csv": "csv", "nwb": "nwb"}
+
+
+def _mpi_min():
+    from mpi4py import MPI
+
+    return MPI.MIN
 
 
 def _elapsed(s):
@@ -359,6 +366,15 @@ class BioSimulator:
         network.unrunnable_mechanisms = register_density_mechanisms(config, io)
         io.info("Building cells.")
         network.build_nodes(sim.engine)
+        from .netcon_report import NetconReport, selected_cells
+
+        netcon_cells = {}
+        for name, rep in config.reports.items():
+            if rep.get("module") == "netcon_report" and rep.get("enabled", True) is not False:
+                # before any edge: the recorded cells' synapses must keep a state each
+                netcon_cells[name] = selected_cells(network, name, rep)
+                for pop, ids in netcon_cells[name].items():
+                    sim.engine.keep_synapses_apart(network.gids(pop, ids).astype(np.uint32))
         io.info("Building recurrent connections")
         network.build_recurrent_edges(sim.engine)
         sim._gap_exchange = network.gaps.finish()
@@ -369,6 +385,12 @@ class BioSimulator:
         sim._add_clamps()
         sim._add_voltage_clamps()
         network.finish_virtual(sim.engine)
+        comm = _mpi.world()
+        if comm is not None:
+            # every rank must cut the run into the same exchange epochs (NEURON's global min delay)
+            delay = comm.allreduce(sim.engine.local_min_delay(), op=_mpi_min())
+            if np.isfinite(delay):
+                sim.engine.share_min_delay(delay)
         for name, rep in config.reports.items():
             module = rep.get("module")
             if rep.get("enabled", True) is False:
@@ -377,6 +399,10 @@ class BioSimulator:
                 sim._reports.append(_MembraneReport(name, rep, sim))
             elif module == "extracellular":
                 sim._reports.append(_EcpReport(name, rep, sim))
+            elif module == "netcon_report":
+                sim._reports.append(NetconReport(name, rep, sim, netcon_cells[name]))
+            elif module == "clamp_report":
+                sim._reports.append(ClampReport(name, rep, sim))
             elif module == "save_synapses":
                 if "network_dir" not in rep:
                     raise ConfigError(f"report '{name}': save_synapses needs 'network_dir'")

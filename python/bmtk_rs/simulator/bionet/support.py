@@ -40,8 +40,13 @@ SUPPORT = {
         "spikes_report": ("supported", "spikes go to output.spikes_file / spikes_file_csv"),
         "extracellular": ("supported", "ECP by the line-source method, ecp.h5, per-cell contributions, NWB"),
         "save_synapses": ("supported", "the synapses a run made, as SONATA edges"),
-        "netcon_report": ("ignored", "warned and skipped: module 'netcon_report' is not supported by bmtk-rs"),
-        "clamp_report": ("ignored", "warned and skipped: module 'clamp_report' is not supported by bmtk-rs"),
+        "netcon_report": ("differs", "a synapse variable per synapse (Exp2Syn g, i, A, B; any variable of a "
+                                     "POINT_PROCESS synapse), syn_type filter, bmtk's mapping with src_ids/trg_ids; "
+                                     "one variable per report, data as float32; IntFire1 targets and syn_type "
+                                     "'netcon' are refused"),
+        "clamp_report": ("supported", "bmtk 1.2.0 writes an empty table from configs (its IClamp/SEClamp inputs "
+                                      "keep their clamps from the report): data (int(tstop/dt), 0) with the root "
+                                      "attributes, under MPI bmtk's merged empty data; bmtk-rs writes the same"),
         "multimeter": ("ignored", "warned and skipped (bmtk runs it as a membrane report)"),
         "multimeter_report": ("ignored", "warned and skipped (bmtk runs it as a membrane report)"),
     },
@@ -107,7 +112,11 @@ SUPPORT = {
         "components.templates_dir": ("ignored", "no hoc templates are needed"),
         "networks.nodes": ("supported", ""),
         "networks.edges": ("supported", ""),
-        "networks.gap_juncs": ("ignored", "gap junctions are not simulated"),
+        "networks.gap_juncs": ("differs", "gap junctions as bmtk places them (g = syn_weight at x=0.5 of each "
+                                          "cell's section, the partner voltage of the step's start, as NEURON's "
+                                          "transfer gives it); a Gap .mod in mechanisms_dir is not needed (bmtk "
+                                          "needs one compiled); save_synapses and netcon_report list no "
+                                          "junctions (they have no NetCon)"),
         "node_sets_file": ("supported", ""),
         "node_sets": ("supported", ""),
         "manifest": ("supported", ""),

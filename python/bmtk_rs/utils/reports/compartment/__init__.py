@@ -21,7 +21,10 @@ class CompartmentReportWriter:
     given as blocks of time steps (rows) x elements (columns, cells in the given order).
     """
 
-    def __init__(self, path, cells, tstart, tstop, dt, variable="v", units=None, n_steps=None):
+    def __init__(self, path, cells, tstart, tstop, dt, variable="v", units=None, n_steps=None,
+                 element_columns=None):
+        """`element_columns`: {population: {name: int64 values, one per element}} written beside the
+        mapping (a netcon report's src_ids and trg_ids)."""
         mappings = []
         self.populations = list(cells)
         for pop, entries in cells.items():
@@ -36,8 +39,10 @@ class CompartmentReportWriter:
                 raise ValueError("report population {}: element ids and positions differ in length".format(pop))
             mappings.append((pop, node_ids, ptr, ids, pos))
         self.n_steps = _n_steps(tstart, tstop, dt) if n_steps is None else int(n_steps)
+        extra = [(self.populations.index(pop), name, np.ascontiguousarray(vals, dtype=np.int64))
+                 for pop, cols in (element_columns or {}).items() for name, vals in cols.items()]
         self._w = _native.CompartmentReportWriter(str(path), mappings, float(tstart), float(tstop), float(dt),
-                                                  self.n_steps, variable, units)
+                                                  self.n_steps, variable, units, element_columns=extra)
 
     def write_steps(self, population, first_step, values):
         pop = self.populations.index(population)
