@@ -13,6 +13,8 @@ class BioEngine:
         ...
     def add_clamp(self, target: Any, amp: Any, delay: Any, duration: Any, node: Any = ...) -> Any:
         ...
+    def add_density_mechanism(self, path: Any, declared: Any = ...) -> Any:
+        """Makes the density mechanism of a .mod file available to the cells built afterwards, by its SUFFIX as a fit json names it; a built-in mechanism of that name is replaced. Returns (SUFFIX, whether it replaces a built-in). A file that cannot run raises, and cells naming `declared` (the SUFFIX the file declares) are then refused with the reason."""
     def add_ecp(self, electrode_file: Any, cells: Any, positions: Any, rotations: Any, minimum_distance: Any = ..., per_cell: Any = ...) -> Any:
         """The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with their soma positions and rotation angles (n x 3 each). Returns the number of channels."""
     def add_intfire1(self, ids: Any, tau: Any, refrac: Any) -> Any:
@@ -279,9 +281,6 @@ def read_nodes(path: Any) -> Any:
 
 def read_types_table(path: Any) -> Any:
     ...
-
-def register_density_mechanism(path: Any) -> Any:
-    """Makes the density mechanism of a .mod file available to cells built afterwards (by its SUFFIX, as a fit json names it); returns the SUFFIX. A name the engine has built in keeps the built-in."""
 
 def run_cells(swc: Any, fit_json: Any, n_cells: Any, model_processing: Any = ..., dL: Any = ..., iclamp: Any = ..., tstop: Any = ..., dt: Any = ..., spike_threshold: Any = ..., celsius: Any = ..., v_init: Any = ..., threads: Any = ..., lanes: Any = ...) -> Any:
     """Benchmark helper: `n_cells` identical unconnected cells. The cell model is built once from its files (as a network builds each distinct morphology/model once), then the cells are instantiated in groups of `lanes` copies simulated in lockstep, and the groups run for `tstop` ms on `threads` threads (rayon). Returns a dict: build_s, run_s, n_cells, n_segments (total), n_steps, spike_counts (list, one per cell)."""

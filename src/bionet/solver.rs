@@ -650,6 +650,7 @@ mod tests {
             Path::new("fit.json"),
             ModelProcessing::Perisomatic,
             &kinds,
+            &Default::default(),
         )
         .unwrap();
         CellModel::assemble(m, &bio).unwrap()

@@ -109,7 +109,7 @@ pub fn run_single_cell<'py>(
     let nsteps = n_steps(tstop, dt).py()?;
     let (v, spikes, width) = py
         .detach(|| -> Result<_> {
-            let model = CellModel::build(&swc, &fit_json, processing, dL)?;
+            let model = CellModel::build(&swc, &fit_json, processing, dL, &Default::default())?;
             let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
             let mut sim = CellSim::new(&model, cond, &stims(&model, &clamps))?;
             match record {
@@ -196,7 +196,7 @@ pub fn run_cells<'py>(
         .detach(|| -> Result<_> {
             pool.install(|| {
                 let t0 = Instant::now();
-                let model = CellModel::build(&swc, &fit_json, processing, dL)?;
+                let model = CellModel::build(&swc, &fit_json, processing, dL, &Default::default())?;
                 let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
                 let one = stims(&model, &clamps);
                 let sizes: Vec<usize> = (0..n_cells)

@@ -92,16 +92,6 @@ pub fn nmodl_point_run<'py>(
     Ok((d, spikes))
 }
 
-/// Makes the density mechanism of a .mod file available to cells built afterwards (by its SUFFIX,
-/// as a fit json names it); returns the SUFFIX. A name the engine has built in keeps the built-in.
-#[pyfunction]
-pub fn register_density_mechanism(path: String) -> PyResult<String> {
-    let m = crate::nmodl::load_file(std::path::Path::new(&path)).py()?;
-    let name = m.suffix.to_string();
-    crate::bionet::mechanisms::user::register(m).py()?;
-    Ok(name)
-}
-
 /// SUFFIX names of the mechanisms the engine has built in (aliases included).
 #[pyfunction]
 pub fn builtin_mechanisms() -> Vec<String> {
@@ -113,7 +103,6 @@ pub fn builtin_mechanisms() -> Vec<String> {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(register_density_mechanism, m)?)?;
     m.add_function(wrap_pyfunction!(builtin_mechanisms, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl_load, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl_point_run, m)?)
