@@ -183,16 +183,36 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         return Err(err_at(file, line, format!("ELECTRODE_CURRENT '{e}' is not supported (the engine's own IClamp/SEClamp serve electrodes)")));
     }
     let net_block = f.blocks.iter().find(|b| b.kind == BlockKind::NetReceive);
-    if kind != Kind::Density {
+    if kind == Kind::ArtificialCell {
         if let Some(u) = nb.ions.first() {
             return Err(err_at(
                 file,
                 u.line,
                 format!(
-                    "USEION {} in a point process is not supported yet (synapses with ionic currents)",
+                    "USEION {} in an ARTIFICIAL_CELL: an artificial cell has no membrane to exchange ions with",
                     u.ion
                 ),
             ));
+        }
+    } else if kind == Kind::PointProcess {
+        // Ion currents of a point process (nA) enter the node's sums as densities; a point
+        // process setting a node's concentration or reversal potential is not supported.
+        for u in &nb.ions {
+            if let Some(w) = u
+                .write
+                .iter()
+                .find(|w| !IonVar::of(w).is_some_and(|v| v.is_current()))
+            {
+                return Err(err_at(
+                    file,
+                    u.line,
+                    format!(
+                        "USEION {} WRITE {w} in a POINT_PROCESS is not supported (a point process may \
+                         write ionic currents only)",
+                        u.ion
+                    ),
+                ));
+            }
         }
     } else if let Some(b) = net_block {
         return Err(err_at(
