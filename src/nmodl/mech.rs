@@ -115,7 +115,7 @@ impl NmodlMech {
             return;
         }
         // Time moves every step and never enters a table.
-        let mut key = self.scalars.clone();
+        let mut key = self.scalars[..self.model.code.n_base_scalars].to_vec();
         key[self.model.code.g_t as usize] = 0.0;
         if self.table_key.as_ref() == Some(&key) {
             return;
@@ -151,6 +151,14 @@ impl NmodlMech {
 
     fn run(&mut self, which: u8) {
         let code = &self.model.code;
+        // the uniform values hoisted out of the program (run 3 always precedes run 1)
+        let prelude = match which {
+            0 => &code.init_prelude,
+            3 => &code.current_prelude,
+            2 => &code.state_prelude,
+            _ => &Vec::new(),
+        };
+        super::hoist::run_prelude(prelude, &mut self.scalars);
         let ops = match which {
             0 => &code.init,
             // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step)
