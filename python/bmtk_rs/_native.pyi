@@ -13,6 +13,8 @@ class BioEngine:
         ...
     def add_clamp(self, target: Any, amp: Any, delay: Any, duration: Any, node: Any = ...) -> Any:
         ...
+    def add_density_mechanism(self, path: Any, declared: Any = ...) -> Any:
+        """Makes the density mechanism of a .mod file available to the cells built afterwards, by its SUFFIX as a fit json names it; a built-in mechanism of that name is replaced. Returns (SUFFIX, whether it replaces a built-in). A file that cannot run raises, and cells naming `declared` (the SUFFIX the file declares) are then refused with the reason."""
     def add_ecp(self, electrode_file: Any, cells: Any, positions: Any, rotations: Any, minimum_distance: Any = ..., per_cell: Any = ...) -> Any:
         """The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with their soma positions and rotation angles (n x 3 each). Returns the number of channels."""
     def add_gaps(self, cells: Any, rule: Any, sec_id: Any, g: Any, publish: Any, read: Any) -> Any:
@@ -262,8 +264,8 @@ def mechanism_vclamp(mechs: Any, v: Any, dt: Any, celsius: Any, record: Any, ion
 def nmodl_load(path: Any) -> Any:
     """Loads, checks and lowers an NMODL file; returns `{name, kind, file, parameters: {name: (default, "range"|"global")}, states, variables, ions: {ion: {read, write, valence}}, nonspecific}`. A file that cannot run raises ValueError naming file, line and construct."""
 
-def nmodl_point_run(path: Any, params: Any, events: Any, dt: Any, tstop: Any, record: Any, celsius: Any = ..., v_init: Any = ..., cm: Any = ..., diam: Any = ..., L: Any = ..., pas: Any = ...) -> Any:
-    """Runs the point process of `path` in one compartment (`diam` x `L` um, `cm` uF/cm2, optional `pas=(g, e)`) driven by `events`: a list of `(time, [weights...])`, one connection each. Returns `({name: numpy trace sampled at t = 0 and after every step}, [net_event times])`."""
+def nmodl_point_run(path: Any, params: Any, events: Any, dt: Any, tstop: Any, record: Any, celsius: Any = ..., v_init: Any = ..., cm: Any = ..., diam: Any = ..., L: Any = ..., pas: Any = ..., density: Any = ..., modfiles: Any = ...) -> Any:
+    """Runs the point process of `path` in one compartment (`diam` x `L` um, `cm` uF/cm2, optional `pas=(g, e)`, density mechanisms `density` {SUFFIX: {param: value}}, built in or from `modfiles`) driven by `events`: a list of `(time, [weights...])`, one connection each. `record` names `v`, variables of the point process and `seg.<ion variable>` of the node. Returns `({name: numpy trace sampled at t = 0 and after every step}, [net_event times])`."""
 
 def place_synapses(swc_path: Any, seed: Any, requests: Any, fit_json: Any = ..., model_processing: Any = ..., dL: Any = ..., skip_unmatched: Any = ...) -> Any:
     """Places the synapses of a sequence of edges on one cell as bmtk does: `requests` is a list of `(target_sections, distance_range, nsyns)` drawn in order from `RandomState(seed)`. With `skip_unmatched` an edge without candidate segments is skipped (bmtk's warning case), otherwise it raises ValueError. Returns `(sec_id, sec_x, node)` arrays over all synapses."""
@@ -301,11 +303,8 @@ def read_nodes(path: Any) -> Any:
 def read_types_table(path: Any) -> Any:
     ...
 
-def register_density_mechanism(path: Any) -> Any:
-    """Makes the density mechanism of a .mod file available to cells built afterwards (by its SUFFIX, as a fit json names it); returns the SUFFIX. A name the engine has built in keeps the built-in."""
-
-def run_cells(swc: Any, fit_json: Any, n_cells: Any, model_processing: Any = ..., dL: Any = ..., iclamp: Any = ..., tstop: Any = ..., dt: Any = ..., spike_threshold: Any = ..., celsius: Any = ..., v_init: Any = ..., threads: Any = ..., lanes: Any = ...) -> Any:
-    """Benchmark helper: `n_cells` identical unconnected cells. The cell model is built once from its files (as a network builds each distinct morphology/model once), then the cells are instantiated in groups of `lanes` copies simulated in lockstep, and the groups run for `tstop` ms on `threads` threads (rayon). Returns a dict: build_s, run_s, n_cells, n_segments (total), n_steps, spike_counts (list, one per cell)."""
+def run_cells(swc: Any, fit_json: Any, n_cells: Any, model_processing: Any = ..., dL: Any = ..., iclamp: Any = ..., tstop: Any = ..., dt: Any = ..., spike_threshold: Any = ..., celsius: Any = ..., v_init: Any = ..., threads: Any = ..., lanes: Any = ..., modfiles: Any = ...) -> Any:
+    """Benchmark helper: `n_cells` identical unconnected cells. The cell model is built once from its files (as a network builds each distinct morphology/model once), then the cells are instantiated in groups of `lanes` copies simulated in lockstep, and the groups run for `tstop` ms on `threads` threads (rayon). Returns a dict: build_s, run_s, n_cells, n_segments (total), n_steps, spike_counts (list, one per cell). `modfiles`: .mod files whose density mechanisms the fit's names resolve to first (replacing built-ins of the same name, as a config's mechanisms_dir does)."""
 
 def run_single_cell(swc: Any, fit_json: Any, model_processing: Any = ..., dL: Any = ..., iclamp: Any = ..., tstop: Any = ..., dt: Any = ..., spike_threshold: Any = ..., celsius: Any = ..., v_init: Any = ..., record: Any = ...) -> Any:
     """One `ctdb:Biophys1.hoc` cell (SWC + model_processing + fit json, nseg from `dL`) under IClamps at soma(0.5), simulated with NEURON's fixed step for `tstop` ms. `celsius` and `v_init` default to the fit json's conditions; spikes are upward crossings of `spike_threshold` at soma(0.5) (BMTK's default -15 mV). Returns `(times, v, spike_times)`: samples at t = 0 and after every step of the soma(0.5) voltage (`record='soma'`), or of every segment (`record='all'`, shape (samples, segments), segments in BMTK's order: sections as hobj.all, segments by x), or none (`record=None`); spike times in ms."""

@@ -24,7 +24,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::mechanisms::{all_entries, create_index, lookup, lookup_index, ParamKind};
+use super::mechanisms::user::UserMechs;
+use super::mechanisms::{all_entries, create_index, lookup, lookup_index, user, ParamKind};
 use super::morphology::{
     build_cell, AxonProcessing, CellGeometry, Morphology, APIC, AXON, DEND, SOMA,
 };
@@ -245,6 +246,7 @@ pub(crate) fn set_attr(
     p: &mut SectionProps,
     name: &str,
     value: f64,
+    user: &UserMechs,
 ) -> std::result::Result<(), String> {
     match name {
         "Ra" => {
@@ -265,33 +267,31 @@ pub(crate) fn set_attr(
         }
         _ => {}
     }
-    for (idx, r_suffix, aliases) in all_entries() {
-        for suffix in std::iter::once(&r_suffix).chain(aliases.iter()) {
-            let Some(param) = name.strip_suffix(suffix).and_then(|s| s.strip_suffix('_')) else {
-                continue;
-            };
-            if !p.mechs.iter().any(|(m, _)| *m == idx) {
-                return Err(format!(
-                    "'{name}' belongs to mechanism '{suffix}', which is not inserted in these sections"
-                ));
-            }
-            let Some(spec) = create_index(idx, Vec::new())
-                .map_err(|e| e.to_string())?
-                .params()
-                .iter()
-                .find(|s| s.name == param)
-                .copied()
-            else {
-                return Err(format!("mechanism '{suffix}' has no parameter '{param}'"));
-            };
-            if spec.kind == ParamKind::Global {
-                return Err(format!(
-                    "'{name}' is a GLOBAL parameter of '{suffix}' in NEURON and cannot be set per section"
-                ));
-            }
-            p.set_mech_param(idx, param, value);
-            return Ok(());
+    for (idx, suffix) in all_entries(user) {
+        let Some(param) = name.strip_suffix(suffix).and_then(|s| s.strip_suffix('_')) else {
+            continue;
+        };
+        if !p.mechs.iter().any(|(m, _)| *m == idx) {
+            return Err(format!(
+                "'{name}' belongs to mechanism '{suffix}', which is not inserted in these sections"
+            ));
         }
+        let Some(spec) = create_index(idx, Vec::new())
+            .map_err(|e| e.to_string())?
+            .params()
+            .iter()
+            .find(|s| s.name == param)
+            .copied()
+        else {
+            return Err(format!("mechanism '{suffix}' has no parameter '{param}'"));
+        };
+        if spec.kind == ParamKind::Global {
+            return Err(format!(
+                "'{name}' is a GLOBAL parameter of '{suffix}' in NEURON and cannot be set per section"
+            ));
+        }
+        p.set_mech_param(idx, param, value);
+        return Ok(());
     }
     Err(format!(
         "'{name}' is neither Ra, cm, ena, ek nor <parameter>_<mechanism> of a known mechanism"
@@ -305,11 +305,12 @@ impl Biophysics {
         path: &Path,
         processing: ModelProcessing,
         present: &[i32],
+        user: &UserMechs,
     ) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
         let json: Value = serde_json::from_str(&text)
             .map_err(|e| Error::format(path, format!("not valid JSON: {e}")))?;
-        Self::from_fit(&json, path, processing, present)
+        Self::from_fit(&json, path, processing, present, user)
     }
 
     pub fn from_fit(
@@ -317,6 +318,7 @@ impl Biophysics {
         path: &Path,
         processing: ModelProcessing,
         present: &[i32],
+        user: &UserMechs,
     ) -> Result<Self> {
         let doc = Doc { path };
         if !json.is_object() {
@@ -414,12 +416,12 @@ impl Biophysics {
             }
             let p = &mut props[kind as usize];
             if !mechanism.is_empty() {
-                let reg = lookup_index(mechanism).map_err(|e| {
+                let reg = lookup_index(mechanism, user).map_err(|e| {
                     Error::format(path, format!("'{at}.mechanism' (section '{section}'): {e}"))
                 })?;
                 p.insert(reg);
             }
-            set_attr(p, name, value).map_err(|e| {
+            set_attr(p, name, value, user).map_err(|e| {
                 Error::format(path, format!("'{at}.name' (section '{section}'): {e}"))
             })?;
         }
@@ -485,25 +487,27 @@ impl CellModel {
     /// `ctdb:Biophys1.hoc` + model_processing + fit json; `dl` is the config's `dL` (None: one
     /// segment per section). A `.nml` file instead of the fit json is a NeuroML2 cell
     /// (`nml:` template): BMTK always gives those the perisomatic axon stub and no processing.
+    /// Mechanism names resolve through `user` (a config's .mod files) before the built-in ones.
     pub fn build(
         swc: &Path,
         fit_json: &Path,
         processing: ModelProcessing,
         dl: Option<f64>,
+        user: &UserMechs,
     ) -> Result<CellModel> {
         if fit_json
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("nml"))
         {
             let morphology = build_cell(swc, ModelProcessing::Perisomatic.axon(), dl)?;
-            let bio = Biophysics::from_nml_file(fit_json)?;
+            let bio = Biophysics::from_nml_file(fit_json, user)?;
             return Self::assemble(morphology, &bio);
         }
         let morphology = build_cell(swc, processing.axon(), dl)?;
         let mut present: Vec<i32> = morphology.sections.iter().map(|s| s.kind).collect();
         present.sort_unstable();
         present.dedup();
-        let bio = Biophysics::from_fit_file(fit_json, processing, &present)?;
+        let bio = Biophysics::from_fit_file(fit_json, processing, &present, user)?;
         Self::assemble(morphology, &bio)
     }
 
@@ -535,13 +539,15 @@ impl CellModel {
         }
 
         let mut mechs = Vec::new();
-        // run order: the registry's (user mechanisms from .mod files after the built-in ones)
+        // run order: the registry's (a user file replacing a built-in in the built-in's place,
+        // other user mechanisms after the built-in ones)
         let mut used: Vec<usize> = props
             .iter()
             .flat_map(|p| p.mechs.iter().map(|(m, _)| *m))
             .collect();
         used.sort_unstable();
         used.dedup();
+        used.sort_by_key(|&r| user::run_rank(r));
         for reg in used {
             let mut nodes = Vec::new();
             let mut kinds = Vec::new();
@@ -626,7 +632,13 @@ mod tests {
 
     fn fit(text: &str, processing: ModelProcessing) -> Result<Biophysics> {
         let v: Value = serde_json::from_str(text).unwrap();
-        Biophysics::from_fit(&v, Path::new("fit.json"), processing, &[SOMA, AXON, DEND])
+        Biophysics::from_fit(
+            &v,
+            Path::new("fit.json"),
+            processing,
+            &[SOMA, AXON, DEND],
+            &UserMechs::default(),
+        )
     }
 
     const PERI: &str = r#"{"passive": [{"ra": 100, "e_pas": -80,

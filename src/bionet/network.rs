@@ -1541,7 +1541,7 @@ impl Network {
                     for (pos, &k) in inst.iter().enumerate() {
                         pp_of[k] = (sim.points.len() as u32, pos as u32);
                     }
-                    sim.points.push(mech);
+                    sim.add_point(mech)?;
                 }
                 for e in g.in_edges.iter_mut() {
                     if e.pp == NO_PP {

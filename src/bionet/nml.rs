@@ -9,7 +9,8 @@
 use std::path::Path;
 
 use super::cell::{set_attr, Biophysics, SectionProps};
-use super::mechanisms::lookup;
+use super::mechanisms::lookup_index;
+use super::mechanisms::user::UserMechs;
 use crate::error::{Error, Result};
 
 const NS: &str = "http://www.neuroml.org/schema/neuroml2";
@@ -44,7 +45,7 @@ fn number(path: &Path, line: u32, attr: &str, text: &str) -> Result<f64> {
 }
 
 impl Biophysics {
-    pub fn from_nml_file(path: &Path) -> Result<Self> {
+    pub fn from_nml_file(path: &Path, user: &UserMechs) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::file(path, e))?;
         let doc = roxmltree::Document::parse(&text)
             .map_err(|e| Error::format(path, format!("not valid XML: {e}")))?;
@@ -90,20 +91,20 @@ impl Biophysics {
                     "specificCapacitance" => p.cm = num("value")?,
                     "concentrationModel" => {
                         let kind = attr("type")?;
-                        insert(p, id).map_err(bad)?;
-                        set_attr(p, &format!("gamma_{kind}"), num("gamma")?).map_err(bad)?;
-                        set_attr(p, &format!("decay_{kind}"), num("decay")?).map_err(bad)?;
+                        insert(p, id, user).map_err(bad)?;
+                        set_attr(p, &format!("gamma_{kind}"), num("gamma")?, user).map_err(bad)?;
+                        set_attr(p, &format!("decay_{kind}"), num("decay")?, user).map_err(bad)?;
                     }
                     _ => {
                         let channel = attr("ionChannel")?;
                         let g = num("condDensity")?;
                         if channel == "pas" {
-                            insert(p, "pas").map_err(bad)?;
-                            set_attr(p, "g_pas", g).map_err(bad)?;
-                            set_attr(p, "e_pas", num("erev")?).map_err(bad)?;
+                            insert(p, "pas", user).map_err(bad)?;
+                            set_attr(p, "g_pas", g, user).map_err(bad)?;
+                            set_attr(p, "e_pas", num("erev")?, user).map_err(bad)?;
                         } else {
-                            insert(p, channel).map_err(bad)?;
-                            set_attr(p, id, g).map_err(bad)?;
+                            insert(p, channel, user).map_err(bad)?;
+                            set_attr(p, id, g, user).map_err(bad)?;
                             let erev = node.attribute("erev").map(|_| num("erev")).transpose()?;
                             match (attr("ion")?, erev) {
                                 ("na", Some(e)) => p.ena = Some(e),
@@ -129,8 +130,12 @@ impl Biophysics {
     }
 }
 
-fn insert(p: &mut SectionProps, mechanism: &str) -> std::result::Result<(), String> {
-    let (reg, _) = lookup(mechanism).map_err(|e| e.to_string())?;
+fn insert(
+    p: &mut SectionProps,
+    mechanism: &str,
+    user: &UserMechs,
+) -> std::result::Result<(), String> {
+    let reg = lookup_index(mechanism, user).map_err(|e| e.to_string())?;
     p.insert(reg);
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! `extracellular` variable) or `i_membrane_` (nA, NEURON's fast_imem variable).
 
 use super::cell::CellModel;
-use super::mechanisms::{all_entries, create_index, suffix_of};
+use super::mechanisms::{create_index, names_of, suffix_of};
 use crate::error::{Error, Result};
 use crate::nmodl::model::IonVar;
 
@@ -71,9 +71,7 @@ impl Variable {
         // the longest suffix wins: `ik_Kv3_1` is `ik` of Kv3_1, not of a mechanism `1`
         let mut best: Option<(usize, &str, &str)> = None;
         for (m, placed) in model.mechs.iter().enumerate() {
-            let entry = all_entries().into_iter().find(|e| e.0 == placed.reg);
-            let (r_suffix, aliases) = entry.map_or(("?", &[][..]), |e| (e.1, e.2));
-            for suffix in std::iter::once(r_suffix).chain(aliases.iter().copied()) {
+            for suffix in names_of(placed.reg) {
                 let Some(var) = name
                     .strip_suffix(suffix)
                     .and_then(|p| p.strip_suffix('_'))

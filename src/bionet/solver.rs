@@ -267,13 +267,41 @@ impl CellSim {
         self.synapses.initialize();
         for p in self.points.iter_mut() {
             // Synapses in a network send no events (refused when their type is registered).
-            p.point_init(&self.env, &self.v);
+            p.point_init(&self.env, &self.v, &self.ions);
         }
         for l in 0..self.lanes {
             self.above[l] = self.soma_v(l) > self.threshold;
         }
         self.t = 0.0;
         self.steps_done = 0;
+    }
+
+    /// Adds a point process (instances at solver indices); its ionic currents enter the nodes'
+    /// ion sums as densities (100/area, NEURON's factor; 1 at a zero-area node, where NEURON
+    /// takes the area as 100 um2).
+    pub fn add_point(&mut self, mut p: crate::nmodl::mech::NmodlMech) -> Result<()> {
+        let scale = p
+            .nodes()
+            .iter()
+            .map(|&j| {
+                let a = self.area_f[j as usize / self.lanes];
+                if a > 0.0 {
+                    1.0 / a
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        p.set_ion_scale(scale)?;
+        if p.writes_ion_currents() {
+            if let Some(cn) = self.ions.current_nodes.as_mut() {
+                cn.extend(p.nodes().iter().copied());
+                cn.sort_unstable();
+                cn.dedup();
+            }
+        }
+        self.points.push(p);
+        Ok(())
     }
 
     pub fn lanes(&self) -> usize {
@@ -504,7 +532,7 @@ impl CellSim {
             self.synapses.add_currents(v, d, rhs);
         }
         for p in self.points.iter_mut() {
-            p.point_current(&self.env, v, None, d, rhs);
+            p.point_current(&self.env, v, &mut self.ions, None, d, rhs);
         }
         self.gaps.add_currents(v, d, rhs);
         // One pass from the leaves to the root: add the axial terms of the connection between
@@ -568,7 +596,7 @@ impl CellSim {
         }
         self.synapses.advance();
         for p in self.points.iter_mut() {
-            p.point_advance(&self.env, &self.v);
+            p.point_advance(&self.env, &self.v, &self.ions);
         }
         self.t = t_mid + 0.5 * dt;
         let t = self.t;
@@ -694,6 +722,7 @@ mod tests {
             Path::new("fit.json"),
             ModelProcessing::Perisomatic,
             &kinds,
+            &Default::default(),
         )
         .unwrap();
         CellModel::assemble(m, &bio).unwrap()

@@ -53,6 +53,13 @@ pub struct Compiled {
     pub current_pre: Vec<Op>,
     pub current_v: Vec<Op>,
     pub state: Vec<Op>,
+    /// Scalar preludes of `init`, `current` (pre and v) and `state`: the uniform values hoisted
+    /// out of the per-instance programs (hoist.rs), computed once per run.
+    pub init_prelude: Vec<super::hoist::ScalarOp>,
+    pub current_prelude: Vec<super::hoist::ScalarOp>,
+    pub state_prelude: Vec<super::hoist::ScalarOp>,
+    /// Scalars before the hoisted ones (what tables may depend on).
+    pub n_base_scalars: usize,
     pub tables: Vec<TableSpec>,
     /// NET_RECEIVE and its INITIAL block (run per event / per connection, one lane at a time).
     pub net_receive: Vec<Op>,
@@ -1062,24 +1069,81 @@ impl<'a> Lx<'a> {
                 m.push(Some(self.ex(e)?));
             }
         }
-        let out: Vec<u32> = (0..n).map(|_| self.tmp()).collect();
-        self.emit(Op::Solve {
-            n,
-            mat: m,
-            rhs,
-            out: out.clone(),
-        });
+        let out: Vec<Opnd> = if ode && (0..n).all(|i| m[i * n + i].is_some()) {
+            // I - dt J: diagonally dominant, eliminated without pivoting over all instances
+            self.sparse_solve(n, m, rhs.iter().map(|&r| Opnd::S(r)).collect())
+        } else {
+            let out: Vec<u32> = (0..n).map(|_| self.tmp()).collect();
+            self.emit(Op::Solve {
+                n,
+                mat: m,
+                rhs,
+                out: out.clone(),
+            });
+            out.into_iter().map(Opnd::S).collect()
+        };
         for i in 0..n {
             let s = self.tmp();
             self.emit(Op::Bin {
                 f: Fun2::Op(BinOp::Add),
                 dst: s,
                 a: Opnd::S(xs[i]),
-                b: Opnd::S(out[i]),
+                b: out[i],
             });
             self.store(xs[i], Opnd::S(s));
         }
         Ok(())
+    }
+
+    fn bin(&mut self, op: BinOp, a: Opnd, b: Opnd) -> Opnd {
+        let d = self.tmp();
+        self.emit(Op::Bin {
+            f: Fun2::Op(op),
+            dst: d,
+            a,
+            b,
+        });
+        Opnd::S(d)
+    }
+
+    /// Gaussian elimination of `mat x = rhs` written out as operations (sparse.rs): the entries
+    /// that are structurally zero stay absent, the unknowns go in minimum-degree order, no
+    /// pivoting (the caller guarantees a nonzero, dominant diagonal). Returns the solution.
+    fn sparse_solve(&mut self, n: usize, mut a: Vec<Option<Opnd>>, mut b: Vec<Opnd>) -> Vec<Opnd> {
+        let nz: Vec<bool> = a.iter().map(Option::is_some).collect();
+        let order = super::sparse::min_degree_order(n, &nz);
+        let mut done = vec![false; n];
+        for &p in &order {
+            done[p] = true;
+            let Some(piv) = a[p * n + p] else { continue };
+            for r in (0..n).filter(|&r| !done[r]) {
+                let Some(arp) = a[r * n + p] else { continue };
+                let f = self.bin(BinOp::Div, arp, piv);
+                for c in (0..n).filter(|&c| !done[c]) {
+                    let Some(apc) = a[p * n + c] else { continue };
+                    let prod = self.bin(BinOp::Mul, f, apc);
+                    let arc = a[r * n + c].unwrap_or_else(|| self.konst(0.0));
+                    a[r * n + c] = Some(self.bin(BinOp::Sub, arc, prod));
+                }
+                let prod = self.bin(BinOp::Mul, f, b[p]);
+                b[r] = self.bin(BinOp::Sub, b[r], prod);
+            }
+        }
+        let mut x: Vec<Opnd> = b.clone();
+        let mut solved = vec![false; n];
+        for &p in order.iter().rev() {
+            let mut s = b[p];
+            for c in (0..n).filter(|&c| solved[c]) {
+                if let Some(apc) = a[p * n + c] {
+                    let prod = self.bin(BinOp::Mul, apc, x[c]);
+                    s = self.bin(BinOp::Sub, s, prod);
+                }
+            }
+            let piv = a[p * n + p].unwrap_or_else(|| self.konst(1.0));
+            x[p] = self.bin(BinOp::Div, s, piv);
+            solved[p] = true;
+        }
+        x
     }
 
     /// LINEAR (one exact Newton step) or NONLINEAR (a few) systems `~ lhs = rhs` in the STATEs.

@@ -24,6 +24,9 @@ pub struct NmodlMech {
     table_key: Option<Vec<f64>>,
     t: f64,
     i1: Vec<f64>,
+    /// Point processes: per instance, the factor from the instance's ionic currents (nA) to the
+    /// node's current densities (mA/cm2): NEURON's 100/area (um2).
+    ion_scale: Vec<f64>,
 }
 
 pub fn make(model: &Arc<Model>, node: Vec<u32>) -> Box<dyn Mechanism> {
@@ -60,6 +63,7 @@ impl NmodlMech {
             table_key: None,
             t: 0.0,
             i1: vec![0.0; n],
+            ion_scale: vec![0.0; n],
             frame,
             node,
             model,
@@ -111,7 +115,7 @@ impl NmodlMech {
             return;
         }
         // Time moves every step and never enters a table.
-        let mut key = self.scalars.clone();
+        let mut key = self.scalars[..self.model.code.n_base_scalars].to_vec();
         key[self.model.code.g_t as usize] = 0.0;
         if self.table_key.as_ref() == Some(&key) {
             return;
@@ -147,6 +151,14 @@ impl NmodlMech {
 
     fn run(&mut self, which: u8) {
         let code = &self.model.code;
+        // the uniform values hoisted out of the program (run 3 always precedes run 1)
+        let prelude = match which {
+            0 => &code.init_prelude,
+            3 => &code.current_prelude,
+            2 => &code.state_prelude,
+            _ => &Vec::new(),
+        };
+        super::hoist::run_prelude(prelude, &mut self.scalars);
         let ops = match which {
             0 => &code.init,
             // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step)
@@ -320,16 +332,33 @@ impl NmodlMech {
         self.model.code.nr_args.len()
     }
 
-    fn gather_v(&mut self, v: &[f64], dv: f64) {
-        let vs = &mut self.frame.slots[self.model.code.v_slot as usize];
-        for (x, &n) in vs.iter_mut().zip(&self.node) {
-            *x = v[n as usize] + dv;
+    /// Whether the point process writes an ionic current (its nodes then need their ion sums
+    /// cleared every step).
+    pub fn writes_ion_currents(&self) -> bool {
+        self.model
+            .ion_slots
+            .iter()
+            .any(|s| s.write && s.var.is_current())
+    }
+
+    /// Per instance, 100/area (um2) of its node: the factor from nA to mA/cm2 with which its
+    /// ionic currents enter the node's ion sums.
+    pub fn set_ion_scale(&mut self, scale: Vec<f64>) -> Result<()> {
+        if scale.len() != self.node.len() {
+            return Err(Error::invalid(format!(
+                "{}: {} ion scale factors for {} instances",
+                self.model.name,
+                scale.len(),
+                self.node.len()
+            )));
         }
+        self.ion_scale = scale;
+        Ok(())
     }
 
     /// INITIAL of every instance (states from 0 first, as NEURON); returns the self events its
     /// `net_send` calls asked for as (instance, kind, a, b).
-    pub fn point_init(&mut self, env: &Env, v: &[f64]) -> Vec<vm::Emitted> {
+    pub fn point_init(&mut self, env: &Env, v: &[f64], ions: &Ions) -> Vec<vm::Emitted> {
         self.t = 0.0;
         self.set_env(env, 0.0);
         for st in &self.model.states {
@@ -337,7 +366,7 @@ impl NmodlMech {
                 self.frame.slots[k].iter_mut().for_each(|x| *x = 0.0);
             }
         }
-        self.gather_v(v, 0.0);
+        self.gather(v, ions, 0.0);
         self.ensure_tables();
         self.frame.events.clear();
         self.run(0);
@@ -411,10 +440,12 @@ impl NmodlMech {
 
     /// Adds every instance's current to solver rows: `d += scale di/dv`, `rhs -= scale i`, the
     /// derivative by NEURON's finite difference over 0.001 mV. `scale` None means 1 (rows in nA).
+    /// Ionic currents are added to the node's ion sums times the ion scale (nA -> mA/cm2).
     pub fn point_current(
         &mut self,
         env: &Env,
         v: &[f64],
+        ions: &mut Ions,
         scale: Option<&[f64]>,
         d: &mut [f64],
         rhs: &mut [f64],
@@ -425,12 +456,21 @@ impl NmodlMech {
         self.set_env(env, self.t + 0.5 * env.dt);
         self.ensure_tables();
         let itot = self.model.code.itot_slot as usize;
-        self.gather_v(v, 0.001);
+        self.gather(v, ions, 0.001);
         self.run(3);
         self.run(1);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
-        self.gather_v(v, 0.0);
+        self.gather(v, ions, 0.0);
         self.run(1);
+        for s in &self.model.ion_slots {
+            if s.write && s.var.is_current() {
+                let src = &self.frame.slots[s.slot as usize];
+                let dst = ion_array_mut(ions, s.var);
+                for ((x, &n), f) in src.iter().zip(&self.node).zip(&self.ion_scale) {
+                    dst[n as usize] += *x * f;
+                }
+            }
+        }
         let i0 = &self.frame.slots[itot];
         for (k, &n) in self.node.iter().enumerate() {
             let (i, i1) = (i0[k], self.i1[k]);
@@ -446,14 +486,14 @@ impl NmodlMech {
     }
 
     /// The states' step to t + dt (SOLVE blocks at the new voltage).
-    pub fn point_advance(&mut self, env: &Env, v: &[f64]) {
+    pub fn point_advance(&mut self, env: &Env, v: &[f64], ions: &Ions) {
         self.t += env.dt;
         if self.node.is_empty() {
             return;
         }
         self.set_env(env, self.t);
         self.ensure_tables();
-        self.gather_v(v, 0.0);
+        self.gather(v, ions, 0.0);
         self.run(2);
     }
 

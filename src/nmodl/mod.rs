@@ -13,7 +13,9 @@
 //! Errors name the file and line: `file.mod:12: unknown variable 'x'`.
 
 pub mod ast;
+mod hoist;
 mod lexer;
+mod sparse;
 mod lower;
 pub mod mech;
 pub mod model;

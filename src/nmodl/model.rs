@@ -183,16 +183,36 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         return Err(err_at(file, line, format!("ELECTRODE_CURRENT '{e}' is not supported (the engine's own IClamp/SEClamp serve electrodes)")));
     }
     let net_block = f.blocks.iter().find(|b| b.kind == BlockKind::NetReceive);
-    if kind != Kind::Density {
+    if kind == Kind::ArtificialCell {
         if let Some(u) = nb.ions.first() {
             return Err(err_at(
                 file,
                 u.line,
                 format!(
-                    "USEION {} in a point process is not supported yet (synapses with ionic currents)",
+                    "USEION {} in an ARTIFICIAL_CELL: an artificial cell has no membrane to exchange ions with",
                     u.ion
                 ),
             ));
+        }
+    } else if kind == Kind::PointProcess {
+        // Ion currents of a point process (nA) enter the node's sums as densities; a point
+        // process setting a node's concentration or reversal potential is not supported.
+        for u in &nb.ions {
+            if let Some(w) = u
+                .write
+                .iter()
+                .find(|w| !IonVar::of(w).is_some_and(|v| v.is_current()))
+            {
+                return Err(err_at(
+                    file,
+                    u.line,
+                    format!(
+                        "USEION {} WRITE {w} in a POINT_PROCESS is not supported (a point process may \
+                         write ionic currents only)",
+                        u.ion
+                    ),
+                ));
+            }
         }
     } else if let Some(b) = net_block {
         return Err(err_at(
@@ -425,6 +445,16 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     lx.out.current = lx.sum_currents(cur, &currents, itot);
     let first_tmp = lx.out.slot_names.len() as u32;
     super::lower::fuse_stores(&mut lx.out.current, first_tmp);
+    super::lower::fuse_stores(&mut lx.out.init, first_tmp);
+    super::lower::fuse_stores(&mut lx.out.state, first_tmp);
+    lx.out.n_base_scalars = lx.out.scalars.len();
+    {
+        use super::hoist::hoist;
+        let c = &mut lx.out;
+        c.current_prelude = hoist(&mut c.current, first_tmp, &mut c.scalars, &mut c.scalar_names);
+        c.init_prelude = hoist(&mut c.init, first_tmp, &mut c.scalars, &mut c.scalar_names);
+        c.state_prelude = hoist(&mut c.state, first_tmp, &mut c.scalars, &mut c.scalar_names);
+    }
     let ion_slot_ids: Vec<u32> = ion_slots.iter().map(|s| s.slot).collect();
     let split = super::lower::v_free_prefix(&lx.out.current, v_slot, &ion_slot_ids);
     lx.out.current_pre = lx.out.current[..split].to_vec();
@@ -447,12 +477,7 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
             variables.push(leak(&n));
         }
     }
-    for ops in [
-        &mut lx.out.init,
-        &mut lx.out.state,
-        &mut lx.out.net_receive,
-        &mut lx.out.net_init,
-    ] {
+    for ops in [&mut lx.out.net_receive, &mut lx.out.net_init] {
         super::lower::fuse_stores(ops, first_tmp);
     }
     Ok(Model {

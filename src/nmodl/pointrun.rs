@@ -1,17 +1,20 @@
 //! One cylindrical compartment carrying a point process driven by a fixed list of events: the
 //! harness the point-process tests compare with NEURON (a NetCon without source whose `event()`
-//! calls deliver the same list). NEURON's fixed step, in its order: events due by t + dt/2 are
-//! delivered (NET_RECEIVE at each event's own time, self events included), currents at t + dt/2,
-//! the implicit voltage update, then the states at t + dt.
+//! calls deliver the same list). NEURON's fixed step, in its order (the engine's, solver.rs):
+//! events due by t + dt/2 are delivered (NET_RECEIVE at each event's own time, self events
+//! included), the ion sums cleared and reversal potentials updated, the density mechanisms'
+//! currents then the point process's at t + dt/2 (its ionic currents into the node's sums), the
+//! implicit voltage update, then the states at t + dt (density mechanisms first).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use super::mech::NmodlMech;
-use super::model::{Kind, Model};
+use super::model::{IonVar, Kind, Model};
 use super::vm::{EmitKind, Emitted};
-use crate::bionet::mechanisms::{Env, Mechanism};
+use crate::bionet::mechanisms::clamp::{instantiate_ordered, MechSpec};
+use crate::bionet::mechanisms::{Currents, Env, Ions, Mechanism};
 use crate::error::{Error, Result};
 
 /// The run's set-up (NEURON units: ms, mV, um, uF/cm2, S/cm2).
@@ -26,6 +29,9 @@ pub struct PointRun {
     pub length: f64,
     /// `pas` (g S/cm2, e mV) in the compartment, if any.
     pub pas: Option<(f64, f64)>,
+    /// Density mechanisms in the compartment (built-in, or from `density_models` by name).
+    pub density: Vec<MechSpec>,
+    pub density_models: Vec<Arc<Model>>,
     pub params: Vec<(String, f64)>,
     /// (time, weight vector) of each input event, each its own connection.
     pub events: Vec<(f64, Vec<f64>)>,
@@ -60,9 +66,9 @@ impl Ord for Ev {
     }
 }
 
-/// Runs the compartment; returns one trace per `record` name (`v`, `t_event` spike times of an
-/// artificial cell are not traces), sampled at t = 0 and after every step, and the times of the
-/// instance's `net_event` calls.
+/// Runs the compartment; returns one trace per `record` name (`v`, a variable of the point
+/// process, or `seg.<ion variable>` such as `seg.cai`, `seg.ica` of the node), sampled at t = 0
+/// and after every step, and the times of the instance's `net_event` calls.
 pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
     if model.kind == Kind::Density {
         return Err(Error::invalid(format!(
@@ -74,12 +80,16 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     for (name, value) in &p.params {
         pp.set_param(name, &[*value])?;
     }
+    let mut dens = instantiate_ordered(&p.density, &p.density_models)?;
     let env = Env {
         celsius: p.celsius,
         dt: p.dt,
     };
     let area = std::f64::consts::PI * p.diam * p.length;
     let scale = [1e2 / area];
+    pp.set_ion_scale(scale.to_vec())?;
+    let mut ions = Ions::new(1);
+    let mut cur = Currents::new(1);
     let nw = pp.n_weights();
     let mut weights: Vec<Vec<f64>> = p
         .events
@@ -91,7 +101,13 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
         })
         .collect();
     for name in &p.record {
-        if name != "v" && pp.values(name).is_none() {
+        if let Some(ion) = name.strip_prefix("seg.") {
+            if IonVar::of(ion).is_none() {
+                return Err(Error::invalid(format!(
+                    "cannot record '{name}': '{ion}' is not an ion variable of the segment"
+                )));
+            }
+        } else if name != "v" && pp.values(name).is_none() {
             return Err(Error::invalid(format!(
                 "cannot record '{name}': {} has no such variable",
                 model.name
@@ -122,7 +138,11 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
             }
         }
     };
-    let em = pp.point_init(&env, &v);
+    for m in dens.iter_mut() {
+        m.init(&env, &v, &mut ions);
+    }
+    ions.update_reversals(p.celsius);
+    let em = pp.point_init(&env, &v, &ions);
     schedule(&mut queue, 0.0, None, em, &mut spikes);
     for (c, (t, _)) in p.events.iter().enumerate() {
         let em = pp.net_init(0, v[0], &mut weights[c]);
@@ -136,18 +156,31 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     }
     // finitialize ends by evaluating the currents (BREAKPOINT's assignments at v, as recorded at t = 0).
     let env_half = Env { dt: 0.0, ..env };
-    pp.point_current(&env_half, &v, Some(&scale), &mut [0.0], &mut [0.0]);
+    ions.begin_step(p.celsius);
+    for m in dens.iter_mut() {
+        m.current(&env_half, &v, &mut ions, &mut cur);
+    }
+    pp.point_current(
+        &env_half,
+        &v,
+        &mut ions,
+        Some(&scale),
+        &mut [0.0],
+        &mut [0.0],
+    );
     let mut out: Vec<Vec<f64>> = vec![Vec::with_capacity(p.nsteps + 1); p.record.len()];
-    let sample = |out: &mut Vec<Vec<f64>>, pp: &NmodlMech, v: f64| {
+    let sample = |out: &mut Vec<Vec<f64>>, pp: &NmodlMech, v: f64, ions: &Ions| {
         for (o, name) in out.iter_mut().zip(&p.record) {
             o.push(if name == "v" {
                 v
+            } else if let Some(ion) = name.strip_prefix("seg.").and_then(IonVar::of) {
+                ion.values(ions)[0]
             } else {
                 pp.values(name).map_or(f64::NAN, |x| x[0])
             });
         }
     };
-    sample(&mut out, &pp, v[0]);
+    sample(&mut out, &pp, v[0], &ions);
     let cfac = 1e-3 / p.dt;
     let mut t = 0.0;
     for _ in 0..p.nsteps {
@@ -162,8 +195,13 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
             let em = pp.net_receive(0, ev.t, v[0], w, ev.flag);
             schedule(&mut queue, ev.t, ev.conn, em, &mut spikes);
         }
-        let (mut d, mut rhs) = ([0.0], [0.0]);
-        pp.point_current(&env, &v, Some(&scale), &mut d, &mut rhs);
+        ions.begin_step(p.celsius);
+        cur.clear();
+        for m in dens.iter_mut() {
+            m.current(&env, &v, &mut ions, &mut cur);
+        }
+        let (mut d, mut rhs) = ([cur.g[0]], [-cur.i[0]]);
+        pp.point_current(&env, &v, &mut ions, Some(&scale), &mut d, &mut rhs);
         if let Some((g, e)) = p.pas {
             let i0 = g * (v[0] - e);
             let i1 = g * (v[0] + 0.001 - e);
@@ -175,8 +213,11 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
             v[0] += rhs[0] / d[0];
         }
         t += p.dt;
-        pp.point_advance(&env, &v);
-        sample(&mut out, &pp, v[0]);
+        for m in dens.iter_mut() {
+            m.advance_states(&env, &v, &mut ions);
+        }
+        pp.point_advance(&env, &v, &ions);
+        sample(&mut out, &pp, v[0], &ions);
     }
     Ok((out, spikes))
 }

@@ -239,6 +239,57 @@ fn fast_exp(x: f64) -> f64 {
     }
 }
 
+/// `f(x)` as the vector loops compute it (the same functions).
+pub fn eval1(f: Fun, x: f64) -> f64 {
+    match f {
+        Fun::Neg => -x,
+        Fun::Not => b2f(x == 0.0),
+        Fun::Exp => fast_exp(x),
+        Fun::ExpLibm => x.exp(),
+        Fun::Log => x.ln(),
+        Fun::Log10 => x.log10(),
+        Fun::Fabs => x.abs(),
+        Fun::Sqrt => x.sqrt(),
+        Fun::Sin => x.sin(),
+        Fun::Cos => x.cos(),
+        Fun::Tan => x.tan(),
+        Fun::Asin => x.asin(),
+        Fun::Acos => x.acos(),
+        Fun::Atan => x.atan(),
+        Fun::Sinh => x.sinh(),
+        Fun::Cosh => x.cosh(),
+        Fun::Tanh => x.tanh(),
+        Fun::Floor => x.floor(),
+        Fun::Ceil => x.ceil(),
+        Fun::Exprelr => exprelr(x),
+    }
+}
+
+/// `f(x, y)` as the vector loops compute it.
+pub fn eval2(f: Fun2, x: f64, y: f64) -> f64 {
+    match f {
+        Fun2::Op(op) => match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+            BinOp::Pow => x.powf(y),
+            BinOp::Lt => b2f(x < y),
+            BinOp::Le => b2f(x <= y),
+            BinOp::Gt => b2f(x > y),
+            BinOp::Ge => b2f(x >= y),
+            BinOp::Eq => b2f(x == y),
+            BinOp::Ne => b2f(x != y),
+            BinOp::And => b2f(x != 0.0 && y != 0.0),
+            BinOp::Or => b2f(x != 0.0 || y != 0.0),
+        },
+        Fun2::Atan2 => x.atan2(y),
+        Fun2::Fmod => x % y,
+        Fun2::Fmin => x.min(y),
+        Fun2::Fmax => x.max(y),
+    }
+}
+
 pub fn exprelr(x: f64) -> f64 {
     if 1.0 + x == 1.0 {
         1.0

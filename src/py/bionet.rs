@@ -9,7 +9,7 @@ use super::convert::IntoPyResult;
 use crate::bionet::mechanisms::clamp::{Compartment, IonValues, MechSpec, Stimulus};
 use crate::bionet::mechanisms::REGISTRY;
 
-fn mech_specs(mechs: &Bound<'_, PyDict>) -> PyResult<Vec<MechSpec>> {
+pub(crate) fn mech_specs(mechs: &Bound<'_, PyDict>) -> PyResult<Vec<MechSpec>> {
     let mut out = Vec::new();
     for (k, v) in mechs.iter() {
         let name: String = k
@@ -63,7 +63,7 @@ fn ion_values(ions: Option<&Bound<'_, PyDict>>) -> PyResult<IonValues> {
 }
 
 /// Loads the NMODL files named in `modfiles` (None: none).
-fn load_models(
+pub(crate) fn load_models(
     modfiles: Option<Vec<String>>,
 ) -> PyResult<Vec<std::sync::Arc<crate::nmodl::Model>>> {
     modfiles

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
+use crate::bionet::mechanisms::user::UserMechs;
 use crate::bionet::solver::{n_steps, run, run_nodes, CellSim, IClamp, RunConditions};
 use crate::error::{Error, Result};
 
@@ -109,7 +110,7 @@ pub fn run_single_cell<'py>(
     let nsteps = n_steps(tstop, dt).py()?;
     let (v, spikes, width) = py
         .detach(|| -> Result<_> {
-            let model = CellModel::build(&swc, &fit_json, processing, dL)?;
+            let model = CellModel::build(&swc, &fit_json, processing, dL, &Default::default())?;
             let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
             let mut sim = CellSim::new(&model, cond, &stims(&model, &clamps))?;
             match record {
@@ -162,11 +163,13 @@ enum Record {
 /// its files (as a network builds each distinct morphology/model once), then the cells are
 /// instantiated in groups of `lanes` copies simulated in lockstep, and the groups run for `tstop`
 /// ms on `threads` threads (rayon). Returns a dict: build_s, run_s, n_cells, n_segments (total),
-/// n_steps, spike_counts (list, one per cell).
+/// n_steps, spike_counts (list, one per cell). `modfiles`: .mod files whose density mechanisms
+/// the fit's names resolve to first (replacing built-ins of the same name, as a config's
+/// mechanisms_dir does).
 #[pyfunction]
 #[pyo3(signature = (swc, fit_json, n_cells, model_processing="aibs_perisomatic", dL=Some(20.0),
                     iclamp=None, tstop=1000.0, dt=0.1, spike_threshold=-15.0, celsius=None,
-                    v_init=None, threads=1, lanes=16))]
+                    v_init=None, threads=1, lanes=16, modfiles=None))]
 #[allow(clippy::too_many_arguments, non_snake_case)]
 pub fn run_cells<'py>(
     py: Python<'py>,
@@ -183,8 +186,16 @@ pub fn run_cells<'py>(
     v_init: Option<f64>,
     threads: usize,
     lanes: usize,
+    modfiles: Option<Vec<PathBuf>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let processing = ModelProcessing::from_name(model_processing).py()?;
+    let mut user = UserMechs::default();
+    for f in modfiles.unwrap_or_default() {
+        let m = crate::nmodl::load_file(&f).py()?;
+        if m.kind == crate::nmodl::Kind::Density {
+            user.add(m).py()?;
+        }
+    }
     let clamps = clamps(iclamp)?;
     let nsteps = n_steps(tstop, dt).py()?;
     let lanes = lanes.max(1);
@@ -196,7 +207,7 @@ pub fn run_cells<'py>(
         .detach(|| -> Result<_> {
             pool.install(|| {
                 let t0 = Instant::now();
-                let model = CellModel::build(&swc, &fit_json, processing, dL)?;
+                let model = CellModel::build(&swc, &fit_json, processing, dL, &user)?;
                 let cond = conditions(&model, dt, celsius, v_init, spike_threshold)?;
                 let one = stims(&model, &clamps);
                 let sizes: Vec<usize> = (0..n_cells)

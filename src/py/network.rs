@@ -16,6 +16,7 @@ use crate::bionet::extracellular_field::FieldSeries;
 use crate::bionet::network::{
     EdgeSpec, GapSite, Network, PlacementRule, SynapseSite, VoltageExchange,
 };
+use crate::bionet::mechanisms::user::UserMechs;
 use crate::bionet::solver::RunConditions;
 use crate::bionet::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
@@ -25,6 +26,9 @@ use numpy::PyReadonlyArray2;
 pub struct BioEngine {
     net: Network,
     models: Vec<Arc<CellModel>>,
+    /// The density mechanisms of the config's mechanisms_dir (by SUFFIX; they replace built-ins
+    /// of the same name for the cells this engine builds).
+    user: UserMechs,
 }
 
 fn same_len(what: &str, lens: &[usize]) -> PyResult<()> {
@@ -58,6 +62,7 @@ impl BioEngine {
         Ok(BioEngine {
             net: Network::new(cond, tstop, n_cells, threads).py()?,
             models: Vec::new(),
+            user: UserMechs::default(),
         })
     }
 
@@ -73,9 +78,37 @@ impl BioEngine {
         dL: Option<f64>,
     ) -> PyResult<usize> {
         let proc = ModelProcessing::from_name(processing).py()?;
-        let model = py.detach(|| CellModel::build(&swc, &fit, proc, dL)).py()?;
+        let user = &self.user;
+        let model = py
+            .detach(|| CellModel::build(&swc, &fit, proc, dL, user))
+            .py()?;
         self.models.push(Arc::new(model));
         Ok(self.models.len() - 1)
+    }
+
+    /// Makes the density mechanism of a .mod file available to the cells built afterwards, by its
+    /// SUFFIX as a fit json names it; a built-in mechanism of that name is replaced. Returns
+    /// (SUFFIX, whether it replaces a built-in). A file that cannot run raises, and cells naming
+    /// `declared` (the SUFFIX the file declares) are then refused with the reason.
+    #[pyo3(signature = (path, declared=None))]
+    fn add_density_mechanism(
+        &mut self,
+        path: PathBuf,
+        declared: Option<String>,
+    ) -> PyResult<(String, bool)> {
+        let m = match crate::nmodl::load_file(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                if let Some(name) = declared {
+                    self.user.refuse(&name, e.to_string());
+                }
+                return Err(e).py();
+            }
+        };
+        let name = m.suffix.to_string();
+        self.user.add(m).py()?;
+        let replaces = self.user.replaced().contains(&name.as_str());
+        Ok((name, replaces))
     }
 
     /// Number of segments of a model and its soma node's (section id, x).

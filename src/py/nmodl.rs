@@ -43,11 +43,13 @@ pub fn nmodl_load<'py>(py: Python<'py>, path: String) -> PyResult<Bound<'py, PyD
 }
 
 /// Runs the point process of `path` in one compartment (`diam` x `L` um, `cm` uF/cm2, optional
-/// `pas=(g, e)`) driven by `events`: a list of `(time, [weights...])`, one connection each.
+/// `pas=(g, e)`, density mechanisms `density` {SUFFIX: {param: value}}, built in or from
+/// `modfiles`) driven by `events`: a list of `(time, [weights...])`, one connection each.
+/// `record` names `v`, variables of the point process and `seg.<ion variable>` of the node.
 /// Returns `({name: numpy trace sampled at t = 0 and after every step}, [net_event times])`.
 #[pyfunction]
 #[pyo3(signature = (path, params, events, dt, tstop, record, celsius=6.3, v_init=-65.0, cm=1.0,
-                    diam=10.0, L=10.0, pas=None))]
+                    diam=10.0, L=10.0, pas=None, density=None, modfiles=None))]
 #[allow(clippy::too_many_arguments, non_snake_case)]
 pub fn nmodl_point_run<'py>(
     py: Python<'py>,
@@ -63,6 +65,8 @@ pub fn nmodl_point_run<'py>(
     diam: f64,
     L: f64,
     pas: Option<(f64, f64)>,
+    density: Option<&Bound<'py, PyDict>>,
+    modfiles: Option<Vec<String>>,
 ) -> PyResult<(Bound<'py, PyDict>, Vec<f64>)> {
     use numpy::IntoPyArray;
     if !(dt > 0.0 && tstop.is_finite() && tstop >= 0.0 && tstop / dt < 1e8) {
@@ -80,6 +84,11 @@ pub fn nmodl_point_run<'py>(
         diam,
         length: L,
         pas,
+        density: match density {
+            Some(d) => super::bionet::mech_specs(d)?,
+            None => Vec::new(),
+        },
+        density_models: super::bionet::load_models(modfiles)?,
         params: params.into_iter().collect(),
         events,
         record: record.clone(),
@@ -90,16 +99,6 @@ pub fn nmodl_point_run<'py>(
         d.set_item(name, tr.into_pyarray(py))?;
     }
     Ok((d, spikes))
-}
-
-/// Makes the density mechanism of a .mod file available to cells built afterwards (by its SUFFIX,
-/// as a fit json names it); returns the SUFFIX. A name the engine has built in keeps the built-in.
-#[pyfunction]
-pub fn register_density_mechanism(path: String) -> PyResult<String> {
-    let m = crate::nmodl::load_file(std::path::Path::new(&path)).py()?;
-    let name = m.suffix.to_string();
-    crate::bionet::mechanisms::user::register(m).py()?;
-    Ok(name)
 }
 
 /// SUFFIX names of the mechanisms the engine has built in (aliases included).
@@ -113,7 +112,6 @@ pub fn builtin_mechanisms() -> Vec<String> {
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(register_density_mechanism, m)?)?;
     m.add_function(wrap_pyfunction!(builtin_mechanisms, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl_load, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl_point_run, m)?)

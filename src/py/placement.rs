@@ -24,7 +24,13 @@ fn build(
 ) -> Result<(Vec<Section>, CellGeometry)> {
     match fit_json {
         Some(fit) => {
-            let model = CellModel::build(swc, fit, ModelProcessing::from_name(processing)?, dl)?;
+            let model = CellModel::build(
+                swc,
+                fit,
+                ModelProcessing::from_name(processing)?,
+                dl,
+                &Default::default(),
+            )?;
             Ok((model.morphology.sections, model.geometry))
         }
         None => {

@@ -2,10 +2,12 @@
 
 usage: python nrn_point_process.py <compiled modfile dir> <cases.json> <out.npz>
 
-Each case puts one point process in the middle of a one-segment section (with `pas`), sets its
-parameters (RANGE on the instance, GLOBAL on `h`), makes one source-less NetCon per input event with
-that event's weight vector, and after finitialize queues each event with `NetCon.event(t)`. Recorded
-variables are saved as `<case id>/<name>`, sampled at t = 0 and after every fadvance.
+Each case puts one point process in the middle of a one-segment section (with `pas` and the case's
+`density` mechanisms {SUFFIX: {param: value}}), sets its parameters (RANGE on the instance, GLOBAL on
+`h`), makes one source-less NetCon per input event with that event's weight vector, and after
+finitialize queues each event with `NetCon.event(t)`. Recorded variables (the point process's, `v`,
+or `seg.<ion variable>` of the segment) are saved as `<case id>/<name>`, sampled at t = 0 and after
+every fadvance.
 """
 
 import json
@@ -21,6 +23,10 @@ def run_case(h, case):
     sec.insert("pas")
     seg = sec(0.5)
     seg.pas.g, seg.pas.e = case["pas"]
+    for mech, params in case.get("density", {}).items():
+        sec.insert(mech)
+        for name, value in params.items():
+            setattr(seg, f"{name}_{mech}", value)
     artificial = case.get("artificial", False)
     pp = getattr(h, case["mech"])() if artificial else getattr(h, case["mech"])(seg)
     restore = []
@@ -45,7 +51,12 @@ def run_case(h, case):
     vectors = {}
     for name in case["record"]:
         vec = h.Vector()
-        vec.record(seg._ref_v if name == "v" else getattr(pp, "_ref_" + name))
+        if name == "v":
+            vec.record(seg._ref_v)
+        elif name.startswith("seg."):
+            vec.record(getattr(seg, "_ref_" + name[4:]))
+        else:
+            vec.record(getattr(pp, "_ref_" + name))
         vectors[name] = vec
     h.finitialize(case["v_init"])
     for nc, (t, _) in zip(netcons, case["events"]):

@@ -106,32 +106,7 @@ impl Compartment {
                 "celsius must be a finite number, got {celsius}"
             )));
         }
-        let mut ordered = Vec::new();
-        for s in specs {
-            let (pos, mut m) = match models.iter().position(|m| m.name == s.name) {
-                Some(k) => (
-                    lookup(&s.name).map_or(super::REGISTRY.len() + k, |(p, _)| p),
-                    crate::nmodl::instantiate(&models[k], vec![0]),
-                ),
-                None => {
-                    let (pos, reg) = lookup(&s.name)?;
-                    (pos, (reg.make)(vec![0]))
-                }
-            };
-            if ordered.iter().any(|(p, _)| *p == pos) {
-                return Err(Error::invalid(format!(
-                    "mechanism '{}' is inserted twice (as '{}')",
-                    m.suffix(),
-                    s.name
-                )));
-            }
-            for (k, v) in &s.params {
-                m.set_param(k, &[*v])?;
-            }
-            ordered.push((pos, m));
-        }
-        ordered.sort_by_key(|(p, _)| *p);
-        let mechs: Vec<Box<dyn Mechanism>> = ordered.into_iter().map(|(_, m)| m).collect();
+        let mechs = instantiate_ordered(specs, models)?;
 
         let mut ion_state = Ions::new(1);
         let set = |dst: &mut Vec<f64>, v: Option<f64>| {
@@ -277,4 +252,40 @@ impl Compartment {
         }
         Ok(out)
     }
+}
+
+/// One instance (on node 0) of each mechanism of `specs` with its parameters, in run order; a
+/// name first resolves to one of the loaded NMODL `models`, which then replaces the built-in of that
+/// name and takes its place in the run order (other loaded mechanisms run after the built-ins, in
+/// the order given).
+pub fn instantiate_ordered(
+    specs: &[MechSpec],
+    models: &[std::sync::Arc<crate::nmodl::Model>],
+) -> Result<Vec<Box<dyn Mechanism>>> {
+    let mut ordered = Vec::new();
+    for s in specs {
+        let (pos, mut m) = match models.iter().position(|m| m.name == s.name) {
+            Some(k) => (
+                lookup(&s.name).map_or(super::REGISTRY.len() + k, |(p, _)| p),
+                crate::nmodl::instantiate(&models[k], vec![0]),
+            ),
+            None => {
+                let (pos, reg) = lookup(&s.name)?;
+                (pos, (reg.make)(vec![0]))
+            }
+        };
+        if ordered.iter().any(|(p, _)| *p == pos) {
+            return Err(Error::invalid(format!(
+                "mechanism '{}' is inserted twice (as '{}')",
+                m.suffix(),
+                s.name
+            )));
+        }
+        for (k, v) in &s.params {
+            m.set_param(k, &[*v])?;
+        }
+        ordered.push((pos, m));
+    }
+    ordered.sort_by_key(|(p, _)| *p);
+    Ok(ordered.into_iter().map(|(_, m)| m).collect())
 }

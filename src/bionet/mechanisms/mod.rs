@@ -342,22 +342,28 @@ pub static REGISTRY: &[Registered] = &[
     },
 ];
 
-/// The run-order index of a mechanism by SUFFIX (or alias): a built-in one, else one registered
-/// from a user's .mod file ([`user::register`]).
-pub fn lookup_index(name: &str) -> Result<usize> {
+/// The index of a mechanism by SUFFIX (or alias): one of `user` (a config's .mod files, which
+/// replace built-ins of the same name), else a built-in one.
+pub fn lookup_index(name: &str, user: &user::UserMechs) -> Result<usize> {
+    if let Some(k) = user.find(name) {
+        return Ok(k);
+    }
+    if let Some(reason) = user.refusal(name) {
+        return Err(Error::invalid(format!(
+            "mechanism '{name}' cannot run: {reason}"
+        )));
+    }
     if let Ok((k, _)) = lookup(name) {
         return Ok(k);
     }
-    user::find(name).ok_or_else(|| {
-        Error::invalid(format!(
-            "unknown mechanism '{name}'; supported: {} (and density mechanisms from .mod files in the \
-             config's mechanisms_dir)",
-            supported_names()
-        ))
-    })
+    Err(Error::invalid(format!(
+        "unknown mechanism '{name}'; supported: {} (and density mechanisms from .mod files in the \
+         config's mechanisms_dir)",
+        supported_names()
+    )))
 }
 
-/// SUFFIX of a run-order index (built-in or user mechanism).
+/// SUFFIX of an index (built-in or user mechanism).
 pub fn suffix_of(reg: usize) -> &'static str {
     REGISTRY
         .get(reg)
@@ -366,14 +372,30 @@ pub fn suffix_of(reg: usize) -> &'static str {
         .unwrap_or("?")
 }
 
-/// Every mechanism a name can address: (index, SUFFIX, aliases), built-in then user ones.
-pub fn all_entries() -> Vec<(usize, &'static str, &'static [&'static str])> {
-    let mut out: Vec<(usize, &'static str, &'static [&'static str])> = REGISTRY
+/// The names an index answers to: a built-in's SUFFIX and aliases, a user mechanism's SUFFIX.
+pub fn names_of(reg: usize) -> Vec<&'static str> {
+    match REGISTRY.get(reg) {
+        Some(r) => std::iter::once(r.suffix)
+            .chain(r.aliases.iter().copied())
+            .collect(),
+        None => user::suffix(reg).into_iter().collect(),
+    }
+}
+
+/// Every name a fit file can address and the index it means with `user`'s files loaded:
+/// (index, name), the built-in names `user` does not replace, then `user`'s.
+pub fn all_entries(user: &user::UserMechs) -> Vec<(usize, &'static str)> {
+    let mut out: Vec<(usize, &'static str)> = REGISTRY
         .iter()
         .enumerate()
-        .map(|(k, r)| (k, r.suffix, r.aliases))
+        .flat_map(|(k, r)| {
+            std::iter::once(r.suffix)
+                .chain(r.aliases.iter().copied())
+                .map(move |n| (k, n))
+        })
+        .filter(|(_, n)| user.find(n).is_none() && user.refusal(n).is_none())
         .collect();
-    out.extend(user::entries().into_iter().map(|(k, s)| (k, s, &[][..])));
+    out.extend(user.entries().iter().map(|&(n, k)| (k, n)));
     out
 }
 

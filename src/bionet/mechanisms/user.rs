@@ -1,23 +1,91 @@
 //! Density mechanisms from users' .mod files (a config's `mechanisms_dir`), run by the NMODL front
-//! end. They extend the built-in registry: their indices follow it, so they run after the built-in
-//! mechanisms in every step. A name the registry already has keeps the built-in (the same
-//! equations, hand-written); a file registered again under the same name replaces the earlier one
-//! for the cells built afterwards.
+//! end.
+//!
+//! Every loaded file gets a permanent index past the built-in registry (an append-only list, so a
+//! cell model built earlier keeps its mechanisms). Which name means which mechanism is a matter of
+//! one configuration: a [`UserMechs`] maps the SUFFIXes of that config's files to their indices,
+//! and name resolution ([`super::lookup_index`]) asks it before the built-in registry. A file
+//! whose SUFFIX equals a built-in mechanism's therefore replaces the built-in for that config's
+//! cells (users edit NaTs.mod and expect their version to run), and takes the built-in's place in
+//! the run order ([`run_rank`]): NEURON runs a directory's mechanisms in its files' order, which
+//! the built-in registry follows, so e.g. a user's CaDynamics still advances before SK reads
+//! `cai`. Mechanisms new to the engine run after the built-in ones, in the order they were added.
 
 use std::sync::{Arc, RwLock};
 
-use super::{Mechanism, REGISTRY};
+use super::{lookup, Mechanism, REGISTRY};
 use crate::error::{Error, Result};
 use crate::nmodl::model::{Kind, Model};
 
 struct UserMech {
     suffix: &'static str,
     model: Arc<Model>,
+    /// The built-in registry index of the same name, if any.
+    replaces: Option<usize>,
 }
 
 static USER: RwLock<Vec<UserMech>> = RwLock::new(Vec::new());
 
-/// Registers a density mechanism; returns its index (past the built-in registry).
+/// The density mechanisms one configuration loaded from .mod files, by SUFFIX.
+#[derive(Debug, Clone, Default)]
+pub struct UserMechs {
+    names: Vec<(&'static str, usize)>,
+    /// Names whose file cannot run, with the reason: a cell naming one is refused (never given
+    /// the built-in of that name instead).
+    refused: Vec<(String, String)>,
+}
+
+impl UserMechs {
+    /// Adds a density mechanism (a later file of the same SUFFIX replaces an earlier one); returns
+    /// its index.
+    pub fn add(&mut self, model: Arc<Model>) -> Result<usize> {
+        let reg = register(model)?;
+        let Some(suffix) = suffix(reg) else {
+            return Err(Error::invalid(format!("no mechanism with index {reg}")));
+        };
+        self.names.retain(|(n, _)| *n != suffix);
+        self.refused.retain(|(n, _)| n != suffix);
+        self.names.push((suffix, reg));
+        Ok(reg)
+    }
+
+    /// Records that the file declaring `name` cannot run, and why.
+    pub fn refuse(&mut self, name: &str, reason: String) {
+        self.names.retain(|(n, _)| *n != name);
+        self.refused.retain(|(n, _)| n != name);
+        self.refused.push((name.to_string(), reason));
+    }
+
+    /// Why the file declaring `name` cannot run, if it was refused.
+    pub fn refusal(&self, name: &str) -> Option<&str> {
+        self.refused
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// The index of the mechanism this configuration loaded under `name`.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.names.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
+    }
+
+    /// (SUFFIX, index) of every loaded mechanism.
+    pub fn entries(&self) -> &[(&'static str, usize)] {
+        &self.names
+    }
+
+    /// SUFFIXes of the built-in mechanisms (or aliases) this configuration's files replace.
+    pub fn replaced(&self) -> Vec<&'static str> {
+        self.names
+            .iter()
+            .filter(|(n, _)| lookup(n).is_ok())
+            .map(|(n, _)| *n)
+            .collect()
+    }
+}
+
+/// Registers a density mechanism; returns its index (past the built-in registry). The same model
+/// registered twice keeps its first index.
 pub fn register(model: Arc<Model>) -> Result<usize> {
     if model.kind != Kind::Density {
         return Err(Error::invalid(format!(
@@ -28,39 +96,34 @@ pub fn register(model: Arc<Model>) -> Result<usize> {
         )));
     }
     let mut user = USER.write().unwrap_or_else(|e| e.into_inner());
-    if let Some(k) = user
-        .iter()
-        .position(|u| u.suffix == model.suffix && Arc::ptr_eq(&u.model, &model))
-    {
+    if let Some(k) = user.iter().position(|u| Arc::ptr_eq(&u.model, &model)) {
         return Ok(REGISTRY.len() + k);
     }
     user.push(UserMech {
         suffix: model.suffix,
+        replaces: lookup(model.suffix).ok().map(|(k, _)| k),
         model,
     });
     Ok(REGISTRY.len() + user.len() - 1)
 }
 
-/// The index of the latest user mechanism named `name`.
-pub fn find(name: &str) -> Option<usize> {
-    let user = USER.read().unwrap_or_else(|e| e.into_inner());
-    user.iter()
-        .rposition(|u| u.suffix == name)
-        .map(|k| REGISTRY.len() + k)
-}
-
-/// (index, SUFFIX) of every user mechanism, latest registration of each name only.
-pub fn entries() -> Vec<(usize, &'static str)> {
-    let user = USER.read().unwrap_or_else(|e| e.into_inner());
-    (0..user.len())
-        .filter(|&k| !user[k + 1..].iter().any(|u| u.suffix == user[k].suffix))
-        .map(|k| (REGISTRY.len() + k, user[k].suffix))
-        .collect()
-}
-
 pub fn suffix(reg: usize) -> Option<&'static str> {
     let user = USER.read().unwrap_or_else(|e| e.into_inner());
     user.get(reg.checked_sub(REGISTRY.len())?).map(|u| u.suffix)
+}
+
+/// Position in the run order: a built-in's own index; a user mechanism that replaces a built-in
+/// runs where the built-in would (just after it, should a cell carry both under an alias), any
+/// other after all built-ins.
+pub fn run_rank(reg: usize) -> (usize, usize) {
+    if reg < REGISTRY.len() {
+        return (reg, 0);
+    }
+    let user = USER.read().unwrap_or_else(|e| e.into_inner());
+    match user.get(reg - REGISTRY.len()).and_then(|u| u.replaces) {
+        Some(b) => (b, 1),
+        None => (reg, 0),
+    }
 }
 
 pub fn make(reg: usize, nodes: Vec<u32>) -> Option<Box<dyn Mechanism>> {

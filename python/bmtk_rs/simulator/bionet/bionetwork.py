@@ -149,7 +149,7 @@ class BioNetwork(SonataCircuit):
             return engine.add_model(swc, fit, proc, dL)
         except ValueError as e:
             for name, reason in (getattr(self, "unrunnable_mechanisms", None) or {}).items():
-                if f"unknown mechanism '{name}'" in str(e):
+                if f"mechanism '{name}'" in str(e):
                     raise ConfigError(f"{what}: {fit} needs mechanism {name}, whose file cannot run: {reason}") \
                         from None
             raise ConfigError(f"{what}: {e}") from None

@@ -363,7 +363,7 @@ class BioSimulator:
             network.made_synapses = []
         from .user_mechanisms import register_density_mechanisms
 
-        network.unrunnable_mechanisms = register_density_mechanisms(config, io)
+        network.unrunnable_mechanisms = register_density_mechanisms(config, io, sim.engine)
         io.info("Building cells.")
         network.build_nodes(sim.engine)
         from .netcon_report import NetconReport, selected_cells

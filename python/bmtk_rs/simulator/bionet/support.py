@@ -107,8 +107,8 @@ SUPPORT = {
         "components.synaptic_models_dir": ("supported", ""),
         "components.point_neuron_models_dir": ("supported", "IntFire1 parameter files"),
         "components.mechanisms_dir": ("differs", "its .mod files run through the NMODL front end (no nrnivmodl): "
-                                                 "POINT_PROCESS synapses, and density mechanisms the engine does "
-                                                 "not have built in (the 17 Allen ones stay built in)"),
+                                                 "POINT_PROCESS synapses and density mechanisms; a file named like "
+                                                 "a built-in mechanism (NaTs.mod, ...) replaces the built-in"),
         "components.templates_dir": ("ignored", "no hoc templates are needed"),
         "networks.nodes": ("supported", ""),
         "networks.edges": ("supported", ""),

@@ -9,9 +9,13 @@ for any other point process by name: a json key equal to one of the file's PARAM
 """
 
 import glob
+import logging
 import os
 
 from .config import ConfigError
+
+# point processes the engine has built in (a mechanisms_dir file of that name replaces them)
+_ENGINE_POINT_PROCESSES = ("Exp2Syn",)
 
 # template -> (POINT_PROCESS name, {mod parameter: json key}, {mod parameter: value BMTK fixes})
 _BMTK_SYNAPSES = {
@@ -96,6 +100,9 @@ class UserMechanisms:
         except ValueError as e:
             raise ConfigError(f"{what}: model_template '{template}' ({path}): {e}") from None
         self._types[key] = t
+        if name in _ENGINE_POINT_PROCESSES:
+            logging.getLogger("bmtk_rs.bionet").info(
+                f"Synapse model {name} from {path} replaces the built-in {name} (NMODL front end, no nrnivmodl)")
         return t
 
 
@@ -121,21 +128,34 @@ def _declared_suffix(path):
     return _declared(path, "SUFFIX")
 
 
-def register_density_mechanisms(config, io):
-    """Makes the density mechanisms of mechanisms_dir that the engine does not have built in
-    available to the cells' fit files (by SUFFIX). Returns {SUFFIX: reason} of the files that
-    cannot run, so that a cell naming one is refused with that reason."""
+def register_density_mechanisms(config, io, engine):
+    """Makes the density mechanisms of mechanisms_dir available to the cells' fit files (by
+    SUFFIX) on `engine`. A file whose SUFFIX is a built-in mechanism's replaces the built-in for
+    this config's cells (its own equations run, from the .mod file). Returns {SUFFIX: reason} of
+    the files that cannot run, so that a cell naming one is refused with that reason."""
     from ... import _native
 
     builtin = set(_native.builtin_mechanisms())
     failed = {}
+    replaced = []
     for path in UserMechanisms(config)._files():
         name = _declared_suffix(path)
-        if name is None or name in builtin:
-            continue  # a point process, or a built-in (the same equations, hand-written)
+        if name is None:
+            continue  # a point process
         try:
-            _native.register_density_mechanism(path)
-            io.info(f"Mechanism {name} from {path} (NMODL front end, no nrnivmodl)")
+            name, replaces = engine.add_density_mechanism(path, name)
         except ValueError as e:
             failed[name] = f"{path}: {e}"
+            continue
+        if replaces:
+            replaced.append(name)
+            io.info(f"Mechanism {name} from {path} replaces the built-in {name} (NMODL front end, no nrnivmodl)")
+        else:
+            io.info(f"Mechanism {name} from {path} (NMODL front end, no nrnivmodl)")
+    if replaced:
+        io.info(f"Built-in mechanisms replaced by mechanisms_dir files: {', '.join(sorted(replaced))}")
+    for name in failed:
+        if name in builtin:
+            io.warning(f"Mechanism {name}: {failed[name]}; cells naming {name} are refused "
+                       f"(the file replaces the built-in {name})")
     return failed
