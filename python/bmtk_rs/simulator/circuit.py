@@ -74,6 +74,9 @@ class _Population:
         self._row_index = np.full(int(node_ids.max()) + 1 if len(node_ids) else 0, -1, dtype=np.int64)
         self._row_index[node_ids] = np.arange(len(node_ids))
         self.model_type = t["model_type"].astype(str).to_numpy()
+        # per node row, as booleans: edge-sized lookups gather these, not the strings (1 byte, not 50)
+        self.is_virtual = self.model_type == "virtual"
+        self.is_biophysical = self.model_type == "biophysical"
         self.n_ids = int(node_ids.max()) + 1 if len(node_ids) else 0
         self._dicts = None
 
@@ -239,8 +242,10 @@ class _EdgePopulation:
                 taken |= has
         return out
 
-    def keys(self):
-        return (np.int64(self.index) << _EDGE_KEY_BITS) + np.arange(len(self.source_ids), dtype=np.int64)
+    def keys(self, idx=None):
+        """Engine keys (population index, edge index) of all edges, or of the edges `idx`."""
+        pos = np.arange(len(self.source_ids), dtype=np.int64) if idx is None else np.asarray(idx, dtype=np.int64)
+        return (np.int64(self.index) << _EDGE_KEY_BITS) + pos
 
     def column(self, col, default=None):
         """Per-edge values: the edge column where the edge's group has it, else the edge type's."""

@@ -213,11 +213,10 @@ class BioNetwork(SonataCircuit):
         if len(idx) == 0:
             return
         tpop = self.populations[ep.target]
-        rows = tpop.rows(ep.target_ids[idx])
-        tmt = tpop.model_type[rows]
+        bio = tpop.is_biophysical[tpop.rows(ep.target_ids[idx])]
         src = self.gids(ep.source, ep.source_ids[idx]).astype(np.uint32) if src_gids is None else src_gids
         trg = self.gids(ep.target, ep.target_ids[idx]).astype(np.uint32)
-        keys = ep.keys()[idx].astype(np.uint64)
+        keys = ep.keys(idx).astype(np.uint64)
         delay = np.asarray(ep.column_at("delay", idx, np.nan), dtype=float)
         if np.any(np.isnan(delay)):
             raise ConfigError(f"{ep.edges_file}: edges {ep.name} lack a delay")
@@ -232,7 +231,6 @@ class BioNetwork(SonataCircuit):
         if weight_scale is not None:
             weight = weight * weight_scale
         what = f"{ep.edges_file} ({ep.name})"
-        bio = tmt == "biophysical"
         if bio.any():
             b = np.flatnonzero(bio)
             # what an edge needs from its type, worked out once per distinct value rather than per edge
@@ -343,7 +341,11 @@ class BioNetwork(SonataCircuit):
         if len(new) == 0:
             return
         types = np.unique(ep.type_ids[(new.astype(np.int64) & ((1 << _EDGE_KEY_BITS) - 1))])
+        warned = self.__dict__.setdefault("_warned_types", set())
         for t in types:
+            if (ep.name, int(t)) in warned:
+                continue
+            warned.add((ep.name, int(t)))
             self.io.warning(f"Could not find target synaptic location for edge-type {int(t)} of {ep.name}, please "
                             "check target_sections and/or distance_range properties (no synapse was made for "
                             "these edges, as in BMTK)")
@@ -353,15 +355,16 @@ class BioNetwork(SonataCircuit):
         self.synapses_made = 0
         for ep in self.edge_populations:
             src_pop = self.populations[ep.source]
-            src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
+            src_virtual = src_pop.is_virtual[src_pop.rows(ep.source_ids)]
             is_local = self._local_mask[ep.target][ep.target_ids]
             idx = np.flatnonzero(~src_virtual & is_local)
             spont = getattr(self, "spont", None)
-            if spont is not None and len(idx):
-                src, scale = spont.sources_and_scale(ep, idx)
-                self._add_edge_subset(engine, ep, idx, src_gids=src, weight_scale=scale)
-            else:
-                self._add_edge_subset(engine, ep, idx)
+            for part in _chunks(idx):
+                if spont is not None:
+                    src, scale = spont.sources_and_scale(ep, part)
+                    self._add_edge_subset(engine, ep, part, src_gids=src, weight_scale=scale)
+                else:
+                    self._add_edge_subset(engine, ep, part)
 
     def add_spike_trains(self, engine, population, node_ids, offsets, times):
         """Spike trains of virtual cells of `population`, and the edges they drive (BMTK builds
@@ -373,9 +376,10 @@ class BioNetwork(SonataCircuit):
             if ep.source != population:
                 continue
             src_pop = self.populations[ep.source]
-            src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
+            src_virtual = src_pop.is_virtual[src_pop.rows(ep.source_ids)]
             is_local = self._local_mask[ep.target][ep.target_ids]
-            self._add_edge_subset(engine, ep, np.flatnonzero(src_virtual & is_local))
+            for part in _chunks(np.flatnonzero(src_virtual & is_local)):
+                self._add_edge_subset(engine, ep, part)
 
     def finish_virtual(self, engine):
         """Adds every virtual cell with the spikes its inputs gave (none when no input named it)."""
@@ -426,4 +430,18 @@ def _gaussian_ll_columns(ep, idx, w0, src_pop, trg_pop):
         raise ConfigError(f"{what}: edge {j} uses weight_function gaussianLL but has no weight_sigma")
     delta = np.abs(np.abs(np.abs(180.0 - np.abs(trg - src) % 360.0) - 90.0) - 90.0)
     x = -((delta / sigma) ** 2)
-    return w0 * np.fromiter(map(math.exp, x.tolist()), dtype=float, count=len(x))
+    e = np.empty(len(x))
+    for lo in range(0, len(x), _EXP_CHUNK):  # math.exp (bmtk's), a bounded number of floats at a time
+        part = x[lo:lo + _EXP_CHUNK]
+        e[lo:lo + len(part)] = np.fromiter(map(math.exp, part.tolist()), dtype=float, count=len(part))
+    return w0 * e
+
+
+_EXP_CHUNK = 1 << 18
+# Edges handed to the engine per call: each call makes a dozen edge-sized temporary arrays, so
+# a network of tens of millions of edges is added in parts (in file order, which the engine keeps).
+_EDGE_CHUNK = 1 << 20
+
+
+def _chunks(idx):
+    return [idx[lo:lo + _EDGE_CHUNK] for lo in range(0, len(idx), _EDGE_CHUNK)] or [idx]
