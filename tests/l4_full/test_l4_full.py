@@ -3,12 +3,14 @@
 - a 1/50 build runs in bmtk-rs and in bmtk 1.2.0 + NEURON 9.0.2 from the same files: every cell's
   spikes of the first 100 ms agree within 0.5 ms;
 - two builds with one seed give byte-identical files (network and LGN spikes);
-- 1 thread, 2 threads and 2 MPI ranks give byte-identical spikes.
+- 1 thread, 2 threads and 2 MPI ranks give byte-identical spikes;
+- a run logs its progress: simulated time, wall time, time to finish.
 """
 
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -123,3 +125,18 @@ def test_identical_for_threads_and_ranks(fiftieth):
     assert len(got["t1"]["V1"][0]) > 0, "no spikes: the comparison would be empty"
     assert got["t1"] == got["t2"]
     assert got["t1"] == got["mpi2"]
+
+
+def test_progress_lines(fiftieth):
+    """With run.progress_interval tiny, a line per chunk of 1% of the steps, plus BMTK's block lines."""
+    out, config = fiftieth
+    cfg = _with_output(config, out / "progress", progress_interval=1e-9)
+    _run_bmtk_rs(cfg)
+    log = (out / "progress" / "log.txt").read_text()
+    lines = re.findall(r"t_sim:([\d.]+) of ([\d.]+) ms \((\d+)%\), wall time (\d+:\d\d:\d\d), "
+                       r"about (\d+:\d\d:\d\d) to finish", log)
+    assert len(lines) == 100, log[-2000:]
+    t = [float(x[0]) for x in lines]
+    assert t == sorted(t) and t[-1] == TSTOP and all(float(x[1]) == TSTOP for x in lines)
+    assert lines[-1][2] == "100" and lines[-1][4] == "0:00:00"
+    assert "step:1000 t_sim:100.00 ms" in log  # BMTK's own block line stays
