@@ -108,6 +108,41 @@ def _events(out):
     return n_sp, int(ev)
 
 
+def _mpi_pair(out, tstop):
+    """The same run as 1 rank x 2 threads and as 2 ranks x 1 thread (spikes must be identical); the
+    exchange: one allgather per 2 ms epoch, 12 bytes per spike (time, gid)."""
+    import shutil
+
+    res = {}
+    for tag, ranks, threads in (("1x2", 1, 2), ("2x1", 2, 1)):
+        conf = json.loads((out / "config.json").read_text())
+        conf["output"]["output_dir"] = str(out / f"output_{tag}")
+        conf["output"]["log_to_console"] = False
+        path = out / f"config.{tag}.json"
+        path.write_text(json.dumps(conf))
+        cmd = [sys.executable, "-c", SIM_CHILD, "bmtk-rs", str(path), ""]
+        if ranks > 1:
+            cmd = [shutil.which("mpirun"), "--allow-run-as-root", "--oversubscribe", "-np", str(ranks)] + cmd
+        run = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                             env=dict(os.environ, BMTK_RS_THREADS=str(threads)))
+        if run.returncode != 0:
+            raise RuntimeError(run.stdout[-3000:] + run.stderr[-3000:])
+        results = [json.loads(x[len("RESULT "):]) for x in run.stdout.splitlines() if x.startswith("RESULT ")]
+        res[tag] = dict(setup=max(r["setup"] for r in results), run=max(r["run"] for r in results),
+                        maxrss_mb=max(r["maxrss_mb"] for r in results))
+    a = (out / "output_1x2" / "spikes.h5").read_bytes()
+    b = (out / "output_2x1" / "spikes.h5").read_bytes()
+    n_sp, _ = _events(out)
+    epochs = int(round(tstop / 2.0))
+    res["identical_spikes"] = a == b
+    res["epochs"] = epochs
+    res["bytes_per_epoch"] = 12.0 * n_sp / epochs
+    print(f"  MPI: 1 rank x 2 threads {res['1x2']['run']:.1f} s, 2 ranks x 1 thread {res['2x1']['run']:.1f} s "
+          f"(peak per rank {res['2x1']['maxrss_mb']:.0f} MB); spikes identical: {a == b}; {epochs} exchanges, "
+          f"{res['bytes_per_epoch']:.0f} bytes of spikes per exchange", flush=True)
+    return res
+
+
 def _with(config, **run):
     conf = json.loads(pathlib.Path(config).read_text())
     conf["run"].update(run)
@@ -124,6 +159,8 @@ def main():
     ap.add_argument("--full-tstop", type=float, default=100.0, help="ms simulated at fraction 1")
     ap.add_argument("--neuron-fraction", type=float, default=0.02, help="0 skips bmtk + NEURON")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--mpi-fraction", type=float, default=0.1,
+                    help="also run this fraction as 2 MPI ranks x 1 thread and 1 rank x 2 threads (0: skip)")
     ap.add_argument("--work", default=None)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
@@ -163,6 +200,8 @@ def main():
                   f"peak {n['maxrss_mb']:.0f} MB -> bmtk-rs is {(n['setup'] + n['run']) / (s['setup'] + s['run']):.1f}x "
                   f"faster in total, {n['run'] / s['run']:.1f}x in the run", flush=True)
             row["neuron"] = n
+        if args.mpi_fraction and abs(frac - args.mpi_fraction) < 1e-12:
+            row["mpi"] = _mpi_pair(out, tstop)
     print("\n| fraction | cells | connections | synapses | build+save (s) | build peak (MB) | set-up (s) | "
           "ms simulated | run (s) | 1 s of simulation (s) | sim peak (MB) | spikes | events |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
