@@ -187,7 +187,9 @@ class _EdgePopulation:
         self.target = raw["target_population"]
         self.source_ids = np.asarray(raw["source_node_id"], dtype=np.int64)
         self.target_ids = np.asarray(raw["target_node_id"], dtype=np.int64)
-        self.type_ids = np.asarray(raw["edge_type_id"], dtype=np.int64)
+        tids = np.asarray(raw["edge_type_id"])
+        # kept as read (SONATA's uint32: 4 bytes per edge, not 8) unless it is wider or not an integer
+        self.type_ids = tids if tids.dtype.kind in "iu" and tids.dtype.itemsize <= 4 else tids.astype(np.int64)
         unknown = np.setdiff1d(self.type_ids, types["edge_type_id"].to_numpy())
         if len(unknown):
             raise ConfigError(f"{edges_file}: population {name} uses edge_type_id {unknown.tolist()} "
