@@ -64,12 +64,17 @@ net = bionet.BioNetwork.from_config(conf)
 sim = bionet.BioSimulator.from_config(conf, network=net)
 t1 = time.time()
 rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+c1 = cpu()
 sim.run()
 t2 = time.time()
+c2 = cpu()
 extra = {}
 if engine != 'neuron':
     extra = dict(segments=sim.engine.n_segments, synapse_states=sim.engine.n_synapses)
-print('RESULT ' + json.dumps(dict(setup=t1 - t0, run=t2 - t1, setup_rss_mb=rss_setup,
+print('RESULT ' + json.dumps(dict(setup=t1 - t0, run=t2 - t1, setup_cpu=c1, run_cpu=c2 - c1, setup_rss_mb=rss_setup,
       maxrss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra)))
 """
 
@@ -181,7 +186,8 @@ def main():
         row = dict(fraction=frac, tstop=tstop, **b, **{f"sim_{k}": v for k, v in s.items()}, spikes=n_sp,
                    events=ev, sim_1s_s=s["setup"] + per_ms * 1000.0)
         rows.append(row)
-        print(f"  bmtk-rs: set-up {s['setup']:.1f} s, {tstop:g} ms in {s['run']:.1f} s "
+        print(f"  bmtk-rs: set-up {s['setup']:.1f} s ({s['setup_cpu']:.1f} s CPU), {tstop:g} ms in {s['run']:.1f} s "
+              f"({s['run_cpu']:.1f} s CPU) "
               f"(1 s: {row['sim_1s_s']:.0f} s{' extrapolated' if tstop < 1000 else ''}), peak "
               f"{s['maxrss_mb']:.0f} MB; {n_sp:,} spikes, {ev:,} synaptic events", flush=True)
         if args.neuron_fraction and abs(frac - args.neuron_fraction) < 1e-12:
