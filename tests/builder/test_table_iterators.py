@@ -70,7 +70,7 @@ def test_node_table_columns():
 
     net = NetworkBuilder("net")
     net.add_nodes(N=3, pop_name="a", ei="e", x=[1.0, 2.0, 3.0])
-    net.add_nodes(N=2, pop_name="b", y=np.array([5.0, 6.0]))
+    net.add_nodes(N=2, pop_name="b", y=np.array([5.0, 6.0]), note=None)
     t = net.node_table()
     assert list(t["node_id"]) == [0, 1, 2, 3, 4]
     assert list(t["pop_name"]) == ["a", "a", "a", "b", "b"]
@@ -79,6 +79,7 @@ def test_node_table_columns():
     sel = net.node_table(net.nodes(pop_name="b").positions())
     assert list(sel["node_id"]) == [3, 4] and list(sel["y"]) == [5.0, 6.0]
     assert isinstance(sel, pd.DataFrame)
+    assert list(sel["note"]) == [None, None]
 
 
 def test_table_rule_bad_return_names_the_node():

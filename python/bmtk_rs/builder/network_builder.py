@@ -230,8 +230,14 @@ class NetworkBuilder:
                     if k != "node_id":
                         cols[k] = ns.array(k)
                 for k, v in ns.type_properties.items():
-                    if k not in cols:
-                        cols[k] = np.full(ns.N, v, dtype=object if isinstance(v, (str, list, dict)) else None)
+                    if k in cols:
+                        continue
+                    if isinstance(v, (bool, int, float, np.number)):
+                        cols[k] = np.full(ns.N, v)
+                    else:  # strings, lists, None...: one object per row, never broadcast
+                        col = np.empty(ns.N, dtype=object)
+                        col[:] = [v] * ns.N
+                        cols[k] = col
                 parts.append(pd.DataFrame(cols))
             full = pd.concat(parts, ignore_index=True, sort=False) if parts else pd.DataFrame({"node_id": []})
             self._node_table = full
