@@ -63,9 +63,10 @@ HEIGHT = 100.0
 DEPTH_CENTER = -370.0
 
 # ---- recurrent connections [A18] ---------------------------------------------------------------------
-# Probability p_max * (1 - r / d_max) for two somata r um apart in the horizontal (x, z) plane,
-# 0 beyond d_max; between excitatory cells also times a factor falling linearly from 1 (same preferred
-# orientation) to 0.5 (orthogonal). Each connection is 3-7 synapses (uniform), delay 2 ms, no autapses.
+# Probability p_max * (1 - r / d_max) for two somata r um apart, 0 beyond d_max; between excitatory
+# cells also times a factor falling linearly from 1 (same preferred orientation) to 0.5 (orthogonal).
+# Each connection is 3-7 synapses (uniform), delay 2 ms, no autapses. [ours]: r is measured in the
+# plane of the layer (x, z); the layer is 100 um thick, so the depth would add little to it.
 E_TO_E = dict(p_max=0.34, d_max=300.0, orientation=(1.0, 0.5))
 E_TO_I = dict(p_max=0.26, d_max=300.0)
 I_TO_ALL = dict(p_max=1.0, d_max=160.0)
