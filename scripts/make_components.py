@@ -254,10 +254,33 @@ SYNAPSES = {
 }
 
 
+# Connections onto NEURON IntFire1 point cells (the L4 model's surround, examples/l4_full): an event
+# adds syn_weight * sign * nsyns to the cell's state at once, so the file only gives the sign.
+POINT_SYNAPSES = {
+    "exc_to_point_instant.json": {"level_of_detail": "instantaneous", "sign": 1},
+    "inh_to_point_instant.json": {"level_of_detail": "instantaneous", "sign": -1},
+}
+
+# IntFire1 cells (tau, refrac in seconds, as bmtk's point_neuron_models files give them): a slower
+# membrane for the excitatory surround than for the inhibitory one, 3 ms refractory period; round
+# values of the order used for the L4 model's leaky integrate-and-fire surround (Arkhipov et al. 2018).
+POINT_NEURONS = {
+    "intfire1_exc.json": {"type": "NEURON_IntFire1", "tau": 0.024, "refrac": 0.003},
+    "intfire1_inh.json": {"type": "NEURON_IntFire1", "tau": 0.007, "refrac": 0.003},
+}
+
+
 def write_synapses(out):
     folder = out / "synaptic_models"
     folder.mkdir(parents=True, exist_ok=True)
-    for name, params in SYNAPSES.items():
+    for name, params in {**SYNAPSES, **POINT_SYNAPSES}.items():
+        (folder / name).write_text(json.dumps(params, indent=2) + "\n")
+
+
+def write_point_neurons(out):
+    folder = out / "point_neuron_models"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, params in POINT_NEURONS.items():
         (folder / name).write_text(json.dumps(params, indent=2) + "\n")
 
 
@@ -280,8 +303,10 @@ def main(argv=None):
     write_morphologies(out)
     write_fits(out)
     write_synapses(out)
+    write_point_neurons(out)
     write_devices(out)
-    print(f"wrote {len(MORPHOLOGIES)} morphologies, {len(FITS)} fits, {len(SYNAPSES)} synapse files and "
+    print(f"wrote {len(MORPHOLOGIES)} morphologies, {len(FITS)} fits, {len(SYNAPSES) + len(POINT_SYNAPSES)} synapse files, "
+          f"{len(POINT_NEURONS)} point-neuron files and "
           f"devices/{ELECTRODE} under {out}")
 
 

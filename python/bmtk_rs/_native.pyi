@@ -132,8 +132,8 @@ class EdgeTable:
     def __init__(self, edge_type_id: Any, source_ids: Any, target_ids: Any) -> None: ...
     @property
     def edge_type_id(self) -> Any: ...
-    def eval_lists(self, rule: Any, params: Any, sources: Any, targets: Any, by_source: Any) -> Any:
-        """one_to_all (`by_source`) or all_to_one: the rule gets one node and the list of all nodes on the other side, and returns one count per node of that list."""
+    def eval_lists(self, rule: Any, params: Any, outer: Any, inner: Any, by_source: Any, iterator: Any) -> Any:
+        """one_to_all (`by_source`) or all_to_one: the rule gets one node of `outer` and the whole other side `inner` (a list of nodes, or for the `*_table` iterators one table of them), and returns one count per node of `inner`."""
     def eval_pairs(self, rule: Any, params: Any, sources: Any, targets: Any) -> Any:
         """one_to_one: `rule(source, target, **params)` for every pair, sources outer, targets inner."""
     def eval_property(self, names: Any, dtypes: Any, rule: Any, params: Any, sources: Any, targets: Any, multi: Any) -> Any:

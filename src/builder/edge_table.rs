@@ -120,7 +120,8 @@ impl EdgeTypeTable {
     /// Puts the pairs in (source, target) order; a pair given twice keeps the last count.
     pub fn finish_counts(&mut self) {
         if !self.sorted {
-            self.conns.sort_by_key(|c| (c.src, c.trg));
+            // stable, so of a pair given twice the later count stays last
+            self.conns.par_sort_by_key(|c| (c.src, c.trg));
             let mut out: Vec<Conn> = Vec::with_capacity(self.conns.len());
             for c in self.conns.drain(..) {
                 match out.last_mut() {

@@ -60,35 +60,54 @@ fn count_of(v: &Bound<'_, PyAny>) -> std::result::Result<u32, String> {
     ))
 }
 
-/// Counts from a numpy integer or boolean array, read in one go rather than element by
-/// element through Python (vectorized rules return these).
-fn int_array_counts(v: &Bound<'_, PyAny>) -> Option<Vec<std::result::Result<u32, String>>> {
-    fn conv<T: Copy + TryInto<u32> + std::fmt::Display + numpy::Element>(
+/// Counts from a numpy integer or boolean array, pushed (non-zero ones) straight from the array
+/// rather than element by element through Python (vectorised rules return these); None when `v`
+/// is not such an array. An invalid entry gives its index and what is wrong with it.
+fn push_int_array(
+    v: &Bound<'_, PyAny>,
+    push: &mut dyn FnMut(usize, u32),
+) -> Option<std::result::Result<(), (usize, String)>> {
+    fn each<T: Copy + TryInto<u32> + std::fmt::Display + PartialEq + Default + numpy::Element>(
         a: numpy::PyReadonlyArray1<'_, T>,
-    ) -> Vec<std::result::Result<u32, String>> {
-        a.as_array()
-            .iter()
-            .map(|&x| {
-                x.try_into().map_err(|_| {
-                    format!("returned {x}; a synapse count must be between 0 and 2^32-1")
-                })
-            })
-            .collect()
+        push: &mut dyn FnMut(usize, u32),
+    ) -> std::result::Result<(), (usize, String)> {
+        let zero = T::default();
+        for (j, &x) in a.as_array().iter().enumerate() {
+            if x == zero {
+                continue;
+            }
+            let c = x.try_into().map_err(|_| {
+                (
+                    j,
+                    format!("returned {x}; a synapse count must be between 0 and 2^32-1"),
+                )
+            })?;
+            push(j, c);
+        }
+        Ok(())
     }
     if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, i64>>() {
-        return Some(conv(a));
+        return Some(each(a, push));
     }
     if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, i32>>() {
-        return Some(conv(a));
+        return Some(each(a, push));
     }
     if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, u32>>() {
-        return Some(conv(a));
+        return Some(each(a, push));
     }
     if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, u64>>() {
-        return Some(conv(a));
+        return Some(each(a, push));
+    }
+    if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, u8>>() {
+        return Some(each(a, push));
     }
     if let Ok(a) = v.extract::<numpy::PyReadonlyArray1<'_, bool>>() {
-        return Some(a.as_array().iter().map(|&b| Ok(b as u32)).collect());
+        for (j, &b) in a.as_array().iter().enumerate() {
+            if b {
+                push(j, 1);
+            }
+        }
+        return Some(Ok(()));
     }
     None
 }
@@ -192,38 +211,31 @@ impl EdgeTable {
         Ok(())
     }
 
-    /// one_to_all (`by_source`) or all_to_one: the rule gets one node and the list of all nodes on
-    /// the other side, and returns one count per node of that list.
-    #[pyo3(signature = (rule, params, sources, targets, by_source))]
+    /// one_to_all (`by_source`) or all_to_one: the rule gets one node of `outer` and the whole
+    /// other side `inner` (a list of nodes, or for the `*_table` iterators one table of them), and
+    /// returns one count per node of `inner`.
+    #[pyo3(signature = (rule, params, outer, inner, by_source, iterator))]
+    #[allow(clippy::too_many_arguments)]
     fn eval_lists(
         &mut self,
         py: Python<'_>,
         rule: &Bound<'_, PyAny>,
         params: Option<&Bound<'_, PyDict>>,
-        sources: &Bound<'_, PyList>,
-        targets: &Bound<'_, PyList>,
+        outer: &Bound<'_, PyList>,
+        inner: &Bound<'_, PyAny>,
         by_source: bool,
+        iterator: &str,
     ) -> PyResult<()> {
         let et = self.inner.edge_type_id;
-        let (outer, inner_list) = if by_source {
-            (sources, targets)
-        } else {
-            (targets, sources)
-        };
-        let inner_len = inner_list.len();
+        let inner_len = inner.len()?;
         let outer_nodes: Vec<_> = outer.iter().collect();
-        let iterator = if by_source {
-            "one_to_all"
-        } else {
-            "all_to_one"
-        };
+        let side = if by_source { "source" } else { "target" };
         for (i, node) in outer_nodes.iter().enumerate() {
             let args = if by_source {
-                PyTuple::new(py, [node.clone(), inner_list.clone().into_any()])?
+                PyTuple::new(py, [node.clone(), inner.clone()])?
             } else {
-                PyTuple::new(py, [inner_list.clone().into_any(), node.clone()])?
+                PyTuple::new(py, [inner.clone(), node.clone()])?
             };
-            let side = if by_source { "source" } else { "target" };
             let vals = call(rule, args, params).map_err(|e| {
                 rule_error(
                     py,
@@ -246,27 +258,32 @@ impl EdgeTable {
                     None,
                 ));
             }
-            let counts = match int_array_counts(&vals) {
-                Some(c) => c,
-                None => vals
-                    .try_iter()?
-                    .map(|v| v.map_err(|e| e.to_string()).and_then(|v| count_of(&v)))
-                    .collect(),
-            };
-            for (j, c) in counts.into_iter().enumerate() {
-                let c = c.map_err(|m| {
-                    rule_error(
-                        py,
-                        et,
-                        format!(
-                            "({iterator}) for {side} node {}, entry {j} {m}",
-                            node_id(&outer_nodes, i)
-                        ),
-                        None,
-                    )
-                })?;
+            let table = &mut self.inner;
+            let mut push = |j: usize, c: u32| {
                 let (s, t) = if by_source { (i, j) } else { (j, i) };
-                self.inner.push(s as u32, t as u32, c);
+                table.push(s as u32, t as u32, c);
+            };
+            let bad = |j: usize, m: String| {
+                rule_error(
+                    py,
+                    et,
+                    format!(
+                        "({iterator}) for {side} node {}, entry {j} {m}",
+                        node_id(&outer_nodes, i)
+                    ),
+                    None,
+                )
+            };
+            if let Some(res) = push_int_array(&vals, &mut push) {
+                res.map_err(|(j, m)| bad(j, m))?;
+                continue;
+            }
+            for (j, v) in vals.try_iter()?.enumerate() {
+                let c = v
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| count_of(&v))
+                    .map_err(|m| bad(j, m))?;
+                push(j, c);
             }
         }
         self.inner.finish_counts();

@@ -38,8 +38,11 @@ pub struct PendingFile {
 impl PendingFile {
     pub fn create(dest: &Path) -> Result<Self> {
         let tmp = temp_path_for(dest)?;
-        let file =
-            File::create(&tmp).map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
+        // no modification times in object headers: the same content gives the same bytes
+        let file = File::with_options()
+            .with_fcpl(|p| p.obj_track_times(false))
+            .create(&tmp)
+            .map_err(|e| Error::file(dest, format!("cannot create: {e}")))?;
         Ok(PendingFile {
             file: Some(file),
             tmp,
@@ -97,7 +100,9 @@ pub fn write_root_attrs(path: &Path, file: &File) -> Result<()> {
 
 pub fn create_group(path: &Path, parent: &Group, name: &str) -> Result<Group> {
     parent
-        .create_group(name)
+        .create_group_builder()
+        .obj_track_times(false)
+        .create(name)
         .map_err(|e| Error::hdf5(path, name, e))
 }
 

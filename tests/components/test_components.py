@@ -262,7 +262,7 @@ print(json.dumps(out))
 def test_synaptic_models_build_in_bmtk():
     require_module("neuron")
     require_module("bmtk")
-    files = sorted(SYNAPSES.glob("*.json"))
+    files = sorted(SYNAPSES.glob("*_exp2syn.json"))
     # one file per connection role of the L4 example (examples/l4_tutorial/l4_network.py's OWN_DYNAMICS)
     roles = {"exc_to_exc_exp2syn.json", "exc_to_inh_exp2syn.json", "inh_to_exc_exp2syn.json",
              "inh_to_inh_exp2syn.json", "lgn_to_exc_exp2syn.json", "lgn_to_inh_exp2syn.json"}

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-ITERATORS = ("one_to_one", "one_to_all", "all_to_one")
+ITERATORS = ("one_to_one", "one_to_all", "all_to_one", "one_to_all_table", "all_to_one_table")
+#: iterators whose rule gets the list side as one pandas DataFrame (node_id and every property)
+TABLE_ITERATORS = ("one_to_all_table", "all_to_one_table")
 
 
 class ConnectionMap:

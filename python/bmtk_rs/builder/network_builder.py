@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _native
-from .connection_map import ConnectionMap
+from .connection_map import TABLE_ITERATORS, ConnectionMap
 from .id_generator import IDGenerator
 from .node_pool import NodePool
 from .node_set import NodeSet
@@ -53,6 +53,7 @@ class NetworkBuilder:
         self._edge_tables = []
         self._node_objs = None
         self._node_ids = None
+        self._node_table = None
 
     # ---------------------------------------------------------------- properties
     @property
@@ -200,6 +201,7 @@ class NetworkBuilder:
             else np.zeros(0, dtype=np.uint64)
         )
         self._node_objs = None
+        self._node_table = None
         self._nodes_built = True
 
     def _all_node_ids(self):
@@ -214,6 +216,34 @@ class NetworkBuilder:
                 objs.extend(ns.make_nodes())
             self._node_objs = objs
         return self._node_objs
+
+    def node_table(self, positions=None):
+        """The nodes (all, or those at ``positions`` in the network's node order) as a pandas
+        DataFrame: ``node_id``, every per-node property and every node-type property, one row per
+        node. What the ``*_table`` connection iterators hand to a rule."""
+        self._build_nodes()
+        if self._node_table is None:
+            parts = []
+            for ns in self._node_sets:
+                cols = {"node_id": ns.node_ids.astype(np.int64)}
+                for k in ns.params:
+                    if k != "node_id":
+                        cols[k] = ns.array(k)
+                for k, v in ns.type_properties.items():
+                    if k in cols:
+                        continue
+                    if isinstance(v, (bool, int, float, np.number)):
+                        cols[k] = np.full(ns.N, v)
+                    else:  # strings, lists, None...: one object per row, never broadcast
+                        col = np.empty(ns.N, dtype=object)
+                        col[:] = [v] * ns.N
+                        cols[k] = col
+                parts.append(pd.DataFrame(cols))
+            full = pd.concat(parts, ignore_index=True, sort=False) if parts else pd.DataFrame({"node_id": []})
+            self._node_table = full
+        if positions is None:
+            return self._node_table
+        return self._node_table.iloc[np.asarray(positions, dtype=np.int64)].reset_index(drop=True)
 
     def _select(self, filters):
         self._build_nodes()
@@ -247,7 +277,9 @@ class NetworkBuilder:
         ``connection_rule`` gives the synapse count of each pair: an int, a flat list of
         S*T counts (sources outer), a T x S matrix, or ``rule(source, target, **connection_params)``;
         with ``iterator='one_to_all'`` / ``'all_to_one'`` the rule gets one node and the list
-        of all nodes on the other side and returns a list of counts.
+        of all nodes on the other side and returns a list of counts; ``'one_to_all_table'`` /
+        ``'all_to_one_table'`` hand it the other side as one pandas DataFrame instead (see
+        ``node_table``), for rules written with numpy on whole columns.
         """
         if not isinstance(source, NodePool):
             if source is not None and not isinstance(source, dict):
@@ -329,12 +361,24 @@ class NetworkBuilder:
             return nodes_cache["s"], nodes_cache["t"]
 
         if callable(rule) and not isinstance(rule, (list, np.ndarray)):
-            srcs, trgs = node_lists()
             params = dict(cm.connector_params or {})
-            if cm.iterator == "one_to_one":
+            by_source = cm.iterator.startswith("one_to_all")
+            if cm.iterator in TABLE_ITERATORS:
+                # one node on the outer side, the other side as one table shared by every call
+                if by_source:
+                    outer = [src_net._node_objects()[i] for i in src_pos.tolist()]
+                    inner = trg_net.node_table(trg_pos)
+                else:
+                    outer = [trg_net._node_objects()[i] for i in trg_pos.tolist()]
+                    inner = src_net.node_table(src_pos)
+                table.eval_lists(rule, params or None, outer, inner, by_source, cm.iterator)
+            elif cm.iterator == "one_to_one":
+                srcs, trgs = node_lists()
                 table.eval_pairs(rule, params or None, srcs, trgs)
             else:
-                table.eval_lists(rule, params or None, srcs, trgs, cm.iterator == "one_to_all")
+                srcs, trgs = node_lists()
+                outer, inner = (srcs, trgs) if by_source else (trgs, srcs)
+                table.eval_lists(rule, params or None, outer, inner, by_source, cm.iterator)
         elif rule is None:
             table.fill_constant(0)
         elif isinstance(rule, (list, tuple, np.ndarray)):

@@ -74,6 +74,9 @@ class _Population:
         self._row_index = np.full(int(node_ids.max()) + 1 if len(node_ids) else 0, -1, dtype=np.int64)
         self._row_index[node_ids] = np.arange(len(node_ids))
         self.model_type = t["model_type"].astype(str).to_numpy()
+        # per node row, as booleans: edge-sized lookups gather these, not the strings (1 byte, not 50)
+        self.is_virtual = self.model_type == "virtual"
+        self.is_biophysical = self.model_type == "biophysical"
         self.n_ids = int(node_ids.max()) + 1 if len(node_ids) else 0
         self._dicts = None
 
@@ -184,7 +187,9 @@ class _EdgePopulation:
         self.target = raw["target_population"]
         self.source_ids = np.asarray(raw["source_node_id"], dtype=np.int64)
         self.target_ids = np.asarray(raw["target_node_id"], dtype=np.int64)
-        self.type_ids = np.asarray(raw["edge_type_id"], dtype=np.int64)
+        tids = np.asarray(raw["edge_type_id"])
+        # kept as read (SONATA's uint32: 4 bytes per edge, not 8) unless it is wider or not an integer
+        self.type_ids = tids if tids.dtype.kind in "iu" and tids.dtype.itemsize <= 4 else tids.astype(np.int64)
         unknown = np.setdiff1d(self.type_ids, types["edge_type_id"].to_numpy())
         if len(unknown):
             raise ConfigError(f"{edges_file}: population {name} uses edge_type_id {unknown.tolist()} "
@@ -235,12 +240,14 @@ class _EdgePopulation:
         for col in names:
             has = self.groups_having(col)[idx] & ~taken
             if has.any():
-                out[has] = np.asarray(self.column(col, default)[idx][has], dtype=float)
+                out[has] = np.asarray(self.column_at(col, idx[has], default), dtype=float)
                 taken |= has
         return out
 
-    def keys(self):
-        return (np.int64(self.index) << _EDGE_KEY_BITS) + np.arange(len(self.source_ids), dtype=np.int64)
+    def keys(self, idx=None):
+        """Engine keys (population index, edge index) of all edges, or of the edges `idx`."""
+        pos = np.arange(len(self.source_ids), dtype=np.int64) if idx is None else np.asarray(idx, dtype=np.int64)
+        return (np.int64(self.index) << _EDGE_KEY_BITS) + pos
 
     def column(self, col, default=None):
         """Per-edge values: the edge column where the edge's group has it, else the edge type's."""
@@ -256,6 +263,57 @@ class _EdgePopulation:
                 out = out.astype(object)
             out[has] = vals[has]
         return out
+
+    def _type_lookup(self, idx):
+        """(distinct edge type ids of the edges `idx`, each edge's position among them), in O(len(idx))."""
+        tids = self.type_ids[idx]
+        if len(tids) == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        lo = int(tids.min())
+        present = np.zeros(int(tids.max()) - lo + 1, dtype=bool)
+        present[tids - lo] = True
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present) + lo, rank[tids - lo]
+
+    def column_at(self, col, idx, default=None):
+        """``column(col, default)[idx]``, without building the column of the whole population."""
+        if col in self.types.columns:
+            ut, inv = self._type_lookup(idx)
+            tv = self.types[col].reindex(ut).to_numpy()
+            out = (tv.astype(object) if tv.dtype.kind == "O" else tv.astype(float))[inv]
+        else:
+            out = np.full(len(idx), default, dtype=object if not isinstance(default, (int, float)) else float)
+        if col in self.columns:
+            vals, has = self.columns[col]
+            h = has[idx]
+            if h.any():
+                if out.dtype.kind != "O" and vals.dtype.kind == "O":
+                    out = out.astype(object)
+                out[h] = vals[idx[h]]
+        return out
+
+    def distinct(self, idx, cols, default=None):
+        """The distinct value tuples of `cols` over the edges `idx` and, per edge, the position of its
+        tuple: from the edge types when no group overrides the columns (the usual case, linear
+        time), else edge by edge."""
+        if not any(c in self.columns for c in cols):
+            ut, inv = self._type_lookup(idx)
+            rows = []
+            for t in ut.tolist():
+                row = self.type_rows[t]
+                rows.append(tuple(default if _missing(row.get(c)) else row.get(c) for c in cols))
+            return rows, inv
+        per_col = [self.column_at(c, idx, default) for c in cols]
+        found, rows = {}, []
+        inv = np.empty(len(idx), dtype=np.int64)
+        for j, key in enumerate(zip(*per_col)):
+            key = tuple(default if _missing(v) else v for v in key)
+            k = found.get(key)
+            if k is None:
+                k = found[key] = len(rows)
+                rows.append(key)
+            inv[j] = k
+        return rows, inv
 
     def value(self, col, i):
         if col in self.columns and self.columns[col][1][i]:

@@ -7,6 +7,8 @@ are read, each population taking max(node_id) + 1 ids); the gid is also the seed
 synapse-placement stream, as in BMTK.
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -175,12 +177,11 @@ class BioNetwork(SonataCircuit):
             j = idx[np.flatnonzero(lacking)[0]]
             raise ConfigError(f"{ep.edges_file}: edge {j} of {ep.name} (group {int(ep.group_ids[j])}) has neither a "
                               "syn_weight nor a weight_function column (in its group or the edge types table)")
-        w = np.asarray(ep.column("syn_weight", np.nan)[idx], dtype=float)
-        fnames = ep.column("weight_function", None)[idx]
+        w = np.asarray(ep.column_at("syn_weight", idx, np.nan), dtype=float)
         out = w.copy()
-        names = pd.unique(pd.Series(fnames, dtype=object).where(pd.notna(fnames), None))
-        for name in names:
-            sel = np.array([(f is None or _missing(f)) if name is None else f == name for f in fnames])
+        fn_rows, fn_of = ep.distinct(idx, ("weight_function",))
+        for k, (name,) in enumerate(fn_rows):
+            sel = fn_of == k
             fn = pfc.weight_function(name)
             if fn is None:
                 raise ConfigError(f"{ep.edges_file}: edges {ep.name} use weight_function '{name}', which is not "
@@ -188,6 +189,10 @@ class BioNetwork(SonataCircuit):
             if fn is pfc.PLAIN_WEIGHT:
                 continue
             src_pop, trg_pop = self.populations[ep.source], self.populations[ep.target]
+            if fn is pfc.GAUSSIAN_LL:
+                j = np.flatnonzero(sel)
+                out[j] = _gaussian_ll_columns(ep, idx[j], w[j], src_pop, trg_pop)
+                continue
             for j in np.flatnonzero(sel):
                 i = idx[j]
                 try:
@@ -211,16 +216,15 @@ class BioNetwork(SonataCircuit):
         if len(idx) == 0:
             return
         tpop = self.populations[ep.target]
-        rows = tpop.rows(ep.target_ids[idx])
-        tmt = tpop.model_type[rows]
+        bio = tpop.is_biophysical[tpop.rows(ep.target_ids[idx])]
         src = self.gids(ep.source, ep.source_ids[idx]).astype(np.uint32) if src_gids is None else src_gids
         trg = self.gids(ep.target, ep.target_ids[idx]).astype(np.uint32)
-        keys = ep.keys()[idx].astype(np.uint64)
-        delay = np.asarray(ep.column("delay", np.nan)[idx], dtype=float)
+        keys = ep.keys(idx).astype(np.uint64)
+        delay = np.asarray(ep.column_at("delay", idx, np.nan), dtype=float)
         if np.any(np.isnan(delay)):
             raise ConfigError(f"{ep.edges_file}: edges {ep.name} lack a delay")
         preselected = ep.preselected()[idx]
-        nsyns = np.asarray(ep.column("nsyns", 1.0)[idx], dtype=float)
+        nsyns = np.asarray(ep.column_at("nsyns", idx, 1.0), dtype=float)
         bad_nsyns = ~preselected & np.isnan(nsyns)
         if bad_nsyns.any():
             raise ConfigError(f"{ep.edges_file}: edge {idx[np.flatnonzero(bad_nsyns)[0]]} of {ep.name} has no nsyns "
@@ -230,16 +234,40 @@ class BioNetwork(SonataCircuit):
         if weight_scale is not None:
             weight = weight * weight_scale
         what = f"{ep.edges_file} ({ep.name})"
-        dyn = ep.column("dynamics_params", None)[idx]
-        bio = tmt == "biophysical"
         if bio.any():
             b = np.flatnonzero(bio)
-            tmpl = ep.column("model_template", None)[idx][b]
-            pp = self._point_synapse_types(engine, ep, idx[b], tmpl, dyn[b], what)
-            native = pp < 0
-            params = self._syn_params(sorted({str(x) for x in dyn[b][native]}), what)
-            p = np.array([params[str(x)] if n else (1.0, 2.0, 0.0) for x, n in zip(dyn[b], native)]).reshape(-1, 3)
+            # what an edge needs from its type, worked out once per distinct value rather than per edge
+            rows, row_of = ep.distinct(idx[b], ("model_template", "dynamics_params", "target_sections",
+                                                "distance_range"))
             explicit = preselected[b]
+            placed = np.flatnonzero(~explicit)
+            needs_rule = np.zeros(len(rows), dtype=bool)
+            needs_rule[row_of[placed]] = True
+            pp_row = np.full(len(rows), -1, dtype=np.int64)
+            p_row = np.zeros((len(rows), 3))
+            rule_row = np.full(len(rows), -1, dtype=np.int64)
+            rules = {}
+            for k, (tmpl, dyn, ts, dr) in enumerate(rows):
+                etype = int(ep.type_ids[idx[b][int(np.argmax(row_of == k))]])
+                pp_row[k] = self._point_synapse_type(engine, ep, etype, tmpl, dyn, what)
+                if pp_row[k] < 0:
+                    p_row[k] = self._syn_params([dyn], what)[dyn]
+                else:
+                    p_row[k] = (1.0, 2.0, 0.0)
+                if needs_rule[k]:
+                    key = (str(ts), str(dr))
+                    if key not in rules:
+                        secs = _literal(ts, f"{what}: target_sections")
+                        rng = _literal(dr, f"{what}: distance_range")
+                        if not secs or rng is None or len(rng) != 2:
+                            raise ConfigError(f"{what}: edges to biophysical cells need target_sections and a "
+                                              f"[min, max] distance_range (or afferent_section_id/pos), got "
+                                              f"target_sections={ts!r} distance_range={dr!r}")
+                        rules[key] = engine.add_placement_rule([str(x) for x in secs],
+                                                               (float(rng[0]), float(rng[1])))
+                    rule_row[k] = rules[key]
+            pp = pp_row[row_of]
+            p = p_row[row_of]
             sid = ep.group_column(idx[b], ("sec_id", "afferent_section_id"), np.nan)
             sx = ep.group_column(idx[b], ("sec_x", "afferent_section_pos"), np.nan)
             unplaceable = explicit & (np.isnan(sid) | np.isnan(sx))
@@ -251,23 +279,7 @@ class BioNetwork(SonataCircuit):
                     "value, and its group has no nsyns column to place synapses by target_sections and "
                     "distance_range: the synapse cannot be made")
             sid = np.where(np.isnan(sid), -1, sid).astype(np.int64)
-            rule = np.full(len(b), -1, dtype=np.int64)
-            placed = np.flatnonzero(~explicit)
-            if len(placed):
-                tsec = ep.column("target_sections", None)[idx][b][placed]
-                drange = ep.column("distance_range", None)[idx][b][placed]
-                cache = {}
-                for j, ts, dr in zip(placed, tsec, drange):
-                    k = (str(ts), str(dr))
-                    if k not in cache:
-                        secs = _literal(ts, f"{what}: target_sections")
-                        rng = _literal(dr, f"{what}: distance_range")
-                        if not secs or rng is None or len(rng) != 2:
-                            raise ConfigError(f"{what}: edges to biophysical cells need target_sections and a "
-                                              f"[min, max] distance_range (or afferent_section_id/pos), got "
-                                              f"target_sections={ts!r} distance_range={dr!r}")
-                        cache[k] = engine.add_placement_rule([str(s) for s in secs], (float(rng[0]), float(rng[1])))
-                    rule[j] = cache[k]
+            rule = np.where(explicit, -1, rule_row[row_of])
             made = engine.add_bio_edges(src[b], trg[b], keys[b], weight[b], delay[b],
                                         np.ascontiguousarray(p[:, 0]), np.ascontiguousarray(p[:, 1]),
                                         np.ascontiguousarray(p[:, 2]), rule, nsyns[b], sid, sx, pp=pp)
@@ -281,47 +293,48 @@ class BioNetwork(SonataCircuit):
         pp = ~bio
         if pp.any():
             q = np.flatnonzero(pp)
-            signs = []
-            for n in dyn[q]:
+            rows, row_of = ep.distinct(idx[q], ("dynamics_params",))
+            sign_row = np.ones(len(rows))
+            for k, (n,) in enumerate(rows):
                 params = self._component_json("synaptic_models_dir", n, what) if not _missing(n) else {}
-                signs.append(float(params.get("sign", 1.0)))
-            w = np.where(preselected[q], weight[q], weight[q] * np.array(signs) * nsyns[q])
+                sign_row[k] = float(params.get("sign", 1.0))
+            w = np.where(preselected[q], weight[q], weight[q] * sign_row[row_of] * nsyns[q])
             engine.add_intfire_edges(src[q], trg[q], keys[q], w, delay[q])
             if self.made_synapses is not None:
                 self.made_synapses.append((ep, idx[q], trg[q].astype(np.int64), w, None, None))
 
-    def _point_synapse_types(self, engine, ep, idx, tmpl, dyn, what):
-        """Per edge: the engine's synapse type of a model_template naming a POINT_PROCESS of the
-        config's mechanisms_dir (-1: the engine's own Exp2Syn)."""
+    def _point_synapse_type(self, engine, ep, etype, tmpl, dyn, what):
+        """The engine's synapse type for edges of `etype` with this model_template and dynamics_params:
+        a POINT_PROCESS of the config's mechanisms_dir, or -1 for the engine's own Exp2Syn."""
         if getattr(self, "_user_mechs", None) is None:
             from .user_mechanisms import UserMechanisms
 
             self._user_mechs = UserMechanisms(self._config)
         um = self._user_mechs
-        out = np.full(len(idx), -1, dtype=np.int64)
-        cache = {}
-        for j, (t, d) in enumerate(zip(tmpl, dyn)):
-            key = (None if _missing(t) else str(t), None if _missing(d) else str(d))
-            if key not in cache:
-                etype = int(ep.type_ids[idx[j]])
-                ewhat = f"{what}, edge type {etype}"
-                if key[0] is None:
-                    raise ConfigError(f"{ewhat}: edges to biophysical cells need a model_template")
-                if um.template(key[0]) is not None:
-                    if key[1] is None:
-                        raise ConfigError(f"{ewhat}: model_template '{key[0]}' needs dynamics_params (a json)")
-                    dp = self._component_json("synaptic_models_dir", key[1], ewhat)
-                    cache[key] = um.synapse_type(engine, key[0], key[1], dp, ewhat)
-                elif key[0].lower() == "exp2syn":
-                    cache[key] = -1
-                else:
-                    found = sorted(um.index())
-                    raise ConfigError(f"{what}: unknown synaptic model_template ['{key[0]}'] (edge type {etype}) "
-                                      "for edges to biophysical cells; supported: exp2syn (Exp2Syn) and the "
-                                      "POINT_PROCESSes of the config's mechanisms_dir "
-                                      f"({', '.join(found) if found else 'none found'})")
-            out[j] = cache[key]
-        return out
+        key = (None if _missing(tmpl) else str(tmpl), None if _missing(dyn) else str(dyn))
+        # synapse types are registered with one engine: a new engine starts a new cache
+        if getattr(self, "_synapse_types", (None,))[0] is not engine:
+            self._synapse_types = (engine, {})
+        cache = self._synapse_types[1]
+        if key in cache:
+            return cache[key]
+        ewhat = f"{what}, edge type {etype}"
+        if key[0] is None:
+            raise ConfigError(f"{ewhat}: edges to biophysical cells need a model_template")
+        if um.template(key[0]) is not None:
+            if key[1] is None:
+                raise ConfigError(f"{ewhat}: model_template '{key[0]}' needs dynamics_params (a json)")
+            dp = self._component_json("synaptic_models_dir", key[1], ewhat)
+            cache[key] = um.synapse_type(engine, key[0], key[1], dp, ewhat)
+        elif key[0].lower() == "exp2syn":
+            cache[key] = -1
+        else:
+            found = sorted(um.index())
+            raise ConfigError(f"{what}: unknown synaptic model_template ['{key[0]}'] (edge type {etype}) "
+                              "for edges to biophysical cells; supported: exp2syn (Exp2Syn) and the "
+                              "POINT_PROCESSes of the config's mechanisms_dir "
+                              f"({', '.join(found) if found else 'none found'})")
+        return cache[key]
 
     def _warn_skipped(self, engine, ep):
         keys = engine.skipped_edges()
@@ -331,7 +344,11 @@ class BioNetwork(SonataCircuit):
         if len(new) == 0:
             return
         types = np.unique(ep.type_ids[(new.astype(np.int64) & ((1 << _EDGE_KEY_BITS) - 1))])
+        warned = self.__dict__.setdefault("_warned_types", set())
         for t in types:
+            if (ep.name, int(t)) in warned:
+                continue
+            warned.add((ep.name, int(t)))
             self.io.warning(f"Could not find target synaptic location for edge-type {int(t)} of {ep.name}, please "
                             "check target_sections and/or distance_range properties (no synapse was made for "
                             "these edges, as in BMTK)")
@@ -346,18 +363,20 @@ class BioNetwork(SonataCircuit):
         for k, ep in enumerate(self.edge_populations):
             self.gaps.check_population(k)
             src_pop = self.populations[ep.source]
-            src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
+            src_virtual = src_pop.is_virtual[src_pop.rows(ep.source_ids)]
             is_local = self._local_mask[ep.target][ep.target_ids]
             idx = np.flatnonzero(~src_virtual & is_local)
             spont = getattr(self, "spont", None)
             for part, is_gap in runs(idx, self.gaps.masks[k][idx]):
                 if is_gap:
                     self.gaps.add_target_side(ep, part)
-                elif spont is not None:
-                    src, scale = spont.sources_and_scale(ep, part)
-                    self._add_edge_subset(engine, ep, part, src_gids=src, weight_scale=scale)
-                else:
-                    self._add_edge_subset(engine, ep, part)
+                    continue
+                for chunk in _chunks(part):
+                    if spont is not None:
+                        src, scale = spont.sources_and_scale(ep, chunk)
+                        self._add_edge_subset(engine, ep, chunk, src_gids=src, weight_scale=scale)
+                    else:
+                        self._add_edge_subset(engine, ep, chunk)
             self.gaps.add_source_side(k)
 
     def add_spike_trains(self, engine, population, node_ids, offsets, times):
@@ -370,9 +389,10 @@ class BioNetwork(SonataCircuit):
             if ep.source != population:
                 continue
             src_pop = self.populations[ep.source]
-            src_virtual = src_pop.model_type[src_pop.rows(ep.source_ids)] == "virtual"
+            src_virtual = src_pop.is_virtual[src_pop.rows(ep.source_ids)]
             is_local = self._local_mask[ep.target][ep.target_ids]
-            self._add_edge_subset(engine, ep, np.flatnonzero(src_virtual & is_local & ~gap_mask(ep)))
+            for part in _chunks(np.flatnonzero(src_virtual & is_local & ~gap_mask(ep))):
+                self._add_edge_subset(engine, ep, part)
 
     def finish_virtual(self, engine):
         """Adds every virtual cell with the spikes its inputs gave (none when no input named it)."""
@@ -401,3 +421,40 @@ class BioNetwork(SonataCircuit):
         if ids:
             engine.add_virtual(np.asarray(ids, dtype=np.uint32), np.asarray(offs, dtype=np.uint64),
                                np.ascontiguousarray(np.concatenate(ts), dtype=np.float64))
+
+
+def _tuning_angles(pop, node_ids, what):
+    if "tuning_angle" not in pop.table.columns:
+        raise ConfigError(f"{what}: weight_function gaussianLL needs the tuning_angle of population {pop.name}, "
+                          "which has no such column")
+    return pd.to_numeric(pop.table["tuning_angle"], errors="coerce").to_numpy(float)[pop.rows(node_ids)]
+
+
+def _gaussian_ll_columns(ep, idx, w0, src_pop, trg_pop):
+    """bmtk's gaussianLL for the edges `idx` at once: w0 * exp(-(d / weight_sigma)^2), d the difference
+    of the tuning angles folded into 0-90 degrees; the same float operations as the per-edge
+    function (math.exp included), so the weights are bit for bit bmtk's."""
+    what = f"{ep.edges_file} ({ep.name})"
+    src = _tuning_angles(src_pop, ep.source_ids[idx], what)
+    trg = _tuning_angles(trg_pop, ep.target_ids[idx], what)
+    sigma = np.asarray(ep.column_at("weight_sigma", idx, np.nan), dtype=float)
+    if np.any(np.isnan(sigma)):
+        j = idx[int(np.flatnonzero(np.isnan(sigma))[0])]
+        raise ConfigError(f"{what}: edge {j} uses weight_function gaussianLL but has no weight_sigma")
+    delta = np.abs(np.abs(np.abs(180.0 - np.abs(trg - src) % 360.0) - 90.0) - 90.0)
+    x = -((delta / sigma) ** 2)
+    e = np.empty(len(x))
+    for lo in range(0, len(x), _EXP_CHUNK):  # math.exp (bmtk's), a bounded number of floats at a time
+        part = x[lo:lo + _EXP_CHUNK]
+        e[lo:lo + len(part)] = np.fromiter(map(math.exp, part.tolist()), dtype=float, count=len(part))
+    return w0 * e
+
+
+_EXP_CHUNK = 1 << 18
+# Edges handed to the engine per call: each call makes a dozen edge-sized temporary arrays, so
+# a network of tens of millions of edges is added in parts (in file order, which the engine keeps).
+_EDGE_CHUNK = 1 << 20
+
+
+def _chunks(idx):
+    return [idx[lo:lo + _EDGE_CHUNK] for lo in range(0, len(idx), _EDGE_CHUNK)] or [idx]

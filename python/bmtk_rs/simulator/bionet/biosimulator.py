@@ -40,6 +40,33 @@ def _elapsed(s):
     return "{} hours, {} minutes and {:.4} seconds".format(h, m, sec)
 
 
+def _clock(s):
+    h, rest = divmod(int(round(s)), 3600)
+    m, sec = divmod(rest, 60)
+    return "{}:{:02d}:{:02d}".format(h, m, sec)
+
+
+class _Progress:
+    """Log lines of a long run: simulated time, wall time and the estimated time to finish (from the
+    mean speed so far), at every block end and at least every `interval` seconds."""
+
+    def __init__(self, io, step0, n_steps, dt, interval):
+        self.io, self.step0, self.n_steps, self.dt, self.interval = io, step0, n_steps, dt, interval
+        self.start = self.last = time.time()
+
+    def update(self, step, force=False):
+        now = time.time()
+        if not force and now - self.last < self.interval:
+            return
+        self.last = now
+        wall = now - self.start
+        done = step - self.step0
+        left = (self.n_steps - step) * wall / done if done > 0 else float("nan")
+        self.io.info("    t_sim:{:.2f} of {:.2f} ms ({:.0f}%), wall time {}, about {} to finish".format(
+            step * self.dt, self.n_steps * self.dt, 100.0 * step / max(self.n_steps, 1), _clock(wall),
+            _clock(left) if left == left else "?"))
+
+
 def _in_notebook():
     try:
         from IPython import get_ipython
@@ -335,6 +362,8 @@ class BioSimulator:
         self._spikes_out = {}
         self.output_dir = "output"
         self.progress_bar = None
+        # seconds of wall time between progress lines (run.progress_interval), besides one per block
+        self.progress_interval = 60.0
 
     @property
     def n_steps(self):
@@ -356,6 +385,7 @@ class BioSimulator:
         sim = cls(network, config.dt, config.tstop, config.v_init, config.celsius, config.block_step,
                   config.spike_threshold)
         sim.output_dir = config.output_dir
+        sim.progress_interval = config.progress_interval
         network._sim = sim
         saving = [rep for rep in config.reports.values()
                   if rep.get("module") == "save_synapses" and rep.get("enabled", True) is not False]
@@ -544,8 +574,9 @@ class BioSimulator:
                 bar = tqdm(total=self.engine.n_steps, desc="BioNet", unit="step")
             except ImportError:
                 bar = None
-        chunk = max(1, min(self.nsteps_block, self.engine.n_steps // 100 or 1)) if bar is not None else \
-            self.nsteps_block
+        # runs in chunks of 1% of the steps (at most a block), so progress can be told between blocks
+        chunk = max(1, min(self.nsteps_block, self.engine.n_steps // 100 or 1))
+        progress = _Progress(io, self.engine.step, self.engine.n_steps, self.dt, self.progress_interval)
         block_start = self.engine.step
         while self.engine.step < self.engine.n_steps:
             to_block = block_start + self.nsteps_block - self.engine.step
@@ -553,7 +584,9 @@ class BioSimulator:
             if bar is not None:
                 bar.n = self.engine.step
                 bar.refresh()
-            if self.engine.step - block_start >= self.nsteps_block or self.engine.step == self.engine.n_steps:
+            block_end = self.engine.step - block_start >= self.nsteps_block or self.engine.step == self.engine.n_steps
+            progress.update(self.engine.step, force=block_end)
+            if block_end:
                 io.info("    step:{} t_sim:{:.2f} ms".format(self.engine.step, self.engine.step * self.dt))
                 for r in self._reports:
                     r.flush(self, block_start)

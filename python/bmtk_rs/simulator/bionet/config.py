@@ -64,6 +64,14 @@ class Config(SonataConfig):
         return int(self._number("run", "nsteps_block", 0))
 
     @property
+    def progress_interval(self):
+        """Seconds of wall time between progress lines (bmtk-rs's own key; bmtk ignores it)."""
+        v = self._number("run", "progress_interval", 60.0)
+        if v is None or not v > 0:
+            raise ConfigError(f"run.progress_interval must be a positive number of seconds, got {v}")
+        return v
+
+    @property
     def v_init(self):
         return self._number("conditions", "v_init", -80.0)
 

@@ -29,6 +29,9 @@ def _gaussian_ll(edge_props, src_props, trg_props):
     return w0 * math.exp(-((delta / sigma) ** 2))
 
 
+#: bmtk's builtin gaussianLL, which the network evaluates on whole columns when it is not overridden
+GAUSSIAN_LL = _gaussian_ll
+
 _BUILTIN = {
     "default_weight_fnc": _plain,
     "wmax": _plain,
