@@ -111,8 +111,12 @@ def run_mpi(ranks, cmd, **kwargs):
     """`mpirun -np ranks cmd` (subprocess.run keywords as given). mpirun forwards its stdin to rank 0,
     and a pytest-xdist worker's stdin is its channel to the controller: mpirun gets /dev/null instead
     (with the worker's channel it failed without a word: exit 1, empty output). One mpirun at a time
-    across the workers, through a lock file in the clone."""
+    across the workers, through a lock file in the clone. A test process that imported mpi4py (bmtk
+    does) has OpenMPI's singleton variables in its C environment, which an mpirun child inherits and
+    then exits 1 without a word: the child gets Python's copy of the environment without them."""
     kwargs.setdefault("stdin", subprocess.DEVNULL)
+    env = dict(kwargs.get("env") or os.environ)
+    kwargs["env"] = {k: v for k, v in env.items() if not k.startswith(("OMPI_", "PMIX_"))}
     exe = shutil.which("mpirun")
     if exe is None:
         _missing("mpirun (Debian's openmpi-bin)")
