@@ -17,6 +17,10 @@ class BioEngine:
         """Makes the density mechanism of a .mod file available to the cells built afterwards, by its SUFFIX as a fit json names it; a built-in mechanism of that name is replaced. Returns (SUFFIX, whether it replaces a built-in). A file that cannot run raises, and cells naming `declared` (the SUFFIX the file declares) are then refused with the reason."""
     def add_ecp(self, electrode_file: Any, cells: Any, positions: Any, rotations: Any, minimum_distance: Any = ..., per_cell: Any = ...) -> Any:
         """The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with their soma positions and rotation angles (n x 3 each). Returns the number of channels."""
+    def add_extracellular(self, id: Any, segments: Any, series_index: Any, coeffs: Any) -> Any:
+        """Imposes an extracellular potential on a cell: e(segment, step) is the sum of coeffs[k] * series[series_index[k]](step) over the k with segments[k] == segment."""
+    def add_extracellular_series(self, tables: Any, periodic: Any) -> Any:
+        """Registers time courses of imposed extracellular potentials (rows of `tables`: the value during each step, or with `periodic` a table that repeats from the second step, as BMTK's COMSOL studies); returns the index of the first."""
     def add_gaps(self, cells: Any, rule: Any, sec_id: Any, g: Any, publish: Any, read: Any) -> Any:
         """Gap-junction halves: on `cells[i]` at the middle of a section drawn by placement rule `rule[i]` (or, when negative, of section `sec_id[i]`), conductance `g[i]` uS, publishing its segment's voltage into slot `publish[i]` and reading slot `read[i]`. Returns the (section id, x) of each half."""
     def add_intfire1(self, ids: Any, tau: Any, refrac: Any) -> Any:
@@ -75,6 +79,8 @@ class BioEngine:
     def n_synapses(self) -> Any: ...
     def rewind(self) -> Any:
         """Back to t = 0 for another run of the same network (states, queues, spikes, recordings reset)."""
+    def segment_centres(self, id: Any, position: Any, rotation: Any) -> Any:
+        """Segment centres (n segments x 3, um) of a cell placed at `position` with `rotation`, in BMTK's segment order."""
     def set_gap_slots(self, n: Any) -> Any:
         """The number of gap-junction slots of the whole network (two per junction)."""
     def share_min_delay(self, d: Any) -> Any:
@@ -155,8 +161,8 @@ class EdgeTable:
 
 class PointEngine:
     def __init__(self, dt: Any) -> None: ...
-    def add_neurons(self, model: Any, params: Any, n: Any) -> Any:
-        """Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id."""
+    def add_neurons(self, model: Any, params: Any, n: Any, local: Any = ...) -> Any:
+        """Adds `n` neurons of a NEST model with NEST-named parameters; returns the first node id. Under MPI `local` marks the ones this rank simulates."""
     def add_recording(self, variable: Any, nodes: Any, interval: Any, start: Any, stop: Any) -> Any:
         ...
     def add_spike_generators(self, offsets: Any, times: Any) -> Any:
@@ -165,12 +171,14 @@ class PointEngine:
         ...
     def connect(self, sources: Any, targets: Any, weights: Any, delays: Any, receptors: Any) -> Any:
         ...
+    def failure(self) -> Any:
+        """(node id, reason) of the first neuron whose model failed (a numerical instability)."""
     @property
     def n_nodes(self) -> Any: ...
     def recording(self, i: Any) -> Any:
         """(time stamps in steps, values[time, node]) of a recording."""
-    def run(self, n_steps: Any) -> Any:
-        ...
+    def run(self, n_steps: Any, exchange: Any = ...) -> Any:
+        """Advances `n_steps`. Under MPI `exchange(steps, nodes, multiplicities, failure)` gathers every rank's spikes of an epoch and returns them all; `failure` is None or (node id, reason) of a model that failed here (the exchange raises when any rank failed)."""
     def spikes(self) -> Any:
         """(time stamps in steps, node ids) of every neuron spike so far."""
     @property
