@@ -15,12 +15,12 @@
 pub mod ast;
 mod hoist;
 mod lexer;
-mod sparse;
 mod lower;
 pub mod mech;
 pub mod model;
 pub mod parser;
 pub mod pointrun;
+mod sparse;
 mod sym;
 mod units;
 pub mod vm;

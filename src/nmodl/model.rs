@@ -451,7 +451,12 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     {
         use super::hoist::hoist;
         let c = &mut lx.out;
-        c.current_prelude = hoist(&mut c.current, first_tmp, &mut c.scalars, &mut c.scalar_names);
+        c.current_prelude = hoist(
+            &mut c.current,
+            first_tmp,
+            &mut c.scalars,
+            &mut c.scalar_names,
+        );
         c.init_prelude = hoist(&mut c.init, first_tmp, &mut c.scalars, &mut c.scalar_names);
         c.state_prelude = hoist(&mut c.state, first_tmp, &mut c.scalars, &mut c.scalar_names);
     }

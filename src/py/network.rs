@@ -13,10 +13,10 @@ use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
 use crate::bionet::ecp::{read_electrode_positions, MinDistance};
 use crate::bionet::extracellular_field::FieldSeries;
+use crate::bionet::mechanisms::user::UserMechs;
 use crate::bionet::network::{
     EdgeSpec, GapSite, Network, PlacementRule, SynapseSite, VoltageExchange,
 };
-use crate::bionet::mechanisms::user::UserMechs;
 use crate::bionet::solver::RunConditions;
 use crate::bionet::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
