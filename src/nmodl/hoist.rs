@@ -35,7 +35,10 @@ pub fn hoist(
     let mut pinned = std::collections::HashSet::new();
     for op in ops.iter() {
         match op {
-            Op::Store { dst, mask: Some(_), .. } | Op::Mask { dst, .. } => {
+            Op::Store {
+                dst, mask: Some(_), ..
+            }
+            | Op::Mask { dst, .. } => {
                 pinned.insert(*dst);
             }
             Op::Table { outs, .. } => pinned.extend(outs.iter().copied()),
@@ -59,12 +62,21 @@ pub fn hoist(
         let scalar = match &op {
             Op::Bin { f, dst, a, b } if hoistable(*dst) => {
                 match (uniform(*a, &current), uniform(*b, &current)) {
-                    (Some(a), Some(b)) => Some((*dst, ScalarOp::Bin { f: *f, dst: 0, a, b })),
+                    (Some(a), Some(b)) => Some((
+                        *dst,
+                        ScalarOp::Bin {
+                            f: *f,
+                            dst: 0,
+                            a,
+                            b,
+                        },
+                    )),
                     _ => None,
                 }
             }
-            Op::Un { f, dst, a } if hoistable(*dst) => uniform(*a, &current)
-                .map(|a| (*dst, ScalarOp::Un { f: *f, dst: 0, a })),
+            Op::Un { f, dst, a } if hoistable(*dst) => {
+                uniform(*a, &current).map(|a| (*dst, ScalarOp::Un { f: *f, dst: 0, a }))
+            }
             Op::Store { dst, a, mask: None } if hoistable(*dst) => {
                 uniform(*a, &current).map(|a| (*dst, ScalarOp::Copy { dst: 0, a }))
             }
@@ -76,9 +88,9 @@ pub fn hoist(
                 scalars.push(0.0);
                 names.push(String::new());
                 match &mut sop {
-                    ScalarOp::Bin { dst, .. } | ScalarOp::Un { dst, .. } | ScalarOp::Copy { dst, .. } => {
-                        *dst = g
-                    }
+                    ScalarOp::Bin { dst, .. }
+                    | ScalarOp::Un { dst, .. }
+                    | ScalarOp::Copy { dst, .. } => *dst = g,
                 }
                 prelude.push(sop);
                 current.insert(slot, g);

@@ -13,14 +13,15 @@
 //! Errors name the file and line: `file.mod:12: unknown variable 'x'`.
 
 pub mod ast;
+mod cse;
 mod hoist;
 mod lexer;
-mod sparse;
 mod lower;
 pub mod mech;
 pub mod model;
 pub mod parser;
 pub mod pointrun;
+mod sparse;
 mod sym;
 mod units;
 pub mod vm;
@@ -41,7 +42,32 @@ pub(crate) fn err_at(file: &str, line: usize, msg: impl std::fmt::Display) -> Er
 /// Parses, checks and lowers NMODL source; `file` names it in errors.
 pub fn compile(file: &str, src: &str) -> Result<Model> {
     let ast = parser::parse(file, src)?;
-    model::build(file, &ast)
+    let mut m = model::build(file, &ast)?;
+    m.fingerprint = fingerprint(file, src)?;
+    Ok(m)
+}
+
+/// FNV-1a hash of a file's tokens: comments, blank space and line breaks do not count, any change
+/// of a name, number or operator does. It recognises bmtk's own mechanism files, which the
+/// engine has built in (bionet/mechanisms/user.rs).
+pub fn fingerprint(file: &str, src: &str) -> Result<u64> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes.iter().chain(std::iter::once(&0xff)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for t in lexer::lex(file, src)? {
+        match t.tok {
+            lexer::Tok::Ident(s) => eat(s.as_bytes()),
+            lexer::Tok::Num(v) => eat(&v.to_bits().to_le_bytes()),
+            lexer::Tok::P(p) => eat(p.as_bytes()),
+            lexer::Tok::Verbatim => eat(b"VERBATIM"),
+            lexer::Tok::Eof => {}
+        }
+    }
+    Ok(h)
 }
 
 /// Loads one `.mod` file.
