@@ -13,8 +13,8 @@ class BioEngine:
         ...
     def add_clamp(self, target: Any, amp: Any, delay: Any, duration: Any, node: Any = ...) -> Any:
         ...
-    def add_density_mechanism(self, path: Any, declared: Any = ...) -> Any:
-        """Makes the density mechanism of a .mod file available to the cells built afterwards, by its SUFFIX as a fit json names it; a built-in mechanism of that name is replaced. Returns (SUFFIX, whether it replaces a built-in). A file that cannot run raises, and cells naming `declared` (the SUFFIX the file declares) are then refused with the reason."""
+    def add_density_mechanism(self, path: Any, declared: Any = ..., always: Any = ...) -> Any:
+        """Makes the density mechanism of a .mod file available to the cells built afterwards, by its SUFFIX as a fit json names it; a built-in mechanism of that name is replaced, unless the file is bmtk's own unedited one (the built-in then runs, with the same equations) and `always` is false. Returns (SUFFIX, "builtin" | "replaces" | "new"). A file that cannot run raises, and cells naming `declared` (the SUFFIX the file declares) are then refused with the reason."""
     def add_ecp(self, electrode_file: Any, cells: Any, positions: Any, rotations: Any, minimum_distance: Any = ..., per_cell: Any = ...) -> Any:
         """The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with their soma positions and rotation angles (n x 3 each). Returns the number of channels."""
     def add_extracellular(self, id: Any, segments: Any, series_index: Any, coeffs: Any) -> Any:

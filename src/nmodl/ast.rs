@@ -1,6 +1,6 @@
 //! The syntax tree of an NMODL file, as written (no meaning attached yet).
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BinOp {
     Add,
     Sub,

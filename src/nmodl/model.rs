@@ -122,6 +122,8 @@ pub struct Model {
     /// Names of the variables one can record (`&'static` for the trait).
     pub variables: Vec<&'static str>,
     pub code: Compiled,
+    /// The file's token fingerprint ([`super::fingerprint`]).
+    pub fingerprint: u64,
 }
 
 fn leak(s: &str) -> &'static str {
@@ -459,6 +461,9 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         );
         c.init_prelude = hoist(&mut c.init, first_tmp, &mut c.scalars, &mut c.scalar_names);
         c.state_prelude = hoist(&mut c.state, first_tmp, &mut c.scalars, &mut c.scalar_names);
+        for ops in [&mut c.current, &mut c.init, &mut c.state] {
+            super::cse::eliminate(ops, first_tmp);
+        }
     }
     let ion_slot_ids: Vec<u32> = ion_slots.iter().map(|s| s.slot).collect();
     let split = super::lower::v_free_prefix(&lx.out.current, v_slot, &ion_slot_ids);
@@ -500,5 +505,6 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         range: nb.range.clone(),
         variables,
         code: lx.finish(),
+        fingerprint: 0,
     })
 }

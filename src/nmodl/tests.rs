@@ -176,9 +176,10 @@ fn corpus_status_listing() {
         {
             match load_file(p) {
                 Ok(m) => println!(
-                    "RUN     {} {} {:?} slots={} ops={}/{}/{}",
+                    "RUN     {} {} {:#018x} {:?} slots={} ops={}/{}/{}",
                     p.display(),
                     m.name,
+                    m.fingerprint,
                     m.kind,
                     m.code.nslots,
                     m.code.init.len(),
@@ -189,4 +190,31 @@ fn corpus_status_listing() {
             }
         }
     }
+}
+
+/// Prints the lowered programs of `NMODL_DUMP` (a .mod path); a development aid.
+#[test]
+fn dump_programs() {
+    let Ok(path) = std::env::var("NMODL_DUMP") else {
+        return;
+    };
+    let m = load_file(std::path::Path::new(&path)).unwrap();
+    let c = &m.code;
+    for (name, ops) in [
+        ("init", &c.init),
+        ("current_pre", &c.current_pre),
+        ("current_v", &c.current_v),
+        ("state", &c.state),
+    ] {
+        println!("== {name} ({} ops)", ops.len());
+        for (k, op) in ops.iter().enumerate() {
+            println!("{k:4} {op:?}");
+        }
+    }
+    println!(
+        "preludes: {} {} {}",
+        c.init_prelude.len(),
+        c.current_prelude.len(),
+        c.state_prelude.len()
+    );
 }

@@ -13,7 +13,7 @@ use super::convert::IntoPyResult;
 use crate::bionet::cell::{CellModel, ModelProcessing};
 use crate::bionet::ecp::{read_electrode_positions, MinDistance};
 use crate::bionet::extracellular_field::FieldSeries;
-use crate::bionet::mechanisms::user::UserMechs;
+use crate::bionet::mechanisms::user::{Added, UserMechs};
 use crate::bionet::network::{
     EdgeSpec, GapSite, Network, PlacementRule, SynapseSite, VoltageExchange,
 };
@@ -87,15 +87,18 @@ impl BioEngine {
     }
 
     /// Makes the density mechanism of a .mod file available to the cells built afterwards, by its
-    /// SUFFIX as a fit json names it; a built-in mechanism of that name is replaced. Returns
-    /// (SUFFIX, whether it replaces a built-in). A file that cannot run raises, and cells naming
-    /// `declared` (the SUFFIX the file declares) are then refused with the reason.
-    #[pyo3(signature = (path, declared=None))]
+    /// SUFFIX as a fit json names it; a built-in mechanism of that name is replaced, unless the
+    /// file is bmtk's own unedited one (the built-in then runs, with the same equations) and
+    /// `always` is false. Returns (SUFFIX, "builtin" | "replaces" | "new"). A file that cannot run
+    /// raises, and cells naming `declared` (the SUFFIX the file declares) are then refused with
+    /// the reason.
+    #[pyo3(signature = (path, declared=None, always=false))]
     fn add_density_mechanism(
         &mut self,
         path: PathBuf,
         declared: Option<String>,
-    ) -> PyResult<(String, bool)> {
+        always: bool,
+    ) -> PyResult<(String, &'static str)> {
         let m = match crate::nmodl::load_file(&path) {
             Ok(m) => m,
             Err(e) => {
@@ -106,9 +109,22 @@ impl BioEngine {
             }
         };
         let name = m.suffix.to_string();
-        self.user.add(m).py()?;
-        let replaces = self.user.replaced().contains(&name.as_str());
-        Ok((name, replaces))
+        let added = if always {
+            self.user.add(m).py()?;
+            if self.user.replaced().contains(&name.as_str()) {
+                Added::Replaces
+            } else {
+                Added::New
+            }
+        } else {
+            self.user.add_or_builtin(m).py()?
+        };
+        let what = match added {
+            Added::BuiltinIdentical => "builtin",
+            Added::Replaces => "replaces",
+            Added::New => "new",
+        };
+        Ok((name, what))
     }
 
     /// Number of segments of a model and its soma node's (section id, x).

@@ -2,8 +2,9 @@
 replaces the built-in: users edit NaTs.mod and expect their version to run. The mechanisms_dir holds
 bmtk's own 25 .mod files (read in place from bmtk-data, through links) with NaTs.mod replaced by an
 edited copy (a shifted activation midpoint); two Allen cells (a NaTs cell and a NaV cell) under a
-current step, against bmtk 1.2.0 + NEURON 9.0.2 with that same folder compiled by nrnivmodl. The
-unedited folder runs every Allen channel from its .mod file and agrees with the hand-written ones."""
+current step, against bmtk 1.2.0 + NEURON 9.0.2 with that same folder compiled by nrnivmodl.
+bmtk's own unedited files are recognised and run as the built-ins (the same equations); forced
+through the NMODL front end (BMTK_RS_MECHANISMS_FROM_FILES=1) they agree with the built-ins."""
 
 import json
 import re
@@ -97,7 +98,7 @@ def _soma_v(out):
         return f["report/cells/data"][()].astype(float)
 
 
-def test_edited_builtin_mechanism_runs_as_in_neuron(bmtk_data, tmp_path):
+def test_edited_builtin_mechanism_runs_as_in_neuron(bmtk_data, tmp_path, monkeypatch):
     comps = bmtk_data / "tutorial_l4" / "components"
     files = _modfiles(bmtk_data)
     net = _network(tmp_path, bmtk_data)
@@ -105,19 +106,31 @@ def test_edited_builtin_mechanism_runs_as_in_neuron(bmtk_data, tmp_path):
     plain = _mech_dir(tmp_path / "plain", files)
     nrnmech = compiled_mechanisms(sorted((edited / "modfiles").glob("*.mod")))
 
-    runs = {"rs": edited, "nrn": edited, "rs_plain": plain, "rs_builtin": None}
-    for name, mechs in runs.items():
-        cfg = _config(tmp_path / name, comps, mechs, net)
-        run_config(cfg, nrnmech if name == "nrn" else None)
+    # rs_files: the unedited folder, every channel forced through the NMODL front end
+    runs = {"rs": (edited, {}), "nrn": (edited, {}), "rs_plain": (plain, {}),
+            "rs_files": (plain, {"BMTK_RS_MECHANISMS_FROM_FILES": "1"}), "rs_builtin": (None, {})}
+    for name, (mechs, env) in runs.items():
+        with monkeypatch.context() as m:
+            for k, val in env.items():
+                m.setenv(k, val)
+            cfg = _config(tmp_path / name, comps, mechs, net)
+            run_config(cfg, nrnmech if name == "nrn" else None)
     spikes = {name: _spikes(tmp_path / name) for name in runs}
     v = {name: _soma_v(tmp_path / name) for name in runs}
 
-    # the log names the replaced built-ins: the 16 Allen channels, NaTs among them
-    log = (tmp_path / "rs" / "output" / "log.txt").read_text()
-    line = re.search(r"Built-in mechanisms replaced by mechanisms_dir files: (.*)", log)
-    assert line, log[-2000:]
-    replaced = set(line.group(1).split(", "))
-    assert {"NaTs", "NaV", "CaDynamics", "SK", "Kv3_1"} <= replaced and len(replaced) == 16, replaced
+    def logged(name, what):
+        log = (tmp_path / name / "output" / "log.txt").read_text()
+        line = re.search(what + r": (.*)", log)
+        return set(line.group(1).split(", ")) if line else set()
+
+    # the edited NaTs replaces the built-in; bmtk's 15 other files are recognised as its own, and
+    # their built-in (hand-written) versions run; forced, all 16 run from their files
+    assert logged("rs", "Built-in mechanisms replaced by mechanisms_dir files") == {"NaTs"}
+    kept = logged("rs", "bmtk's own unedited files run as the built-in mechanisms \\(the same equations\\)")
+    assert len(kept) == 15 and "NaTs" not in kept and {"NaV", "CaDynamics", "SK"} <= kept, kept
+    assert len(logged("rs_plain", "bmtk's own unedited files run as the built-in mechanisms "
+                                  "\\(the same equations\\)")) == 16
+    assert len(logged("rs_files", "Built-in mechanisms replaced by mechanisms_dir files")) == 16
 
     # the edited file runs as NEURON runs it
     for n in (0, 1):
@@ -134,11 +147,13 @@ def test_edited_builtin_mechanism_runs_as_in_neuron(bmtk_data, tmp_path):
     # the NaV cell does not use NaTs: unchanged by the edit
     assert np.array_equal(spikes["rs"][1], spikes["rs_plain"][1])
 
-    # every Allen channel from its unedited .mod file agrees with the hand-written built-ins
+    # the unedited folder is the built-in run exactly; every Allen channel from its unedited .mod
+    # file agrees with the hand-written built-ins
+    assert np.array_equal(v["rs_plain"], v["rs_builtin"])
     for n in (0, 1):
-        a, b = spikes["rs_plain"][n], spikes["rs_builtin"][n]
+        a, b = spikes["rs_files"][n], spikes["rs_builtin"][n]
         assert len(a) == len(b) and np.max(np.abs(a - b)) < DT, (n, a, b)
-    assert np.max(np.abs(v["rs_plain"] - v["rs_builtin"])) < 1e-4
+    assert np.max(np.abs(v["rs_files"] - v["rs_builtin"])) < 1e-4
 
 
 def test_broken_edit_of_builtin_is_refused_not_replaced_by_builtin(bmtk_data, tmp_path):

@@ -10,6 +10,11 @@
 //! the run order ([`run_rank`]): NEURON runs a directory's mechanisms in its files' order, which
 //! the built-in registry follows, so e.g. a user's CaDynamics still advances before SK reads
 //! `cai`. Mechanisms new to the engine run after the built-in ones, in the order they were added.
+//!
+//! bmtk's own files, unedited, are recognised by their token fingerprint ([`BMTK_FILES`]): the
+//! engine has their equations built in (agreeing to 1e-9, tests/nmodl) and keeps the hand-written
+//! code for them ([`UserMechs::add_or_builtin`]); an edited file (any changed name, number or
+//! operator) runs from its text.
 
 use std::sync::{Arc, RwLock};
 
@@ -25,6 +30,39 @@ struct UserMech {
 }
 
 static USER: RwLock<Vec<UserMech>> = RwLock::new(Vec::new());
+
+/// Token fingerprints (nmodl::fingerprint) of the Allen mechanism files bmtk 1.2.0 ships (its
+/// `bionet/mechanisms/modfiles`, also bmtk-data's `bio_components/mechanisms/modfiles`), whose
+/// equations are built in under the same SUFFIX.
+pub const BMTK_FILES: &[(&str, u64)] = &[
+    ("CaDynamics", 0x1120eb6cd9fde920),
+    ("Ca_HVA", 0x5eb24aff2ee43439),
+    ("Ca_LVA", 0xcb66e28840e9eace),
+    ("Ih", 0x77a7c9bea51da346),
+    ("Im", 0xb1091f5bf020d70e),
+    ("Im_v2", 0xbad452101a973d56),
+    ("K_P", 0xfdd5273d8ff5a673),
+    ("K_T", 0xf280ade0ca54065e),
+    ("Kd", 0x96820d3b8f0cf2e2),
+    ("Kv2like", 0xf49366ba03e5f056),
+    ("Kv3_1", 0xd0022f2a5597bbcf),
+    ("NaTa", 0xd79f11e7d2fadd3d),
+    ("NaTs", 0x07f4fb0f6952e9d4),
+    ("NaV", 0xf7c73c2177463786),
+    ("Nap", 0x101994559f99c54a),
+    ("SK", 0xd5332be60e318fae),
+];
+
+/// What adding a file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// bmtk's own file for a built-in mechanism: the built-in runs.
+    BuiltinIdentical,
+    /// A file named like a built-in, with other contents: it replaces the built-in.
+    Replaces,
+    /// A mechanism the engine does not have.
+    New,
+}
 
 /// The density mechanisms one configuration loaded from .mod files, by SUFFIX.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +85,22 @@ impl UserMechs {
         self.refused.retain(|(n, _)| n != suffix);
         self.names.push((suffix, reg));
         Ok(reg)
+    }
+
+    /// As [`UserMechs::add`], except that bmtk's own unedited file of a built-in mechanism keeps
+    /// the built-in (the same equations, hand-written).
+    pub fn add_or_builtin(&mut self, model: Arc<Model>) -> Result<Added> {
+        let builtin = lookup(model.suffix).is_ok();
+        if BMTK_FILES
+            .iter()
+            .any(|&(n, f)| n == model.suffix && f == model.fingerprint)
+        {
+            self.names.retain(|(n, _)| *n != model.suffix);
+            self.refused.retain(|(n, _)| n != model.suffix);
+            return Ok(Added::BuiltinIdentical);
+        }
+        self.add(model)?;
+        Ok(if builtin { Added::Replaces } else { Added::New })
     }
 
     /// Records that the file declaring `name` cannot run, and why.

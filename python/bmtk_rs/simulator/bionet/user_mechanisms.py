@@ -131,27 +131,35 @@ def _declared_suffix(path):
 def register_density_mechanisms(config, io, engine):
     """Makes the density mechanisms of mechanisms_dir available to the cells' fit files (by
     SUFFIX) on `engine`. A file whose SUFFIX is a built-in mechanism's replaces the built-in for
-    this config's cells (its own equations run, from the .mod file). Returns {SUFFIX: reason} of
+    this config's cells (its own equations run, from the .mod file), except bmtk's own unedited
+    files, for which the built-in (the same equations, hand-written) runs; the environment variable
+    BMTK_RS_MECHANISMS_FROM_FILES=1 runs those from their files too. Returns {SUFFIX: reason} of
     the files that cannot run, so that a cell naming one is refused with that reason."""
     from ... import _native
 
     builtin = set(_native.builtin_mechanisms())
+    always = os.environ.get("BMTK_RS_MECHANISMS_FROM_FILES", "") not in ("", "0")
     failed = {}
-    replaced = []
+    replaced, kept = [], []
     for path in UserMechanisms(config)._files():
         name = _declared_suffix(path)
         if name is None:
             continue  # a point process
         try:
-            name, replaces = engine.add_density_mechanism(path, name)
+            name, what = engine.add_density_mechanism(path, name, always)
         except ValueError as e:
             failed[name] = f"{path}: {e}"
             continue
-        if replaces:
+        if what == "replaces":
             replaced.append(name)
             io.info(f"Mechanism {name} from {path} replaces the built-in {name} (NMODL front end, no nrnivmodl)")
+        elif what == "builtin":
+            kept.append(name)
         else:
             io.info(f"Mechanism {name} from {path} (NMODL front end, no nrnivmodl)")
+    if kept:
+        io.info(f"bmtk's own unedited files run as the built-in mechanisms (the same equations): "
+                f"{', '.join(sorted(kept))}")
     if replaced:
         io.info(f"Built-in mechanisms replaced by mechanisms_dir files: {', '.join(sorted(replaced))}")
     for name in failed:
