@@ -61,6 +61,9 @@ pub struct SynapseSet {
     a: Vec<f64>,
     b: Vec<f64>,
     e: Vec<f64>,
+    /// The parameters as given (NEURON's RANGE tau1, tau2; reports may read them).
+    tau1: Vec<f64>,
+    tau2: Vec<f64>,
     factor: Vec<f64>,
     /// 1 - exp(-dt/tau) for A and B.
     k1: Vec<f64>,
@@ -79,10 +82,13 @@ pub enum Exp2SynVar {
     I,
     A,
     B,
+    Tau1,
+    Tau2,
+    E,
 }
 
 impl Exp2SynVar {
-    pub const NAMES: [&'static str; 4] = ["g", "i", "A", "B"];
+    pub const NAMES: [&'static str; 7] = ["g", "i", "A", "B", "tau1", "tau2", "e"];
 
     pub fn of(name: &str) -> Option<Exp2SynVar> {
         match name {
@@ -90,6 +96,9 @@ impl Exp2SynVar {
             "i" => Some(Exp2SynVar::I),
             "A" => Some(Exp2SynVar::A),
             "B" => Some(Exp2SynVar::B),
+            "tau1" => Some(Exp2SynVar::Tau1),
+            "tau2" => Some(Exp2SynVar::Tau2),
+            "e" => Some(Exp2SynVar::E),
             _ => None,
         }
     }
@@ -111,6 +120,8 @@ impl SynapseSet {
         self.a.push(0.0);
         self.b.push(0.0);
         self.e.push(p.e);
+        self.tau1.push(p.tau1);
+        self.tau2.push(p.tau2);
         self.factor.push(p.factor());
         self.k1.push(1.0 - (dt * (-1.0 / tau1)).exp());
         self.k2.push(1.0 - (dt * (-1.0 / p.tau2)).exp());
@@ -140,6 +151,9 @@ impl SynapseSet {
             Exp2SynVar::I => &self.last_i,
             Exp2SynVar::A => &self.a,
             Exp2SynVar::B => &self.b,
+            Exp2SynVar::Tau1 => &self.tau1,
+            Exp2SynVar::Tau2 => &self.tau2,
+            Exp2SynVar::E => &self.e,
         }
     }
 
