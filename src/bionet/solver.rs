@@ -432,7 +432,11 @@ impl CellSim {
         for ((j, _, _), i) in self.vclamps.iter().zip(self.vclamp_currents()) {
             out[*j] += i;
         }
-        // the axial currents flow between intracellular potentials v + e
+        // the axial currents flow between intracellular potentials v + e; the scratch potential is
+        // only made for cells under an imposed field (rare), so report-only cells never allocate here
+        if self.ext_fields.is_empty() {
+            return;
+        }
         if let Some(k) = self.steps_done.checked_sub(1) {
             let mut e = vec![0.0; n];
             for f in &self.ext_fields {

@@ -177,12 +177,12 @@ class _MembraneReport:
         comm = _mpi.world()
         local_map = {}
         for pop, ids in cells.items():
-            bio = net.populations[pop].model_type[[net.populations[pop].row_of[int(n)] for n in ids]] == "biophysical"
-            ids = np.sort(ids[bio])
+            ids = np.asarray(ids, dtype=np.int64)
+            ids = np.sort(ids[net.populations[pop].is_biophysical[net.populations[pop].rows(ids)]])
             if len(ids) == 0:
                 # bmtk records biophysical cells only and writes no group for a population without any
                 continue
-            mine = np.array([int(n) in net._local[pop] for n in ids], dtype=bool)
+            mine = net._local_mask[pop][ids]
             try:
                 ptr, sec, x = sim.engine.add_report_cells(self.rid, net.gids(pop, ids[mine]).astype(np.uint32),
                                                           var, kinds)
@@ -472,8 +472,8 @@ class BioSimulator:
                 ts = df["timestamps"].to_numpy(dtype=np.float64)
                 order = np.lexsort((ts, nid))
                 nid, ts = nid[order], ts[order]
-                virt = net.populations[pop].model_type[[net.populations[pop].row_of[int(n)] for n in ids]] == "virtual"
-                ids = np.sort(ids[virt])
+                ids = np.asarray(ids, dtype=np.int64)
+                ids = np.sort(ids[net.populations[pop].is_virtual[net.populations[pop].rows(ids)]])
                 lo = np.searchsorted(nid, ids, side="left")
                 hi = np.searchsorted(nid, ids, side="right")
                 cnt = hi - lo

@@ -28,8 +28,9 @@ def placed_biophysical_cells(net, cells):
     gids, pos, rot = [], [], []
     for pop, ids in cells.items():
         p = net.populations[pop]
-        rows = np.array([p.row_of[int(n)] for n in ids], dtype=np.int64)
-        mine = (p.model_type[rows] == "biophysical") & np.array([int(n) in net._local[pop] for n in ids], bool)
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = p.rows(ids)
+        mine = p.is_biophysical[rows] & net._local_mask[pop][ids]
         t = p.table.iloc[rows[mine]]
         gids.append(net.gids(pop, ids[mine]))
         pos.append(cell_xyz(t, ["x", "y", "z"], pop))
