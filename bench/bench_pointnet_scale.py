@@ -365,8 +365,11 @@ def main():
         b, r = cmp["bmtk"], cmp["bmtk_rs"]
         print(f"fraction {opts.nest_fraction:g} ({cmp['built']['cells']:,} cells, {cmp['built']['connections']:,} "
               f"connections), {opts.tstop:g} ms:")
-        print(f"  bmtk 1.2.0 + NEST 3.10: set-up {b['setup_s']:.1f} s, simulate {b['sim_s']:.1f} s, peak {b['peak_mb']:.0f} MB")
-        print(f"  bmtk-rs               : set-up {r['setup_s']:.1f} s, simulate {r['sim_s']:.1f} s, peak {r['peak_mb']:.0f} MB")
+        for name, x in (("bmtk 1.2.0 + NEST 3.10", b), ("bmtk-rs", r)):
+            print(f"  {name:22s}: set-up {x['setup_s']:.1f} s wall ({x['setup_cpu_s']:.1f} s CPU), simulate "
+                  f"{x['sim_s']:.1f} s wall ({x['sim_cpu_s']:.1f} s CPU), peak {x['peak_mb']:.0f} MB")
+        print(f"  ratio (NEST / bmtk-rs), CPU: set-up {b['setup_cpu_s'] / r['setup_cpu_s']:.2f} x, simulate "
+              f"{b['sim_cpu_s'] / r['sim_cpu_s']:.2f} x; load average {os.getloadavg()}")
         print(f"  spikes {cmp['spikes'][0]} (bmtk-rs) vs {cmp['spikes'][1]} (NEST); identical: {cmp['identical']}")
     if tmp is not None:
         tmp.cleanup()
