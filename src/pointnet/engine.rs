@@ -19,10 +19,11 @@ pub(super) struct Cell {
     pub(super) offset: usize,
 }
 
+/// 16 bytes per connection (tens of millions at the Allen V1 model's size): the target's ring
+/// channel (its cell's offset plus the port) is resolved when the connection is made.
 #[derive(Clone, Copy)]
 pub(super) struct Conn {
-    pub(super) target: u32,
-    pub(super) port: u16,
+    pub(super) channel: u32,
     pub(super) delay: u32,
     pub(super) weight: f64,
 }
@@ -187,13 +188,24 @@ impl Engine {
         let first = self.kinds.len();
         for i in 0..n {
             if local.is_none_or(|l| l[i]) {
-                let m = build(model, params, self.dt)?;
+                // a copy of the prototype where the model shares its constants between copies
+                let m = match proto.copy() {
+                    Some(m) => m,
+                    None => build(model, params, self.dt)?,
+                };
                 let ports = m.n_ports();
+                let offset = self.stride;
+                if offset + ports + 1 > u32::MAX as usize {
+                    return Err(Error::Invalid(
+                        "add_neurons: more ring channels than 2^32 on this rank".into(),
+                    ));
+                }
+                self.stride += ports + 1;
                 self.kinds.push(Kind::Neuron(self.cells.len() as u32));
                 self.cells.push(Cell {
                     model: m,
                     ports,
-                    offset: 0,
+                    offset,
                 });
             } else {
                 self.kinds.push(Kind::Remote(proto_id));
@@ -301,8 +313,7 @@ impl Engine {
             self.epoch = self.epoch.min(delay as u64);
             if let Target::Local(t) = target {
                 self.out[sources[i] as usize].push(Conn {
-                    target: t as u32,
-                    port: port as u16,
+                    channel: (self.cells[t].offset + port) as u32,
                     delay,
                     weight,
                 });
@@ -430,12 +441,7 @@ impl Engine {
             }
         }
         self.slots = max_d as usize + 1;
-        let mut off = 0;
-        for c in &mut self.cells {
-            c.offset = off;
-            off += c.ports + 1;
-        }
-        self.stride = off;
+        // cell offsets and the stride were set as the cells were added
         self.ring = vec![0.0; self.slots * self.stride];
         let per_block = self
             .cells

@@ -3,6 +3,8 @@
 //! around the membrane update, which the two models do differently (exact propagation of current
 //! synapses, or adaptive integration of conductances).
 
+use std::sync::Arc;
+
 use crate::error::Error;
 
 use super::models::{positive, steps_of};
@@ -98,7 +100,7 @@ impl GlifParams {
             None => vec![0.0; n_asc],
         };
         let asc_decay_rates: Vec<f64> = asc_decay.iter().map(|k| (-k * dt).exp()).collect();
-        let core = GlifCore {
+        let k = GlifConsts {
             th_inf,
             v_reset,
             g,
@@ -127,6 +129,9 @@ impl GlifParams {
             th_voltage_decay_inv: 1.0 / (th_voltage_decay * dt).exp(),
             phi: th_voltage_index / (th_voltage_decay - g / c_m),
             abpara_ratio_voltage: th_voltage_index / th_voltage_decay,
+        };
+        let core = GlifCore {
+            k: Arc::new(k),
             threshold: th_inf,
             threshold_spike,
             threshold_voltage,
@@ -151,8 +156,9 @@ impl GlifParams {
     }
 }
 
-/// The threshold components, after-spike currents and refractory count of a GLIF neuron.
-pub struct GlifCore {
+/// The constants of a GLIF neuron's threshold and after-spike currents, shared by every neuron
+/// of one parameter set (neurons are copies of one prototype).
+pub struct GlifConsts {
     th_inf: f64,
     v_reset: f64,
     g: f64,
@@ -173,6 +179,12 @@ pub struct GlifCore {
     th_voltage_decay_inv: f64,
     phi: f64,
     abpara_ratio_voltage: f64,
+}
+
+/// The threshold components, after-spike currents and refractory count of a GLIF neuron.
+#[derive(Clone)]
+pub struct GlifCore {
+    k: Arc<GlifConsts>,
     // state
     pub threshold: f64,
     pub threshold_spike: f64,
@@ -198,50 +210,51 @@ impl GlifCore {
         i_ext: f64,
         membrane: impl FnOnce(&mut f64, f64),
     ) -> bool {
+        let k = &*self.k;
         if self.r > 0 {
             // the potential is held while refractory
             self.r -= 1;
             *u = v_old;
-            self.threshold = self.threshold_spike + self.threshold_voltage + self.th_inf;
+            self.threshold = self.threshold_spike + self.threshold_voltage + k.th_inf;
             return false;
         }
-        if self.has_theta_spike {
-            self.threshold_spike *= self.th_spike_decay_rate;
+        if k.has_theta_spike {
+            self.threshold_spike *= k.th_spike_decay_rate;
         }
         // the exact mean of each decaying after-spike current over the step, then its decay
         self.asc_sum = 0.0;
-        if self.has_asc {
+        if k.has_asc {
             for a in 0..self.asc.len() {
-                self.asc_sum += self.asc_stable_coeff[a] * self.asc[a];
-                self.asc[a] *= self.asc_decay_rates[a];
+                self.asc_sum += k.asc_stable_coeff[a] * self.asc[a];
+                self.asc[a] *= k.asc_decay_rates[a];
             }
         }
         membrane(u, self.asc_sum);
-        if self.has_theta_voltage {
-            let beta = (i_ext + self.asc_sum) / self.g;
-            self.threshold_voltage = self.phi * (v_old - beta) * self.potential_decay_rate
-                + self.th_voltage_decay_inv
+        if k.has_theta_voltage {
+            let beta = (i_ext + self.asc_sum) / k.g;
+            self.threshold_voltage = k.phi * (v_old - beta) * k.potential_decay_rate
+                + k.th_voltage_decay_inv
                     * (self.threshold_voltage
-                        - self.phi * (v_old - beta)
-                        - self.abpara_ratio_voltage * beta)
-                + self.abpara_ratio_voltage * beta;
+                        - k.phi * (v_old - beta)
+                        - k.abpara_ratio_voltage * beta)
+                + k.abpara_ratio_voltage * beta;
         }
-        self.threshold = self.threshold_spike + self.threshold_voltage + self.th_inf;
+        self.threshold = self.threshold_spike + self.threshold_voltage + k.th_inf;
         let fired = *u > self.threshold;
         if fired {
-            self.r = self.refractory_counts;
-            if self.has_asc {
+            self.r = k.refractory_counts;
+            if k.has_asc {
                 for a in 0..self.asc.len() {
-                    self.asc[a] = self.asc_amps[a] + self.asc[a] * self.asc_refr_decay_rates[a];
+                    self.asc[a] = k.asc_amps[a] + self.asc[a] * k.asc_refr_decay_rates[a];
                 }
             }
-            if !self.has_theta_spike {
-                *u = self.v_reset;
+            if !k.has_theta_spike {
+                *u = k.v_reset;
             } else {
-                *u = self.voltage_reset_fraction * v_old + self.voltage_reset_add;
+                *u = k.voltage_reset_fraction * v_old + k.voltage_reset_add;
                 self.threshold_spike =
-                    self.threshold_spike * self.th_spike_refr_decay_rate + self.th_spike_add;
-                self.threshold = self.threshold_spike + self.threshold_voltage + self.th_inf;
+                    self.threshold_spike * k.th_spike_refr_decay_rate + k.th_spike_add;
+                self.threshold = self.threshold_spike + self.threshold_voltage + k.th_inf;
             }
         }
         fired

@@ -3,6 +3,8 @@
 //! (none), GLIF2 (spike-dependent threshold), GLIF3 (after-spike currents), GLIF4 (both), GLIF5
 //! (all three).
 
+use std::sync::Arc;
+
 use crate::error::Error;
 
 use super::glif::{GlifCore, GlifParams};
@@ -10,16 +12,25 @@ use super::iaf_psc::Syn;
 use super::models::{names, Model};
 use super::params::Params;
 
-pub struct GlifPsc {
+/// The constants of one parameter set, shared by its neurons.
+struct PscConsts {
     e_l: f64,
-    core: GlifCore,
     p33: f64,
     p30: f64,
+    /// the synapses' propagators (their state fields are unused: see `syn_state`)
     syn: Vec<Syn>,
+}
+
+#[derive(Clone)]
+pub struct GlifPsc {
+    k: Arc<PscConsts>,
+    core: GlifCore,
     // state
     u: f64,
     i: f64,
     i_syn: f64,
+    /// per port: (di, i) of its alpha current
+    syn_state: Vec<[f64; 2]>,
 }
 
 impl GlifPsc {
@@ -34,18 +45,22 @@ impl GlifPsc {
         }
         let tau = gp.c_m / gp.g;
         let p33 = (-dt / tau).exp();
-        let syn = tau_syn
+        let syn: Vec<Syn> = tau_syn
             .iter()
             .map(|&ts| Syn::alpha(ts, tau, gp.c_m, dt))
             .collect();
+        let syn_state = vec![[0.0; 2]; syn.len()];
         Ok(GlifPsc {
-            e_l: gp.e_l,
-            p33,
-            p30: 1.0 / gp.c_m * (1.0 - p33) * tau,
-            syn,
+            k: Arc::new(PscConsts {
+                e_l: gp.e_l,
+                p33,
+                p30: 1.0 / gp.c_m * (1.0 - p33) * tau,
+                syn,
+            }),
             u: gp.v_m,
             i: 0.0,
             i_syn: 0.0,
+            syn_state,
             core: gp.into_core(),
         })
     }
@@ -53,11 +68,11 @@ impl GlifPsc {
 
 impl Model for GlifPsc {
     fn n_ports(&self) -> usize {
-        self.syn.len()
+        self.syn_state.len()
     }
 
     fn route(&self, receptor: u32, weight: f64) -> Result<(usize, f64), Error> {
-        let n = self.syn.len() as u32;
+        let n = self.syn_state.len() as u32;
         if receptor == 0 || receptor > n {
             return Err(Error::Invalid(format!(
                 "receptor_type {receptor}: glif_psc has receptor ports 1..={n} (one per tau_syn)"
@@ -67,22 +82,30 @@ impl Model for GlifPsc {
     }
 
     fn update(&mut self, spikes: &[f64], current: f64) -> u32 {
+        let k = &*self.k;
         let v_old = self.u;
-        let (syn, i, p33, p30) = (&self.syn, self.i, self.p33, self.p30);
+        let (state, i) = (&self.syn_state, self.i);
         let i_syn = &mut self.i_syn;
         let fired = self.core.step(&mut self.u, v_old, i, |u, asc_sum| {
-            *u = v_old * p33 + (i + asc_sum) * p30;
+            *u = v_old * k.p33 + (i + asc_sum) * k.p30;
             *i_syn = 0.0;
-            for s in syn {
-                *u += s.p31 * s.di + s.p32 * s.i;
-                *i_syn += s.i;
+            for (s, x) in k.syn.iter().zip(state) {
+                *u += s.p31 * x[0] + s.p32 * x[1];
+                *i_syn += x[1];
             }
         });
-        for (s, w) in self.syn.iter_mut().zip(spikes) {
-            s.advance_alpha(*w);
+        // the alpha synapse over one step, then this step's input (Syn::advance_alpha's arithmetic)
+        for ((s, x), w) in k.syn.iter().zip(self.syn_state.iter_mut()).zip(spikes) {
+            x[1] = s.p21 * x[0] + s.p11 * x[1];
+            x[0] *= s.p11;
+            x[0] += s.psc_init * *w;
         }
         self.i = current;
         u32::from(fired)
+    }
+
+    fn copy(&self) -> Option<Box<dyn Model>> {
+        Some(Box::new(self.clone()))
     }
 
     fn recordables(&self) -> Vec<String> {
@@ -99,10 +122,10 @@ impl Model for GlifPsc {
 
     fn get(&self, name: &str) -> f64 {
         match name {
-            "V_m" => self.u + self.e_l,
+            "V_m" => self.u + self.k.e_l,
             "I" => self.i,
             "I_syn" => self.i_syn,
-            other => self.core.get(other, self.e_l).unwrap_or(f64::NAN),
+            other => self.core.get(other, self.k.e_l).unwrap_or(f64::NAN),
         }
     }
 }

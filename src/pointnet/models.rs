@@ -49,6 +49,11 @@ pub trait Model: Send + Sync {
     fn update(&mut self, spikes: &[f64], current: f64) -> u32;
     fn recordables(&self) -> Vec<String>;
     fn get(&self, name: &str) -> f64;
+    /// A fresh neuron of the same parameters, sharing its constants with this one (one copy of
+    /// the propagators per add_neurons call, not per neuron), where the model supports it.
+    fn copy(&self) -> Option<Box<dyn Model>> {
+        None
+    }
     /// Why the model stopped (a numerical instability NEST raises an error for), if it did.
     fn failure(&self) -> Option<String> {
         None

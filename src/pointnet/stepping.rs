@@ -175,8 +175,7 @@ impl Engine {
             };
             for c in conns {
                 let s = ((k + c.delay as u64) % slots) as usize;
-                let o = self.cells[c.target as usize].offset;
-                self.ring[s * self.stride + o + c.port as usize] += c.weight * mult as f64;
+                self.ring[s * self.stride + c.channel as usize] += c.weight * mult as f64;
             }
         }
         Ok(())

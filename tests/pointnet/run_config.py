@@ -1,7 +1,7 @@
 """Runs PointNet configs in a fresh process: ``python run_config.py {bmtk|bmtk_rs} config.json [...]``.
 
 bmtk 1.2.0 + NEST 3.10 (the oracle) and bmtk-rs cannot share a process (both would be ``bmtk``),
-so each run gets its own. Prints the wall time and peak memory as a last json line."""
+so each run gets its own. Prints the wall time, CPU time (user + system) and peak memory as a last json line."""
 
 import json
 import resource
@@ -29,8 +29,9 @@ def main(which, configs):
         net = pointnet.PointNetwork.from_config(conf)
         sim = pointnet.PointSimulator.from_config(conf, net)
         sim.run()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"wall_s": time.time() - t0, "peak_mb": peak_mb}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall_s": time.time() - t0, "cpu_s": usage.ru_utime + usage.ru_stime,
+                      "peak_mb": usage.ru_maxrss / 1024.0}))
 
 
 if __name__ == "__main__":

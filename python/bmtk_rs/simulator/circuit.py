@@ -37,6 +37,20 @@ def _literal(v, what):
             raise ConfigError(f"{what}: cannot read {v!r} as a list") from None
 
 
+def _unknown_ids(ids, known):
+    """The sorted distinct `ids` not among `known` (np.setdiff1d's answer) in linear time and one byte
+    per id: tens of millions of edge ends are checked at the Allen V1 model's size."""
+    if len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    known = np.asarray(known, dtype=np.int64)
+    top = max(int(ids.max()), int(known.max(initial=-1))) + 1
+    if int(ids.min()) < 0 or top > 4 * (len(ids) + len(known)) + (1 << 20):
+        return np.setdiff1d(ids, known)
+    is_known = np.zeros(top, dtype=bool)
+    is_known[known] = True
+    return np.unique(ids[~is_known[ids]])
+
+
 class _Population:
     """One node population: a table with one row per node (type columns merged in)."""
 
@@ -403,8 +417,7 @@ class SonataCircuit:
                 if pop not in self._node_pops:
                     raise ConfigError(f"{edges_file}: edges {name} have {side} population '{pop}', which is not "
                                       f"among the node populations {sorted(self._node_pops)}")
-                known = self._node_pops[pop].node_ids
-                bad = np.setdiff1d(ids, known)
+                bad = _unknown_ids(ids, self._node_pops[pop].node_ids)
                 if len(bad):
                     raise ConfigError(f"{edges_file}: edges {name} point to {side} node(s) {bad[:5].tolist()} that "
                                       f"population '{pop}' does not have")

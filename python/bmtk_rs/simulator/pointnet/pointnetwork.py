@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 
 from .. import _mpi
-from ..circuit import SonataCircuit, _missing
+from ..circuit import _NOKEY, SonataCircuit, _missing
 from ..sonata_config import ConfigError
 from .glif_utils import convert_aibs2nest, is_allen_glif
 
 _NEURON_MODEL_TYPES = ("point_neuron", "point_process")
 _SYNAPSE_KEYS = ("receptor_type", "weight", "delay")
+_EDGE_CHUNK = 1 << 22  # edges handed to the engine at once
 
 
 def _default_weight(edges, source_nodes, target_nodes):
@@ -146,48 +147,67 @@ class PointNetwork(SonataCircuit):
         df.index = idx
         return df
 
+    def _edge_type_value(self, ep, col, i):
+        """`col` of edge `i` (its group's column, else its edge type's), None where missing."""
+        v = ep.value(col, i)
+        return None if v is _NOKEY or _missing(v) else v
+
+    def _edge_type_rules(self, ep, et, first):
+        """(synapse parameters, weight function or None) of edge type `et`, read at its edge `first`."""
+        what = f"{ep.edges_file}: edge type {int(et)} of {ep.name}"
+        tmpl = self._edge_type_value(ep, "model_template", first)
+        tmpl = "static_synapse" if tmpl is None else str(tmpl)
+        tmpl = tmpl[5:] if tmpl.startswith("nest:") else tmpl
+        if tmpl != "static_synapse":
+            raise ConfigError(f"{what}: synapse model '{tmpl}' is not supported (bmtk-rs PointNet has "
+                              "static_synapse)")
+        dyn = self._edge_type_value(ep, "dynamics_params", first)
+        params = {}
+        if dyn is not None:
+            params = self._component_json("synaptic_models_dir", str(dyn), what)
+        unknown = sorted(set(params) - set(_SYNAPSE_KEYS))
+        if unknown:
+            raise ConfigError(f"{what}: static_synapse parameters {unknown} in {dyn} are not "
+                              f"supported (supported: {list(_SYNAPSE_KEYS)})")
+        fname = self._edge_type_value(ep, "weight_function", first)
+        return what, params, (None if fname is None else str(fname))
+
     def _connect_population(self, engine, ep, source_eids):
         if ep.index in self._built_edges:
             return
         self._built_edges.add(ep.index)
         target_eids = self._engine_ids[ep.target]
-        if len(ep.source_ids) == 0:
+        n = len(ep.source_ids)
+        if n == 0:
             return
-        src = source_eids[ep.source_ids]
-        trg = target_eids[ep.target_ids]
-        if np.any(trg < 0):
-            i = int(np.flatnonzero(trg < 0)[0])
+        bad = np.flatnonzero(target_eids[ep.target_ids] < 0)
+        if len(bad):
+            i = int(bad[0])
             raise ConfigError(f"{ep.edges_file}: edge {i} of {ep.name} targets virtual node "
                               f"{int(ep.target_ids[i])} of {ep.target}")
-        delays = np.asarray(ep.column("delay", np.nan), dtype=float)
-        nsyns = np.asarray(ep.column("nsyns", 1.0), dtype=float)
-        syn_w = ep.column("syn_weight", np.nan)
-        weight_fn = ep.column("weight_function", None) if ("weight_function" in ep.columns
-                                                          or "weight_function" in ep.types.columns) else None
-        templates = ep.column("model_template", None)
-        dyn = ep.column("dynamics_params", None)
-        weights = np.zeros(len(src))
-        receptors = np.zeros(len(src), dtype=np.uint32)
-        for et in np.unique(ep.type_ids):
-            idx = np.flatnonzero(ep.type_ids == et)
-            what = f"{ep.edges_file}: edge type {int(et)} of {ep.name}"
-            first = int(idx[0])
-            tmpl = templates[first]
-            tmpl = "static_synapse" if _missing(tmpl) else str(tmpl)
-            tmpl = tmpl[5:] if tmpl.startswith("nest:") else tmpl
-            if tmpl != "static_synapse":
-                raise ConfigError(f"{what}: synapse model '{tmpl}' is not supported (bmtk-rs PointNet has "
-                                  "static_synapse)")
-            params = {}
-            if not _missing(dyn[first]):
-                params = self._component_json("synaptic_models_dir", str(dyn[first]), what)
-            unknown = sorted(set(params) - set(_SYNAPSE_KEYS))
-            if unknown:
-                raise ConfigError(f"{what}: static_synapse parameters {unknown} in {dyn[first]} are not "
-                                  f"supported (supported: {list(_SYNAPSE_KEYS)})")
-            fname = None if weight_fn is None else weight_fn[first]
-            if fname is not None and not _missing(fname):
-                fn = self.get_weight_function(str(fname))
+        types, first = np.unique(ep.type_ids, return_index=True)
+        rules = {int(et): self._edge_type_rules(ep, et, int(f)) for et, f in zip(types, first)}
+        # Edges go to the engine in parts (each part makes a dozen edge-sized temporaries: at the
+        # Allen V1 model's size, tens of millions of edges, whole-population arrays would double the
+        # set-up's peak memory), in file order, so the engine's connection lists are the same. A
+        # weight function sees all edges of its type at once, as in one part.
+        chunk = n if any(r[2] is not None for r in rules.values()) else _EDGE_CHUNK
+        for a in range(0, n, chunk):
+            self._connect_part(engine, ep, source_eids, target_eids, rules, np.arange(a, min(a + chunk, n)))
+
+    def _connect_part(self, engine, ep, source_eids, target_eids, rules, part):
+        src = source_eids[ep.source_ids[part]]
+        trg = target_eids[ep.target_ids[part]]
+        delays = np.asarray(ep.column_at("delay", part, np.nan), dtype=float)
+        weights = np.zeros(len(part))
+        receptors = np.zeros(len(part), dtype=np.uint32)
+        tids = ep.type_ids[part]
+        for et in np.unique(tids):
+            what, params, fname = rules[int(et)]
+            local = np.flatnonzero(tids == et)
+            idx = part[local]
+            if fname is not None:
+                fn = self.get_weight_function(fname)
                 edges = self._edge_dataframe(ep, idx)
                 src_df = self.get_nodes_df(ep.source).loc[ep.source_ids[idx]]
                 trg_df = self.get_nodes_df(ep.target).loc[ep.target_ids[idx]]
@@ -198,24 +218,23 @@ class PointNetwork(SonataCircuit):
                     raise ConfigError(f"{what}: weight_function '{fname}' returned {w.shape[0]} weights for "
                                       f"{len(idx)} edges")
             else:
-                sw = np.asarray(syn_w[idx], dtype=float)
+                sw = np.asarray(ep.column_at("syn_weight", idx, np.nan), dtype=float)
                 if np.any(np.isnan(sw)):
                     raise ConfigError(f"{what}: no syn_weight (in the edges or the edge types file)")
-                w = nsyns[idx] * sw
+                w = np.asarray(ep.column_at("nsyns", idx, 1.0), dtype=float) * sw
             if "weight" in params:
                 w = np.full(len(idx), float(params["weight"]))
             if "delay" in params:
-                delays[idx] = float(params["delay"])
-            weights[idx] = w
-            receptors[idx] = int(params.get("receptor_type", 0))
+                delays[local] = float(params["delay"])
+            weights[local] = w
+            receptors[local] = int(params.get("receptor_type", 0))
         if np.any(np.isnan(delays)):
-            i = int(np.flatnonzero(np.isnan(delays))[0])
+            i = int(part[np.flatnonzero(np.isnan(delays))[0]])
             raise ConfigError(f"{ep.edges_file}: edge {i} of {ep.name} has no delay")
         if np.any(~np.isfinite(weights)):
             raise ConfigError(f"{ep.edges_file}: edges of {ep.name} have non-finite weights")
-        if len(delays):
-            low = float(delays.min())
-            self.min_delay = low if self.min_delay is None else min(self.min_delay, low)
+        low = float(delays.min())
+        self.min_delay = low if self.min_delay is None else min(self.min_delay, low)
         try:
             engine.connect(src.astype(np.uint32), trg.astype(np.uint32), weights, delays, receptors)
         except ValueError as e:
