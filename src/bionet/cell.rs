@@ -598,14 +598,7 @@ impl CellModel {
             mechs.push(MechPlacement { reg, nodes, params });
         }
 
-        let soma0 = morphology
-            .sections
-            .iter()
-            .position(|s| s.kind == SOMA && s.name_index == 0)
-            .ok_or_else(|| Error::invalid("the morphology has no soma[0]"))?;
-        let offset: usize = morphology.sections[..soma0].iter().map(|s| s.nseg).sum();
-        let nseg = morphology.sections[soma0].nseg;
-        let soma_node = seg_nodes[offset + ((0.5 * nseg as f64) as usize).min(nseg - 1)];
+        let soma_node = soma_node(&morphology, &seg_nodes)?;
 
         Ok(CellModel {
             morphology,
@@ -624,6 +617,18 @@ impl CellModel {
     pub fn n_segments(&self) -> usize {
         self.geometry.seg_node.len()
     }
+}
+
+/// soma[0](0.5)'s node.
+pub(crate) fn soma_node(morphology: &Morphology, seg_nodes: &[usize]) -> Result<usize> {
+    let soma0 = morphology
+        .sections
+        .iter()
+        .position(|s| s.kind == SOMA && s.name_index == 0)
+        .ok_or_else(|| Error::invalid("the morphology has no soma[0]"))?;
+    let offset: usize = morphology.sections[..soma0].iter().map(|s| s.nseg).sum();
+    let nseg = morphology.sections[soma0].nseg;
+    Ok(seg_nodes[offset + ((0.5 * nseg as f64) as usize).min(nseg - 1)])
 }
 
 #[cfg(test)]
