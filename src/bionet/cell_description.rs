@@ -334,7 +334,10 @@ mod tests {
         let g = &m.mechs[0].params[0].1;
         assert_eq!(&g[1..], &[1e-4, 1e-4, 3e-4, 3e-4, 3e-4]);
         let area = m.geometry.node_area[dend_nodes[0]];
-        assert!((area - std::f64::consts::PI * 2.0 * 20.0).abs() < 1e-3, "{area}");
+        assert!(
+            (area - std::f64::consts::PI * 2.0 * 20.0).abs() < 1e-3,
+            "{area}"
+        );
     }
 
     #[test]
@@ -345,11 +348,17 @@ mod tests {
             sections: vec![section(1, None, 1), dend],
             define_shape: false,
         };
-        let e = d.build(None, &UserMechs::default()).unwrap_err().to_string();
+        let e = d
+            .build(None, &UserMechs::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("dend[0]") && e.contains("gbar"), "{e}");
         let mut d2 = d.clone();
         d2.sections[1].mechs = vec![("NoSuch".into(), vec![])];
-        let e = d2.build(None, &UserMechs::default()).unwrap_err().to_string();
+        let e = d2
+            .build(None, &UserMechs::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("dend[0]") && e.contains("NoSuch"), "{e}");
         let mut d3 = d.clone();
         d3.sections[0].parent = Some(1);

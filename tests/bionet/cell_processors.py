@@ -24,7 +24,7 @@ def peri_scaled(hobj, cell, dynamics_params):
         na = "NaTs" if sec.has_membrane("NaTs") else "NaV"
         setattr(sec, f"gbar_{na}", getattr(sec, f"gbar_{na}") * 0.8)
         sec.gbar_Kv3_1 = sec.gbar_Kv3_1 * 1.5
-        setattr(sec, "e_pas", -85.0)
+        sec.e_pas = -85.0
     return hobj
 
 

@@ -21,10 +21,11 @@ def main(engine, config, mechdir=None):
 
         neuron.load_mechanisms(mechdir)
         from bmtk.simulator import bionet
+        from bmtk.simulator.bionet import pyfunction_cache  # noqa: F401
         from bmtk.simulator.bionet.default_setters import cell_models as cm
 
         cell_processors.use(neuron.h, cm.aibs_perisomatic, cm.set_params_peri)
-        _register(bionet.add_cell_processor)
+        _register(bionet.pyfunction_cache.add_cell_processor)
         conf = bionet.Config.from_json(config, validate=False)
     else:
         from bmtk_rs.simulator import bionet
@@ -32,7 +33,7 @@ def main(engine, config, mechdir=None):
         from bmtk_rs.simulator.bionet.default_setters import cell_models as cm
 
         cell_processors.use(cell_object.h, cm.aibs_perisomatic, cm.set_params_peri)
-        _register(bionet.add_cell_processor)
+        _register(bionet.pyfunction_cache.add_cell_processor)
         conf = bionet.Config.from_json(config)
     conf.build_env()
     net = bionet.BioNetwork.from_config(conf)
