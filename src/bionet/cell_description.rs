@@ -16,6 +16,9 @@ use super::mechanisms::{create_index, lookup_index, user, ParamKind};
 use super::morphology::{Morphology, Section};
 use crate::error::{Error, Result};
 
+/// A mechanism's parameters as set on one section: (name, one value per segment).
+pub type ParamValues = Vec<(String, Vec<f64>)>;
+
 /// One section as the user function left it.
 #[derive(Debug, Clone)]
 pub struct SectionDesc {
@@ -37,7 +40,7 @@ pub struct SectionDesc {
     pub ena: Vec<f64>,
     pub ek: Vec<f64>,
     /// Inserted mechanisms with the parameters set on them, one value per segment.
-    pub mechs: Vec<(String, Vec<(String, Vec<f64>)>)>,
+    pub mechs: Vec<(String, ParamValues)>,
 }
 
 impl SectionDesc {
@@ -197,7 +200,7 @@ impl CellDescription {
 
         // mechanisms by registry index, each with its sections' parameter tables
         let mut regs: Vec<usize> = Vec::new();
-        let mut per_sec: Vec<Vec<(usize, &[(String, Vec<f64>)])>> = vec![Vec::new(); descs.len()];
+        let mut per_sec: Vec<Vec<(usize, &ParamValues)>> = vec![Vec::new(); descs.len()];
         for (si, d) in descs.iter().enumerate() {
             for (name, params) in &d.mechs {
                 let reg = lookup_index(name, user)
@@ -224,7 +227,7 @@ impl CellDescription {
                 if !regs.contains(&reg) {
                     regs.push(reg);
                 }
-                per_sec[si].push((reg, params.as_slice()));
+                per_sec[si].push((reg, params));
             }
         }
         regs.sort_unstable();

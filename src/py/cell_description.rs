@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use super::convert::IntoPyResult;
-use crate::bionet::cell_description::{CellDescription, SectionDesc};
+use crate::bionet::cell_description::{CellDescription, ParamValues, SectionDesc};
 use crate::bionet::morphology::{one_segment_diam, Morphology};
 
 /// One section as Python's cell object hands it back (a dict with these keys).
@@ -26,7 +26,7 @@ pub struct SectionIn {
     cm: Vec<f64>,
     ena: Vec<f64>,
     ek: Vec<f64>,
-    mechs: Vec<(String, Vec<(String, Vec<f64>)>)>,
+    mechs: Vec<(String, ParamValues)>,
 }
 
 pub fn description(sections: Vec<SectionIn>, define_shape: bool) -> CellDescription {
