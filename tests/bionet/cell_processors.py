@@ -83,6 +83,11 @@ def own_channels(hobj, cell, dynamics_params):
     return hobj
 
 
+def user_biophys(cell, template_name, dynamics_params):
+    """A cell-model function (add_cell_model): the SWC through Biophys1, as bmtk's own does."""
+    return h.Biophys1(str(cell.morphology_file))
+
+
 def uses_iclamp(hobj, cell, dynamics_params):
     """NEURON-only: a point process made inside the processor."""
     hobj = aibs_perisomatic(hobj, cell, dynamics_params)

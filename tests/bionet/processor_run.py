@@ -10,9 +10,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 import cell_processors  # noqa: E402
 
 
-def _register(add):
+def _register(cache):
     for name in cell_processors.PROCESSORS + cell_processors.BAD:
-        add(getattr(cell_processors, name))
+        cache.add_cell_processor(getattr(cell_processors, name))
+    cache.add_cell_model(cell_processors.user_biophys, directive="hoc:UserBiophys", model_type="biophysical")
 
 
 def main(engine, config, mechdir=None):
@@ -25,7 +26,7 @@ def main(engine, config, mechdir=None):
         from bmtk.simulator.bionet.default_setters import cell_models as cm
 
         cell_processors.use(neuron.h, cm.aibs_perisomatic, cm.set_params_peri)
-        _register(bionet.pyfunction_cache.add_cell_processor)
+        _register(bionet.pyfunction_cache)
         conf = bionet.Config.from_json(config, validate=False)
     else:
         from bmtk_rs.simulator import bionet
@@ -33,7 +34,7 @@ def main(engine, config, mechdir=None):
         from bmtk_rs.simulator.bionet.default_setters import cell_models as cm
 
         cell_processors.use(cell_object.h, cm.aibs_perisomatic, cm.set_params_peri)
-        _register(bionet.pyfunction_cache.add_cell_processor)
+        _register(bionet.pyfunction_cache)
         conf = bionet.Config.from_json(config)
     conf.build_env()
     net = bionet.BioNetwork.from_config(conf)

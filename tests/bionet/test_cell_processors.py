@@ -1,8 +1,8 @@
 """User model_processing functions (add_cell_processor / @model_processing) on bmtk-rs's Python cell
 object against bmtk 1.2.0 + NEURON 9.0.2 running the same functions (tests/bionet/cell_processors.py)
 on its hoc cells: Allen parameters edited per section type, per-segment values from h.distance,
-the axon replaced by a stub of another size, and channels inserted by the function itself; each
-cell driven by a soma clamp. A function using NEURON-only API, an unknown mechanism or an unknown
+the axon replaced by a stub of another size, channels inserted by the function itself, and a cell
+built by a user cell-model function (add_cell_model); each cell driven by a soma clamp. A function using NEURON-only API, an unknown mechanism or an unknown
 parameter is refused before the run, naming the function, the node and the name."""
 
 import os
@@ -27,14 +27,17 @@ CELLS = [
     ("own_channels", "Scnn1a_473845048_m.swc", "472363762_fit.json"),
     ("peri_scaled", "Pvalb_470522102_m.swc", "472912177_fit.json"),
     ("peri_distance", "Rorb_325404214_m.swc", "473863510_fit.json"),
+    # a user cell-model function (add_cell_model) building the cell, then an Allen processing on it
+    ("hoc:UserBiophys|aibs_perisomatic", "Nr5a1_471087815_m.swc", "473863035_fit.json"),
 ]
 
 
 def _network(net, cells):
     net.mkdir(parents=True, exist_ok=True)
     write_types(net / "cells_node_types.csv", [
-        {"node_type_id": 100 + k, "model_type": "biophysical", "model_template": "ctdb:Biophys1.hoc",
-         "model_processing": proc, "morphology": morph, "dynamics_params": fit, "pop_name": f"p{k}"}
+        {"node_type_id": 100 + k, "model_type": "biophysical",
+         "model_template": proc.split("|")[0] if "|" in proc else "ctdb:Biophys1.hoc",
+         "model_processing": proc.split("|")[-1], "morphology": morph, "dynamics_params": fit, "pop_name": f"p{k}"}
         for k, (proc, morph, fit) in enumerate(cells)], "node_type_id")
     write_nodes(net / "cells_nodes.h5", "cells", [100 + k for k in range(len(cells))])
 

@@ -32,6 +32,26 @@ from .gap_junctions import GapJunctionBuilder, gap_mask, runs
 _SUPPORTED_TEMPLATES = "'ctdb:Biophys1.hoc' (with a model_processing), 'nml:<file>.cell.nml' and 'nrn:IntFire1'"
 
 
+class _CellNode:
+    """The node a user cell function receives: its properties (``cell['x']``, ``cell.node_id``) and,
+    as bmtk's adaptor has it, ``cell.morphology_file`` (the SWC's full path)."""
+
+    def __init__(self, node, morphology_file):
+        self._node = node
+        self.morphology_file = morphology_file
+
+    def __getitem__(self, key):
+        return self._node[key]
+
+    def __contains__(self, key):
+        return key in self._node
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._node, name)
+
+
 def last_name(procs, cell_fn):
     """The user function that last touched a cell (named in errors about the cell it left)."""
     return procs[-1][0] if procs else cell_fn[0]
@@ -212,7 +232,7 @@ class BioNetwork(SonataCircuit):
         params = None
         if not _missing(dyn):
             params = copy.deepcopy(self._component_json("biophysical_neuron_models_dir", dyn, what))
-        node = self.populations[pop].node(node_id)
+        node = _CellNode(self.populations[pop].node(node_id), swc)
         info = engine.mechanism_info
         cache = self.__dict__.setdefault("_swc_sections_cache", {})
 
