@@ -9,7 +9,7 @@
 //! gives every new segment the values of the old segment that contains its centre, which is
 //! what [`CellDescription::build`] does when `dL` changes nseg.
 
-use super::cell::{soma_node, CellModel, DEFAULT_CM};
+use super::cell::{param_default, soma_node, CellModel, MechPlacement, DEFAULT_CM};
 use super::import3d::{set_arcs, Pt3d};
 use super::mechanisms::user::UserMechs;
 use super::mechanisms::{create_index, lookup_index, user, ParamKind};
@@ -255,10 +255,7 @@ impl CellDescription {
             let params = names
                 .into_iter()
                 .map(|name| {
-                    let default = specs
-                        .iter()
-                        .find(|s| s.name == name)
-                        .map_or(0.0, |s| s.default);
+                    let default = param_default(specs, name);
                     let values = at
                         .iter()
                         .map(|&(si, k)| {
@@ -272,7 +269,7 @@ impl CellDescription {
                     (name.to_string(), values)
                 })
                 .collect();
-            mechs.push(super::cell::MechPlacement { reg, nodes, params });
+            mechs.push(MechPlacement { reg, nodes, params });
         }
         let soma_node = soma_node(&morphology, &seg_nodes)?;
         Ok(CellModel {
