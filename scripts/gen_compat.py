@@ -113,10 +113,13 @@ Names marked *bmtk-rs only* are accepted by bmtk-rs but not by bmtk 1.2.0.
   (bmtk writes float64); values agree within float32 precision.
 - **Compression.** SONATA files are written uncompressed by default so that libsonata can read them;
   `compression='gzip'` is available where bmtk offers it.
-- **No NEURON.** Cell models, cell processors and synapse models are built by the Rust engine, so
-  Python functions that act on NEURON objects (`add_cell_model`, `add_cell_processor`,
-  `add_synapse_model` and their decorators) raise `NotImplementedError`; `add_weight_function`
-  works as in bmtk. `--compile-mechanisms` and `nrnivmodl` are not needed.
+- **No NEURON.** Cells and synapses are built by the Rust engine. User cell processors and cell
+  models (`add_cell_processor` / `@model_processing`, `add_cell_model` / `@cell_model`) run on
+  bmtk-rs's Python cell object, which mirrors the part of NEURON's API that model processing uses
+  (see "User cell functions" in simulators/bionet.md); a function using anything else of NEURON is
+  refused before the run, naming it and the node. User synapse models (`add_synapse_model`) are
+  refused; `add_weight_function` works as in bmtk. `--compile-mechanisms` and `nrnivmodl` are not
+  needed.
 """
 
 

@@ -15,6 +15,8 @@ class BioEngine:
         ...
     def add_density_mechanism(self, path: Any, declared: Any = ..., always: Any = ...) -> Any:
         """Makes the density mechanism of a .mod file available to the cells built afterwards, by its SUFFIX as a fit json names it; a built-in mechanism of that name is replaced, unless the file is bmtk's own unedited one (the built-in then runs, with the same equations) and `always` is false. Returns (SUFFIX, "builtin" | "replaces" | "new"). A file that cannot run raises, and cells naming `declared` (the SUFFIX the file declares) are then refused with the reason."""
+    def add_described_model(self, sections: Any, define_shape: Any, dL: Any) -> Any:
+        """Builds a cell model from the sections a user's model_processing function left on bmtk-rs's Python cell object (dicts as `swc_sections` gives them, plus `nseg`, `ra` and per segment `cm`, `ena`, `ek` and `mechs`); nseg then follows dL as for every cell. Returns its id."""
     def add_ecp(self, electrode_file: Any, cells: Any, positions: Any, rotations: Any, minimum_distance: Any = ..., per_cell: Any = ...) -> Any:
         """The extracellular report: electrodes from BMTK's electrode_positions csv, cells by id with their soma positions and rotation angles (n x 3 each). Returns the number of channels."""
     def add_extracellular(self, id: Any, segments: Any, series_index: Any, coeffs: Any) -> Any:
@@ -67,6 +69,8 @@ class BioEngine:
         """Keeps the synapses of these cells apart, one state each, and lists them (netcon reports)."""
     def local_min_delay(self) -> Any:
         """The smallest edge delay on this rank (ms; inf without edges)."""
+    def mechanism_info(self, name: Any) -> Any:
+        """A density mechanism as this engine's cells would get it (the config's .mod files first): (SUFFIX, [(parameter, default, is_global)], ions it uses). Unknown names raise."""
     def model_segments(self, model: Any) -> Any:
         """Number of segments of a model and its soma node's (section id, x)."""
     @property
@@ -319,6 +323,9 @@ def run_single_cell(swc: Any, fit_json: Any, model_processing: Any = ..., dL: An
 
 def spike_node_ids_signed(path: Any) -> Any:
     """{population: True when its node ids are stored signed} for a SONATA spike file."""
+
+def swc_sections(swc_path: Any) -> Any:
+    """The sections of an SWC file as NEURON's Import3d builds them (bmtk's `Biophys1` cell before any model_processing), in `hobj.all` order: a list of dicts with `kind` (SWC type), `name_index`, `parent` (index or None), `parent_x`, `pts` ([x, y, z, diam] per 3-d point), `logical` (Import3d's connection point or None), `length` (L, um) and `diam` (sec.diam at nseg = 1)."""
 
 def synapse_nodes(swc_path: Any, locations: Any, fit_json: Any = ..., model_processing: Any = ..., dL: Any = ...) -> Any:
     """The node NEURON attaches a point process at `sec(x)` to, for each `(sec_id, x)`."""

@@ -25,7 +25,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::mechanisms::user::UserMechs;
-use super::mechanisms::{all_entries, create_index, lookup, lookup_index, user, ParamKind};
+use super::mechanisms::{
+    all_entries, create_index, lookup, lookup_index, user, ParamKind, ParamSpec,
+};
 use super::morphology::{
     build_cell, AxonProcessing, CellGeometry, Morphology, APIC, AXON, DEND, SOMA,
 };
@@ -577,10 +579,7 @@ impl CellModel {
             let params = names
                 .into_iter()
                 .map(|name| {
-                    let default = specs
-                        .iter()
-                        .find(|s| s.name == name)
-                        .map_or(0.0, |s| s.default);
+                    let default = param_default(specs, &name);
                     let values = kinds
                         .iter()
                         .map(|&k| {
@@ -598,14 +597,7 @@ impl CellModel {
             mechs.push(MechPlacement { reg, nodes, params });
         }
 
-        let soma0 = morphology
-            .sections
-            .iter()
-            .position(|s| s.kind == SOMA && s.name_index == 0)
-            .ok_or_else(|| Error::invalid("the morphology has no soma[0]"))?;
-        let offset: usize = morphology.sections[..soma0].iter().map(|s| s.nseg).sum();
-        let nseg = morphology.sections[soma0].nseg;
-        let soma_node = seg_nodes[offset + ((0.5 * nseg as f64) as usize).min(nseg - 1)];
+        let soma_node = soma_node(&morphology, &seg_nodes)?;
 
         Ok(CellModel {
             morphology,
@@ -624,6 +616,27 @@ impl CellModel {
     pub fn n_segments(&self) -> usize {
         self.geometry.seg_node.len()
     }
+}
+
+/// A mechanism parameter's NEURON default (0 for a name the mechanism lacks, which callers reject
+/// before).
+pub(crate) fn param_default(specs: &[ParamSpec], name: &str) -> f64 {
+    specs
+        .iter()
+        .find(|s| s.name == name)
+        .map_or(0.0, |s| s.default)
+}
+
+/// soma[0](0.5)'s node.
+pub(crate) fn soma_node(morphology: &Morphology, seg_nodes: &[usize]) -> Result<usize> {
+    let soma0 = morphology
+        .sections
+        .iter()
+        .position(|s| s.kind == SOMA && s.name_index == 0)
+        .ok_or_else(|| Error::invalid("the morphology has no soma[0]"))?;
+    let offset: usize = morphology.sections[..soma0].iter().map(|s| s.nseg).sum();
+    let nseg = morphology.sections[soma0].nseg;
+    Ok(seg_nodes[offset + ((0.5 * nseg as f64) as usize).min(nseg - 1)])
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! steps cells (alone or in lockstep groups) with NEURON's fixed step and the Hines solve.
 
 pub mod cell;
+pub mod cell_description;
 pub mod ecp;
 pub mod extracellular_field;
 pub mod gap;

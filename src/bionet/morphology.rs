@@ -354,7 +354,7 @@ impl Morphology {
     /// NEURON's define_shape(): sections with points are translated so they start at their
     /// connection point on the parent (interpolated between the parent's first and last points);
     /// sections without points (`fresh`: index, L, diam) get a straight line, as NEURON draws them.
-    fn define_shape(&mut self, fresh: &[(usize, f64, f64)]) {
+    pub(crate) fn define_shape(&mut self, fresh: &[(usize, f64, f64)]) {
         for &(i, _, _) in fresh {
             self.sections[i].pts.clear();
         }
@@ -467,6 +467,17 @@ impl Morphology {
         position: Option<[f64; 3]>,
         rotation: Option<[f64; 3]>,
     ) -> Result<CellGeometry> {
+        self.geometry_per_section(&|i| ra(self.sections[i].kind), position, rotation)
+    }
+
+    /// [`Morphology::geometry`] with `ra(section index)`: Ra set section by section (a user's
+    /// model processing may give sections of one type different values).
+    pub fn geometry_per_section(
+        &self,
+        ra: &dyn Fn(usize) -> f64,
+        position: Option<[f64; 3]>,
+        rotation: Option<[f64; 3]>,
+    ) -> Result<CellGeometry> {
         let nsec = self.sections.len();
         if nsec == 0 || self.sections[0].parent.is_some() {
             return Err(Error::invalid("the first section must be the root soma"));
@@ -528,7 +539,7 @@ impl Morphology {
                 base[si] = base[p] + s.parent_x * self.sections[p].length();
             }
             let l = s.length();
-            let segs = segment_geometry(s, ra(s.kind));
+            let segs = segment_geometry(s, ra(si));
             let sp = place.points(s);
             seg0[si] = g.node_x.len();
             let nseg = s.nseg;
@@ -717,6 +728,16 @@ fn segment_geometry(s: &Section, ra: f64) -> Vec<SegGeom> {
         });
     }
     out
+}
+
+/// `sec.diam` as NEURON reports it for a one-segment section: the segment's mean diameter over
+/// its 3-d points.
+pub fn one_segment_diam(s: &Section) -> f64 {
+    let one = Section {
+        nseg: 1,
+        ..s.clone()
+    };
+    segment_geometry(&one, 1.0)[0].diam
 }
 
 /// NEURON's change of L for a section with 3-d points: points scaled about the first one.

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 mod bionet;
 mod builder;
 mod cell;
+mod cell_description;
 mod convert;
 mod ecp;
 mod filternet;
@@ -39,6 +40,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bionet::mechanism_iclamp, m)?)?;
     m.add_function(wrap_pyfunction!(bionet::mechanism_registry, m)?)?;
     m.add_function(wrap_pyfunction!(morphology::cell_geometry, m)?)?;
+    m.add_function(wrap_pyfunction!(cell_description::swc_sections, m)?)?;
     filternet::register(m)?;
     ecp::register(m)?;
     nmodl::register(m)?;

@@ -31,6 +31,8 @@ pub struct BioEngine {
     user: UserMechs,
 }
 
+type MechInfo = (String, Vec<(String, f64, bool)>, Vec<String>);
+
 fn same_len(what: &str, lens: &[usize]) -> PyResult<()> {
     if lens.windows(2).any(|w| w[0] != w[1]) {
         return Err(PyValueError::new_err(format!(
@@ -84,6 +86,41 @@ impl BioEngine {
             .py()?;
         self.models.push(Arc::new(model));
         Ok(self.models.len() - 1)
+    }
+
+    /// Builds a cell model from the sections a user's model_processing function left on
+    /// bmtk-rs's Python cell object (dicts as `swc_sections` gives them, plus `nseg`, `ra` and per
+    /// segment `cm`, `ena`, `ek` and `mechs`); nseg then follows dL as for every cell. Returns
+    /// its id.
+    #[pyo3(signature = (sections, define_shape, dL))]
+    #[allow(non_snake_case)]
+    fn add_described_model(
+        &mut self,
+        py: Python<'_>,
+        sections: Vec<super::cell_description::SectionIn>,
+        define_shape: bool,
+        dL: Option<f64>,
+    ) -> PyResult<usize> {
+        let desc = super::cell_description::description(sections, define_shape);
+        let user = &self.user;
+        let model = py.detach(|| desc.build(dL, user)).py()?;
+        self.models.push(Arc::new(model));
+        Ok(self.models.len() - 1)
+    }
+
+    /// A density mechanism as this engine's cells would get it (the config's .mod files first):
+    /// (SUFFIX, [(parameter, default, is_global)], ions it uses). Unknown names raise.
+    fn mechanism_info(&self, name: &str) -> PyResult<MechInfo> {
+        use crate::bionet::mechanisms::{create_index, lookup_index, ParamKind};
+        let reg = lookup_index(name, &self.user).py()?;
+        let m = create_index(reg, Vec::new()).py()?;
+        let params = m
+            .params()
+            .iter()
+            .map(|p| (p.name.to_string(), p.default, p.kind == ParamKind::Global))
+            .collect();
+        let ions = m.ions().into_iter().map(str::to_string).collect();
+        Ok((m.suffix().to_string(), params, ions))
     }
 
     /// Makes the density mechanism of a .mod file available to the cells built afterwards, by its

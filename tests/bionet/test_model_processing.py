@@ -2,7 +2,8 @@
 reconstructed axon, as bmtk's example scripts register it) and `aibs_perisomatic,extracellular` (NEURON's
 extracellular mechanism added, which makes i_membrane recordable), each cell driven by a soma clamp,
 against bmtk 1.2.0 + NEURON 9.0.2 (the full-axon processor registered in the oracle's run script). A
-Python processor bmtk-rs cannot run is refused naming it."""
+Python processor using NEURON-only calls is refused naming it (user processors in general:
+test_cell_processors.py)."""
 
 import os
 import subprocess
@@ -107,6 +108,9 @@ def test_unrunnable_python_processor_is_refused(bmtk_data, tmp_path):
 
     @bionet.model_processing
     def shrink_dendrites(hobj, cell, dynamics_params):
+        from bmtk_rs.simulator.bionet.cell_object import h
+
+        h.Vector([1.0, 2.0])
         return hobj
 
     try:
@@ -115,7 +119,7 @@ def test_unrunnable_python_processor_is_refused(bmtk_data, tmp_path):
         conf = bionet.Config.from_json(str(cfg))
         conf.build_env()
         net = bionet.BioNetwork.from_config(conf)
-        with pytest.raises(Exception, match=r"model_processing 'shrink_dendrites' is a Python function"):
+        with pytest.raises(Exception, match=r"user function 'shrink_dendrites' \(on population cells node 0\) uses h.Vector, which is NEURON-only"):
             bionet.BioSimulator.from_config(conf, network=net)
     finally:
         pyfunction_cache.reset()

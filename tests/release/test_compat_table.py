@@ -145,8 +145,8 @@ def test_bionet_model_processing_behaves_as_tabled():
     swc, fit = comp / "morphologies" / "pyramidal_1.swc", comp / "biophysical_neuron_models" / "excitatory_rs_fit.json"
     for name, (status, _) in support_tables()["bionet"]["model_processing"].items():
         if name.startswith("<"):
-            # registering works (a script defining one still runs); a node naming it is refused when the
-            # network is built (tests/bionet/test_model_processing.py)
+            # registering works; a node naming it runs it on bmtk-rs's cell object
+            # (tests/bionet/test_cell_processors.py)
             from bmtk_rs.simulator import bionet
             from bmtk_rs.simulator.bionet import pyfunction_cache
 

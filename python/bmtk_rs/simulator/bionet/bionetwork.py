@@ -7,6 +7,7 @@ are read, each population taking max(node_id) + 1 ids); the gid is also the seed
 synapse-placement stream, as in BMTK.
 """
 
+import copy
 import math
 
 import numpy as np
@@ -29,6 +30,31 @@ from .config import ConfigError
 from .gap_junctions import GapJunctionBuilder, gap_mask, runs
 
 _SUPPORTED_TEMPLATES = "'ctdb:Biophys1.hoc' (with a model_processing), 'nml:<file>.cell.nml' and 'nrn:IntFire1'"
+
+
+class _CellNode:
+    """The node a user cell function receives: its properties (``cell['x']``, ``cell.node_id``) and,
+    as bmtk's adaptor has it, ``cell.morphology_file`` (the SWC's full path)."""
+
+    def __init__(self, node, morphology_file):
+        self._node = node
+        self.morphology_file = morphology_file
+
+    def __getitem__(self, key):
+        return self._node[key]
+
+    def __contains__(self, key):
+        return key in self._node
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._node, name)
+
+
+def last_name(procs, cell_fn):
+    """The user function that last touched a cell (named in errors about the cell it left)."""
+    return procs[-1][0] if procs else cell_fn[0]
 
 
 class WeightFunctionError(RuntimeError):
@@ -87,6 +113,15 @@ class BioNetwork(SonataCircuit):
                         t[c] = pd.NA
                 keyed = t.loc[bio, ["node_id"] + cols].copy()
                 for key, rows in keyed.groupby(cols, dropna=False, sort=False):
+                    user_fns = self._user_cell_functions(name, key, int(rows["node_id"].iloc[0]))
+                    if user_fns is not None:
+                        # bmtk calls a user function per cell with that cell's node: so does bmtk-rs
+                        for nid in rows["node_id"].to_numpy():
+                            mid = self._add_user_model(engine, name, key, int(nid), dL, user_fns)
+                            gid = self.gids(name, np.array([nid]))
+                            engine.add_biophysical(gid.astype(np.uint32), mid, gid.astype(np.uint64))
+                        self.n_local_bio += len(rows)
+                        continue
                     mid = models.get(key)
                     if mid is None:
                         mid = self._add_model(engine, name, key, int(rows["node_id"].iloc[0]), dL)
@@ -138,13 +173,6 @@ class BioNetwork(SonataCircuit):
                 raise ConfigError(f"{what}: model_template {template} needs model_processing "
                                   "(aibs_perisomatic, aibs_allactive, ..._directed)")
             proc = str(processing)
-            for part in (x.strip() for x in proc.split(",")):
-                if part not in pfc.NATIVE_PROCESSING and pfc.user_function("model processing", part) is not None:
-                    raise ConfigError(
-                        f"{what}: model_processing '{part}' is a Python function registered with "
-                        "add_cell_processor/@model_processing; in bmtk it edits NEURON's cell object, which "
-                        f"bmtk-rs does not have. bmtk-rs runs these processings itself: "
-                        f"{', '.join(pfc.NATIVE_PROCESSING)}")
         else:
             raise ConfigError(f"{what}: unknown model_template {template!r}; supported: {_SUPPORTED_TEMPLATES}")
         try:
@@ -155,6 +183,100 @@ class BioNetwork(SonataCircuit):
                     raise ConfigError(f"{what}: {fit} needs mechanism {name}, whose file cannot run: {reason}") \
                         from None
             raise ConfigError(f"{what}: {e}") from None
+
+    # ---- cells built by user functions (cell_object.py) -----------------------------------------
+    def _user_cell_functions(self, pop, key, node_id):
+        """(cell-model function or None, [(name, processor)]) when a user function builds or
+        processes the cells of `key`; None when the engine builds them natively."""
+        template, morphology, dyn, processing = key
+        what = f"population {pop} node {node_id}"
+        cell_fn = None
+        if not _missing(template):
+            t = str(template)
+            directive = t.split(":", 1)[0]
+            for name in (t, directive):
+                fn = pfc.user_function("cell model", name)
+                if fn is not None:
+                    cell_fn = (name, fn)
+                    break
+        parts = [] if _missing(processing) else [x.strip() for x in str(processing).split(",") if x.strip()]
+        procs, user = [], cell_fn is not None
+        for part in parts:
+            fn = None if part in pfc.NATIVE_PROCESSING else pfc.user_function("model processing", part)
+            user = user or fn is not None
+            procs.append((part, fn))
+        if not user:
+            return None
+        from .default_setters.cell_models import PROCESSORS
+
+        out = []
+        for part, fn in procs:
+            if fn is None:
+                fn = PROCESSORS.get(part)
+                if fn is None:
+                    known = ", ".join(PROCESSORS)
+                    raise ConfigError(f"{what}: model_processing '{part}' cannot run together with a user function "
+                                      f"in bmtk-rs (with one, these run on the Python cell object: {known})")
+            out.append((part, fn))
+        return cell_fn, out
+
+    def _add_user_model(self, engine, pop, key, node_id, dL, fns):
+        from . import cell_object as co
+
+        cell_fn, procs = fns
+        template, morphology, dyn, _ = key
+        what = f"population {pop} node {node_id}"
+        if _missing(morphology):
+            raise ConfigError(f"{what}: biophysical cell without a morphology")
+        swc = self._component_path("morphologies_dir", morphology, what)
+        params = None
+        if not _missing(dyn):
+            params = copy.deepcopy(self._component_json("biophysical_neuron_models_dir", dyn, what))
+        node = _CellNode(self.populations[pop].node(node_id), swc)
+        info = engine.mechanism_info
+        cache = self.__dict__.setdefault("_swc_sections_cache", {})
+
+        def sections_of(path):
+            if path not in cache:
+                try:
+                    cache[path] = co.swc_sections(path)
+                except (ValueError, OSError) as e:
+                    raise ConfigError(f"{what}: {e}") from None
+            return cache[path]
+
+        def call(name, fn, args):
+            try:
+                return co.run_user_function(fn, name, what, args, info, sections_of)
+            except (co.NeuronOnlyError, co.CellEditError, ConfigError):
+                raise
+            except Exception as e:
+                raise ConfigError(f"{what}: user function '{name}' failed: {type(e).__name__}: {e}") from e
+
+        if cell_fn is not None:
+            name, fn = cell_fn
+            tname = str(template).split(":", 1)[-1]
+            hobj = call(name, fn, (node, tname, params))
+        elif str(template) in ("ctdb:Biophys1.hoc", "ctdb:Biophys1"):
+            hobj = co.Cell(copy.deepcopy(sections_of(swc)), info)
+        else:
+            raise ConfigError(f"{what}: model_template {template!r} with a user model_processing: bmtk-rs builds "
+                              "such cells from 'ctdb:Biophys1.hoc' or from a user cell-model function")
+        for name, fn in procs:
+            if not isinstance(hobj, co.Cell):
+                break
+            hobj = call(name, fn, (hobj, node, params))
+        if not isinstance(hobj, co.Cell):
+            last = procs[-1][0] if procs else cell_fn[0]
+            raise ConfigError(f"{what}: user function '{last}' returned {hobj!r}, not the cell object it was given "
+                              "(bmtk uses the returned hoc object as the cell)")
+        try:
+            sections = co.run_user_function(hobj.sections_for_engine, last_name(procs, cell_fn), what, (), info,
+                                            sections_of)
+            return engine.add_described_model(sections, hobj._define_shape, dL)
+        except ValueError as e:
+            if isinstance(e, (co.CellEditError, ConfigError)):
+                raise
+            raise ConfigError(f"{what}: the cell left by user function '{last_name(procs, cell_fn)}': {e}") from None
 
     def _syn_params(self, names, what):
         """tau1, tau2, erev per dynamics_params file name."""

@@ -1,9 +1,9 @@
 """User functions the BioNet simulator calls back, registered by name as in bmtk
 (``bmtk.simulator.bionet.pyfunction_cache``): synaptic weight functions and spike generators.
 
-Only weight functions and spike generators run user code; cell models, model processing and
-synapse models are computed by the Rust engine, so registering one of those is refused with an
-explanation instead of being silently ignored.
+Weight functions and spike generators are called as in bmtk. Cell models and model processing
+functions run on bmtk-rs's Python cell object (cell_object.py) for the nodes that name them; synapse
+models are computed by the Rust engine, and an edge naming a user synapse model is refused.
 """
 
 import functools
@@ -119,16 +119,15 @@ _user_functions = {"cell model": {}, "model processing": {}, "synapse model": {}
 
 
 def _registry(kind):
-    """add_* and the decorator for user functions that, in bmtk, build or edit NEURON objects. bmtk-rs
-    builds cells and synapses in its engine: a registration is kept (a script defining such
-    functions still runs), and a node or edge that names one is refused when the network is built
-    (see user_function), unless the engine implements that name itself."""
+    """add_* and the decorator for user functions that, in bmtk, build or edit NEURON objects. Cell
+    models and processors run on bmtk-rs's cell object (bionetwork._add_user_model) unless the
+    engine implements that name itself; an edge naming a user synapse model is refused."""
     table = _user_functions[kind]
 
-    def add(func, name=None, overwrite=True, **_ignored):
+    def add(func, name=None, overwrite=True, directive=None, **_ignored):
         if not callable(func):
             raise TypeError(f"{kind}: {func!r} is not callable")
-        name = name or func.__name__
+        name = name or directive or func.__name__
         if overwrite or name not in table:
             table[name] = func
 
@@ -138,7 +137,7 @@ def _registry(kind):
             return wargs[0]
 
         def deco(func):
-            add(func, name=wkwargs.get("name"))
+            add(func, name=wkwargs.get("name"), directive=wkwargs.get("directive"))
             return func
 
         return deco

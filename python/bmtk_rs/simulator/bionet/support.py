@@ -56,8 +56,11 @@ SUPPORT = {
         "nml:<file>.cell.nml": ("supported", "NeuroML2 cells"),
         "nrn:IntFire1": ("supported", "point_process / point_neuron cells"),
         "hoc:<template>": ("refused", "unknown model_template; bmtk-rs runs no hoc"),
-        "<user function>": ("refused", "add_cell_model / @cell_model register; a node naming one is refused "
-                                       "(cell models are built by the engine)"),
+        "<user function>": ("differs", "add_cell_model / @cell_model: called per node with (node, template name, "
+                                       "dynamics_params); it must return a cell of bmtk-rs's cell object, e.g. "
+                                       "h.Biophys1(swc) from bmtk_rs.simulator.bionet.cell_object; a function "
+                                       "building a hoc template or using other NEURON calls is refused naming it "
+                                       "(docs/simulators/bionet.md, 'User cell functions')"),
     },
     "model_processing": {
         "aibs_perisomatic": ("supported", ""),
@@ -70,8 +73,12 @@ SUPPORT = {
         "set_extracellular": ("refused", "alone it is refused (bmtk builds a cell without biophysics); with an "
                                          "Allen processing ('aibs_perisomatic,extracellular') it runs"),
         "extracellular": ("refused", "as set_extracellular"),
-        "<user function>": ("refused", "add_cell_processor / @model_processing register; a node naming one is "
-                                       "refused: user cell processors act on NEURON objects"),
+        "<user function>": ("differs", "add_cell_processor / @model_processing: called per node on bmtk-rs's "
+                                       "cell object (sections, segments, Ra/cm/nseg/L/diam, insert, range "
+                                       "variables, ena/ek, h.distance, axon replaced by new sections); NEURON-only "
+                                       "calls (h.IClamp, h.Vector, pointers, hoc) are refused naming the function "
+                                       "and node; NEURON's own hh is not a built-in (docs/simulators/bionet.md, "
+                                       "'User cell functions')"),
     },
     "synapse models": {
         "exp2syn": ("supported", "Exp2Syn (tau1, tau2, erev from the dynamics_params json)"),
