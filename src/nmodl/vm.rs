@@ -315,63 +315,37 @@ pub fn run(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData]) {
         if crate::bionet::mechanisms::has_avx2() {
             // SAFETY: the CPU has AVX2 (checked at run time). The same code, wider vectors: no
             // fused multiply-add is enabled, so every value is rounded as in the portable build.
-            unsafe {
-                run_chunk_avx2(
-                    ops,
-                    &mut frame.slots,
-                    &mut frame.events,
-                    &mut frame.scratch,
-                    g,
-                    tables,
-                    c0,
-                    c1,
-                )
-            };
+            unsafe { run_chunk_avx2(ops, frame, g, tables, c0, c1) };
             c0 = c1;
             continue;
         }
-        run_chunk(
-            ops,
-            &mut frame.slots,
-            &mut frame.events,
-            &mut frame.scratch,
-            g,
-            tables,
-            c0,
-            c1,
-        );
+        run_chunk(ops, frame, g, tables, c0, c1);
         c0 = c1;
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
 unsafe fn run_chunk_avx2(
     ops: &[Op],
-    slots: &mut [Vec<f64>],
-    events: &mut Vec<Emitted>,
-    ownbuf: &mut [f64],
+    frame: &mut Frame,
     g: &[f64],
     tables: &[TableData],
     c0: usize,
     c1: usize,
 ) {
-    run_chunk(ops, slots, events, ownbuf, g, tables, c0, c1)
+    run_chunk(ops, frame, g, tables, c0, c1)
 }
 
-#[allow(clippy::needless_range_loop, clippy::too_many_arguments)]
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn run_chunk(
-    ops: &[Op],
-    slots: &mut [Vec<f64>],
-    events: &mut Vec<Emitted>,
-    ownbuf: &mut [f64],
-    g: &[f64],
-    tables: &[TableData],
-    c0: usize,
-    c1: usize,
-) {
+fn run_chunk(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData], c0: usize, c1: usize) {
+    let Frame {
+        slots,
+        events,
+        scratch: ownbuf,
+        ..
+    } = frame;
     let mut pc = 0;
     while pc < ops.len() {
         match &ops[pc] {
