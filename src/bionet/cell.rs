@@ -541,15 +541,15 @@ impl CellModel {
         }
 
         let mut mechs = Vec::new();
-        // run order: the registry's (a user file replacing a built-in in the built-in's place,
-        // other user mechanisms after the built-in ones)
+        // run order: NEURON's (its built-ins, the concentration writers, then the mechanism
+        // folder's files by name; the built-in Allen channels stand for bmtk's files)
         let mut used: Vec<usize> = props
             .iter()
             .flat_map(|p| p.mechs.iter().map(|(m, _)| *m))
             .collect();
         used.sort_unstable();
         used.dedup();
-        used.sort_by_key(|&r| user::run_rank(r));
+        used.sort_by_cached_key(|&r| user::run_rank(r));
         for reg in used {
             let mut nodes = Vec::new();
             let mut kinds = Vec::new();

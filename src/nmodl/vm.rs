@@ -158,6 +158,9 @@ pub struct Frame {
     pub slots: Vec<Vec<f64>>,
     /// Event requests made by the last programs run (drained by the caller).
     pub events: Vec<Emitted>,
+    /// A chunk's copy of an operand that is also the destination (kept here: no allocation or
+    /// clearing per op or per run).
+    scratch: Vec<f64>,
 }
 
 impl Frame {
@@ -166,6 +169,7 @@ impl Frame {
             n,
             slots: vec![vec![0.0; n]; nslots],
             events: Vec::new(),
+            scratch: vec![0.0; CHUNK],
         }
     }
 }
@@ -183,22 +187,25 @@ fn inp<'a>(slots: &'a [Vec<f64>], g: &[f64], o: Opnd, c0: usize, c1: usize) -> I
     }
 }
 
+// The loops below walk zipped iterators, not indices: with index bounds checks LLVM keeps a
+// scalar epilogue of a whole vector block, so a chunk of exactly 16 instances (a 16-lane cell
+// group's soma channels) ran entirely scalar. Element-wise: the values are the same either way.
 #[inline(always)]
 fn apply2(d: &mut [f64], a: In, b: In, f: impl Fn(f64, f64) -> f64) {
     match (a, b) {
         (In::V(a), In::V(b)) => {
-            for k in 0..d.len() {
-                d[k] = f(a[k], b[k]);
+            for ((d, &a), &b) in d.iter_mut().zip(a).zip(b) {
+                *d = f(a, b);
             }
         }
         (In::V(a), In::C(b)) => {
-            for k in 0..d.len() {
-                d[k] = f(a[k], b);
+            for (d, &a) in d.iter_mut().zip(a) {
+                *d = f(a, b);
             }
         }
         (In::C(a), In::V(b)) => {
-            for k in 0..d.len() {
-                d[k] = f(a, b[k]);
+            for (d, &b) in d.iter_mut().zip(b) {
+                *d = f(a, b);
             }
         }
         (In::C(a), In::C(b)) => d.iter_mut().for_each(|x| *x = f(a, b)),
@@ -209,8 +216,8 @@ fn apply2(d: &mut [f64], a: In, b: In, f: impl Fn(f64, f64) -> f64) {
 fn apply1(d: &mut [f64], a: In, f: impl Fn(f64) -> f64) {
     match a {
         In::V(a) => {
-            for k in 0..d.len() {
-                d[k] = f(a[k]);
+            for (d, &a) in d.iter_mut().zip(a) {
+                *d = f(a);
             }
         }
         In::C(a) => d.iter_mut().for_each(|x| *x = f(a)),
@@ -308,11 +315,11 @@ pub fn run(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData]) {
         if crate::bionet::mechanisms::has_avx2() {
             // SAFETY: the CPU has AVX2 (checked at run time). The same code, wider vectors: no
             // fused multiply-add is enabled, so every value is rounded as in the portable build.
-            unsafe { run_chunk_avx2(ops, &mut frame.slots, &mut frame.events, g, tables, c0, c1) };
+            unsafe { run_chunk_avx2(ops, frame, g, tables, c0, c1) };
             c0 = c1;
             continue;
         }
-        run_chunk(ops, &mut frame.slots, &mut frame.events, g, tables, c0, c1);
+        run_chunk(ops, frame, g, tables, c0, c1);
         c0 = c1;
     }
 }
@@ -321,27 +328,24 @@ pub fn run(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData]) {
 #[target_feature(enable = "avx2")]
 unsafe fn run_chunk_avx2(
     ops: &[Op],
-    slots: &mut [Vec<f64>],
-    events: &mut Vec<Emitted>,
+    frame: &mut Frame,
     g: &[f64],
     tables: &[TableData],
     c0: usize,
     c1: usize,
 ) {
-    run_chunk(ops, slots, events, g, tables, c0, c1)
+    run_chunk(ops, frame, g, tables, c0, c1)
 }
 
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn run_chunk(
-    ops: &[Op],
-    slots: &mut [Vec<f64>],
-    events: &mut Vec<Emitted>,
-    g: &[f64],
-    tables: &[TableData],
-    c0: usize,
-    c1: usize,
-) {
+fn run_chunk(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData], c0: usize, c1: usize) {
+    let Frame {
+        slots,
+        events,
+        scratch: ownbuf,
+        ..
+    } = frame;
     let mut pc = 0;
     while pc < ops.len() {
         match &ops[pc] {
@@ -349,15 +353,15 @@ fn run_chunk(
                 let mut dv = std::mem::take(&mut slots[*dst as usize]);
                 {
                     // an operand that is the destination itself is read from a copy
-                    let own: Vec<f64> = if *a == Opnd::S(*dst) || *b == Opnd::S(*dst) {
-                        dv[c0..c1].to_vec()
-                    } else {
-                        Vec::new()
-                    };
+                    let own = &mut ownbuf[..c1 - c0];
+                    if *a == Opnd::S(*dst) || *b == Opnd::S(*dst) {
+                        own.copy_from_slice(&dv[c0..c1]);
+                    }
+                    let own = &*own;
                     let d = &mut dv[c0..c1];
                     let pick = |o: Opnd| {
                         if o == Opnd::S(*dst) {
-                            In::V(&own)
+                            In::V(own)
                         } else {
                             inp(slots, g, o, c0, c1)
                         }
@@ -391,14 +395,14 @@ fn run_chunk(
             Op::Un { f, dst, a } => {
                 let mut dv = std::mem::take(&mut slots[*dst as usize]);
                 {
-                    let own: Vec<f64> = if *a == Opnd::S(*dst) {
-                        dv[c0..c1].to_vec()
-                    } else {
-                        Vec::new()
-                    };
+                    let own = &mut ownbuf[..c1 - c0];
+                    if *a == Opnd::S(*dst) {
+                        own.copy_from_slice(&dv[c0..c1]);
+                    }
+                    let own = &*own;
                     let d = &mut dv[c0..c1];
                     let a = if *a == Opnd::S(*dst) {
-                        In::V(&own)
+                        In::V(own)
                     } else {
                         inp(slots, g, *a, c0, c1)
                     };
@@ -439,13 +443,13 @@ fn run_chunk(
                                 let m = &slots[*m as usize][c0..c1];
                                 match a {
                                     In::V(a) => {
-                                        for k in 0..d.len() {
-                                            d[k] = if m[k] != 0.0 { a[k] } else { d[k] };
+                                        for ((d, &m), &a) in d.iter_mut().zip(m).zip(a) {
+                                            *d = if m != 0.0 { a } else { *d };
                                         }
                                     }
                                     In::C(a) => {
-                                        for k in 0..d.len() {
-                                            d[k] = if m[k] != 0.0 { a } else { d[k] };
+                                        for (d, &m) in d.iter_mut().zip(m) {
+                                            *d = if m != 0.0 { a } else { *d };
                                         }
                                     }
                                 }
@@ -469,8 +473,8 @@ fn run_chunk(
                     apply1(d, c, |x| b2f((x != 0.0) != neg));
                     if let Some(p) = parent {
                         let p = &slots[*p as usize][c0..c1];
-                        for k in 0..d.len() {
-                            d[k] = if p[k] != 0.0 { d[k] } else { 0.0 };
+                        for (d, &p) in d.iter_mut().zip(p) {
+                            *d = if p != 0.0 { *d } else { 0.0 };
                         }
                     }
                 }

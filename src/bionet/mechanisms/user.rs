@@ -9,13 +9,15 @@
 //! cells (users edit NaTs.mod and expect their version to run), and takes the built-in's place in
 //! the run order ([`run_rank`]): NEURON runs a directory's mechanisms in its files' order, which
 //! the built-in registry follows, so e.g. a user's CaDynamics still advances before SK reads
-//! `cai`. Mechanisms new to the engine run after the built-in ones, in the order they were added.
+//! `cai`. Mechanisms new to the engine take their file name's place in that order too, and
+//! concentration writers go first as in NEURON (see [`run_rank`]).
 //!
 //! bmtk's own files, unedited, are recognised by their token fingerprint ([`BMTK_FILES`]): the
 //! engine has their equations built in (agreeing to 1e-9, tests/nmodl) and keeps the hand-written
 //! code for them ([`UserMechs::add_or_builtin`]); an edited file (any changed name, number or
 //! operator) runs from its text.
 
+use std::cmp::Reverse;
 use std::sync::{Arc, RwLock};
 
 use super::{lookup, Mechanism, REGISTRY};
@@ -25,8 +27,6 @@ use crate::nmodl::model::{Kind, Model};
 struct UserMech {
     suffix: &'static str,
     model: Arc<Model>,
-    /// The built-in registry index of the same name, if any.
-    replaces: Option<usize>,
 }
 
 static USER: RwLock<Vec<UserMech>> = RwLock::new(Vec::new());
@@ -155,7 +155,6 @@ pub fn register(model: Arc<Model>) -> Result<usize> {
     }
     user.push(UserMech {
         suffix: model.suffix,
-        replaces: lookup(model.suffix).ok().map(|(k, _)| k),
         model,
     });
     Ok(REGISTRY.len() + user.len() - 1)
@@ -166,19 +165,62 @@ pub fn suffix(reg: usize) -> Option<&'static str> {
     user.get(reg.checked_sub(REGISTRY.len())?).map(|u| u.suffix)
 }
 
-/// Position in the run order: a built-in's own index; a user mechanism that replaces a built-in
-/// runs where the built-in would (just after it, should a cell carry both under an alias), any
-/// other after all built-ins.
-pub fn run_rank(reg: usize) -> (usize, usize) {
-    if reg < REGISTRY.len() {
-        return (reg, 0);
+/// Position in the run order, as NEURON orders the mechanisms of a section (its `memb_order_`,
+/// which both the current and the state pass follow): its own built-ins (`pas`) first; then the
+/// mechanisms that write an ion concentration, in the reverse of their registration order (each
+/// one registered is moved in front of those registered before it, just after the ions); then
+/// all others in registration order. nrnivmodl registers a folder's files in its `*.mod` glob's
+/// order, file names in byte order (C locale; the same as other locales' order for bmtk's files).
+/// A built-in Allen channel stands for bmtk's file of its name (the registry lists them in that
+/// order; CaDynamics is their only concentration writer). A user mechanism is placed by its
+/// file's name, so a new file writing `cai` advances before CaDynamics, and a new channel named
+/// before `SK.mod` runs before SK, as in NEURON.
+pub fn run_rank(reg: usize) -> RunRank {
+    if let Some(r) = REGISTRY.get(reg) {
+        return if NEURON_BUILTINS.contains(&r.suffix) {
+            (0, Reverse(String::new()), format!("{reg:08}"), 0)
+        } else {
+            rank_of_file(
+                r.suffix,
+                BUILTIN_CONCENTRATION_WRITERS.contains(&r.suffix),
+                0,
+            )
+        };
     }
     let user = USER.read().unwrap_or_else(|e| e.into_inner());
-    match user.get(reg - REGISTRY.len()).and_then(|u| u.replaces) {
-        Some(b) => (b, 1),
-        None => (reg, 0),
+    match user.get(reg - REGISTRY.len()) {
+        Some(u) => {
+            let stem = std::path::Path::new(&u.model.file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| u.suffix.to_string());
+            let writes = u
+                .model
+                .ion_slots
+                .iter()
+                .any(|s| s.write && s.var.is_concentration());
+            rank_of_file(&stem, writes, 1)
+        }
+        None => (3, Reverse(String::new()), String::new(), 0),
     }
 }
+
+/// Sort key of [`run_rank`]: (group, name for the reversed group, name, built-in 0 / user 1).
+pub type RunRank = (u8, Reverse<String>, String, u8);
+
+fn rank_of_file(name: &str, writes_concentration: bool, user: u8) -> RunRank {
+    if writes_concentration {
+        (1, Reverse(name.to_string()), String::new(), user)
+    } else {
+        (2, Reverse(String::new()), name.to_string(), user)
+    }
+}
+
+/// Registry mechanisms that NEURON has built in (registered before any compiled file).
+const NEURON_BUILTINS: &[&str] = &["pas"];
+
+/// Built-in mechanisms that write an ion concentration (`cai`).
+const BUILTIN_CONCENTRATION_WRITERS: &[&str] = &["CaDynamics"];
 
 pub fn make(reg: usize, nodes: Vec<u32>) -> Option<Box<dyn Mechanism>> {
     let user = USER.read().unwrap_or_else(|e| e.into_inner());
