@@ -2,7 +2,8 @@
 object against bmtk 1.2.0 + NEURON 9.0.2 running the same functions (tests/bionet/cell_processors.py)
 on its hoc cells: Allen parameters edited per section type, per-segment values from h.distance,
 the axon replaced by a stub of another size, channels inserted by the function itself, and a cell
-built by a user cell-model function (add_cell_model); each cell driven by a soma clamp. A function using NEURON-only API, an unknown mechanism or an unknown
+built by a user cell-model function (add_cell_model), and bmtk's "extracellular" processing alone (a cell
+without membrane mechanisms); each cell driven by a soma clamp. A function using NEURON-only API, an unknown mechanism or an unknown
 parameter is refused before the run, naming the function, the node and the name."""
 
 import os
@@ -29,6 +30,8 @@ CELLS = [
     ("peri_distance", "Rorb_325404214_m.swc", "473863510_fit.json"),
     # a user cell-model function (add_cell_model) building the cell, then an Allen processing on it
     ("hoc:UserBiophys|aibs_perisomatic", "Nr5a1_471087815_m.swc", "473863035_fit.json"),
+    # bmtk's own 'extracellular' alone: the reconstructed cell with no membrane mechanisms
+    ("extracellular", "Scnn1a_473845048_m.swc", "472363762_fit.json"),
 ]
 
 

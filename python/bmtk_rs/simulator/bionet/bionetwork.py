@@ -32,6 +32,10 @@ from .gap_junctions import GapJunctionBuilder, gap_mask, runs
 _SUPPORTED_TEMPLATES = "'ctdb:Biophys1.hoc' (with a model_processing), 'nml:<file>.cell.nml' and 'nrn:IntFire1'"
 
 
+# model_processing values that set no biophysics (bmtk's set_extracellular)
+_BARE_PROCESSING = ("extracellular", "set_extracellular")
+
+
 class _CellNode:
     """The node a user cell function receives: its properties (``cell['x']``, ``cell.node_id``) and,
     as bmtk's adaptor has it, ``cell.morphology_file`` (the SWC's full path)."""
@@ -205,7 +209,10 @@ class BioNetwork(SonataCircuit):
             fn = None if part in pfc.NATIVE_PROCESSING else pfc.user_function("model processing", part)
             user = user or fn is not None
             procs.append((part, fn))
-        if not user:
+        # 'extracellular' alone: bmtk builds the morphology with no membrane mechanisms (NEURON's
+        # defaults: cm 1, Ra 35.4); the native builder wants an Allen fit, the cell object does not
+        bare = bool(parts) and cell_fn is None and all(p in _BARE_PROCESSING for p in parts)
+        if not user and not bare:
             return None
         from .default_setters.cell_models import PROCESSORS
 

@@ -70,9 +70,10 @@ SUPPORT = {
         "aibs_perisomatic_fullaxon": ("supported", "the fit on the full reconstructed axon, as bmtk's example "
                                                    "scripts register it"),
         "aibs_allactive_fullaxon": ("supported", "as aibs_perisomatic_fullaxon, all-active"),
-        "set_extracellular": ("refused", "alone it is refused (bmtk builds a cell without biophysics); with an "
-                                         "Allen processing ('aibs_perisomatic,extracellular') it runs"),
-        "extracellular": ("refused", "as set_extracellular"),
+        "set_extracellular": ("supported", "alone, the reconstructed cell with no membrane mechanisms (cm 1, Ra 35.4, "
+                                           "as bmtk's Biophys1 leaves it), built through the cell object; with an "
+                                           "Allen processing ('aibs_perisomatic,extracellular') the Allen cell"),
+        "extracellular": ("supported", "as set_extracellular"),
         "<user function>": ("differs", "add_cell_processor / @model_processing: called per node on bmtk-rs's "
                                        "cell object (sections, segments, Ra/cm/nseg/L/diam, insert, range "
                                        "variables, ena/ek, h.distance, axon replaced by new sections); NEURON-only "
