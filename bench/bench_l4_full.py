@@ -35,6 +35,12 @@ from rates import rates, table as rates_table  # noqa: E402
 
 BUILD_CHILD = """
 import json, resource, sys, time, pathlib
+def peak_mb():
+    # this process's own peak (VmHWM): getrusage's ru_maxrss keeps, across fork and exec, the peak of
+    # the process that started it (the bench, which holds the full network's edge counts)
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
 sys.argv = ['build_network.py'] + sys.argv[1:]
 sys.path.insert(0, %r)
 import build_network as bn
@@ -42,17 +48,27 @@ out = pathlib.Path(sys.argv[-1])
 t0 = time.time()
 v1, lgn = bn.build(out, float(sys.argv[2]), int(sys.argv[4]), log=lambda *a: None)
 t1 = time.time()
-rss_build = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_build = peak_mb()
+ru = resource.getrusage(resource.RUSAGE_SELF)
+cpu_build = ru.ru_utime + ru.ru_stime
 bn.run_filternet(out, float(sys.argv[6]), int(sys.argv[4]))
 t2 = time.time()
 bn.write_bionet_config(out, float(sys.argv[6]))
 conns = sum(t.n_connections for _, t in v1._edge_tables) + sum(t.n_connections for _, t in lgn._edge_tables)
-print('RESULT ' + json.dumps(dict(build_save=t1 - t0, filternet=t2 - t1, build_rss_mb=rss_build,
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print('RESULT ' + json.dumps(dict(build_save=t1 - t0, filternet=t2 - t1, build_rss_mb=rss_build, build_cpu=cpu_build,
+      filternet_cpu=ru.ru_utime + ru.ru_stime - cpu_build,
       cells=v1.nnodes, lgn_cells=lgn.nnodes, connections=conns, synapses=v1.nedges + lgn.nedges)))
 """ % str(ROOT / "examples" / "l4_full")
 
 SIM_CHILD = """
 import json, resource, sys, time
+def peak_mb():
+    # this process's own peak (VmHWM): getrusage's ru_maxrss keeps, across fork and exec, the peak of
+    # the process that started it (the bench, which holds the full network's edge counts)
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
 engine, config, mechdir = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.time()
 if engine == 'neuron':
@@ -66,7 +82,7 @@ conf.build_env()
 net = bionet.BioNetwork.from_config(conf)
 sim = bionet.BioSimulator.from_config(conf, network=net)
 t1 = time.time()
-rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_setup = peak_mb()
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -79,7 +95,7 @@ if engine != 'neuron':
     extra = dict(segments=sim.engine.n_segments, synapse_states=sim.engine.n_synapses,
                  run_timing=getattr(sim, 'run_timing', None))
 print('RESULT ' + json.dumps(dict(setup=t1 - t0, run=t2 - t1, setup_cpu=c1, run_cpu=c2 - c1, setup_rss_mb=rss_setup,
-      maxrss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra)))
+      maxrss_mb=peak_mb(), **extra)))
 """
 
 
@@ -187,8 +203,9 @@ def main():
         tstop = args.full_tstop if frac >= 1.0 else args.tstop
         b = _child(BUILD_CHILD, ["--fraction", frac, "--seed", args.seed, "--tstop", tstop, out])
         print(f"fraction {frac:g}: built {b['cells']:,} cells, {b['connections']:,} connections, "
-              f"{b['synapses']:,} synapses in {b['build_save']:.1f} s (peak {b['build_rss_mb']:.0f} MB); "
-              f"FilterNet {b['filternet']:.1f} s", flush=True)
+              f"{b['synapses']:,} synapses in {b['build_save']:.1f} s ({b['build_cpu']:.1f} s CPU, imports included; "
+              f"peak {b['build_rss_mb']:.0f} MB); FilterNet {b['filternet']:.1f} s ({b['filternet_cpu']:.1f} s CPU)",
+              flush=True)
         s = _child(SIM_CHILD, ["bmtk-rs", _with(out / "config.json"), ""], env=env)
         n_sp, ev = _events(out)
         per_ms = s["run"] / tstop
