@@ -80,7 +80,8 @@ DELAY = 2.0
 # surround silent under the grating while PV cells fired at 17-18 Hz. The values below are the
 # paper's where they still serve and ours where they did not, tuned by hand (runs of 500 ms at
 # --fraction 0.1, checked with 250 ms runs at full size; examples/l4_full/rates.py prints the rates)
-# for the rates the paper reports under drifting gratings: excitatory cells a few Hz (about 2-8 Hz
+# for the rates the paper reports under drifting gratings, as we read them (its per-type figures were
+# not at hand: the ranges are ours to state): excitatory cells a few Hz (about 2-8 Hz
 # at the preferred direction, low single digits on average), PV cells tens of Hz, the LIF surround
 # like the core's types; keeping the rate at the preferred orientation above the orthogonal one.
 W_E_TO_E = {"Scnn1a": 6.4e-5, "Rorb": 5.5e-5, "Nr5a1": 7.2e-5}  # [A18]: halving them changed little
