@@ -1787,7 +1787,14 @@ impl Network {
         for g in self.groups.iter_mut() {
             local.append(&mut g.spikes);
         }
-        self.run_intfire(t_mid, &mut local);
+        // NEURON delivers, at the end of each step, the events due by half a step past it: after
+        // the last step those up to tstop + dt/2 still reach the IntFire1 cells (and can fire them)
+        let t_intfire = if self.step == self.nsteps {
+            t_end + 0.5 * self.cond.dt
+        } else {
+            t_mid
+        };
+        self.run_intfire(t_intfire, &mut local);
         local.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.spikes.extend_from_slice(&local);
         let mut all = match exchange {

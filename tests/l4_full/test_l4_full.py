@@ -125,6 +125,17 @@ def test_identical_for_threads_and_ranks(fiftieth):
     assert len(got["t1"]["V1"][0]) > 0, "no spikes: the comparison would be empty"
     assert got["t1"] == got["t2"]
     assert got["t1"] == got["mpi2"]
+    # each rank's timing line accounts for the exchange: every spike sent once (12 bytes: time, gid)
+    # by the rank of its cell, and every rank receiving all of them, at every 2 ms epoch
+    log = (out / "mpi2" / "log.txt").read_text()
+    lines = re.findall(r"Run timing, rank (\d): loop [\d.]+ s wall, [\d.]+ s CPU; spike exchange (\d+) allgathers "
+                       r"in [\d.]+ s .*?, (\d+) spikes = (\d+) bytes sent, (\d+) bytes received", log)
+    assert sorted(int(x[0]) for x in lines) == [0, 1], log[-2000:]
+    n_spikes = len(_spikes(out / "mpi2" / "spikes.h5")["V1"][0])
+    assert all(int(x[1]) == TSTOP / 2.0 for x in lines)
+    assert sum(int(x[2]) for x in lines) == n_spikes
+    assert all(int(x[3]) == 12 * int(x[2]) for x in lines)
+    assert all(int(x[4]) == 12 * n_spikes for x in lines)
 
 
 def test_progress_lines(fiftieth):

@@ -14,6 +14,7 @@ from .clamp_report import ClampReport
 from .current_clamps import ClampInput
 from .extracellular_stim import add_extracellular_stimulus, placed_biophysical_cells
 from .replay import ReplaySources, is_replay
+from .run_timing import RunTimer, SpikeExchange
 from .spont_syns import SpontaneousSynapses, find_syn_activity
 from .saved_synapses import save_synapses
 from .voltage_clamps import VoltageClampInput
@@ -536,17 +537,6 @@ class BioSimulator:
                         for a, d, u in clamp.steps:
                             self.engine.add_clamp(gid, a, d, u, node)
 
-    def _exchange(self):
-        comm = _mpi.world()
-        if comm is None:
-            return None
-
-        def gather(t, ids):
-            parts = comm.allgather((np.asarray(t), np.asarray(ids)))
-            return (np.concatenate([p[0] for p in parts]).tolist(), np.concatenate([p[1] for p in parts]).tolist())
-
-        return gather
-
     def run(self):
         """Runs from t = 0 to tstop and writes the outputs. A second call runs the same simulation
         again from t = 0 (bmtk 1.2.0 restarts NEURON but keeps its step counter, so its second run
@@ -565,7 +555,8 @@ class BioSimulator:
         io.info("Starting timestep: {} at t_sim: {:.3f} ms".format(self.engine.step, self.engine.step * self.dt))
         io.info("Block save every {} steps".format(self.nsteps_block))
         start = time.time()
-        exchange = self._exchange()
+        exchange = SpikeExchange(comm) if comm is not None else None
+        timer = RunTimer(exchange)
         gap_exchange = getattr(self, "_gap_exchange", None)
         bar = None
         if _in_notebook() and (comm is None or comm.Get_rank() == 0):
@@ -594,6 +585,7 @@ class BioSimulator:
                 block_start = self.engine.step
         if bar is not None:
             bar.close()
+        self.run_timing = timer.finish(io, comm)
         for r in self._reports:
             r.close()
         self._write_spikes()
