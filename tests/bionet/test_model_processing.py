@@ -123,16 +123,4 @@ def test_unrunnable_python_processor_is_refused(bmtk_data, tmp_path):
             bionet.BioSimulator.from_config(conf, network=net)
     finally:
         pyfunction_cache.reset()
-    with pytest.raises(Exception, match=r"sets no biophysics"):
-        _run_processing(bmtk_data, tmp_path / "alone", "extracellular")
 
-
-def _run_processing(bmtk_data, base, processing):
-    from bmtk_rs.simulator import bionet
-
-    _network(base / "net", [processing])
-    cfg = _config(base / "rs", base / "net", bmtk_data / "tutorial_l4" / "components")
-    conf = bionet.Config.from_json(str(cfg))
-    conf.build_env()
-    net = bionet.BioNetwork.from_config(conf)
-    return bionet.BioSimulator.from_config(conf, network=net)
