@@ -162,3 +162,22 @@ pub fn run_prelude(prelude: &[ScalarOp], g: &mut [f64]) {
         }
     }
 }
+
+/// The scalars a prelude reads that it does not compute itself: its result depends on these only.
+pub fn prelude_inputs(prelude: &[ScalarOp]) -> Vec<u32> {
+    let mut written = std::collections::HashSet::new();
+    let mut inputs = Vec::new();
+    for op in prelude {
+        let (dst, reads) = match *op {
+            ScalarOp::Bin { dst, a, b, .. } => (dst, vec![a, b]),
+            ScalarOp::Un { dst, a, .. } | ScalarOp::Copy { dst, a } => (dst, vec![a]),
+        };
+        for r in reads {
+            if !written.contains(&r) && !inputs.contains(&r) {
+                inputs.push(r);
+            }
+        }
+        written.insert(dst);
+    }
+    inputs
+}

@@ -291,15 +291,18 @@ impl<'a> Lx<'a> {
                 Opnd::S(d)
             }
             Expr::Bin(op, a, b) => {
+                // `x^2` as x*x (the channels' Gaussians, exp(-((v - a)/b)^2)): NEURON's C calls
+                // pow(x, 2.0), which libm computes to within 0.52 ulp; x*x is correctly rounded,
+                // so the two differ by at most one ulp, rarely, and x*x needs no call.
+                let square = *op == BinOp::Pow && matches!(**b, Expr::Num(y) if y == 2.0);
                 let a = self.ex(a)?;
-                let b = self.ex(b)?;
+                let (f, b) = if square {
+                    (Fun2::Op(BinOp::Mul), a)
+                } else {
+                    (Fun2::Op(*op), self.ex(b)?)
+                };
                 let d = self.tmp();
-                self.emit(Op::Bin {
-                    f: Fun2::Op(*op),
-                    dst: d,
-                    a,
-                    b,
-                });
+                self.emit(Op::Bin { f, dst: d, a, b });
                 Opnd::S(d)
             }
             Expr::Call(name, args, line) => match self.call(name, args, *line)? {

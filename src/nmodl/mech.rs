@@ -27,6 +27,9 @@ pub struct NmodlMech {
     /// Point processes: per instance, the factor from the instance's ionic currents (nA) to the
     /// node's current densities (mA/cm2): NEURON's 100/area (um2).
     ion_scale: Vec<f64>,
+    /// Per run kind (`which`): the scalars its prelude reads, and their values when it last ran
+    /// (the prelude, `pow`s of q10 factors mostly, runs again only when one changed).
+    prelude_memo: [(Vec<u32>, Option<Vec<f64>>); 4],
 }
 
 pub fn make(model: &Arc<Model>, node: Vec<u32>) -> Box<dyn Mechanism> {
@@ -64,6 +67,16 @@ impl NmodlMech {
             t: 0.0,
             i1: vec![0.0; n],
             ion_scale: vec![0.0; n],
+            prelude_memo: {
+                let c = &model.code;
+                let inputs = |p: &[super::hoist::ScalarOp]| (super::hoist::prelude_inputs(p), None);
+                [
+                    inputs(&c.init_prelude),
+                    (Vec::new(), None),
+                    inputs(&c.state_prelude),
+                    inputs(&c.current_prelude),
+                ]
+            },
             frame,
             node,
             model,
@@ -158,7 +171,17 @@ impl NmodlMech {
             2 => &code.state_prelude,
             _ => &Vec::new(),
         };
-        super::hoist::run_prelude(prelude, &mut self.scalars);
+        let (inputs, last) = &mut self.prelude_memo[which as usize];
+        let unchanged = last.as_ref().is_some_and(|l| {
+            inputs
+                .iter()
+                .zip(l)
+                .all(|(&i, x)| self.scalars[i as usize].to_bits() == x.to_bits())
+        });
+        if !unchanged {
+            super::hoist::run_prelude(prelude, &mut self.scalars);
+            *last = Some(inputs.iter().map(|&i| self.scalars[i as usize]).collect());
+        }
         let ops = match which {
             0 => &code.init,
             // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step)
@@ -166,6 +189,12 @@ impl NmodlMech {
             3 => &code.current_pre,
             _ => &code.state,
         };
+        let native = self.model.native.as_ref();
+        if let Some(p) = native.and_then(|n| n.program(which as usize)) {
+            if p.run(&mut self.frame, &self.scalars) {
+                return;
+            }
+        }
         vm::run(ops, &mut self.frame, &self.scalars, &self.tables);
     }
 }

@@ -3,19 +3,18 @@
 //! mechanism, behind the same [`crate::bionet::mechanisms::Mechanism`] trait as the hand-written
 //! mechanisms ([`mech`]). No C compiler, no NEURON.
 //!
-//! Why an interpreter and not a JIT: every operation of a program is applied to a chunk of
-//! instances (structure of arrays), so the dispatch cost is paid once per chunk and operation, and
-//! each operation is a tight loop over contiguous arrays. It needs no code generator dependency,
-//! and its arithmetic is exactly the file's (no reassociation, no fused multiply-add), which is
-//! what agreement with NEURON to round-off requires. Load-time passes ([`hoist`], [`cse`], the
-//! sparse KINETIC solve of [`lower`]) cut the work; at the 16 instances of a soma channel in a
-//! cell group the per-operation dispatch still dominates (README.md: measurements, next steps).
+//! The programs of each loaded file are also compiled to native code at load time ([`jit`],
+//! cranelift: no C compiler or Rust toolchain on the user's machine), bit for bit the
+//! interpreter's results; the interpreter runs what is not compiled (NET_RECEIVE, TABLE lookups,
+//! INITIAL's dense solves) and stays the reference (`BMTK_RS_NMODL_JIT=0`). Load-time passes
+//! ([`hoist`], [`cse`], the sparse KINETIC solve of [`lower`]) cut the work of both.
 //!
 //! Errors name the file and line: `file.mod:12: unknown variable 'x'`.
 
 pub mod ast;
 mod cse;
-mod hoist;
+pub(crate) mod hoist;
+pub mod jit;
 mod lexer;
 mod lower;
 pub mod mech;
@@ -45,7 +44,36 @@ pub fn compile(file: &str, src: &str) -> Result<Model> {
     let ast = parser::parse(file, src)?;
     let mut m = model::build(file, &ast)?;
     m.fingerprint = fingerprint(file, src)?;
+    if jit::enabled() {
+        // a code generator failure leaves the file to the interpreter, never aborts the load
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            native_code(&m.name, &m.code)
+        }));
+        m.native = code.ok();
+    }
     Ok(m)
+}
+
+/// The programs a density mechanism or point process runs over all its instances, in the order
+/// [`mech`] numbers them (its `run(which)`).
+pub(crate) fn instance_programs(c: &lower::Compiled) -> [&[vm::Op]; 4] {
+    [&c.init, &c.current_v, &c.state, &c.current_pre]
+}
+
+/// Native code for a model's instance programs ([`jit`]). A temporary's value reaches memory
+/// when another program reads it (BREAKPOINT's v-free part computes what its v part uses).
+pub(crate) fn native_code(name: &str, c: &lower::Compiled) -> jit::NativeCode {
+    let progs = instance_programs(c);
+    let reads: Vec<_> = progs.iter().map(|p| jit::slots_read(p)).collect();
+    let first_tmp = c.slot_names.len() as u32;
+    let keep = |i: usize, s: u32| {
+        s < first_tmp
+            || reads
+                .iter()
+                .enumerate()
+                .any(|(j, r)| j != i && r.contains(&s))
+    };
+    jit::compile(name, &progs, c.scalars.len(), &keep)
 }
 
 /// FNV-1a hash of a file's tokens: comments, blank space and line breaks do not count, any change
@@ -85,5 +113,7 @@ pub fn instantiate(
     mech::make(model, nodes)
 }
 
+#[cfg(test)]
+mod jit_tests;
 #[cfg(test)]
 mod tests;

@@ -124,6 +124,8 @@ pub struct Model {
     pub code: Compiled,
     /// The file's token fingerprint ([`super::fingerprint`]).
     pub fingerprint: u64,
+    /// The instance programs in native code (None: the interpreter runs them).
+    pub native: Option<super::jit::NativeCode>,
 }
 
 fn leak(s: &str) -> &'static str {
@@ -506,5 +508,6 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         variables,
         code: lx.finish(),
         fingerprint: 0,
+        native: None,
     })
 }

@@ -161,6 +161,20 @@ pub struct Frame {
     /// A chunk's copy of an operand that is also the destination (kept here: no allocation or
     /// clearing per op or per run).
     scratch: Vec<f64>,
+    /// The slots' base addresses for native code, built on first use. Valid because a slot's
+    /// vector is never replaced or resized after `new` (the interpreter takes one out and puts
+    /// the same one back within an operation).
+    ptrs: SlotAddresses,
+}
+
+/// Base addresses of a frame's slots; a clone starts empty (the addresses are the original's).
+#[derive(Debug, Default)]
+struct SlotAddresses(Vec<usize>);
+
+impl Clone for SlotAddresses {
+    fn clone(&self) -> Self {
+        SlotAddresses(Vec::new())
+    }
 }
 
 impl Frame {
@@ -170,7 +184,31 @@ impl Frame {
             slots: vec![vec![0.0; n]; nslots],
             events: Vec::new(),
             scratch: vec![0.0; CHUNK],
+            ptrs: SlotAddresses::default(),
         }
+    }
+
+    /// The slots' base addresses (see `ptrs`), each slot at least `n` long.
+    pub fn slot_addresses(&mut self) -> &[usize] {
+        if self.ptrs.0.len() != self.slots.len() {
+            let n = self.n;
+            for s in self.slots.iter_mut() {
+                if s.len() < n {
+                    s.resize(n, 0.0);
+                }
+            }
+            self.ptrs.0 = self
+                .slots
+                .iter_mut()
+                .map(|s| s.as_mut_ptr() as usize)
+                .collect();
+        }
+        debug_assert!(self
+            .slots
+            .iter()
+            .zip(&self.ptrs.0)
+            .all(|(s, &p)| s.as_ptr() as usize == p && s.len() >= self.n));
+        &self.ptrs.0
     }
 }
 
