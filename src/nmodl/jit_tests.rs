@@ -1,6 +1,6 @@
 //! The native code against the interpreter, bit for bit, on every file of the corpus the tests
 //! can reach: bmtk's 25 mechanism files (../shared/bmtk-data, required under CI=true) and the
-//! project's own test files (tests/bionet/mod).
+//! project's own test files (tests/bionet/mod, tests/nmodl/mod).
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +23,8 @@ fn corpus_dirs() -> (Vec<PathBuf>, bool) {
         );
     }
     let have = bmtk.is_dir();
-    (vec![bmtk, root.join("tests/bionet/mod")], have)
+    let ours = ["tests/bionet/mod", "tests/nmodl/mod"].map(|d| root.join(d));
+    (std::iter::once(bmtk).chain(ours).collect(), have)
 }
 
 /// Deterministic values in [0, 1).

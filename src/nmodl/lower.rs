@@ -823,10 +823,12 @@ impl<'a> Lx<'a> {
                 self.top = mark;
                 Ok(())
             }
+            (BlockKind::Derivative, Some("derivimplicit")) => self.derivimplicit(blk),
             (BlockKind::Derivative, Some(m)) => self.err(
                 line,
                 format!(
-                    "METHOD {m} for DERIVATIVE '{}' is not supported (cnexp and euler are)",
+                    "METHOD {m} for DERIVATIVE '{}' is not supported (cnexp, derivimplicit and \
+                     euler are)",
                     blk.name
                 ),
             ),
@@ -939,7 +941,6 @@ impl<'a> Lx<'a> {
             .filter(|s| flux.iter().any(|(n, _)| n == *s))
             .cloned()
             .collect();
-        let n = states.len();
         let f: Vec<Expr> = states
             .iter()
             .map(|s| {
@@ -955,15 +956,93 @@ impl<'a> Lx<'a> {
                 }
             })
             .collect();
+        self.backward_euler(blk, "KINETIC", &states, &f, &other, false)
+    }
+
+    /// `SOLVE ... METHOD derivimplicit`: backward Euler on the DERIVATIVE block's equations,
+    /// x = x0 + dt f(x), by Newton iterations as for a KINETIC scheme (NEURON solves the same
+    /// implicit step by Newton's method).
+    fn derivimplicit(&mut self, blk: &'a Block) -> NResult<()> {
+        let mut states: Vec<String> = Vec::new();
+        let mut f: Vec<Expr> = Vec::new();
+        let mut other: Vec<&'a Stmt> = Vec::new();
+        // Top-level assignments, substituted into the derivatives so that the Jacobian sees a
+        // state dependence through them (`pump = vmax*cai/(cai + km)  cai' = ... - pump`).
+        let mut defs: HashMap<String, Expr> = HashMap::new();
+        // Statements whose dependence on the states the symbolic Jacobian cannot follow.
+        let mut opaque: Vec<&'a Stmt> = Vec::new();
+        let subst_defs = |e: &Expr, defs: &HashMap<String, Expr>| {
+            defs.iter()
+                .fold(e.clone(), |e, (name, by)| sym::subst(&e, name, by))
+        };
+        for s in &blk.body {
+            match s {
+                Stmt::Deriv { state, rhs, line } => {
+                    if !self.state_names.iter().any(|x| x == state) {
+                        return self.err(*line, format!("'{state}' is not a STATE"));
+                    }
+                    if states.contains(state) {
+                        return self.err(*line, format!("{state}' is given twice"));
+                    }
+                    states.push(state.clone());
+                    f.push(subst_defs(rhs, &defs));
+                }
+                Stmt::Assign { lhs, rhs, .. } => {
+                    let e = subst_defs(rhs, &defs);
+                    defs.insert(lhs.clone(), e);
+                    other.push(s);
+                }
+                Stmt::Local(_) => other.push(s),
+                s => {
+                    // what it assigns is no longer known in closed form
+                    match assigned_names(s) {
+                        Some(names) => names.iter().for_each(|n| {
+                            defs.remove(n);
+                        }),
+                        None => defs.clear(),
+                    }
+                    opaque.push(s);
+                    other.push(s);
+                }
+            }
+        }
+        if states.is_empty() {
+            return self.err(
+                blk.line,
+                format!("DERIVATIVE '{}' has no equation x' = ...", blk.name),
+            );
+        }
+        // A statement that may read a state (directly, or through a call whose body is not
+        // seen here) can make a derivative depend on the states where the symbolic Jacobian does
+        // not see it: the step then iterates as for a nonlinear system (the residual is always
+        // exact, so the iteration converges to the same implicit step).
+        let hidden =
+            opaque.iter().any(|s| may_read_states(s, &states)) || f.iter().any(calls_user_function);
+        self.backward_euler(blk, "DERIVATIVE", &states, &f, &other, hidden)
+    }
+
+    /// Backward Euler x = x0 + dt f(x) on `states` by Newton's method with the symbolic Jacobian:
+    /// one step when f is linear in the states (then exact), else a fixed number. `other` runs
+    /// before each evaluation of f.
+    fn backward_euler(
+        &mut self,
+        blk: &'a Block,
+        what: &str,
+        states: &[String],
+        f: &[Expr],
+        other: &[&'a Stmt],
+        force_iterate: bool,
+    ) -> NResult<()> {
+        let n = states.len();
         let mut jac = Vec::with_capacity(n * n);
-        let mut linear = true;
-        for fi in &f {
-            for s in &states {
+        let mut linear = !force_iterate;
+        for fi in f {
+            for s in states {
                 let Some(d) = sym::diff(fi, s) else {
                     return self.err(
                         blk.line,
                         format!(
-                            "KINETIC '{}': rate expressions must be differentiable in the states",
+                            "{what} '{}': the right-hand sides must be differentiable in the states",
                             blk.name
                         ),
                     );
@@ -998,17 +1077,22 @@ impl<'a> Lx<'a> {
             });
         }
         let iters = if linear { 1 } else { 8 };
+        // After an iterated DERIVATIVE step the block's variables are computed once more from the
+        // final states (NEURON evaluates the block again after its Newton solve).
+        let rerun = !linear && what == "DERIVATIVE";
         let res = (|| -> NResult<()> {
-            for _ in 0..iters {
+            for k in 0..iters + usize::from(rerun) {
                 let imark = self.top;
-                for s in &other {
+                for s in other {
                     let m = self.top;
                     self.stmt(s)?;
                     if !matches!(s, Stmt::Local(_)) {
                         self.top = m;
                     }
                 }
-                self.newton_step(&xs, &x0, &f, &mat, true)?;
+                if k < iters {
+                    self.newton_step(&xs, &x0, f, &mat, true)?;
+                }
                 self.top = imark;
             }
             Ok(())
@@ -1439,5 +1523,63 @@ fn reads_any(op: &Op) -> Vec<u32> {
             .chain(rhs.iter().copied())
             .collect(),
         o => reads(o),
+    }
+}
+
+/// Whether a statement of a DERIVATIVE block may read one of `states`: it names one, or calls a
+/// PROCEDURE or FUNCTION (whose body may read any variable).
+fn may_read_states(s: &Stmt, states: &[String]) -> bool {
+    fn expr(e: &Expr, states: &[String]) -> bool {
+        match e {
+            Expr::Num(_) => false,
+            Expr::Var(v, _) => states.contains(v),
+            Expr::Call(name, args, _) => {
+                let math = BUILTIN1.iter().any(|(m, _)| m == name)
+                    || BUILTIN2.iter().any(|(m, _)| m == name);
+                !math || args.iter().any(|a| expr(a, states))
+            }
+            Expr::Neg(a) | Expr::Not(a) => expr(a, states),
+            Expr::Bin(_, a, b) => expr(a, states) || expr(b, states),
+        }
+    }
+    let block = |b: &[Stmt]| b.iter().any(|s| may_read_states(s, states));
+    match s {
+        Stmt::Assign { rhs, .. } => expr(rhs, states),
+        Stmt::Local(_) => false,
+        Stmt::If { cond, then, els } => expr(cond, states) || block(then) || block(els),
+        Stmt::While { cond, body, .. } => expr(cond, states) || block(body),
+        _ => true,
+    }
+}
+
+/// The variables a statement assigns, or None when it cannot be told (a PROCEDURE call).
+fn assigned_names(s: &Stmt) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    fn walk(s: &Stmt, out: &mut Vec<String>) -> bool {
+        match s {
+            Stmt::Assign { lhs, .. } => {
+                out.push(lhs.clone());
+                true
+            }
+            Stmt::Local(_) => true,
+            Stmt::If { then, els, .. } => then.iter().chain(els).all(|s| walk(s, out)),
+            Stmt::While { body, .. } => body.iter().all(|s| walk(s, out)),
+            _ => false,
+        }
+    }
+    walk(s, &mut out).then_some(out)
+}
+
+/// Whether an expression calls a FUNCTION of the file (whose body may read the states).
+fn calls_user_function(e: &Expr) -> bool {
+    match e {
+        Expr::Num(_) | Expr::Var(..) => false,
+        Expr::Call(name, args, _) => {
+            let math =
+                BUILTIN1.iter().any(|(m, _)| m == name) || BUILTIN2.iter().any(|(m, _)| m == name);
+            !math || args.iter().any(calls_user_function)
+        }
+        Expr::Neg(a) | Expr::Not(a) => calls_user_function(a),
+        Expr::Bin(_, a, b) => calls_user_function(a) || calls_user_function(b),
     }
 }
