@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ..conftest import compiled_mechanisms
-from .test_nmodl_vs_neuron import CELSIUS, DTS, IONS, RTOL, SCRIPT, max_rel_err, staircase
+from .test_nmodl_vs_neuron import CELSIUS, DTS, IONS, RTOL, SCRIPT, _run_ours, max_rel_err, staircase
 
 HERE = pathlib.Path(__file__).resolve().parent
 OURS = {"kdi": HERE / "mod" / "kdi.mod", "cadi": HERE / "mod" / "cadi.mod"}
@@ -58,19 +58,6 @@ def neuron_runs(files, tmp_path_factory):
     return {c["id"]: c for c in cases}, {k: data[k] for k in data.files}
 
 
-def _run_ours(case, files, v=None):
-    from bmtk_rs import _native
-
-    mods = [str(files[name]) for name in case["mechs"] if name in files]
-    if "vclamp" in case:
-        return _native.mechanism_vclamp(case["mechs"], v, case["dt"], case["celsius"], case["record"],
-                                        ions=case["ions"], modfiles=mods)
-    return _native.mechanism_iclamp(case["mechs"], case["dt"], case["nsteps"] * case["dt"], case["celsius"],
-                                    case["record"], v_init=case["v_init"], cm=case["cm"], diam=case["diam"],
-                                    L=case["L"], amp=case["amp"], delay=case["delay"], dur=case["dur"],
-                                    ions=case["ions"], modfiles=mods)
-
-
 @pytest.mark.parametrize("protocol", ["vclamp", "iclamp"])
 @pytest.mark.parametrize("dt", DTS)
 @pytest.mark.parametrize("gid", list(GROUPS))
@@ -78,7 +65,8 @@ def test_derivimplicit_matches_neuron(neuron_runs, files, gid, dt, protocol):
     cases, nrn = neuron_runs
     case = cases[f"{gid}@{protocol}@{dt:g}"]
     v = nrn[case["id"] + "/v"] if protocol == "vclamp" else None
-    ours = _run_ours(case, files, v)
+    # the files as test_nmodl_vs_neuron's runner takes them; pas is the engine's built-in
+    ours = _run_ours(case, {name: {"path": str(path)} for name, path in files.items()}, v)
     errors = {name: max_rel_err(ours[name], nrn[case["id"] + "/" + name]) for name in case["record"]}
     print(case["id"], {k: f"{e:.1e}" for k, e in errors.items()})
     bad = {k: e for k, e in errors.items() if not e < RTOL}

@@ -132,7 +132,7 @@ def max_rel_err(ours, ref):
 def _run_ours(case, models, v=None):
     from bmtk_rs import _native
 
-    files = [models[name]["path"] for name in case["mechs"]]
+    files = [models[name]["path"] for name in case["mechs"] if name in models]
     if "vclamp" in case:
         return _native.mechanism_vclamp(case["mechs"], v, case["dt"], case["celsius"], case["record"],
                                         ions=case["ions"], modfiles=files)
