@@ -25,6 +25,10 @@ class Mechanism:
     nonspecific: list = field(default_factory=list)
     range: list = field(default_factory=list)
     variables: list = field(default_factory=list)
+    #: blocks compiled to native code when the file was loaded, and blocks the interpreter runs
+    #: (NET_RECEIVE always; everything with ``BMTK_RS_NMODL_JIT=0``)
+    native: list = field(default_factory=list)
+    interpreted: list = field(default_factory=list)
 
 
 def load(path):
@@ -35,7 +39,8 @@ def load(path):
     info = _native.nmodl_load(str(p))
     return Mechanism(name=info["name"], kind=info["kind"], path=str(p), parameters=dict(info["parameters"]),
                      states=list(info["states"]), ions=dict(info["ions"]), nonspecific=list(info["nonspecific"]),
-                     range=list(info["range"]), variables=list(info["variables"]))
+                     range=list(info["range"]), variables=list(info["variables"]), native=list(info["native"]),
+                     interpreted=list(info["interpreted"]))
 
 
 def check(path):
@@ -44,7 +49,9 @@ def check(path):
         m = load(path)
     except (ValueError, OSError) as e:
         return False, str(e)
-    return True, f"{path}: {m.kind} mechanism '{m.name}' is supported"
+    how = "; ".join(f"{label}: {', '.join(blocks)}" for label, blocks in
+                    (("native code", m.native), ("interpreted", m.interpreted)) if blocks)
+    return True, f"{path}: {m.kind} mechanism '{m.name}' is supported ({how})"
 
 
 def load_dir(directory):

@@ -60,6 +60,35 @@ pub(crate) fn instance_programs(c: &lower::Compiled) -> [&[vm::Op]; 4] {
     [&c.init, &c.current_v, &c.state, &c.current_pre]
 }
 
+/// The model's non-empty programs by the block they come from, each with whether it runs as native
+/// code (`bmtk_rs.mechanisms` shows this; NET_RECEIVE always runs in the interpreter).
+pub fn program_modes(m: &Model) -> Vec<(&'static str, bool)> {
+    let c = &m.code;
+    let names = [
+        "INITIAL",
+        "BREAKPOINT (the part depending on v)",
+        "SOLVE",
+        "BREAKPOINT (the part not depending on v)",
+    ];
+    let progs = instance_programs(c);
+    // in the order they run in a step
+    let mut out: Vec<(&'static str, bool)> = [0, 3, 1, 2]
+        .into_iter()
+        .filter(|&i| !progs[i].is_empty())
+        .map(|i| {
+            let native = m.native.as_ref().is_some_and(|n| n.program(i).is_some());
+            (names[i], native)
+        })
+        .collect();
+    if !c.net_receive.is_empty() {
+        out.push(("NET_RECEIVE", false));
+    }
+    if !c.net_init.is_empty() {
+        out.push(("NET_RECEIVE INITIAL", false));
+    }
+    out
+}
+
 /// Native code for a model's instance programs ([`jit`]). A temporary's value reaches memory
 /// when another program reads it (BREAKPOINT's v-free part computes what its v part uses).
 pub(crate) fn native_code(name: &str, c: &lower::Compiled) -> jit::NativeCode {

@@ -7,7 +7,8 @@ use super::convert::IntoPyResult;
 use crate::bionet::mechanisms::ParamKind;
 
 /// Loads, checks and lowers an NMODL file; returns `{name, kind, file, parameters: {name: (default,
-/// "range"|"global")}, states, variables, ions: {ion: {read, write, valence}}, nonspecific}`.
+/// "range"|"global")}, states, variables, ions: {ion: {read, write, valence}}, nonspecific, range,
+/// native, interpreted}` (the last two: the file's blocks run as native code / by the interpreter).
 /// A file that cannot run raises ValueError naming file, line and construct.
 #[pyfunction]
 pub fn nmodl_load<'py>(py: Python<'py>, path: String) -> PyResult<Bound<'py, PyDict>> {
@@ -39,6 +40,16 @@ pub fn nmodl_load<'py>(py: Python<'py>, path: String) -> PyResult<Bound<'py, PyD
     d.set_item("ions", ions)?;
     d.set_item("nonspecific", m.nonspecific.clone())?;
     d.set_item("range", m.range.clone())?;
+    let modes = crate::nmodl::program_modes(&m);
+    let pick = |native: bool| -> Vec<&str> {
+        modes
+            .iter()
+            .filter(|(_, n)| *n == native)
+            .map(|(name, _)| *name)
+            .collect()
+    };
+    d.set_item("native", pick(true))?;
+    d.set_item("interpreted", pick(false))?;
     Ok(d)
 }
 

@@ -1,6 +1,7 @@
 """Every .mod file of the corpus (BMTK's 25, the neuron wheel's) is either loaded or refused with an
 error naming file, line and construct; bad files are Python exceptions, never crashes."""
 
+import os
 import re
 import subprocess
 import sys
@@ -88,3 +89,22 @@ def test_inspect(bmtk_modfiles):
     assert m.ions == {"ca": {"read": ["ica"], "write": ["cai"], "valence": None}}
     loaded, refused = mechanisms.load_dir(bmtk_modfiles)
     assert set(loaded) == BMTK_CHANNELS | BMTK_SYNAPSES and len(refused) == 1
+
+
+def test_native_code_is_reported(bmtk_modfiles):
+    """`load` and `check` say which blocks run as native code: every instance program of the Allen
+    channels, a synapse's NET_RECEIVE in the interpreter, and everything interpreted when native
+    code is switched off (BMTK_RS_NMODL_JIT=0, read when a file is loaded)."""
+    from bmtk_rs import mechanisms
+
+    nats = mechanisms.load(bmtk_modfiles / "NaTs.mod")
+    assert "INITIAL" in nats.native and "SOLVE" in nats.native and nats.interpreted == []
+    syn = mechanisms.load(bmtk_modfiles / "stp2syn.mod")
+    assert "NET_RECEIVE" in syn.interpreted and "SOLVE" in syn.native
+    ok, msg = mechanisms.check(bmtk_modfiles / "stp2syn.mod")
+    assert ok and "native code: " in msg and "interpreted: NET_RECEIVE" in msg, msg
+    off = subprocess.run([sys.executable, "-c", "import sys; from bmtk_rs import mechanisms; "
+                          "m = mechanisms.load(sys.argv[1]); print(m.native, 'SOLVE' in m.interpreted)",
+                          str(bmtk_modfiles / "NaTs.mod")], capture_output=True, text=True,
+                         env=dict(os.environ, BMTK_RS_NMODL_JIT="0"))
+    assert off.returncode == 0 and off.stdout.split() == ["[]", "True"], off.stdout + off.stderr
