@@ -26,6 +26,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
 use super::ast::BinOp;
+use super::lower::{reads_any, writes};
 use super::vm::{self, Frame, Fun, Fun2, Op, Opnd};
 
 /// `f(slot base pointers, scalars, first instance, end instance)`.
@@ -217,37 +218,10 @@ pub fn compilable(ops: &[Op]) -> bool {
         })
 }
 
-fn slot(o: Opnd) -> Option<u32> {
-    match o {
-        Opnd::S(s) => Some(s),
-        Opnd::G(_) => None,
-    }
-}
-
-/// The slots an operation reads (including a masked store's own destination, kept where the
-/// mask is off) and the one it writes.
+/// The slots an operation reads (a masked store's own destination included: it is kept where
+/// the mask is off) and the one it writes (lower.rs's analysis, shared with its passes).
 fn reads_writes(op: &Op) -> (Vec<u32>, Option<u32>) {
-    match op {
-        Op::Bin { dst, a, b, .. } => (slot(*a).into_iter().chain(slot(*b)).collect(), Some(*dst)),
-        Op::Un { dst, a, .. } => (slot(*a).into_iter().collect(), Some(*dst)),
-        Op::Store { dst, a, mask } => {
-            let mut r: Vec<u32> = slot(*a).into_iter().collect();
-            if let Some(m) = mask {
-                r.push(*m);
-                r.push(*dst);
-            }
-            (r, Some(*dst))
-        }
-        Op::Mask {
-            dst, parent, cond, ..
-        } => {
-            let mut r: Vec<u32> = slot(*cond).into_iter().collect();
-            r.extend(parent);
-            (r, Some(*dst))
-        }
-        Op::SkipIfNone { mask, .. } => (vec![*mask], None),
-        _ => (Vec::new(), None),
-    }
+    (reads_any(op), writes(op).first().copied())
 }
 
 /// Every slot a program reads.
@@ -741,6 +715,10 @@ unary!(
     native_ceil => Fun::Ceil,
     native_exprelr => Fun::Exprelr,
     native_exp => Fun::Exp,
+    native_neg => Fun::Neg,
+    native_not => Fun::Not,
+    native_fabs => Fun::Fabs,
+    native_sqrt => Fun::Sqrt,
 );
 
 fn unary_fn(f: Fun) -> usize {
@@ -760,6 +738,10 @@ fn unary_fn(f: Fun) -> usize {
         Fun::Floor => native_floor,
         Fun::Ceil => native_ceil,
         Fun::Exprelr => native_exprelr,
-        Fun::Exp | Fun::Neg | Fun::Not | Fun::Fabs | Fun::Sqrt => native_exp,
+        Fun::Exp => native_exp,
+        Fun::Neg => native_neg,
+        Fun::Not => native_not,
+        Fun::Fabs => native_fabs,
+        Fun::Sqrt => native_sqrt,
     }) as usize
 }

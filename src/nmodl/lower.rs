@@ -1387,7 +1387,7 @@ fn reads(op: &Op) -> Vec<u32> {
     }
 }
 
-fn writes(op: &Op) -> Vec<u32> {
+pub(crate) fn writes(op: &Op) -> Vec<u32> {
     match op {
         Op::Bin { dst, .. } | Op::Un { dst, .. } | Op::Store { dst, .. } | Op::Mask { dst, .. } => {
             vec![*dst]
@@ -1506,7 +1506,7 @@ pub fn fuse_stores(ops: &mut [Op], first_tmp: u32) {
 }
 
 /// Every slot an op reads (control flow, tables and solves included).
-fn reads_any(op: &Op) -> Vec<u32> {
+pub(crate) fn reads_any(op: &Op) -> Vec<u32> {
     let s = |o: &Opnd| match o {
         Opnd::S(s) => Some(*s),
         Opnd::G(_) => None,
@@ -1529,25 +1529,13 @@ fn reads_any(op: &Op) -> Vec<u32> {
 /// Whether a statement of a DERIVATIVE block may read one of `states`: it names one, or calls a
 /// PROCEDURE or FUNCTION (whose body may read any variable).
 fn may_read_states(s: &Stmt, states: &[String]) -> bool {
-    fn expr(e: &Expr, states: &[String]) -> bool {
-        match e {
-            Expr::Num(_) => false,
-            Expr::Var(v, _) => states.contains(v),
-            Expr::Call(name, args, _) => {
-                let math = BUILTIN1.iter().any(|(m, _)| m == name)
-                    || BUILTIN2.iter().any(|(m, _)| m == name);
-                !math || args.iter().any(|a| expr(a, states))
-            }
-            Expr::Neg(a) | Expr::Not(a) => expr(a, states),
-            Expr::Bin(_, a, b) => expr(a, states) || expr(b, states),
-        }
-    }
+    let expr = |e: &Expr| states.iter().any(|x| e.mentions(x)) || calls_user_function(e);
     let block = |b: &[Stmt]| b.iter().any(|s| may_read_states(s, states));
     match s {
-        Stmt::Assign { rhs, .. } => expr(rhs, states),
+        Stmt::Assign { rhs, .. } => expr(rhs),
         Stmt::Local(_) => false,
-        Stmt::If { cond, then, els } => expr(cond, states) || block(then) || block(els),
-        Stmt::While { cond, body, .. } => expr(cond, states) || block(body),
+        Stmt::If { cond, then, els } => expr(cond) || block(then) || block(els),
+        Stmt::While { cond, body, .. } => expr(cond) || block(body),
         _ => true,
     }
 }
