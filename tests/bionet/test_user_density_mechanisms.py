@@ -17,21 +17,22 @@ from .network_configs import run_config
 from .sonata_writer import write_nodes, write_types
 
 MOD = pathlib.Path(__file__).parent / "mod" / "kdrtest.mod"
+KDI = pathlib.Path(__file__).parents[1] / "nmodl" / "mod" / "kdi.mod"
 TSTOP = 300.0
 
 
-def _setup(base, bmtk_data, mod_file=MOD, gbar=0.02):
+def _setup(base, bmtk_data, mod_file=MOD, gbar=0.02, suffix="kdrtest"):
     comps = bmtk_data / "tutorial_l4" / "components"
     models = base / "models"
     models.mkdir(parents=True)
     fit = json.loads((comps / "biophysical_neuron_models" / "472363762_fit.json").read_text())
     plain = json.loads(json.dumps(fit))
-    fit["genome"].append({"section": "soma", "name": "gbar_kdrtest", "value": gbar, "mechanism": "kdrtest"})
+    fit["genome"].append({"section": "soma", "name": f"gbar_{suffix}", "value": gbar, "mechanism": suffix})
     (models / "with_kdr.json").write_text(json.dumps(fit))
     (models / "plain.json").write_text(json.dumps(plain))
     mechs = base / "mechanisms" / "modfiles"
     mechs.mkdir(parents=True)
-    shutil.copy(mod_file, mechs / "kdrtest.mod")
+    shutil.copy(mod_file, mechs / f"{suffix}.mod")
     net = base / "net"
     net.mkdir()
     write_types(net / "cells_node_types.csv", [
@@ -77,11 +78,13 @@ def _soma_v(out):
         return f["report/cells/data"][()].astype(float)
 
 
-def test_user_channel_matches_neuron(bmtk_data, tmp_path):
+# kdi.mod (tests/nmodl/mod) integrates its gate by derivimplicit: the same check through a config
+@pytest.mark.parametrize("mod_file,suffix", [(MOD, "kdrtest"), (KDI, "kdi")], ids=["cnexp", "derivimplicit"])
+def test_user_channel_matches_neuron(bmtk_data, tmp_path, mod_file, suffix):
     bmtk = require_module("bmtk")
-    comps, models, mechs, net = _setup(tmp_path, bmtk_data)
+    comps, models, mechs, net = _setup(tmp_path, bmtk_data, mod_file=mod_file, suffix=suffix)
     modsrc = pathlib.Path(bmtk.__file__).parent / "utils" / "scripts" / "bionet" / "mechanisms" / "modfiles"
-    nrnmech = compiled_mechanisms(list(modsrc.glob("*.mod")) + [MOD])
+    nrnmech = compiled_mechanisms(list(modsrc.glob("*.mod")) + [mod_file])
     ours = _config(tmp_path / "rs", comps, models, mechs, net)
     ref = _config(tmp_path / "nrn", comps, models, mechs, net)
     run_config(ours)
