@@ -26,7 +26,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module};
 
 use super::ast::BinOp;
-use super::lower::{reads_any, writes};
+use super::lower::{read_before_written, reads_any, skippable, writes};
 use super::vm::{self, Frame, Fun, Fun2, Op, Opnd};
 
 /// `f(slot base pointers, scalars, first instance, end instance)`.
@@ -36,6 +36,9 @@ type NativeFn = unsafe extern "C" fn(*const *mut f64, *const f64, usize, usize);
 /// last instance.
 #[derive(Clone, Copy)]
 pub struct NativeProgram {
+    /// Several pairs of instances interleaved (`wide_lanes` instances per iteration).
+    wide: NativeFn,
+    wide_lanes: usize,
     pairs: NativeFn,
     single: NativeFn,
     /// The slots and scalars the code reads or writes (checked before every call).
@@ -52,13 +55,17 @@ impl NativeProgram {
         }
         let n = frame.n;
         let base = frame.slot_addresses().as_ptr() as *const *mut f64;
+        let wide = n - n % self.wide_lanes;
         let even = n & !1;
         // SAFETY: the code reads and writes slots `< nslots` at instances in `[0, n)`, through
         // the frame's current slot addresses (every slot at least `n` long), and scalars
         // `< nscalars`; both bounds were checked above, and the frame is borrowed mutably.
         unsafe {
-            if even > 0 {
-                (self.pairs)(base, g.as_ptr(), 0, even);
+            if wide > 0 {
+                (self.wide)(base, g.as_ptr(), 0, wide);
+            }
+            if wide < even {
+                (self.pairs)(base, g.as_ptr(), wide, even);
             }
             if even < n {
                 (self.single)(base, g.as_ptr(), even, n);
@@ -134,16 +141,35 @@ pub fn compile(
             continue;
         }
         let mut fns = Vec::new();
-        for ty in [types::F64X2, types::F64] {
+        for (part, ty, streams) in [
+            ("wide", types::F64X2, streams()),
+            ("pairs", types::F64X2, 1),
+            ("single", types::F64, 1),
+        ] {
             let sig = signature(&module);
             ctx.func.signature = sig.clone();
-            build(&mut ctx.func, &mut fctx, ops, ty, &|s| keep(i, s));
+            build(&mut ctx.func, &mut fctx, ops, ty, streams, &|s| keep(i, s));
             // named for profilers (perf shows them by these names)
-            let fname = format!("nmodl_{name}_{i}_x{}", ty.lane_count());
+            let fname = format!(
+                "nmodl_{name}_{i}_{part}_x{}",
+                ty.lane_count() as usize * streams
+            );
+            // BMTK_RS_NMODL_DISASM=<part of a function name> prints that function's machine code
+            let disasm = std::env::var("BMTK_RS_NMODL_DISASM").ok();
+            ctx.set_disasm(disasm.is_some());
             let defined = match module.declare_function(&fname, Linkage::Local, &sig) {
                 Ok(id) => module.define_function(id, &mut ctx).is_ok().then_some(id),
                 Err(_) => None,
             };
+            if let (Some(want), Some(code)) = (&disasm, ctx.compiled_code()) {
+                if let Some(text) = code
+                    .vcode
+                    .as_ref()
+                    .filter(|_| fname.contains(want.as_str()))
+                {
+                    eprintln!("=== {fname}\n{text}");
+                }
+            }
             module.clear_context(&mut ctx);
             match defined {
                 Some(id) => fns.push(id),
@@ -152,7 +178,7 @@ pub fn compile(
         }
         let nslots = max_slot(ops).map_or(0, |s| s as usize + 1);
         let nscalars = nscalars.max(scalars_needed(ops));
-        ids.push((fns.len() == 2).then_some((fns, nslots, nscalars)));
+        ids.push((fns.len() == 3).then_some((fns, nslots, nscalars)));
     }
     if module.finalize_definitions().is_err() {
         return none();
@@ -166,8 +192,10 @@ pub fn compile(
                     std::mem::transmute::<*const u8, NativeFn>(module.get_finalized_function(id))
                 };
                 NativeProgram {
-                    pairs: f(fns[0]),
-                    single: f(fns[1]),
+                    wide: f(fns[0]),
+                    pairs: f(fns[1]),
+                    single: f(fns[2]),
+                    wide_lanes: 2 * streams(),
                     nslots,
                     nscalars,
                 }
@@ -178,6 +206,13 @@ pub fn compile(
         module: Some(module),
         programs,
     }
+}
+
+/// How many pairs of instances the main loop interleaves: two independent chains of the same
+/// operations keep the CPU's units busier (measured: states ~8% faster than one pair; three or
+/// four pairs were no faster, their registers spill).
+fn streams() -> usize {
+    2
 }
 
 fn new_module() -> Option<JITModule> {
@@ -224,9 +259,18 @@ fn reads_writes(op: &Op) -> (Vec<u32>, Option<u32>) {
     (reads_any(op), writes(op).first().copied())
 }
 
-/// Every slot a program reads.
-pub fn slots_read(ops: &[Op]) -> BTreeSet<u32> {
-    ops.iter().flat_map(|op| reads_writes(op).0).collect()
+/// The slots written by an operation that runs on every path through the program.
+fn unconditionally_written(ops: &[Op]) -> BTreeSet<u32> {
+    ops.iter()
+        .zip(skippable(ops))
+        .filter(|(_, skip)| !skip)
+        .flat_map(|(op, _)| writes(op))
+        .collect()
+}
+
+/// Every slot a program may read before writing it (its value from before the program).
+pub fn slots_read_first(ops: &[Op]) -> BTreeSet<u32> {
+    read_before_written(ops)
 }
 
 fn max_slot(ops: &[Op]) -> Option<u32> {
@@ -264,7 +308,11 @@ struct Gen<'a, 'b> {
     b: &'a mut FunctionBuilder<'b>,
     /// `F64X2` (two instances) or `F64` (one).
     ty: Type,
-    vars: HashMap<u32, Variable>,
+    /// Each stream's variables (a stream is one vector of instances; several are interleaved
+    /// operation by operation so that their dependency chains overlap in the CPU).
+    vars: Vec<HashMap<u32, Variable>>,
+    /// The stream [`Gen::op`] emits for.
+    cur: usize,
     scalars: HashMap<u32, Value>,
     sig1: cranelift_codegen::ir::SigRef,
     sig2: cranelift_codegen::ir::SigRef,
@@ -275,6 +323,7 @@ fn build(
     fctx: &mut FunctionBuilderContext,
     ops: &[Op],
     ty: Type,
+    streams: usize,
     keep: &dyn Fn(u32) -> bool,
 ) {
     let ptr = types::I64;
@@ -291,32 +340,26 @@ fn build(
     // Which slots are loaded before and stored after each instance.
     let mut read = BTreeSet::new();
     let mut written = BTreeSet::new();
-    let mut read_first = BTreeSet::new();
     for op in ops {
         let (r, w) = reads_writes(op);
-        for s in r {
-            if !written.contains(&s) {
-                read_first.insert(s);
-            }
-            read.insert(s);
-        }
+        read.extend(r);
         written.extend(w);
     }
+    let read_first = read_before_written(ops);
     let store: Vec<u32> = written
         .iter()
         .copied()
         .filter(|&s| keep(s) || read_first.contains(&s))
         .collect();
-    // With branches a stored slot is also loaded (a branch that an instance skips leaves its old
-    // value); in straight-line code a slot written before any read needs no load.
-    let branches = ops
+    // A stored slot that some path may leave unwritten (all its writes inside a branch) is also
+    // loaded: an instance that skips the branch keeps its old value. A slot read before it is
+    // written is loaded anyway.
+    let unconditional = unconditionally_written(ops);
+    let load: BTreeSet<u32> = read_first
         .iter()
-        .any(|op| matches!(op, Op::SkipIfNone { .. } | Op::Jump { .. }));
-    let load: BTreeSet<u32> = if branches {
-        read_first.iter().chain(&store).copied().collect()
-    } else {
-        read_first.clone()
-    };
+        .copied()
+        .chain(store.iter().copied().filter(|s| !unconditional.contains(s)))
+        .collect();
     let used: BTreeSet<u32> = read.union(&written).copied().collect();
 
     let entry = b.create_block();
@@ -345,10 +388,9 @@ fn build(
         };
         scalars.insert(i, x);
     }
-    let mut vars = HashMap::new();
-    for &s in &used {
-        vars.insert(s, b.declare_var(ty));
-    }
+    let vars: Vec<HashMap<u32, Variable>> = (0..streams)
+        .map(|_| used.iter().map(|&s| (s, b.declare_var(ty))).collect())
+        .collect();
     let header = b.create_block();
     b.append_block_param(header, ptr);
     let body = b.create_block();
@@ -367,15 +409,19 @@ fn build(
     for (&s, &base) in &bases {
         addr.insert(s, b.ins().iadd(base, off));
     }
+    let width = ty.bytes() as i32;
     for &s in &load {
-        let v = b.ins().load(ty, flags, addr[&s], 0);
-        b.def_var(vars[&s], v);
+        for (j, vs) in vars.iter().enumerate() {
+            let v = b.ins().load(ty, flags, addr[&s], width * j as i32);
+            b.def_var(vs[&s], v);
+        }
     }
 
     let mut g = Gen {
         b: &mut b,
         ty,
         vars,
+        cur: 0,
         scalars,
         sig1,
         sig2,
@@ -403,13 +449,22 @@ fn build(
         }
         match op {
             Op::SkipIfNone { mask, to } => {
-                let m = g.var(*mask);
-                let on = g.nonzero(m);
-                let any = if ty == types::F64 {
-                    on
-                } else {
-                    g.b.ins().vany_true(on)
-                };
+                let mut any = None;
+                for j in 0..streams {
+                    g.cur = j;
+                    let m = g.var(*mask);
+                    let on = g.nonzero(m);
+                    let a = if ty == types::F64 {
+                        on
+                    } else {
+                        g.b.ins().vany_true(on)
+                    };
+                    any = Some(match any {
+                        None => a,
+                        Some(x) => g.b.ins().bor(x, a),
+                    });
+                }
+                let any = any.expect("at least one stream");
                 let next = g.b.create_block();
                 g.b.ins().brif(any, next, &[], target(*to, &targets), &[]);
                 g.b.switch_to_block(next);
@@ -419,17 +474,40 @@ fn build(
                 let next = g.b.create_block();
                 g.b.switch_to_block(next);
             }
-            _ => g.op(op),
+            Op::Un {
+                f: Fun::Exp,
+                dst,
+                a,
+            } => {
+                let xs: Vec<Value> = (0..streams)
+                    .map(|j| {
+                        g.cur = j;
+                        g.opnd(*a)
+                    })
+                    .collect();
+                for (j, y) in g.exp(&xs).into_iter().enumerate() {
+                    g.cur = j;
+                    g.def(*dst, y);
+                }
+            }
+            _ => {
+                for j in 0..streams {
+                    g.cur = j;
+                    g.op(op);
+                }
+            }
         }
     }
     g.b.ins().jump(tail, &[]);
     let vars = g.vars;
     b.switch_to_block(tail);
     for &s in &store {
-        let v = b.use_var(vars[&s]);
-        b.ins().store(flags, v, addr[&s], 0);
+        for (j, vs) in vars.iter().enumerate() {
+            let v = b.use_var(vs[&s]);
+            b.ins().store(flags, v, addr[&s], width * j as i32);
+        }
     }
-    let lanes = ty.lane_count() as i64;
+    let lanes = (ty.lane_count() as usize * streams) as i64;
     let next = b.ins().iadd_imm(k, lanes);
     b.ins().jump(header, &[next.into()]);
 
@@ -441,7 +519,7 @@ fn build(
 
 impl Gen<'_, '_> {
     fn var(&mut self, s: u32) -> Value {
-        self.b.use_var(self.vars[&s])
+        self.b.use_var(self.vars[self.cur][&s])
     }
 
     fn opnd(&mut self, o: Opnd) -> Value {
@@ -486,7 +564,7 @@ impl Gen<'_, '_> {
     }
 
     fn def(&mut self, dst: u32, v: Value) {
-        self.b.def_var(self.vars[&dst], v);
+        self.b.def_var(self.vars[self.cur][&dst], v);
     }
 
     /// `f` of each lane through a call of the Rust function (the interpreter's own).
@@ -531,54 +609,80 @@ impl Gen<'_, '_> {
         }
     }
 
-    /// The engine's `exp` (crate::bionet::mechanisms::exp, with vm's limits), step for step.
-    fn exp(&mut self, x: Value) -> Value {
+    /// The engine's `exp` (crate::bionet::mechanisms::exp, with vm's limits), step for step, of
+    /// each stream's `x`: every step is emitted for all streams before the next, so the streams'
+    /// long dependency chains (the polynomial) run side by side.
+    fn exp(&mut self, xs: &[Value]) -> Vec<Value> {
         const LN2_HI: f64 = 0.693_147_180_369_123_8;
         const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
         const SHIFT: f64 = 6_755_399_441_055_744.0;
+        let each = |g: &mut Self, v: &[Value], f: &mut dyn FnMut(&mut Self, Value) -> Value| {
+            v.iter().map(|&x| f(g, x)).collect::<Vec<Value>>()
+        };
         let lo = self.konst(-708.0);
         let hi = self.konst(709.0);
         // clamp: NaN stays NaN
-        let below = self.cmp(FloatCC::LessThan, x, lo);
-        let xc = self.sel(below, lo, x);
-        let above = self.cmp(FloatCC::GreaterThan, xc, hi);
-        let xc = self.sel(above, hi, xc);
+        let xc = each(self, xs, &mut |g, x| {
+            let below = g.cmp(FloatCC::LessThan, x, lo);
+            g.sel(below, lo, x)
+        });
+        let xc = each(self, &xc, &mut |g, x| {
+            let above = g.cmp(FloatCC::GreaterThan, x, hi);
+            g.sel(above, hi, x)
+        });
         let l2e = self.konst(std::f64::consts::LOG2_E);
         let shift = self.konst(SHIFT);
-        let t = self.b.ins().fmul(xc, l2e);
-        let t = self.b.ins().fadd(t, shift);
-        let n = self.b.ins().fsub(t, shift);
+        let t = each(self, &xc, &mut |g, x| g.b.ins().fmul(x, l2e));
+        let t = each(self, &t, &mut |g, x| g.b.ins().fadd(x, shift));
+        let n = each(self, &t, &mut |g, x| g.b.ins().fsub(x, shift));
         let hi_c = self.konst(LN2_HI);
         let lo_c = self.konst(LN2_LO);
-        let nh = self.b.ins().fmul(n, hi_c);
-        let r = self.b.ins().fsub(xc, nh);
-        let nl = self.b.ins().fmul(n, lo_c);
-        let r = self.b.ins().fsub(r, nl);
+        let r: Vec<Value> = (0..xs.len())
+            .map(|j| {
+                let nh = self.b.ins().fmul(n[j], hi_c);
+                self.b.ins().fsub(xc[j], nh)
+            })
+            .collect();
+        let r: Vec<Value> = (0..xs.len())
+            .map(|j| {
+                let nl = self.b.ins().fmul(n[j], lo_c);
+                self.b.ins().fsub(r[j], nl)
+            })
+            .collect();
         let mut fact = [1.0f64; 14];
         for i in 2..14 {
             fact[i] = fact[i - 1] * i as f64;
         }
-        let mut p = self.konst(1.0 / fact[13]);
+        let top = self.konst(1.0 / fact[13]);
+        let mut p = vec![top; xs.len()];
         for i in (0..13).rev() {
             let c = self.konst(1.0 / fact[i]);
-            p = self.b.ins().fmul(p, r);
-            p = self.b.ins().fadd(p, c);
+            for j in 0..xs.len() {
+                p[j] = self.b.ins().fmul(p[j], r[j]);
+            }
+            for pj in p.iter_mut() {
+                *pj = self.b.ins().fadd(*pj, c);
+            }
         }
         let ity = self.int_ty();
-        let tb = self.b.ins().bitcast(ity, MemFlags::new(), t);
         let sb = self.iconst(SHIFT.to_bits() as i64);
-        let kk = self.b.ins().isub(tb, sb);
         let bias = self.iconst(1023);
-        let e = self.b.ins().iadd(kk, bias);
-        let e = self.b.ins().ishl_imm(e, 52);
-        let scale = self.b.ins().bitcast(self.ty, MemFlags::new(), e);
-        let y = self.b.ins().fmul(p, scale);
         let zero = self.konst(0.0);
         let inf = self.konst(f64::INFINITY);
-        let under = self.cmp(FloatCC::LessThan, x, lo);
-        let over = self.cmp(FloatCC::GreaterThan, x, hi);
-        let y = self.sel(over, inf, y);
-        self.sel(under, zero, y)
+        (0..xs.len())
+            .map(|j| {
+                let tb = self.b.ins().bitcast(ity, MemFlags::new(), t[j]);
+                let kk = self.b.ins().isub(tb, sb);
+                let e = self.b.ins().iadd(kk, bias);
+                let e = self.b.ins().ishl_imm(e, 52);
+                let scale = self.b.ins().bitcast(self.ty, MemFlags::new(), e);
+                let y = self.b.ins().fmul(p[j], scale);
+                let under = self.cmp(FloatCC::LessThan, xs[j], lo);
+                let over = self.cmp(FloatCC::GreaterThan, xs[j], hi);
+                let y = self.sel(over, inf, y);
+                self.sel(under, zero, y)
+            })
+            .collect()
     }
 
     fn op(&mut self, op: &Op) {
@@ -623,7 +727,7 @@ impl Gen<'_, '_> {
                         let z = self.konst(0.0);
                         self.cmp_f(FloatCC::Equal, x, z)
                     }
-                    Fun::Exp => self.exp(x),
+                    Fun::Exp => self.exp(&[x])[0],
                     Fun::Fabs => self.b.ins().fabs(x),
                     Fun::Sqrt => self.b.ins().sqrt(x),
                     other => self.call(unary_fn(*other), &[x]),

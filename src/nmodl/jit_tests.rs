@@ -81,7 +81,7 @@ fn compare(path: &Path) -> (usize, usize) {
     };
     let c = &m.code;
     let progs = instance_programs(c);
-    let compiled = (0..4).filter(|&i| native.program(i).is_some()).count();
+    let compiled = (0..5).filter(|&i| native.program(i).is_some()).count();
     for (i, ops) in progs.iter().enumerate() {
         assert_eq!(
             native.program(i).is_some(),
@@ -95,6 +95,8 @@ fn compare(path: &Path) -> (usize, usize) {
     let mut rng = Lcg(0x5eed ^ m.fingerprint);
     let mut a = start_frame(&m, n, &mut rng);
     let mut b = a.clone();
+    // NEURON's order: the whole v part twice (the probe program's first run replaces one)
+    let mut r = a.clone();
     let mut g = c.scalars.clone();
     g[c.g_dt as usize] = 0.025;
     g[c.g_celsius as usize] = 34.0;
@@ -103,7 +105,7 @@ fn compare(path: &Path) -> (usize, usize) {
     let init = [(0usize, &c.init_prelude)];
     let step = [
         (3usize, &c.current_prelude),
-        (1, &Vec::new()),
+        (4, &Vec::new()),
         (1, &Vec::new()),
         (2, &c.state_prelude),
     ];
@@ -111,7 +113,7 @@ fn compare(path: &Path) -> (usize, usize) {
         let seq: &[(usize, &Vec<_>)] = if k == 0 { &init } else { &step };
         g[c.g_t as usize] = k as f64 * 0.025;
         for (j, &(i, prelude)) in seq.iter().enumerate() {
-            for vs in [&mut a, &mut b] {
+            for vs in [&mut a, &mut b, &mut r] {
                 let v = &mut vs.slots[c.v_slot as usize];
                 for (q, x) in v.iter_mut().enumerate() {
                     let phase = (q as f64 * 0.37 + k as f64 * 0.11).sin();
@@ -120,6 +122,21 @@ fn compare(path: &Path) -> (usize, usize) {
             }
             hoist::run_prelude(prelude, &mut g);
             vm::run(progs[i], &mut a, &g, &[]);
+            vm::run(progs[if i == 4 { 1 } else { i }], &mut r, &g, &[]);
+            let itot = c.itot_slot as usize;
+            for s in (0..first_tmp).filter(|&s| i != 4 || s == itot) {
+                for q in 0..n {
+                    assert!(
+                        same(a.slots[s][q], r.slots[s][q]),
+                        "{}: program {i}, step {k}, slot {}: with the probe program {}, \
+                         with the v part twice {}",
+                        path.display(),
+                        c.slot_names[s],
+                        a.slots[s][q],
+                        r.slots[s][q]
+                    );
+                }
+            }
             match native.program(i) {
                 Some(p) => assert!(p.run(&mut b, &g)),
                 None => vm::run(progs[i], &mut b, &g, &[]),

@@ -52,6 +52,9 @@ pub struct Compiled {
     /// twice, half the work for the usual `g = gbar*m^3*h; i = g*(v - e)`.
     pub current_pre: Vec<Op>,
     pub current_v: Vec<Op>,
+    /// `current_v` for its first run (at v + 0.001) without what the second run overwrites
+    /// (probe.rs).
+    pub current_probe: Vec<Op>,
     pub state: Vec<Op>,
     /// Scalar preludes of `init`, `current` (pre and v) and `state`: the uniform values hoisted
     /// out of the per-instance programs (hoist.rs), computed once per run.
@@ -1503,6 +1506,53 @@ pub fn fuse_stores(ops: &mut [Op], first_tmp: u32) {
             mask: None,
         };
     }
+}
+
+/// For each operation, the regions around it that a `SkipIfNone` or `Jump` jumps over (as
+/// `[start, end)` ranges of operations).
+pub(crate) fn regions(ops: &[Op]) -> Vec<Vec<(usize, usize)>> {
+    let mut out = vec![Vec::new(); ops.len()];
+    for (pc, op) in ops.iter().enumerate() {
+        if let Op::SkipIfNone { to, .. } | Op::Jump { to } = op {
+            let end = (*to).min(ops.len());
+            for r in out.iter_mut().take(end).skip(pc + 1) {
+                r.push((pc + 1, end));
+            }
+        }
+    }
+    out
+}
+
+/// For each operation, whether some instance may skip it.
+pub(crate) fn skippable(ops: &[Op]) -> Vec<bool> {
+    regions(ops).iter().map(|r| !r.is_empty()).collect()
+}
+
+/// The slots a program may read before it has written them (their values from before the
+/// program): a write covers a later read when every instance that runs the read ran the write
+/// (every region skipping the write skips the read too; a masked store covers nothing).
+pub(crate) fn read_before_written(ops: &[Op]) -> std::collections::BTreeSet<u32> {
+    let reg = regions(ops);
+    // per slot, the regions around each of its covering writes so far
+    let mut written: std::collections::HashMap<u32, Vec<&[(usize, usize)]>> = Default::default();
+    let mut out = std::collections::BTreeSet::new();
+    for (pc, op) in ops.iter().enumerate() {
+        for r in reads_any(op) {
+            let covered = written.get(&r).is_some_and(|ws| {
+                ws.iter()
+                    .any(|w| w.iter().all(|&(a, b)| (a..b).contains(&pc)))
+            });
+            if !covered {
+                out.insert(r);
+            }
+        }
+        if !matches!(op, Op::Store { mask: Some(_), .. }) {
+            for w in writes(op) {
+                written.entry(w).or_default().push(&reg[pc]);
+            }
+        }
+    }
+    out
 }
 
 /// Every slot an op reads (control flow, tables and solves included).

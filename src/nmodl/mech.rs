@@ -29,7 +29,7 @@ pub struct NmodlMech {
     ion_scale: Vec<f64>,
     /// Per run kind (`which`): the scalars its prelude reads, and their values when it last ran
     /// (the prelude, `pow`s of q10 factors mostly, runs again only when one changed).
-    prelude_memo: [(Vec<u32>, Option<Vec<f64>>); 4],
+    prelude_memo: [(Vec<u32>, Option<Vec<f64>>); 5],
 }
 
 pub fn make(model: &Arc<Model>, node: Vec<u32>) -> Box<dyn Mechanism> {
@@ -75,6 +75,7 @@ impl NmodlMech {
                     (Vec::new(), None),
                     inputs(&c.state_prelude),
                     inputs(&c.current_prelude),
+                    (Vec::new(), None),
                 ]
             },
             frame,
@@ -184,9 +185,11 @@ impl NmodlMech {
         }
         let ops = match which {
             0 => &code.init,
-            // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step)
+            // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step), and its
+            // first run at v + 0.001 (4)
             1 => &code.current_v,
             3 => &code.current_pre,
+            4 => &code.current_probe,
             _ => &code.state,
         };
         let native = self.model.native.as_ref();
@@ -318,7 +321,7 @@ impl Mechanism for NmodlMech {
         let itot = self.model.code.itot_slot as usize;
         self.gather(v, ions, 0.001);
         self.run(3);
-        self.run(1);
+        self.run(4);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
         self.gather(v, ions, 0.0);
         self.run(1);
@@ -487,7 +490,7 @@ impl NmodlMech {
         let itot = self.model.code.itot_slot as usize;
         self.gather(v, ions, 0.001);
         self.run(3);
-        self.run(1);
+        self.run(4);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
         self.gather(v, ions, 0.0);
         self.run(1);

@@ -21,6 +21,7 @@ pub mod mech;
 pub mod model;
 pub mod parser;
 pub mod pointrun;
+mod probe;
 mod sparse;
 mod sym;
 mod units;
@@ -56,8 +57,14 @@ pub fn compile(file: &str, src: &str) -> Result<Model> {
 
 /// The programs a density mechanism or point process runs over all its instances, in the order
 /// [`mech`] numbers them (its `run(which)`).
-pub(crate) fn instance_programs(c: &lower::Compiled) -> [&[vm::Op]; 4] {
-    [&c.init, &c.current_v, &c.state, &c.current_pre]
+pub(crate) fn instance_programs(c: &lower::Compiled) -> [&[vm::Op]; 5] {
+    [
+        &c.init,
+        &c.current_v,
+        &c.state,
+        &c.current_pre,
+        &c.current_probe,
+    ]
 }
 
 /// The model's non-empty programs by the block they come from, each with whether it runs as native
@@ -90,10 +97,11 @@ pub fn program_modes(m: &Model) -> Vec<(&'static str, bool)> {
 }
 
 /// Native code for a model's instance programs ([`jit`]). A temporary's value reaches memory
-/// when another program reads it (BREAKPOINT's v-free part computes what its v part uses).
+/// when another program reads it before writing it (BREAKPOINT's v-free part computes what its v
+/// part uses).
 pub(crate) fn native_code(name: &str, c: &lower::Compiled) -> jit::NativeCode {
     let progs = instance_programs(c);
-    let reads: Vec<_> = progs.iter().map(|p| jit::slots_read(p)).collect();
+    let reads: Vec<_> = progs.iter().map(|p| jit::slots_read_first(p)).collect();
     let first_tmp = c.slot_names.len() as u32;
     let keep = |i: usize, s: u32| {
         s < first_tmp

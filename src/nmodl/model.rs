@@ -472,6 +472,14 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     lx.out.current_pre = lx.out.current[..split].to_vec();
     // The rest is straight-line code whenever split > 0: no jump targets to rebase.
     lx.out.current_v = lx.out.current[split..].to_vec();
+    // temporaries another program reads before writing them
+    let read_elsewhere: HashSet<u32> = [&lx.out.init, &lx.out.state, &lx.out.current_pre]
+        .into_iter()
+        .flat_map(|ops| super::jit::slots_read_first(ops))
+        .collect();
+    lx.out.current_probe = super::probe::probe_program(&lx.out.current_v, itot, &|s| {
+        s < first_tmp || read_elsewhere.contains(&s)
+    });
 
     let states: Vec<String> = f.states.iter().map(|d| d.name.clone()).collect();
     let mut variables: Vec<&'static str> = Vec::new();
