@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::mech::NmodlMech;
 use super::model::{IonVar, Kind, Model};
 use super::vm::{EmitKind, Emitted};
+use super::watch::Watches;
 use crate::bionet::mechanisms::clamp::{instantiate_ordered, MechSpec};
 use crate::bionet::mechanisms::{Currents, Env, Ions, Mechanism};
 use crate::error::{Error, Result};
@@ -118,23 +119,30 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     let mut queue = BinaryHeap::new();
     let mut seq = 0usize;
     let mut spikes = Vec::new();
-    let mut schedule = |queue: &mut BinaryHeap<Ev>,
-                        t: f64,
-                        conn: Option<usize>,
-                        em: Vec<Emitted>,
-                        spikes: &mut Vec<f64>| {
+    let mut watches = Watches::new(1);
+    // WATCH requests of the run that just ended (applied by the caller, with the run's values)
+    let mut watch_req: Vec<(u32, f64)> = Vec::new();
+    let schedule = |queue: &mut BinaryHeap<Ev>,
+                    t: f64,
+                    conn: Option<usize>,
+                    em: Vec<Emitted>,
+                    spikes: &mut Vec<f64>,
+                    watch_req: &mut Vec<(u32, f64)>,
+                    seq: &mut usize| {
+        watch_req.clear();
         for (_, kind, a, b) in em {
             match kind {
                 EmitKind::Send => {
-                    seq += 1;
+                    *seq += 1;
                     queue.push(Ev {
                         t: t + a,
-                        seq,
+                        seq: *seq,
                         conn,
                         flag: b,
                     });
                 }
                 EmitKind::Event => spikes.push(a),
+                EmitKind::Watch => watch_req.push((a as u32, b)),
             }
         }
     };
@@ -143,10 +151,27 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     }
     ions.update_reversals(p.celsius);
     let em = pp.point_init(&env, &v, &ions);
-    schedule(&mut queue, 0.0, None, em, &mut spikes);
+    schedule(
+        &mut queue,
+        0.0,
+        None,
+        em,
+        &mut spikes,
+        &mut watch_req,
+        &mut seq,
+    );
     for (c, (t, _)) in p.events.iter().enumerate() {
         let em = pp.net_init(0, v[0], &mut weights[c]);
-        schedule(&mut queue, 0.0, Some(c), em, &mut spikes);
+        schedule(
+            &mut queue,
+            0.0,
+            Some(c),
+            em,
+            &mut spikes,
+            &mut watch_req,
+            &mut seq,
+        );
+        watches.activate(&pp, 0, v[0], &watch_req);
         queue.push(Ev {
             t: *t,
             seq: usize::MAX - p.events.len() + c,
@@ -185,6 +210,18 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     let mut t = 0.0;
     for _ in 0..p.nsteps {
         let tm = t + 0.5 * p.dt;
+        // NEURON checks the WATCH conditions before delivering the step's events
+        let mut fired = Vec::new();
+        watches.check(&pp, |_| v[0], &mut fired);
+        for (_, flag) in fired {
+            seq += 1;
+            queue.push(Ev {
+                t,
+                seq,
+                conn: None,
+                flag,
+            });
+        }
         while queue.peek().is_some_and(|e| e.t <= tm) {
             let Some(ev) = queue.pop() else { break };
             let mut none = vec![0.0; nw];
@@ -193,7 +230,16 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
                 None => &mut none,
             };
             let em = pp.net_receive(0, ev.t, v[0], w, ev.flag);
-            schedule(&mut queue, ev.t, ev.conn, em, &mut spikes);
+            schedule(
+                &mut queue,
+                ev.t,
+                ev.conn,
+                em,
+                &mut spikes,
+                &mut watch_req,
+                &mut seq,
+            );
+            watches.activate(&pp, 0, v[0], &watch_req);
         }
         ions.begin_step(p.celsius);
         cur.clear();
@@ -212,7 +258,7 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
             d[0] += p.cm * cfac;
             v[0] += rhs[0] / d[0];
         }
-        t += p.dt;
+        t = tm + 0.5 * p.dt;
         for m in dens.iter_mut() {
             m.advance_states(&env, &v, &mut ions);
         }

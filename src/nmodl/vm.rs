@@ -117,6 +117,8 @@ pub enum EmitKind {
     Send,
     /// `net_event(t)`: a spike of the artificial cell (`a` is the time).
     Event,
+    /// `WATCH (cond) flag`: (re)activates WATCH statement number `a` with flag `b`.
+    Watch,
 }
 
 /// One request made by an [`Op::Emit`]: (instance, kind, a, b).
