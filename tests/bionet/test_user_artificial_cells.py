@@ -54,14 +54,16 @@ def _network(base):
     src = np.array([k for k in range(N_INPUTS) for _ in (0, 1)])
     trg = np.array([(k + j) % 4 for k in range(N_INPUTS) for j in (0, 1)])
     w = 0.55 + 0.1 * (np.arange(len(src)) % 4)
-    write_types(net / "inputs_arts_edge_types.csv", [{"edge_type_id": 1, "delay": 1.25, "syn_weight": 0.6}],
+    write_types(net / "inputs_arts_edge_types.csv", [{"edge_type_id": 1, "delay": 1.25, "syn_weight": 0.6,
+                                                                 "dynamics_params": "to_counter.json"}],
                 "edge_type_id")
     write_edges(net / "inputs_arts_edges.h5", "inputs_to_arts", "inputs", "arts", src, trg, np.ones(len(src), int),
                 {0: {"syn_weight": w}}, np.zeros(len(src), int), N_INPUTS, N_COUNTERS)
     # counters 0-3 -> counter 4 and every counter -> the biophysical soma through delsyn
     a_src, a_trg = np.arange(4), np.full(4, 4)
     b_src, b_trg = np.arange(N_COUNTERS), np.zeros(N_COUNTERS, int)
-    write_types(net / "arts_arts_edge_types.csv", [{"edge_type_id": 2, "delay": 1.0, "syn_weight": 0.9}],
+    write_types(net / "arts_arts_edge_types.csv", [{"edge_type_id": 2, "delay": 1.0, "syn_weight": 0.9,
+                                                               "dynamics_params": "to_counter.json"}],
                 "edge_type_id")
     write_edges(net / "arts_arts_edges.h5", "arts_to_arts", "arts", "arts", a_src, a_trg, np.full(4, 2),
                 {0: {"syn_weight": np.full(4, 0.9)}}, np.zeros(4, int), N_COUNTERS, N_COUNTERS)
@@ -73,7 +75,7 @@ def _network(base):
     n = len(b_src)
     write_edges(net / "arts_bio_edges.h5", "arts_to_bio", "arts", "bio", b_src, b_trg, np.array([3, 4, 3, 4, 4]),
                 {0: {"afferent_section_id": np.zeros(n, dtype=np.int64), "afferent_section_pos": np.full(n, 0.5),
-                     "syn_weight": np.full(n, 0.02)}}, np.zeros(n, int), N_COUNTERS, 1)
+                     "syn_weight": np.full(n, 0.004)}}, np.zeros(n, int), N_COUNTERS, 1)
     return net
 
 
@@ -98,6 +100,7 @@ def _components(base):
     (point / "counter_fast.json").write_text(json.dumps({"thr": 1.5, "period": 5.1}))
     syn = base / "synaptic_models"
     syn.mkdir()
+    (syn / "to_counter.json").write_text(json.dumps({"sign": 1}))
     (syn / "delsyn.json").write_text(json.dumps({"tau": 3.0, "e": 0.0, "delay": 2.5}))
     (syn / "xcount.json").write_text(json.dumps({"tau": 4.0, "e": 0.0, "vth": -62.0}))
     mech = base / "mechanisms"
@@ -210,7 +213,7 @@ def test_artificial_cells_and_self_events_vs_neuron(bmtk_data, nrnmech_dir, tmp_
         assert len(ours[k]) == len(ref[k]), (k, ours[k], ref[k])
         np.testing.assert_allclose(ours[k], ref[k], rtol=0, atol=1e-9, err_msg=f"counter {k}")
     bo, br = _spikes(ours_cfg, "bio", 1)[0], _spikes(ref_cfg, "bio", 1)[0]
-    assert len(br) >= 2, f"the biophysical cell fired {len(br)} times in NEURON; too few to compare"
+    assert len(br) >= 10, f"the biophysical cell fired {len(br)} times in NEURON; too few to compare"
     assert len(bo) == len(br), (bo, br)
     assert np.max(np.abs(bo - br)) < 0.025, (bo, br)
     with h5py.File(ours_cfg.parent / "output" / "soma_v.h5", "r") as fo, \
