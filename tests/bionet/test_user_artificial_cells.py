@@ -221,3 +221,26 @@ def test_artificial_cells_and_self_events_vs_neuron(bmtk_data, nrnmech_dir, tmp_
         vo, vr = fo["report/bio/data"][()].astype(float), fr["report/bio/data"][()].astype(float)
     assert vo.shape == vr.shape
     assert np.max(np.abs(vo - vr)) < 1e-4, np.max(np.abs(vo - vr))
+
+
+@pytest.mark.mpi
+def test_artificial_cells_identical_for_threads_and_ranks(bmtk_data, tmp_path):
+    """The same spikes (bytes of spikes.h5) with 1 thread, 2 threads and 2 MPI ranks: the counters
+    and the biophysical cell sit on different ranks, the synapses' self events stay on theirs."""
+    require_module("mpi4py")
+    from .test_network import _run_bmtk_rs
+
+    comps = bmtk_data / "tutorial_l4" / "components"
+    point, syn, mech = _components(tmp_path / "components")
+    net = _network(tmp_path / "net")
+    spikes = _inputs(tmp_path)
+    got = {}
+    for tag, kw in {"t1": dict(threads=1), "t2": dict(threads=2), "mpi2": dict(threads=1, np_ranks=2)}.items():
+        cfg = _config(tmp_path / tag, net, spikes, comps, point, syn, mech, 0.025)
+        _run_bmtk_rs(str(cfg), **kw)
+        with h5py.File(cfg.parent / "output" / "spikes.h5", "r") as f:
+            got[tag] = {p: (g["node_ids"][()].tobytes(), g["timestamps"][()].tobytes())
+                        for p, g in f["spikes"].items()}
+    assert got["t1"]["arts"][0] and got["t1"]["bio"][0], "no spikes: the comparison would be empty"
+    assert got["t1"] == got["t2"]
+    assert got["t1"] == got["mpi2"]
