@@ -230,8 +230,12 @@ impl Group {
             )
             .map_err(Error::invalid)?;
         }
-        for e in &self.in_edges {
-            if e.pp != NO_PP {
+        // connections in the order they were made (their weight vectors' order), as NEURON
+        // runs NET_RECEIVE's INITIAL per NetCon
+        let mut conns: Vec<&InEdge> = self.in_edges.iter().filter(|e| e.pp != NO_PP).collect();
+        conns.sort_by_key(|e| e.wv);
+        for e in conns {
+            {
                 let p = &mut sim.points[e.pp as usize];
                 let vj = sim.v[p.nodes()[e.target as usize] as usize];
                 let em = p.net_init(e.target as usize, vj, &mut self.pp_weights[e.wv as usize]);
@@ -1008,11 +1012,13 @@ impl Network {
                 self.art.add_edge(e.source, e.key, *k, e.weight, e.delay);
                 return Ok(());
             }
-            _ => return Err(Error::invalid(format!(
+            _ => {
+                return Err(Error::invalid(format!(
                 "edge {}: cell {} is not a point cell (IntFire1 or ARTIFICIAL_CELL) of this rank",
                 e.key & 0xff_ffff_ffff,
                 e.target
-            ))),
+            )))
+            }
         };
         self.intfire_in.push(InEdge {
             source: e.source,

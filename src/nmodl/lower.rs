@@ -250,6 +250,10 @@ impl<'a> Lx<'a> {
             return Ok(Opnd::S(*s));
         }
         match self.syms.get(name) {
+            // NET_RECEIVE's implicit `flag` means nothing elsewhere (NEURON: undefined there)
+            Some(Sym::Inst(s)) if !self.in_receive && self.out.flag_slot == Some(*s) => {
+                self.err(line, "'flag' (the event's flag) exists only in NET_RECEIVE")
+            }
             Some(Sym::Inst(s)) => Ok(Opnd::S(*s)),
             Some(Sym::Glob(i)) => Ok(Opnd::G(*i)),
             None => {

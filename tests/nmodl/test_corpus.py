@@ -61,6 +61,8 @@ BAD = [
      "'a > b' or 'a < b'"),
     ("watch_initial", "NEURON { POINT_PROCESS w2 }\nASSIGNED { v }\nINITIAL {\n  WATCH (v > 0) 2\n}\n"
                       "NET_RECEIVE(x) { }\n", 4, "only in NET_RECEIVE"),
+    ("flag_outside", "NEURON { POINT_PROCESS f1 }\nASSIGNED { y }\nBREAKPOINT {\n  y = flag\n}\n"
+                     "NET_RECEIVE(x) { }\n", 4, "only in NET_RECEIVE"),
     ("watch_unknown", "NEURON { POINT_PROCESS w3 }\nASSIGNED { v }\nNET_RECEIVE(x) {\n  WATCH (v > vt) 2\n}\n", 4,
      "unknown variable 'vt'"),
 ]
