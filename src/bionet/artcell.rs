@@ -10,40 +10,16 @@
 //! That is NEURON's order per cell, and cells do not interact within an epoch (their spikes
 //! reach targets after at least the network's minimum delay).
 
-use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use super::mechanisms::{Env, Mechanism};
-use super::self_events::{schedule, SelfQueue, NO_WV};
+use super::network::Event;
+use super::self_events::{edge_first, schedule, SelfQueue, NO_WV};
 use crate::error::{Error, Result};
 use crate::nmodl::mech::NmodlMech;
 use crate::nmodl::vm::EmitKind;
 use crate::nmodl::{Kind, Model};
-
-/// An event from an edge: delivery time and the index of the edge.
-#[derive(Debug, Clone, Copy)]
-struct EdgeEvent {
-    t: f64,
-    edge: u32,
-}
-
-impl PartialEq for EdgeEvent {
-    fn eq(&self, o: &Self) -> bool {
-        self.cmp(o) == Ordering::Equal
-    }
-}
-impl Eq for EdgeEvent {}
-impl PartialOrd for EdgeEvent {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for EdgeEvent {
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.t.total_cmp(&self.t).then(o.edge.cmp(&self.edge))
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 struct ArtEdge {
@@ -71,7 +47,7 @@ pub struct ArtCells {
     off: Vec<u32>,
     /// NetCon weight vectors, one per edge (NET_RECEIVE may change them, as in NEURON).
     weights: Vec<Vec<f64>>,
-    queue: BinaryHeap<EdgeEvent>,
+    queue: BinaryHeap<Event>,
     self_q: SelfQueue,
     /// Spikes asked for by INITIAL blocks, reported at the first exchange.
     init_spikes: Vec<(f64, u32)>,
@@ -226,22 +202,16 @@ impl ArtCells {
             };
             let v = [0.0];
             let em = mech.point_init(&env, &v, &ions);
-            let (cells, spikes) = (&ty.cells, &mut self.init_spikes);
-            schedule(
+            queue_requests(
                 &mut self.self_q,
                 0.0,
                 t as u32,
                 None,
                 NO_WV,
                 em,
-                &ty.model.name,
-                |i, kind, te, _| {
-                    if kind == EmitKind::Event {
-                        spikes.push((te, cells[i as usize].0))
-                    }
-                },
-            )
-            .map_err(Error::invalid)?;
+                ty,
+                &mut self.init_spikes,
+            )?;
         }
         for (k, e) in self.edges.iter().enumerate() {
             let (t, inst) = self.cells[e.cell as usize];
@@ -250,22 +220,17 @@ impl ArtCells {
                 continue;
             };
             let em = mech.net_init(inst as usize, 0.0, &mut self.weights[k]);
-            let (cells, spikes) = (&ty.cells, &mut self.init_spikes);
-            schedule(
+            let wv = k as u32;
+            queue_requests(
                 &mut self.self_q,
                 0.0,
                 t,
                 Some(inst),
-                k as u32,
+                wv,
                 em,
-                &ty.model.name,
-                |i, kind, te, _| {
-                    if kind == EmitKind::Event {
-                        spikes.push((te, cells[i as usize].0))
-                    }
-                },
-            )
-            .map_err(Error::invalid)?;
+                ty,
+                &mut self.init_spikes,
+            )?;
         }
         Ok(())
     }
@@ -281,7 +246,7 @@ impl ArtCells {
                 self.off[s as usize + 1] as usize,
             );
             for i in a..b {
-                self.queue.push(EdgeEvent {
+                self.queue.push(Event {
                     t: t + self.edges[i].delay,
                     edge: i as u32,
                 });
@@ -296,11 +261,8 @@ impl ArtCells {
         loop {
             let te = self.queue.peek().map(|e| e.t).filter(|&t| t <= t_lim);
             let ts = self.self_q.due(t_lim);
-            let from_edge = match (te, ts) {
-                (None, None) => break,
-                (Some(a), Some(b)) => a <= b,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
+            let Some(from_edge) = edge_first(te, ts) else {
+                break;
             };
             let (t, set, inst, wv, flag) = if from_edge {
                 let Some(ev) = self.queue.pop() else { break };
@@ -321,23 +283,29 @@ impl ArtCells {
                 &mut self.weights[wv as usize]
             };
             let em = mech.net_receive(inst as usize, t, 0.0, w, flag);
-            let cells = &ty.cells;
-            schedule(
-                &mut self.self_q,
-                t,
-                set,
-                Some(inst),
-                wv,
-                em,
-                &ty.model.name,
-                |i, kind, te, _| {
-                    if kind == EmitKind::Event {
-                        out.push((te, cells[i as usize].0))
-                    }
-                },
-            )
-            .map_err(Error::invalid)?;
+            queue_requests(&mut self.self_q, t, set, Some(inst), wv, em, ty, out)?;
         }
         Ok(())
     }
+}
+
+/// Queues the self events one run of INITIAL or NET_RECEIVE of `ty`'s cells asked for; its
+/// `net_event`s are spikes of the cells, pushed to `out` as (time, source).
+#[allow(clippy::too_many_arguments)]
+fn queue_requests(
+    q: &mut SelfQueue,
+    t: f64,
+    set: u32,
+    inst: Option<u32>,
+    wv: u32,
+    em: Vec<crate::nmodl::vm::Emitted>,
+    ty: &ArtType,
+    out: &mut Vec<(f64, u32)>,
+) -> Result<()> {
+    schedule(q, t, set, inst, wv, em, &ty.model.name, |i, kind, te, _| {
+        if kind == EmitKind::Event {
+            out.push((te, ty.cells[i as usize].0))
+        }
+    })
+    .map_err(Error::invalid)
 }

@@ -30,7 +30,7 @@ use super::ecp::{ColumnOrder, EcpTransfer, MinDistance};
 use super::extracellular_field::{ExtField, FieldSeries};
 use super::mechanisms::Mechanism;
 use super::placement::{SegmentTable, SynapsePlacer};
-use super::self_events::{schedule, SelfQueue, NO_WV};
+use super::self_events::{edge_first, schedule, SelfQueue, NO_WV};
 use super::solver::{n_steps, CellSim, IClamp, PerStep, RunConditions, SPIKE_TEPS};
 use super::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
@@ -57,9 +57,9 @@ enum Source {
 
 /// A queued event: delivery time and the incoming edge of the group it travels on.
 #[derive(Debug, Clone, Copy)]
-struct Event {
-    t: f64,
-    edge: u32,
+pub(super) struct Event {
+    pub(super) t: f64,
+    pub(super) edge: u32,
 }
 
 impl PartialEq for Event {
@@ -353,11 +353,8 @@ impl Group {
             loop {
                 let te = self.queue.peek().map(|e| e.t).filter(|&t| t <= t_mid);
                 let ts = self.self_q.due(t_mid);
-                let from_edge = match (te, ts) {
-                    (None, None) => break,
-                    (Some(a), Some(b)) => a <= b,
-                    (Some(_), None) => true,
-                    (None, Some(_)) => false,
+                let Some(from_edge) = edge_first(te, ts) else {
+                    break;
                 };
                 let (t, set, k, wv, flag) = if from_edge {
                     let Some(ev) = self.queue.pop() else { break };

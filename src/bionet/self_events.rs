@@ -80,6 +80,18 @@ impl SelfQueue {
     }
 }
 
+/// Which queue delivers next, given the times of the NetCon queue's and the self queue's earliest
+/// due events: Some(true) the NetCon queue (at equal times too: its events were queued first),
+/// Some(false) the self queue, None when neither has an event due.
+pub fn edge_first(te: Option<f64>, ts: Option<f64>) -> Option<bool> {
+    match (te, ts) {
+        (None, None) => None,
+        (Some(a), Some(b)) => Some(a <= b),
+        (Some(_), None) => Some(true),
+        (None, Some(_)) => Some(false),
+    }
+}
+
 /// Schedules what one run of INITIAL or NET_RECEIVE at time `t` asked for: `net_send(delay,
 /// flag)` becomes a self event at `t + delay` for the emitting instance (`inst`, or for
 /// INITIAL, which runs every instance, the instance the request names); `net_event(te)` and
