@@ -302,7 +302,8 @@ fn queue_requests(
     ty: &ArtType,
     out: &mut Vec<(f64, u32)>,
 ) -> Result<()> {
-    schedule(q, t, set, inst, wv, em, &ty.model.name, |i, kind, te, _| {
+    let what = format!("{} ({})", ty.model.name, ty.model.file);
+    schedule(q, t, set, inst, wv, em, &what, |i, kind, te, _| {
         if kind == EmitKind::Event {
             out.push((te, ty.cells[i as usize].0))
         }

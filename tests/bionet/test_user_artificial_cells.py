@@ -202,3 +202,33 @@ def test_artificial_cells_identical_for_threads_and_ranks(bmtk_data, tmp_path):
     assert got["t1"]["arts"][0] and got["t1"]["bio"][0], "no spikes: the comparison would be empty"
     assert got["t1"] == got["t2"]
     assert got["t1"] == got["mpi2"]
+
+
+BAD_FILES = [
+    # (file replaced, its new text, what the error must say besides the file's name)
+    ("counter.mod", COUNTER.replace("m = m + w\n", "m = m + w\n        WATCH (m > 1) 3\n"),
+     "WATCH in an ARTIFICIAL_CELL"),
+    ("counter.mod", COUNTER.replace("net_send(period, 2) }", "net_send(-1, 2) }"), "net_send at t=0 ms with delay -1"),
+    ("counter.mod", DELAYED.replace("POINT_PROCESS delsyn", "POINT_PROCESS counter"), "needs an ARTIFICIAL_CELL"),
+    # found only when the first input arrives, during the run
+    ("delsyn.mod", DELAYED.replace("net_send(delay, 1)", "net_send(-delay, 1)"), "delay -2.5 ms"),
+]
+
+
+@pytest.mark.parametrize(("file", "src", "what"), BAD_FILES,
+                         ids=["watch_in_cell", "negative_delay", "not_artificial", "synapse_negative_delay"])
+def test_bad_event_files_refused(bmtk_data, tmp_path, file, src, what):
+    """A file whose events cannot run: an exception naming the file, and no spikes file."""
+    from bmtk_rs.simulator import bionet
+
+    comps = bmtk_data / "tutorial_l4" / "components"
+    point, syn, mech = _components(tmp_path / "components")
+    (mech / "modfiles" / file).write_text(src)
+    cfg = _config(tmp_path / "rs", _network(tmp_path / "net"), _inputs(tmp_path), comps, point, syn, mech, 0.1)
+    conf = bionet.Config.from_json(str(cfg))
+    conf.build_env()
+    with pytest.raises(Exception) as e:
+        net = bionet.BioNetwork.from_config(conf)
+        bionet.BioSimulator.from_config(conf, network=net).run()
+    assert file in str(e.value) and what in str(e.value), str(e.value)
+    assert not (cfg.parent / "output" / "spikes.h5").exists()
