@@ -9,7 +9,7 @@
 //! (time, order of sending).
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use crate::nmodl::vm::{EmitKind, Emitted};
 
@@ -50,32 +50,81 @@ impl Ord for SelfEvent {
 pub struct SelfQueue {
     heap: BinaryHeap<SelfEvent>,
     seq: u64,
+    /// Per (set, instance): its latest pending self event of flag 1, the one `net_move` moves
+    /// (NEURON keeps that event's queue item in the instance).
+    movable: HashMap<(u32, u32), SelfEvent>,
+    /// Events moved away (left in the heap, skipped when they come up).
+    moved: HashSet<u64>,
 }
 
 impl SelfQueue {
     pub fn push(&mut self, t: f64, set: u32, inst: u32, wv: u32, flag: f64) {
         self.seq += 1;
-        self.heap.push(SelfEvent {
+        let ev = SelfEvent {
             t,
             seq: self.seq,
             set,
             inst,
             wv,
             flag,
-        });
+        };
+        if flag == 1.0 {
+            self.movable.insert((set, inst), ev);
+        }
+        self.heap.push(ev);
+    }
+
+    /// `net_move(t)` of instance `inst` at time `now`: its pending self event of flag 1 is
+    /// delivered at `t` instead (queued anew, as NEURON's queue moves an item).
+    pub fn move_to(&mut self, now: f64, set: u32, inst: u32, t: f64) -> Result<(), String> {
+        let Some(ev) = self.movable.get(&(set, inst)).copied() else {
+            return Err(format!(
+                "net_move at t={now} ms (instance {inst}): no pending self event with flag 1 to move"
+            ));
+        };
+        if t.is_nan() || t < now {
+            return Err(format!(
+                "net_move at t={now} ms (instance {inst}) to t={t} ms: an event cannot move into the past"
+            ));
+        }
+        self.moved.insert(ev.seq);
+        self.push(t, set, inst, ev.wv, ev.flag);
+        Ok(())
     }
 
     /// Time of the earliest event, if due by `t_lim`.
-    pub fn due(&self, t_lim: f64) -> Option<f64> {
-        self.heap.peek().map(|e| e.t).filter(|&t| t <= t_lim)
+    pub fn due(&mut self, t_lim: f64) -> Option<f64> {
+        while let Some(e) = self.heap.peek() {
+            if self.moved.remove(&e.seq) {
+                self.heap.pop();
+                continue;
+            }
+            return Some(e.t).filter(|&t| t <= t_lim);
+        }
+        None
     }
 
     pub fn pop(&mut self) -> Option<SelfEvent> {
-        self.heap.pop()
+        while let Some(e) = self.heap.pop() {
+            if self.moved.remove(&e.seq) {
+                continue;
+            }
+            if self
+                .movable
+                .get(&(e.set, e.inst))
+                .is_some_and(|m| m.seq == e.seq)
+            {
+                self.movable.remove(&(e.set, e.inst));
+            }
+            return Some(e);
+        }
+        None
     }
 
     pub fn clear(&mut self) {
         self.heap.clear();
+        self.movable.clear();
+        self.moved.clear();
         self.seq = 0;
     }
 }
@@ -119,6 +168,9 @@ pub fn schedule(
                 }
                 q.push(t + a, set, i, wv, b);
             }
+            EmitKind::Move => q
+                .move_to(t, set, i, a)
+                .map_err(|e| format!("{what}: {e}"))?,
             EmitKind::Event | EmitKind::Watch => on_other(i, kind, a, b),
         }
     }

@@ -371,7 +371,7 @@ impl<'a> Lx<'a> {
                 format!("random number function '{name}' is not supported"),
             );
         }
-        if self.in_net && matches!(name, "net_send" | "net_event") {
+        if self.in_net && matches!(name, "net_send" | "net_event" | "net_move") {
             let want = if name == "net_send" { 2 } else { 1 };
             if args.len() != want {
                 return self.err(
@@ -380,10 +380,10 @@ impl<'a> Lx<'a> {
                 );
             }
             let a = self.ex(&args[0])?;
-            let (kind, b) = if name == "net_send" {
-                (EmitKind::Send, self.ex(&args[1])?)
-            } else {
-                (EmitKind::Event, self.konst(0.0))
+            let (kind, b) = match name {
+                "net_send" => (EmitKind::Send, self.ex(&args[1])?),
+                "net_move" => (EmitKind::Move, self.konst(0.0)),
+                _ => (EmitKind::Event, self.konst(0.0)),
             };
             let mask = self.mask;
             self.emit(Op::Emit { kind, a, b, mask });

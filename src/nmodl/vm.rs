@@ -119,6 +119,8 @@ pub enum EmitKind {
     Event,
     /// `WATCH (cond) flag`: (re)activates WATCH statement number `a` with flag `b`.
     Watch,
+    /// `net_move(t)`: the instance's pending self event of flag 1 moves to time `a`.
+    Move,
 }
 
 /// One request made by an [`Op::Emit`]: (instance, kind, a, b).

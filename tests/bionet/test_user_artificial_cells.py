@@ -1,16 +1,19 @@
 """Events of users' .mod files inside a BioNet network, against bmtk 1.2.0 + NEURON 9.0.2 with the
-same files compiled by nrnivmodl (tests/nmodl/test_net_send.py's two files, written there):
+same files compiled by nrnivmodl (tests/nmodl/test_net_send.py's files, written there, and NEURON's
+demo invlfire.mod from the neuron wheel):
 
 - `counter`, an ARTIFICIAL_CELL, as point_process nodes (`model_template: nrn:counter`, per-node
   parameters from dynamics_params): it receives virtual inputs through NET_RECEIVE with the edge's
   weight, keeps a periodic self event (INITIAL's `net_send`) and fires by `net_event`; one counter
   listens to the others, so their spikes travel through the network. bmtk has no built-in cell
   function for such a template: the NEURON side registers one (`add_cell_model`), as a user would.
+- `IntervalFire` (invlfire.mod), an ARTIFICIAL_CELL whose inputs move its pending self event by
+  `net_move`, as one more node.
 - `delsyn`, a POINT_PROCESS whose NET_RECEIVE defers every input by `net_send`, and `xcount`,
   one whose WATCH on its segment's v halves its conductance at each threshold crossing, as the
   edge synapses of a biophysical cell driven by the counters.
 
-The counters' spike times must equal NEURON's (1e-9 ms); the biophysical cell's spikes and soma v
+The artificial cells' spike times must equal NEURON's (1e-9 ms); the biophysical cell's spikes and soma v
 follow (same spikes within 0.025 ms, v within 1e-4 mV)."""
 
 import json
@@ -20,13 +23,16 @@ import numpy as np
 import pytest
 
 from ..conftest import compiled_mechanisms, require_module
-from ..nmodl.test_net_send import COUNTER, DELAYED, WATCHER
+from ..nmodl.test_net_send import COUNTER, DELAYED, WATCHER, _wheel_invlfire
 from .network_configs import run_config
 from .sonata_writer import write_edges, write_nodes, write_spikes, write_types
 
 TSTOP = 300.0
 N_INPUTS = 6
-N_COUNTERS = 5  # 0-3 driven by the inputs, 4 by counters 0-3
+# arts 0-3: counters driven by the inputs, 4: a counter driven by 0-3, 5: NEURON's IntervalFire
+# (invlfire.mod of the neuron wheel: net_move) driven by the inputs
+N_COUNTERS = 5
+N_ARTS = 6
 
 
 def _network(base):
@@ -36,8 +42,10 @@ def _network(base):
         {"node_type_id": 10, "model_type": "point_process", "model_template": "nrn:counter",
          "dynamics_params": "counter_slow.json", "pop_name": "slow"},
         {"node_type_id": 11, "model_type": "point_process", "model_template": "nrn:counter",
-         "dynamics_params": "counter_fast.json", "pop_name": "fast"}], "node_type_id")
-    write_nodes(net / "arts_nodes.h5", "arts", [10, 11, 10, 11, 11])
+         "dynamics_params": "counter_fast.json", "pop_name": "fast"},
+        {"node_type_id": 12, "model_type": "point_process", "model_template": "nrn:IntervalFire",
+         "dynamics_params": "interval.json", "pop_name": "interval"}], "node_type_id")
+    write_nodes(net / "arts_nodes.h5", "arts", [10, 11, 10, 11, 11, 12])
     write_types(net / "bio_node_types.csv", [
         {"node_type_id": 100, "model_type": "biophysical", "model_template": "ctdb:Biophys1.hoc",
          "model_processing": "aibs_perisomatic", "morphology": "Scnn1a_473845048_m.swc",
@@ -48,31 +56,31 @@ def _network(base):
     write_nodes(net / "inputs_nodes.h5", "inputs", [200] * N_INPUTS)
 
     # inputs -> counters 0-3 (each input onto two counters, weights varied)
-    src = np.array([k for k in range(N_INPUTS) for _ in (0, 1)])
-    trg = np.array([(k + j) % 4 for k in range(N_INPUTS) for j in (0, 1)])
+    src = np.array([k for k in range(N_INPUTS) for _ in (0, 1)] + [0, 3])
+    trg = np.array([(k + j) % 4 for k in range(N_INPUTS) for j in (0, 1)] + [5, 5])
     w = 0.55 + 0.1 * (np.arange(len(src)) % 4)
     write_types(net / "inputs_arts_edge_types.csv", [{"edge_type_id": 1, "delay": 1.25, "syn_weight": 0.6,
                                                                  "dynamics_params": "to_counter.json"}],
                 "edge_type_id")
     write_edges(net / "inputs_arts_edges.h5", "inputs_to_arts", "inputs", "arts", src, trg, np.ones(len(src), int),
-                {0: {"syn_weight": w}}, np.zeros(len(src), int), N_INPUTS, N_COUNTERS)
+                {0: {"syn_weight": w}}, np.zeros(len(src), int), N_INPUTS, N_ARTS)
     # counters 0-3 -> counter 4 and every counter -> the biophysical soma through delsyn
     a_src, a_trg = np.arange(4), np.full(4, 4)
-    b_src, b_trg = np.arange(N_COUNTERS), np.zeros(N_COUNTERS, int)
+    b_src, b_trg = np.arange(N_ARTS), np.zeros(N_ARTS, int)
     write_types(net / "arts_arts_edge_types.csv", [{"edge_type_id": 2, "delay": 1.0, "syn_weight": 0.9,
                                                                "dynamics_params": "to_counter.json"}],
                 "edge_type_id")
     write_edges(net / "arts_arts_edges.h5", "arts_to_arts", "arts", "arts", a_src, a_trg, np.full(4, 2),
-                {0: {"syn_weight": np.full(4, 0.9)}}, np.zeros(4, int), N_COUNTERS, N_COUNTERS)
+                {0: {"syn_weight": np.full(4, 0.9)}}, np.zeros(4, int), N_ARTS, N_ARTS)
     write_types(net / "arts_bio_edge_types.csv", [
         {"edge_type_id": 3, "model_template": "delsyn", "dynamics_params": "delsyn.json", "delay": 1.5,
          "syn_weight": 0.02},
         {"edge_type_id": 4, "model_template": "xcount", "dynamics_params": "xcount.json", "delay": 1.5,
          "syn_weight": 0.02}], "edge_type_id")
     n = len(b_src)
-    write_edges(net / "arts_bio_edges.h5", "arts_to_bio", "arts", "bio", b_src, b_trg, np.array([3, 4, 3, 4, 4]),
+    write_edges(net / "arts_bio_edges.h5", "arts_to_bio", "arts", "bio", b_src, b_trg, np.array([3, 4, 3, 4, 4, 3]),
                 {0: {"afferent_section_id": np.zeros(n, dtype=np.int64), "afferent_section_pos": np.full(n, 0.5),
-                     "syn_weight": np.full(n, 0.004)}}, np.zeros(n, int), N_COUNTERS, 1)
+                     "syn_weight": np.full(n, 0.004)}}, np.zeros(n, int), N_ARTS, 1)
     return net
 
 
@@ -95,6 +103,7 @@ def _components(base):
     point.mkdir(parents=True)
     (point / "counter_slow.json").write_text(json.dumps({"thr": 2.5, "period": 7.3}))
     (point / "counter_fast.json").write_text(json.dumps({"thr": 1.5, "period": 5.1}))
+    (point / "interval.json").write_text(json.dumps({"tau": 4.0, "invl": 12.0}))
     syn = base / "synaptic_models"
     syn.mkdir()
     (syn / "to_counter.json").write_text(json.dumps({"sign": 1}))
@@ -105,6 +114,8 @@ def _components(base):
     (mech / "modfiles" / "counter.mod").write_text(COUNTER)
     (mech / "modfiles" / "delsyn.mod").write_text(DELAYED)
     (mech / "modfiles" / "xcount.mod").write_text(WATCHER)
+    # a temporary copy of the neuron wheel's file (the test's own folder, for both runs)
+    (mech / "modfiles" / "invlfire.mod").write_text(_wheel_invlfire().read_text())
     return point, syn, mech
 
 
@@ -163,13 +174,14 @@ def test_artificial_cells_and_self_events_vs_neuron(bmtk_data, nrnmech_dir, tmp_
     # bmtk has no cell function for nrn:counter nor synapse functions for our files: the oracle
     # registers them, as a user would
     run_config(ref_cfg, nrnmech_dir, oracle_args=["--user-mechs", str(user_nrn), "--cell", "counter",
-                                                  "--synapse", "delsyn", "--synapse", "xcount"])
+                                                  "--cell", "IntervalFire", "--synapse", "delsyn",
+                                                  "--synapse", "xcount"])
 
-    ours, ref = _spikes(ours_cfg, "arts", N_COUNTERS), _spikes(ref_cfg, "arts", N_COUNTERS)
-    for k in range(N_COUNTERS):
-        assert len(ref[k]) >= 3, f"counter {k}: NEURON fired {len(ref[k])} times; too few to compare"
+    ours, ref = _spikes(ours_cfg, "arts", N_ARTS), _spikes(ref_cfg, "arts", N_ARTS)
+    for k in range(N_ARTS):
+        assert len(ref[k]) >= 3, f"cell {k}: NEURON fired {len(ref[k])} times; too few to compare"
         assert len(ours[k]) == len(ref[k]), (k, ours[k], ref[k])
-        np.testing.assert_allclose(ours[k], ref[k], rtol=0, atol=1e-9, err_msg=f"counter {k}")
+        np.testing.assert_allclose(ours[k], ref[k], rtol=0, atol=1e-9, err_msg=f"cell {k}")
     bo, br = _spikes(ours_cfg, "bio", 1)[0], _spikes(ref_cfg, "bio", 1)[0]
     assert len(br) >= 10, f"the biophysical cell fired {len(br)} times in NEURON; too few to compare"
     assert len(bo) == len(br), (bo, br)

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from ..conftest import _nrnivmodl, require_module
+from ..conftest import _missing, _nrnivmodl, require_module
 from .test_nmodl_vs_neuron import max_rel_err
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -87,10 +87,21 @@ NET_RECEIVE(w (uS)) {
 """
 
 
+def _wheel_invlfire():
+    """NEURON's demo IntervalFire (invlfire.mod, net_move), read where the neuron wheel keeps it."""
+    neuron = require_module("neuron")
+    found = sorted(pathlib.Path(neuron.__file__).parent.rglob("invlfire.mod"))
+    if not found:
+        _missing("invlfire.mod in the neuron package")
+    return found[0]
+
+
 @pytest.fixture(scope="module")
 def mechs(tmp_path_factory):
     require_module("neuron")
     work = tmp_path_factory.mktemp("net_send_mods")
+    # nrnivmodl builds in a temporary folder, from a temporary copy
+    (work / "invlfire.mod").write_text(_wheel_invlfire().read_text())
     (work / "delsyn.mod").write_text(DELAYED)
     (work / "counter.mod").write_text(COUNTER)
     (work / "xcount.mod").write_text(WATCHER)
@@ -121,7 +132,8 @@ def test_self_events_match_neuron(mechs, dt, tmp_path):
     from bmtk_rs import _native
 
     cases = [_case("delsyn", dt, ["v", "g", "i"]), _case("counter", dt, ["m"], artificial=True),
-             _case("xcount", dt, ["v", "g", "n"], scale=0.15)]
+             _case("xcount", dt, ["v", "g", "n"], scale=0.15),
+             _case("IntervalFire", dt, ["m"], artificial=True)]
     (tmp_path / "cases.json").write_text(json.dumps(cases))
     env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
     run = subprocess.run([sys.executable, str(SCRIPT), str(mechs), str(tmp_path / "cases.json"),
@@ -129,7 +141,8 @@ def test_self_events_match_neuron(mechs, dt, tmp_path):
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     nrn = np.load(tmp_path / "out.npz")
     for c in cases:
-        ours, fired = _native.nmodl_point_run(str(mechs / f"{c['mech']}.mod"), {}, c["events"], dt, TSTOP,
+        path = _wheel_invlfire() if c["mech"] == "IntervalFire" else mechs / f"{c['mech']}.mod"
+        ours, fired = _native.nmodl_point_run(str(path), {}, c["events"], dt, TSTOP,
                                               c["record"], celsius=c["celsius"], v_init=c["v_init"],
                                               cm=c["cm"], diam=c["diam"], L=c["L"], pas=tuple(c["pas"]))
         for k in c["record"]:
@@ -142,3 +155,5 @@ def test_self_events_match_neuron(mechs, dt, tmp_path):
         if c["mech"] == "xcount":
             assert len(ref_fired) >= 3, "the watched voltage should cross the threshold"
 
+        if c["mech"] == "IntervalFire":
+            assert len(ref_fired) >= 5, "IntervalFire fires on its own every 10 ms"
