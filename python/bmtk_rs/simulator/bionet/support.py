@@ -56,7 +56,7 @@ SUPPORT = {
         "nml:<file>.cell.nml": ("supported", "NeuroML2 cells"),
         "nrn:IntFire1": ("supported", "point_process / point_neuron cells"),
         "nrn:<ARTIFICIAL_CELL>": ("differs", "point_process / point_neuron cells running an ARTIFICIAL_CELL of "
-                                            "mechanisms_dir (net_send, net_event); dynamics_params keys set the "
+                                            "mechanisms_dir (net_send, net_move, net_event); dynamics_params keys set the "
                                             "file's PARAMETERs of that name (bmtk 1.2.0 needs an add_cell_model "
                                             "function for such templates); WATCH in such a cell is refused"),
         "hoc:<template>": ("refused", "unknown model_template; bmtk-rs runs no hoc"),
