@@ -7,6 +7,8 @@ __version__: str
 
 class BioEngine:
     def __init__(self, dt: Any, tstop: Any, celsius: Any, v_init: Any, spike_threshold: Any, n_cells: Any, threads: Any = ...) -> None: ...
+    def add_artificial_cells(self, ids: Any, path: Any, params: Any) -> Any:
+        """Nodes running the ARTIFICIAL_CELL of the `.mod` file `path`: `ids[i]` with parameter values `params[i]` ({name: value}). ValueError names the file (and line) of anything that cannot run, and the cell of a bad parameter."""
     def add_bio_edges(self, source: Any, target: Any, keys: Any, weight: Any, delay: Any, tau1: Any, tau2: Any, erev: Any, rule: Any, nsyns: Any, sec_id: Any, sec_x: Any, pp: Any = ...) -> Any:
         """Edges to biophysical cells, in BMTK's per-target order. `rule[i] < 0` means the edge has an explicit (sec_id, sec_x); otherwise nsyns synapses are placed by that rule. Returns the synapses made: (edge keys, section ids, x). `pp[i] >= 0` makes edge i's synapses of that point-process synapse type (add_point_synapse_type) instead of Exp2Syn."""
     def add_biophysical(self, ids: Any, model: Any, seeds: Any) -> Any:

@@ -4,6 +4,7 @@
 //! assembles a biophysical cell from BMTK's model_template/model_processing and fit json; `solver`
 //! steps cells (alone or in lockstep groups) with NEURON's fixed step and the Hines solve.
 
+pub mod artcell;
 pub mod cell;
 pub mod cell_description;
 pub mod ecp;
@@ -17,6 +18,7 @@ pub mod nml;
 pub mod np_random;
 pub mod placement;
 pub mod report_vars;
+pub mod self_events;
 pub mod solver;
 pub mod swc;
 pub mod synapse;

@@ -24,14 +24,18 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::artcell::ArtCells;
 use super::cell::CellModel;
 use super::ecp::{ColumnOrder, EcpTransfer, MinDistance};
 use super::extracellular_field::{ExtField, FieldSeries};
 use super::mechanisms::Mechanism;
 use super::placement::{SegmentTable, SynapsePlacer};
+use super::self_events::{edge_first, schedule, SelfQueue, NO_WV};
 use super::solver::{n_steps, CellSim, IClamp, PerStep, RunConditions, SPIKE_TEPS};
 use super::synapse::Exp2SynParams;
 use crate::error::{Error, Result};
+use crate::nmodl::vm::EmitKind;
+use crate::nmodl::watch::Watches;
 
 /// Cells of one model simulated side by side (lanes of one [`CellSim`]).
 pub const MAX_LANES: usize = 16;
@@ -44,6 +48,8 @@ enum Source {
         lane: u32,
     },
     IntFire(u32),
+    /// An ARTIFICIAL_CELL from a user's file (index into the network's `ArtCells`).
+    Art(u32),
     Virtual,
     /// Simulated on another MPI rank: its spikes arrive through the exchange.
     Remote,
@@ -51,9 +57,9 @@ enum Source {
 
 /// A queued event: delivery time and the incoming edge of the group it travels on.
 #[derive(Debug, Clone, Copy)]
-struct Event {
-    t: f64,
-    edge: u32,
+pub(super) struct Event {
+    pub(super) t: f64,
+    pub(super) edge: u32,
 }
 
 impl PartialEq for Event {
@@ -171,6 +177,12 @@ struct Group {
     in_edges: Vec<InEdge>,
     in_off: Vec<u32>,
     queue: BinaryHeap<Event>,
+    /// `net_send` self events of the NMODL synapses (their set, instance and weight vector).
+    self_q: SelfQueue,
+    /// Active WATCH conditions of each NMODL synapse set (empty for sets without WATCH).
+    watches: Vec<Watches>,
+    /// What went wrong in a step (a bad `net_send`), reported after the epoch.
+    error: Option<String>,
     spikes: Vec<(f64, u32)>,
     recorders: Vec<GroupRecorder>,
     /// Recorded rows (steps x the recorders' elements, concatenated).
@@ -190,6 +202,66 @@ struct Group {
 }
 
 impl Group {
+    /// After `sim.initialize()`: the self events the synapses' INITIAL blocks sent, then
+    /// NET_RECEIVE's INITIAL for every connection (NEURON's finitialize order).
+    fn init_point_events(&mut self) -> Result<()> {
+        let Some(sim) = self.sim.as_mut() else {
+            return Ok(());
+        };
+        self.self_q.clear();
+        self.error = None;
+        self.watches = sim
+            .points
+            .iter()
+            .map(|p| Watches::new(if p.has_watches() { p.nodes().len() } else { 0 }))
+            .collect();
+        for (set, em) in std::mem::take(&mut sim.point_init_events) {
+            let p = &sim.points[set as usize];
+            let what = format!("{} ({})", p.model().name, p.model().file);
+            schedule(
+                &mut self.self_q,
+                0.0,
+                set,
+                None,
+                NO_WV,
+                em,
+                &what,
+                |_, _, _, _| {},
+            )
+            .map_err(Error::invalid)?;
+        }
+        // connections in the order they were made (their weight vectors' order), as NEURON
+        // runs NET_RECEIVE's INITIAL per NetCon
+        let mut conns: Vec<&InEdge> = self.in_edges.iter().filter(|e| e.pp != NO_PP).collect();
+        conns.sort_by_key(|e| e.wv);
+        for e in conns {
+            {
+                let p = &mut sim.points[e.pp as usize];
+                let vj = sim.v[p.nodes()[e.target as usize] as usize];
+                let em = p.net_init(e.target as usize, vj, &mut self.pp_weights[e.wv as usize]);
+                let what = format!("{} ({})", p.model().name, p.model().file);
+                let mut req = Vec::new();
+                schedule(
+                    &mut self.self_q,
+                    0.0,
+                    e.pp,
+                    Some(e.target),
+                    e.wv,
+                    em,
+                    &what,
+                    |_, k, a, b| {
+                        if k == EmitKind::Watch {
+                            req.push((a as u32, b));
+                        }
+                    },
+                )
+                .map_err(Error::invalid)?;
+                self.watches[e.pp as usize].activate(p, e.target, vj, &req);
+            }
+        }
+        Ok(())
+    }
+
     fn new(model: Arc<CellModel>, model_id: usize) -> Group {
         Group {
             model,
@@ -214,6 +286,9 @@ impl Group {
             in_edges: Vec::new(),
             in_off: Vec::new(),
             queue: BinaryHeap::new(),
+            self_q: SelfQueue::default(),
+            watches: Vec::new(),
+            error: None,
             spikes: Vec::new(),
             recorders: Vec::new(),
             rec: Vec::new(),
@@ -259,20 +334,75 @@ impl Group {
                 sim.gaps.load(gv);
             }
             let t_mid = sim.t() + 0.5 * dt;
-            while let Some(ev) = self.queue.peek() {
-                if ev.t > t_mid {
+            // NEURON checks WATCH conditions before delivering the step's events; one that
+            // turned true sends its flag as a self event at the current time
+            for (set, w) in self.watches.iter_mut().enumerate() {
+                let p = &sim.points[set];
+                if !p.has_watches() {
+                    continue;
+                }
+                let mut fired = Vec::new();
+                let (v, nodes) = (&sim.v, p.nodes());
+                w.check(p, |k| v[nodes[k as usize] as usize], &mut fired);
+                for (k, flag) in fired {
+                    self.self_q.push(sim.t(), set as u32, k, NO_WV, flag);
+                }
+            }
+            // NetCon events and self events merged by time; at equal times the NetCon event
+            // first (it was queued earlier: spikes are queued at the exchange before)
+            loop {
+                let te = self.queue.peek().map(|e| e.t).filter(|&t| t <= t_mid);
+                let ts = self.self_q.due(t_mid);
+                let Some(from_edge) = edge_first(te, ts) else {
                     break;
-                }
-                let e = self.in_edges[ev.edge as usize];
-                if e.pp == NO_PP {
-                    sim.synapses.receive(e.target as usize, e.weight);
+                };
+                let (t, set, k, wv, flag) = if from_edge {
+                    let Some(ev) = self.queue.pop() else { break };
+                    let e = self.in_edges[ev.edge as usize];
+                    if e.pp == NO_PP {
+                        sim.synapses.receive(e.target as usize, e.weight);
+                        continue;
+                    }
+                    (ev.t, e.pp, e.target, e.wv, 0.0)
                 } else {
-                    let p = &mut sim.points[e.pp as usize];
-                    let k = e.target as usize;
-                    let vj = sim.v[p.nodes()[k] as usize];
-                    p.net_receive(k, ev.t, vj, &mut self.pp_weights[e.wv as usize], 0.0);
+                    let Some(ev) = self.self_q.pop() else { break };
+                    (ev.t, ev.set, ev.inst, ev.wv, ev.flag)
+                };
+                let p = &mut sim.points[set as usize];
+                let vj = sim.v[p.nodes()[k as usize] as usize];
+                let mut none = Vec::new();
+                let w = if wv == NO_WV {
+                    none.resize(p.n_weights(), 0.0);
+                    &mut none
+                } else {
+                    &mut self.pp_weights[wv as usize]
+                };
+                let em = p.net_receive(k as usize, t, vj, w, flag);
+                if em.is_empty() {
+                    continue;
                 }
-                self.queue.pop();
+                let what = format!("{} ({})", p.model().name, p.model().file);
+                // net_event of a synapse: nothing in a BMTK network listens to it (no NetCon has
+                // a synapse as its source), so it has no effect, as in NEURON
+                let mut req = Vec::new();
+                let r = schedule(
+                    &mut self.self_q,
+                    t,
+                    set,
+                    Some(k),
+                    wv,
+                    em,
+                    &what,
+                    |_, kind, a, b| {
+                        if kind == EmitKind::Watch {
+                            req.push((a as u32, b));
+                        }
+                    },
+                );
+                if let Err(e) = r {
+                    self.error.get_or_insert(e);
+                }
+                self.watches[set as usize].activate(p, k, vj, &req);
             }
             let (cells, spikes) = (&self.cells, &mut self.spikes);
             sim.step(|lane, t| spikes.push((t, cells[lane])));
@@ -461,6 +591,7 @@ pub struct Network {
     intfire_in: Vec<InEdge>,
     intfire_off: Vec<u32>,
     intfire_queue: BinaryHeap<Event>,
+    art: ArtCells,
     virtual_spikes: Vec<(f64, u32)>,
     virtual_next: usize,
     rules: Vec<PlacementRule>,
@@ -529,6 +660,7 @@ impl Network {
             intfire_in: Vec::new(),
             intfire_off: Vec::new(),
             intfire_queue: BinaryHeap::new(),
+            art: ArtCells::default(),
             virtual_spikes: Vec::new(),
             virtual_next: 0,
             rules: Vec::new(),
@@ -645,6 +777,21 @@ impl Network {
         };
         c.reset();
         self.intfire.push(c);
+        Ok(())
+    }
+
+    /// A node whose model is the ARTIFICIAL_CELL `model` of a user's file, with parameter values
+    /// `params` (BMTK's `model_type: point_process`, `model_template: nrn:<NAME>`).
+    pub fn add_artificial_cell(
+        &mut self,
+        id: u32,
+        model: &Arc<crate::nmodl::Model>,
+        params: Vec<(String, f64)>,
+    ) -> Result<()> {
+        self.check_open()?;
+        self.source_slot(id)?;
+        let k = self.art.add(id, model, params)?;
+        self.sources[id as usize] = Source::Art(k);
         Ok(())
     }
 
@@ -822,8 +969,10 @@ impl Network {
 
     /// Registers a synapse model from a loaded `.mod` POINT_PROCESS with its parameter values;
     /// returns the id edges name in [`EdgeSpec::pp`]. Refused (with the file's name): other
-    /// kinds of mechanism, unknown parameters, and files whose NET_RECEIVE sends self events
-    /// (`net_send`), which network synapses do not schedule yet.
+    /// kinds of mechanism and unknown parameters. Self events (`net_send`) are scheduled on the
+    /// synapse's cell group; `net_event` of a synapse reaches nothing (in NEURON it would reach
+    /// NetCons whose source is the synapse, which a SONATA network cannot make), so it is
+    /// accepted and has no effect.
     pub fn add_point_synapse_type(&mut self, ty: PointSynapseType) -> Result<u32> {
         self.check_open()?;
         let m = &ty.model;
@@ -836,16 +985,6 @@ impl Network {
             )));
         }
         let c = &m.code;
-        let sends = |ops: &[crate::nmodl::vm::Op]| {
-            ops.iter()
-                .any(|o| matches!(o, crate::nmodl::vm::Op::Emit { .. }))
-        };
-        if sends(&c.net_receive) || sends(&c.net_init) || sends(&c.init) {
-            return Err(Error::invalid(format!(
-                "{}: '{}' sends events (net_send/net_event), which synapses of a network do not support yet",
-                m.file, m.name
-            )));
-        }
         if c.net_receive.is_empty() {
             return Err(Error::invalid(format!(
                 "{}: POINT_PROCESS '{}' has no NET_RECEIVE block: it cannot receive spikes",
@@ -866,12 +1005,16 @@ impl Network {
         self.check_edge(e)?;
         let i = match self.sources.get(e.target as usize) {
             Some(Source::IntFire(i)) => *i,
+            Some(Source::Art(k)) => {
+                self.art.add_edge(e.source, e.key, *k, e.weight, e.delay);
+                return Ok(());
+            }
             _ => {
                 return Err(Error::invalid(format!(
-                    "edge {}: cell {} is not an IntFire1 cell of this rank",
-                    e.key & 0xff_ffff_ffff,
-                    e.target
-                )))
+                "edge {}: cell {} is not a point cell (IntFire1 or ARTIFICIAL_CELL) of this rank",
+                e.key & 0xff_ffff_ffff,
+                e.target
+            )))
             }
         };
         self.intfire_in.push(InEdge {
@@ -1561,13 +1704,6 @@ impl Network {
                 }
                 g.coupled = !halves.is_empty() || !g.gap_sources.is_empty();
                 sim.initialize();
-                for e in &g.in_edges {
-                    if e.pp != NO_PP {
-                        let p = &mut sim.points[e.pp as usize];
-                        let vj = sim.v[p.nodes()[e.target as usize] as usize];
-                        p.net_init(e.target as usize, vj, &mut g.pp_weights[e.wv as usize]);
-                    }
-                }
                 if g.recorders
                     .iter()
                     .any(|r| matches!(r.var, Variable::Exp2Syn(_)))
@@ -1643,6 +1779,7 @@ impl Network {
                     g.ecp_lanes.clear();
                 }
                 g.sim = Some(sim);
+                g.init_point_events()?;
                 sort_in_edges(&mut g.in_edges);
                 g.in_off = source_offsets(&g.in_edges, n_sources);
                 g.placers.clear();
@@ -1652,6 +1789,8 @@ impl Network {
         })?;
         sort_in_edges(&mut self.intfire_in);
         self.intfire_off = source_offsets(&self.intfire_in, n_sources);
+        self.art
+            .finalize(n_sources, self.cond.dt, self.cond.celsius)?;
         let mut local = Vec::new();
         for (gi, g) in self.groups.iter().enumerate() {
             let lanes = g.cells.len() as u32;
@@ -1699,6 +1838,8 @@ impl Network {
         self.spikes.clear();
         self.intfire_queue.clear();
         self.intfire.iter_mut().for_each(IntFire1::reset);
+        // the same INITIAL blocks ran at finalize without error
+        let _ = self.art.initialize();
         self.ecp_taken = 0;
         self.gap_v.iter_mut().for_each(|v| *v = f64::NAN);
         self.gap_ready = false;
@@ -1706,6 +1847,8 @@ impl Network {
             if let Some(sim) = g.sim.as_mut() {
                 sim.initialize();
             }
+            // the same INITIAL blocks ran at finalize without error
+            let _ = g.init_point_events();
             g.queue.clear();
             g.spikes.clear();
             g.rec.clear();
@@ -1760,6 +1903,9 @@ impl Network {
                 }
             }
             self.step += chunk;
+            if let Some(e) = self.groups.iter_mut().find_map(|g| g.error.take()) {
+                return Err(Error::invalid(e));
+            }
             if self.step == self.next_exchange || self.step == self.nsteps {
                 self.exchange(exchange.as_deref_mut())?;
                 self.next_exchange += self.epoch_steps;
@@ -1795,6 +1941,7 @@ impl Network {
             t_mid
         };
         self.run_intfire(t_intfire, &mut local);
+        self.art.run(t_intfire, &mut local)?;
         local.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.spikes.extend_from_slice(&local);
         let mut all = match exchange {
@@ -1826,6 +1973,7 @@ impl Network {
                 }
             })
         });
+        self.art.enqueue(spikes);
         for &(t, s) in spikes {
             let (a, b) = (
                 self.intfire_off[s as usize] as usize,

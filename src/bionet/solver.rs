@@ -90,6 +90,9 @@ pub struct CellSim {
     /// Synapses from `.mod` POINT_PROCESS files, one mechanism per synapse type (instances at
     /// solver indices, currents in nA as the Exp2Syn states').
     pub points: Vec<crate::nmodl::mech::NmodlMech>,
+    /// What the point processes' INITIAL blocks asked for at the last initialize (per set): the
+    /// network schedules it.
+    pub point_init_events: Vec<(u32, Vec<crate::nmodl::vm::Emitted>)>,
     /// Midpoint time of the last step (when its stimuli were evaluated).
     t_mid_last: f64,
     /// Currents played step by step (index node * lanes + lane, nA per step): NEURON's
@@ -245,6 +248,7 @@ impl CellSim {
             v_init,
             synapses: SynapseSet::default(),
             points: Vec::new(),
+            point_init_events: Vec::new(),
             t_mid_last: 0.0,
             played: Vec::new(),
             ext_fields: Vec::new(),
@@ -265,9 +269,12 @@ impl CellSim {
         }
         self.ions.update_reversals(self.env.celsius);
         self.synapses.initialize();
-        for p in self.points.iter_mut() {
-            // Synapses in a network send no events (refused when their type is registered).
-            p.point_init(&self.env, &self.v, &self.ions);
+        self.point_init_events.clear();
+        for (k, p) in self.points.iter_mut().enumerate() {
+            let em = p.point_init(&self.env, &self.v, &self.ions);
+            if !em.is_empty() {
+                self.point_init_events.push((k as u32, em));
+            }
         }
         for l in 0..self.lanes {
             self.above[l] = self.soma_v(l) > self.threshold;

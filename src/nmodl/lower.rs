@@ -70,11 +70,23 @@ pub struct Compiled {
     /// Slots of NET_RECEIVE's arguments (the connection's weight vector) and of `flag`.
     pub nr_args: Vec<u32>,
     pub flag_slot: Option<u32>,
+    /// NET_RECEIVE's WATCH conditions, by statement number.
+    pub watches: Vec<WatchCond>,
     pub v_slot: u32,
     pub itot_slot: u32,
     pub g_t: u32,
     pub g_dt: u32,
     pub g_celsius: u32,
+}
+
+/// A WATCH condition as NEURON evaluates it: `a - b` for `(a > b)`, `b - a` for `(a < b)`; the
+/// watch fires when the value turns positive.
+#[derive(Debug, Clone)]
+pub struct WatchCond {
+    pub number: u32,
+    pub ops: Vec<Op>,
+    pub value: Opnd,
+    pub line: usize,
 }
 
 pub struct Lx<'a> {
@@ -96,6 +108,10 @@ pub struct Lx<'a> {
     state_names: Vec<String>,
     /// Lowering NET_RECEIVE or its INITIAL: `net_send`/`net_event` allowed.
     pub in_net: bool,
+    /// Lowering NET_RECEIVE or its INITIAL (not the mechanism's INITIAL): WATCH allowed.
+    pub in_receive: bool,
+    /// (number, condition as a difference, line) of the WATCH statements lowered so far.
+    pub watch_exprs: Vec<(u32, Expr, usize)>,
     pub out: Compiled,
 }
 
@@ -170,6 +186,8 @@ impl<'a> Lx<'a> {
             euler: Vec::new(),
             state_names: f.states.iter().map(|d| d.name.clone()).collect(),
             in_net: false,
+            in_receive: false,
+            watch_exprs: Vec::new(),
             out: Compiled::default(),
         }
     }
@@ -235,6 +253,10 @@ impl<'a> Lx<'a> {
             return Ok(Opnd::S(*s));
         }
         match self.syms.get(name) {
+            // NET_RECEIVE's implicit `flag` means nothing elsewhere (NEURON: undefined there)
+            Some(Sym::Inst(s)) if !self.in_receive && self.out.flag_slot == Some(*s) => {
+                self.err(line, "'flag' (the event's flag) exists only in NET_RECEIVE")
+            }
             Some(Sym::Inst(s)) => Ok(Opnd::S(*s)),
             Some(Sym::Glob(i)) => Ok(Opnd::G(*i)),
             None => {
@@ -352,7 +374,7 @@ impl<'a> Lx<'a> {
                 format!("random number function '{name}' is not supported"),
             );
         }
-        if self.in_net && matches!(name, "net_send" | "net_event") {
+        if self.in_net && matches!(name, "net_send" | "net_event" | "net_move") {
             let want = if name == "net_send" { 2 } else { 1 };
             if args.len() != want {
                 return self.err(
@@ -361,14 +383,17 @@ impl<'a> Lx<'a> {
                 );
             }
             let a = self.ex(&args[0])?;
-            let (kind, b) = if name == "net_send" {
-                (EmitKind::Send, self.ex(&args[1])?)
-            } else {
-                (EmitKind::Event, self.konst(0.0))
+            let (kind, b) = match name {
+                "net_send" => (EmitKind::Send, self.ex(&args[1])?),
+                "net_move" => (EmitKind::Move, self.konst(0.0)),
+                _ => (EmitKind::Event, self.konst(0.0)),
             };
             let mask = self.mask;
             self.emit(Op::Emit { kind, a, b, mask });
             return Ok(None);
+        }
+        if name == "__watch" {
+            return self.watch(args, line);
         }
         if matches!(name, "net_send" | "net_event" | "net_move") {
             return self.err(
@@ -1319,6 +1344,64 @@ impl<'a> Lx<'a> {
     }
 
     /// Lowers top-level block statements into a fresh program.
+    /// `WATCH (cond) flag` (the parser's `__watch(number, cond, flag)`): a request to (re)activate
+    /// the watch, recorded like `net_send`; the condition is lowered later by `watch_program`.
+    fn watch(&mut self, args: &[Expr], line: usize) -> NResult<Option<Opnd>> {
+        if !self.in_receive {
+            return self.err(
+                line,
+                "WATCH is allowed only in NET_RECEIVE (and its INITIAL block)",
+            );
+        }
+        let (Some(Expr::Num(number)), Some(cond), Some(flag)) =
+            (args.first(), args.get(1), args.get(2))
+        else {
+            return self.err(line, "malformed WATCH statement");
+        };
+        let diff = match cond {
+            Expr::Bin(BinOp::Gt, a, b) => Expr::bin(BinOp::Sub, (**a).clone(), (**b).clone()),
+            Expr::Bin(BinOp::Lt, a, b) => Expr::bin(BinOp::Sub, (**b).clone(), (**a).clone()),
+            _ => return self.err(
+                line,
+                "WATCH condition must be one comparison 'a > b' or 'a < b' (as NEURON requires)",
+            ),
+        };
+        let number = *number as u32;
+        let b = self.ex(flag)?;
+        let a = self.konst(number as f64);
+        let mask = self.mask;
+        self.emit(Op::Emit {
+            kind: EmitKind::Watch,
+            a,
+            b,
+            mask,
+        });
+        if !self.watch_exprs.iter().any(|w| w.0 == number) {
+            self.watch_exprs.push((number, diff, line));
+        }
+        Ok(None)
+    }
+
+    /// The program evaluating one WATCH condition (one instance at a time) and the operand that
+    /// holds its value after it ran.
+    pub fn watch_program(&mut self, number: u32, diff: &Expr, line: usize) -> NResult<WatchCond> {
+        self.ops.clear();
+        self.mask = None;
+        self.scopes.push(HashMap::new());
+        let mark = self.top;
+        let r = self.ex(diff);
+        self.scopes.pop();
+        // a temporary holding the value is still set when the program ends (it runs alone)
+        self.top = mark;
+        let value = r?;
+        Ok(WatchCond {
+            number,
+            ops: std::mem::take(&mut self.ops),
+            value,
+            line,
+        })
+    }
+
     pub fn program(&mut self, body: &[&'a Stmt]) -> NResult<Vec<Op>> {
         self.ops.clear();
         self.mask = None;

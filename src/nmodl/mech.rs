@@ -535,3 +535,30 @@ impl NmodlMech {
         Some(&self.frame.slots[s])
     }
 }
+
+/// WATCH conditions (NET_RECEIVE's `WATCH (a > b) flag`).
+impl NmodlMech {
+    /// Whether NET_RECEIVE has WATCH statements.
+    pub fn has_watches(&self) -> bool {
+        !self.model.code.watches.is_empty()
+    }
+
+    /// The value of WATCH statement `number`'s condition for instance `inst` at voltage `v`, as
+    /// NEURON computes it (`a - b` for `a > b`): the watch fires when it turns positive. None
+    /// for a number the file does not have.
+    pub fn watch_value(&self, number: u32, inst: usize, v: f64) -> Option<f64> {
+        let code = &self.model.code;
+        let w = code.watches.iter().find(|w| w.number == number)?;
+        let nper = code.slot_names.len();
+        let mut one = Frame::new(code.nslots, 1);
+        for s in 0..nper {
+            one.slots[s][0] = self.frame.slots[s][inst];
+        }
+        one.slots[code.v_slot as usize][0] = v;
+        vm::run(&w.ops, &mut one, &self.scalars, &self.tables);
+        Some(match w.value {
+            vm::Opnd::S(s) => one.slots[s as usize][0],
+            vm::Opnd::G(g) => self.scalars[g as usize],
+        })
+    }
+}

@@ -26,6 +26,7 @@ mod sparse;
 mod sym;
 mod units;
 pub mod vm;
+pub mod watch;
 
 use std::path::Path;
 use std::sync::Arc;

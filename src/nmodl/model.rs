@@ -428,11 +428,17 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     lx.in_net = kind != Kind::Density;
     lx.out.init = lx.program(&initial)?;
     if let Some(b) = net_block {
+        lx.in_receive = true;
         let body: Vec<&Stmt> = b.body.iter().collect();
         lx.out.net_receive = lx.program(&body)?;
         if let Some(init) = &f.net_receive_initial {
             let body: Vec<&Stmt> = init.iter().collect();
             lx.out.net_init = lx.program(&body)?;
+        }
+        lx.in_receive = false;
+        for (number, diff, line) in std::mem::take(&mut lx.watch_exprs) {
+            let w = lx.watch_program(number, &diff, line)?;
+            lx.out.watches.push(w);
         }
     }
     lx.in_net = false;

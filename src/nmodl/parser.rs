@@ -12,6 +12,8 @@ pub struct Parser<'a> {
     pos: usize,
     /// The INITIAL block met inside NET_RECEIVE, if any.
     pending_initial: Option<Vec<Stmt>>,
+    /// WATCH statements met so far (NEURON numbers them in file order).
+    n_watch: usize,
 }
 
 pub fn parse(file: &str, src: &str) -> NResult<File> {
@@ -21,6 +23,7 @@ pub fn parse(file: &str, src: &str) -> NResult<File> {
         toks,
         pos: 0,
         pending_initial: None,
+        n_watch: 0,
     };
     p.file_()
 }
@@ -643,9 +646,12 @@ impl<'a> Parser<'a> {
                             line,
                         }));
                     }
-                    "WATCH" | "LAG" | "SENS" | "PROTECT" | "MUTEXLOCK" | "MUTEXUNLOCK"
-                    | "printf" | "FOR_NETCONS" | "LONGDIFUS" | "CONDUCTANCE" | "RESET"
-                    | "VERBATIM" => {
+                    "WATCH" => {
+                        self.next();
+                        return self.watch(line).map(Some);
+                    }
+                    "LAG" | "SENS" | "PROTECT" | "MUTEXLOCK" | "MUTEXUNLOCK" | "printf"
+                    | "FOR_NETCONS" | "LONGDIFUS" | "CONDUCTANCE" | "RESET" | "VERBATIM" => {
                         self.next();
                         self.skip_statement_rest()?;
                         return Ok(Some(Stmt::Unsupported {
@@ -700,6 +706,36 @@ impl<'a> Parser<'a> {
             }
         }
         self.skip_braces()
+    }
+
+    /// `WATCH (a > b) flag, (c < d) flag2 ...`: each condition becomes a call
+    /// `__watch(number, condition, flag)` that lowering turns into a watch request (several in one
+    /// statement: a block of such calls).
+    fn watch(&mut self, line: usize) -> NResult<Stmt> {
+        let mut calls = Vec::new();
+        loop {
+            self.expect_p("(")?;
+            let cond = self.expr()?;
+            self.expect_p(")")?;
+            let flag = self.expr()?;
+            self.n_watch += 1;
+            calls.push(Stmt::Call {
+                name: "__watch".into(),
+                args: vec![Expr::Num(self.n_watch as f64), cond, flag],
+                line,
+            });
+            if !self.eat_p(",") {
+                break;
+            }
+        }
+        if calls.len() == 1 {
+            return Ok(calls.remove(0));
+        }
+        Ok(Stmt::If {
+            cond: Expr::Num(1.0),
+            then: calls,
+            els: Vec::new(),
+        })
     }
 
     /// Skips the arguments of an unsupported statement: a parenthesized group and what follows on

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use super::mech::NmodlMech;
 use super::model::{IonVar, Kind, Model};
 use super::vm::{EmitKind, Emitted};
+use super::watch::Watches;
 use crate::bionet::mechanisms::clamp::{instantiate_ordered, MechSpec};
 use crate::bionet::mechanisms::{Currents, Env, Ions, Mechanism};
 use crate::error::{Error, Result};
@@ -66,6 +67,61 @@ impl Ord for Ev {
     }
 }
 
+/// The event queue of the one instance: NEURON's order (time, then insertion), `net_move`
+/// moving the latest pending self event of flag 1.
+#[derive(Default)]
+struct Queue {
+    heap: BinaryHeap<Ev>,
+    seq: usize,
+    movable: Option<Ev>,
+    moved: std::collections::HashSet<usize>,
+}
+
+impl Queue {
+    fn push(&mut self, t: f64, conn: Option<usize>, flag: f64) {
+        self.seq += 1;
+        let ev = Ev {
+            t,
+            seq: self.seq,
+            conn,
+            flag,
+        };
+        if flag == 1.0 {
+            self.movable = Some(Ev { ..ev });
+        }
+        self.heap.push(ev);
+    }
+
+    fn move_to(&mut self, now: f64, t: f64) -> std::result::Result<(), String> {
+        let Some(ev) = self.movable.take() else {
+            return Err(format!(
+                "net_move at t={now} ms: no pending self event with flag 1 to move"
+            ));
+        };
+        if t.is_nan() || t < now {
+            return Err(format!("net_move at t={now} ms to t={t} ms: into the past"));
+        }
+        self.moved.insert(ev.seq);
+        self.push(t, ev.conn, ev.flag);
+        Ok(())
+    }
+
+    /// The next event due by `tm`, moved ones skipped.
+    fn pop_due(&mut self, tm: f64) -> Option<Ev> {
+        while self.heap.peek().is_some_and(|e| e.t <= tm) {
+            let ev = self.heap.pop()?;
+            if self.moved.remove(&ev.seq) {
+                continue;
+            }
+            if self.movable.as_ref().is_some_and(|m| m.seq == ev.seq) {
+                self.movable = None;
+            }
+            return Some(ev);
+        }
+        None
+    }
+}
+
 /// Runs the compartment; returns one trace per `record` name (`v`, a variable of the point
 /// process, or `seg.<ion variable>` such as `seg.cai`, `seg.ica` of the node), sampled at t = 0
 /// and after every step, and the times of the instance's `net_event` calls.
@@ -115,39 +171,42 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
         }
     }
     let mut v = [p.v_init];
-    let mut queue = BinaryHeap::new();
-    let mut seq = 0usize;
+    let mut queue = Queue::default();
     let mut spikes = Vec::new();
-    let mut schedule = |queue: &mut BinaryHeap<Ev>,
-                        t: f64,
-                        conn: Option<usize>,
-                        em: Vec<Emitted>,
-                        spikes: &mut Vec<f64>| {
+    let mut watches = Watches::new(1);
+    // WATCH requests of the run that just ended (applied by the caller, with the run's values)
+    let mut watch_req: Vec<(u32, f64)> = Vec::new();
+    let schedule = |queue: &mut Queue,
+                    t: f64,
+                    conn: Option<usize>,
+                    em: Vec<Emitted>,
+                    spikes: &mut Vec<f64>,
+                    watch_req: &mut Vec<(u32, f64)>|
+     -> Result<()> {
+        watch_req.clear();
         for (_, kind, a, b) in em {
             match kind {
-                EmitKind::Send => {
-                    seq += 1;
-                    queue.push(Ev {
-                        t: t + a,
-                        seq,
-                        conn,
-                        flag: b,
-                    });
-                }
+                EmitKind::Send => queue.push(t + a, conn, b),
                 EmitKind::Event => spikes.push(a),
+                EmitKind::Watch => watch_req.push((a as u32, b)),
+                EmitKind::Move => queue
+                    .move_to(t, a)
+                    .map_err(|e| Error::invalid(format!("{} ({}): {e}", model.name, model.file)))?,
             }
         }
+        Ok(())
     };
     for m in dens.iter_mut() {
         m.init(&env, &v, &mut ions);
     }
     ions.update_reversals(p.celsius);
     let em = pp.point_init(&env, &v, &ions);
-    schedule(&mut queue, 0.0, None, em, &mut spikes);
+    schedule(&mut queue, 0.0, None, em, &mut spikes, &mut watch_req)?;
     for (c, (t, _)) in p.events.iter().enumerate() {
         let em = pp.net_init(0, v[0], &mut weights[c]);
-        schedule(&mut queue, 0.0, Some(c), em, &mut spikes);
-        queue.push(Ev {
+        schedule(&mut queue, 0.0, Some(c), em, &mut spikes, &mut watch_req)?;
+        watches.activate(&pp, 0, v[0], &watch_req);
+        queue.heap.push(Ev {
             t: *t,
             seq: usize::MAX - p.events.len() + c,
             conn: Some(c),
@@ -185,15 +244,21 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     let mut t = 0.0;
     for _ in 0..p.nsteps {
         let tm = t + 0.5 * p.dt;
-        while queue.peek().is_some_and(|e| e.t <= tm) {
-            let Some(ev) = queue.pop() else { break };
+        // NEURON checks the WATCH conditions before delivering the step's events
+        let mut fired = Vec::new();
+        watches.check(&pp, |_| v[0], &mut fired);
+        for (_, flag) in fired {
+            queue.push(t, None, flag);
+        }
+        while let Some(ev) = queue.pop_due(tm) {
             let mut none = vec![0.0; nw];
             let w = match ev.conn {
                 Some(c) => &mut weights[c],
                 None => &mut none,
             };
             let em = pp.net_receive(0, ev.t, v[0], w, ev.flag);
-            schedule(&mut queue, ev.t, ev.conn, em, &mut spikes);
+            schedule(&mut queue, ev.t, ev.conn, em, &mut spikes, &mut watch_req)?;
+            watches.activate(&pp, 0, v[0], &watch_req);
         }
         ions.begin_step(p.celsius);
         cur.clear();
@@ -212,7 +277,7 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
             d[0] += p.cm * cfac;
             v[0] += rhs[0] / d[0];
         }
-        t += p.dt;
+        t = tm + 0.5 * p.dt;
         for m in dens.iter_mut() {
             m.advance_states(&env, &v, &mut ions);
         }

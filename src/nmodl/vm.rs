@@ -117,6 +117,10 @@ pub enum EmitKind {
     Send,
     /// `net_event(t)`: a spike of the artificial cell (`a` is the time).
     Event,
+    /// `WATCH (cond) flag`: (re)activates WATCH statement number `a` with flag `b`.
+    Watch,
+    /// `net_move(t)`: the instance's pending self event of flag 1 moves to time `a`.
+    Move,
 }
 
 /// One request made by an [`Op::Emit`]: (instance, kind, a, b).

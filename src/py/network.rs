@@ -206,6 +206,26 @@ impl BioEngine {
         Ok(())
     }
 
+    /// Nodes running the ARTIFICIAL_CELL of the `.mod` file `path`: `ids[i]` with parameter
+    /// values `params[i]` ({name: value}). ValueError names the file (and line) of anything that
+    /// cannot run, and the cell of a bad parameter.
+    fn add_artificial_cells(
+        &mut self,
+        ids: PyReadonlyArray1<'_, u32>,
+        path: String,
+        params: Vec<std::collections::BTreeMap<String, f64>>,
+    ) -> PyResult<()> {
+        let ids = ids.as_array();
+        same_len("add_artificial_cells", &[ids.len(), params.len()])?;
+        let model = crate::nmodl::load_file(std::path::Path::new(&path)).py()?;
+        for (i, p) in params.into_iter().enumerate() {
+            self.net
+                .add_artificial_cell(ids[i], &model, p.into_iter().collect())
+                .py()?;
+        }
+        Ok(())
+    }
+
     /// Virtual cells: `ids[i]` fires at `times[offsets[i]..offsets[i+1]]`.
     fn add_virtual(
         &mut self,

@@ -59,10 +59,11 @@ def localize(example_dir, config_name, out_dir, tstop=None, run=None, components
     return path
 
 
-def run_config(config, nrnmech_dir=None, python=None):
+def run_config(config, nrnmech_dir=None, python=None, oracle_args=()):
     """Runs a config with bmtk-rs, or with bmtk 1.2.0 + NEURON when `nrnmech_dir` (bmtk's compiled
-    mechanisms) is given (by `python`, another environment's interpreter, when given), each in its
-    own process; fails the test with the run's output tail."""
+    mechanisms) is given (by `python`, another environment's interpreter, when given; with
+    `oracle_args`, bmtk_network_run.py's options), each in its own process; fails the test with
+    the run's output tail."""
     import subprocess
     import sys
 
@@ -71,7 +72,7 @@ def run_config(config, nrnmech_dir=None, python=None):
         cmd = [sys.executable, "-m", "bmtk_rs.simulator.bionet", str(config)]
     else:
         cmd = [python or sys.executable, os.path.join(os.path.dirname(__file__), "bmtk_network_run.py"), str(config),
-               str(nrnmech_dir)]
+               str(nrnmech_dir), *oracle_args]
     run = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return run

@@ -7,9 +7,6 @@ by nrnivmodl (registered in bmtk as the edge type's synapse model): same spikes,
 tests/nmodl/test_point_ions.py)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import h5py
 import numpy as np
@@ -94,35 +91,6 @@ def _config(base, net, spikes, comps, syn_dir, mech_dir):
     return path
 
 
-# bmtk + NEURON: bmtk's mechanisms, the nrnivmodl build of casyn.mod, and casyn registered as the
-# synapse model of the edge type's model_template
-_NEURON_RUN = """
-import sys, json, neuron
-import numpy as np
-neuron.load_mechanisms(sys.argv[2])
-neuron.load_mechanisms(sys.argv[3])
-from neuron import h
-from bmtk.simulator import bionet
-from bmtk.simulator.bionet.pyfunction_cache import add_synapse_model
-
-def casyn(params, xs, secs):
-    def one(x, sec):
-        s = h.casyn(x, sec=sec)
-        for k in json.loads(sys.argv[4]):
-            setattr(s, k, params[k])
-        return s
-    if np.ndim(xs) == 0:
-        return one(xs, secs)
-    return [one(x, sec) for x, sec in zip(xs, secs)]
-
-add_synapse_model(casyn, "casyn", overwrite=True)
-conf = bionet.Config.from_json(sys.argv[1], validate=False)
-conf.build_env()
-net = bionet.BioNetwork.from_config(conf)
-bionet.BioSimulator.from_config(conf, network=net).run()
-"""
-
-
 def _spikes(config):
     with h5py.File(config.parent / "output" / "spikes.h5", "r") as f:
         g = f["spikes/cells"]
@@ -150,10 +118,9 @@ def test_ion_carrying_synapse_vs_neuron(bmtk_data, nrnmech_dir, tmp_path):
     ours_cfg = _config(tmp_path / "rs", net, spikes, comps, syn, mech)
     ref_cfg = _config(tmp_path / "nrn", net, spikes, comps, syn, mech)
     run_config(ours_cfg)
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    run = subprocess.run([sys.executable, "-c", _NEURON_RUN, str(ref_cfg), str(nrnmech_dir), str(casyn_nrn),
-                          json.dumps(sorted(PARAMS))], capture_output=True, text=True, env=env, timeout=1200)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    # casyn registered as the synapse model of the edge type's model_template, its parameters
+    # from the synaptic model json
+    run_config(ref_cfg, nrnmech_dir, oracle_args=["--user-mechs", str(casyn_nrn), "--synapse", "casyn"])
 
     ours, ref = _spikes(ours_cfg), _spikes(ref_cfg)
     for c in (0, 1):

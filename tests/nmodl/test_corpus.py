@@ -57,6 +57,14 @@ BAD = [
     ("unclosed", "NEURON { SUFFIX bad }\nBREAKPOINT {\n", 3, "closing"),
     ("cnexp_nonlinear", "NEURON { SUFFIX bad }\nSTATE { s }\nBREAKPOINT { SOLVE d METHOD cnexp }\n"
                         "DERIVATIVE d {\n s' = -s*s\n}\n", 5, "not linear"),
+    ("watch_ge", "NEURON { POINT_PROCESS w1 }\nASSIGNED { v }\nNET_RECEIVE(x) {\n  WATCH (v >= 0) 2\n}\n", 4,
+     "'a > b' or 'a < b'"),
+    ("watch_initial", "NEURON { POINT_PROCESS w2 }\nASSIGNED { v }\nINITIAL {\n  WATCH (v > 0) 2\n}\n"
+                      "NET_RECEIVE(x) { }\n", 4, "only in NET_RECEIVE"),
+    ("flag_outside", "NEURON { POINT_PROCESS f1 }\nASSIGNED { y }\nBREAKPOINT {\n  y = flag\n}\n"
+                     "NET_RECEIVE(x) { }\n", 4, "only in NET_RECEIVE"),
+    ("watch_unknown", "NEURON { POINT_PROCESS w3 }\nASSIGNED { v }\nNET_RECEIVE(x) {\n  WATCH (v > vt) 2\n}\n", 4,
+     "unknown variable 'vt'"),
 ]
 
 

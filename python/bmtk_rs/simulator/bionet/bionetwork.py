@@ -135,13 +135,16 @@ class BioNetwork(SonataCircuit):
                                            self.gids(name, ids).astype(np.uint64))
                     self.n_local_bio += len(ids)
             pp = sel & np.isin(mt, ["point_process", "point_neuron"])
+            if pp.any() and "model_template" in t.columns:
+                pp = self._add_artificial_cells(engine, name, pop, pp)
             if pp.any():
                 taus, refr = [], []
                 for _, row in t.loc[pp].iterrows():
                     tmpl = row.get("model_template")
                     if tmpl != "nrn:IntFire1":
                         raise ConfigError(f"{pop.nodes_file}: node {row['node_id']} of {name}: point cells need "
-                                          f"model_template 'nrn:IntFire1', got {tmpl!r}")
+                                          f"model_template 'nrn:IntFire1' or 'nrn:<NAME>' naming an ARTIFICIAL_CELL "
+                                          f"of the config's mechanisms_dir, got {tmpl!r}")
                     params = self._component_json("point_neuron_models_dir", row["dynamics_params"],
                                                   f"node {row['node_id']} of {name}")
                     for k in ("tau", "refrac"):
@@ -432,14 +435,38 @@ class BioNetwork(SonataCircuit):
             if self.made_synapses is not None:
                 self.made_synapses.append((ep, idx[q], trg[q].astype(np.int64), w, None, None))
 
-    def _point_synapse_type(self, engine, ep, etype, tmpl, dyn, what):
-        """The engine's synapse type for edges of `etype` with this model_template and dynamics_params:
-        a POINT_PROCESS of the config's mechanisms_dir, or -1 for the engine's own Exp2Syn."""
+    def _user_mechanisms(self):
         if getattr(self, "_user_mechs", None) is None:
             from .user_mechanisms import UserMechanisms
 
             self._user_mechs = UserMechanisms(self._config)
-        um = self._user_mechs
+        return self._user_mechs
+
+    def _add_artificial_cells(self, engine, name, pop, pp):
+        """Adds the point cells of `pop` (mask `pp`) whose model_template `nrn:<NAME>` names an
+        ARTIFICIAL_CELL of mechanisms_dir; returns the mask of the others."""
+        t = pop.table
+        left = pp.copy()
+        tmpls = t["model_template"].to_numpy()
+        for tmpl in sorted({str(x) for x in tmpls[pp]} - {"nrn:IntFire1"}):
+            rows = pp & (tmpls.astype(str) == tmpl)
+            if not tmpl.startswith("nrn:"):
+                continue
+            what = f"{pop.nodes_file}: population {name}"
+            dps = []
+            for _, row in t.loc[rows].iterrows():
+                dn = row.get("dynamics_params")
+                dps.append({} if _missing(dn) else self._component_json(
+                    "point_neuron_models_dir", dn, f"node {row['node_id']} of {name}"))
+            ids = self.gids(name, t.loc[rows, "node_id"].to_numpy()).astype(np.uint32)
+            if self._user_mechanisms().artificial_cell(engine, tmpl, ids, dps, what):
+                left &= ~rows
+        return left
+
+    def _point_synapse_type(self, engine, ep, etype, tmpl, dyn, what):
+        """The engine's synapse type for edges of `etype` with this model_template and dynamics_params:
+        a POINT_PROCESS of the config's mechanisms_dir, or -1 for the engine's own Exp2Syn."""
+        um = self._user_mechanisms()
         key = (None if _missing(tmpl) else str(tmpl), None if _missing(dyn) else str(dyn))
         # synapse types are registered with one engine: a new engine starts a new cache
         if getattr(self, "_synapse_types", (None,))[0] is not engine:

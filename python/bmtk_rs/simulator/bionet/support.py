@@ -55,6 +55,10 @@ SUPPORT = {
         "ctdb:Biophys1": ("supported", "as ctdb:Biophys1.hoc"),
         "nml:<file>.cell.nml": ("supported", "NeuroML2 cells"),
         "nrn:IntFire1": ("supported", "point_process / point_neuron cells"),
+        "nrn:<ARTIFICIAL_CELL>": ("differs", "point_process / point_neuron cells running an ARTIFICIAL_CELL of "
+                                            "mechanisms_dir (net_send, net_move, net_event); dynamics_params keys set the "
+                                            "file's PARAMETERs of that name (bmtk 1.2.0 needs an add_cell_model "
+                                            "function for such templates); WATCH in such a cell is refused"),
         "hoc:<template>": ("refused", "unknown model_template; bmtk-rs runs no hoc"),
         "<user function>": ("differs", "add_cell_model / @cell_model: called per node with (node, template name, "
                                        "dynamics_params); it must return a cell of bmtk-rs's cell object, e.g. "
@@ -115,7 +119,8 @@ SUPPORT = {
         "components.synaptic_models_dir": ("supported", ""),
         "components.point_neuron_models_dir": ("supported", "IntFire1 parameter files"),
         "components.mechanisms_dir": ("differs", "its .mod files run through the NMODL front end (no nrnivmodl): "
-                                                 "POINT_PROCESS synapses and density mechanisms; a file named like "
+                                                 "POINT_PROCESS synapses (net_send, WATCH), ARTIFICIAL_CELL point "
+                                                 "cells and density mechanisms; a file named like "
                                                  "a built-in mechanism (NaTs.mod, ...) replaces the built-in"),
         "components.templates_dir": ("ignored", "no hoc templates are needed"),
         "networks.nodes": ("supported", ""),

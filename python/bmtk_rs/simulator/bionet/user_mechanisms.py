@@ -56,7 +56,7 @@ class UserMechanisms:
 
             self._index = {}
             for path in self._files():
-                name = _declared_name(path)
+                name = _declared_name(path) or _declared(path, "ARTIFICIAL_CELL")
                 if name is None:
                     continue
                 try:
@@ -64,7 +64,7 @@ class UserMechanisms:
                 except ValueError as e:
                     self._index[name] = (path, str(e))
                     continue
-                if info["kind"] == "point_process":
+                if info["kind"] in ("point_process", "artificial_cell"):
                     self._index[info["name"]] = (path, info)
         return self._index
 
@@ -104,6 +104,41 @@ class UserMechanisms:
             logging.getLogger("bmtk_rs.bionet").info(
                 f"Synapse model {name} from {path} replaces the built-in {name} (NMODL front end, no nrnivmodl)")
         return t
+
+
+    def artificial_cell(self, engine, template, ids, dyn_params, what):
+        """Adds the nodes `ids` (engine ids) whose model_template `nrn:<NAME>` names an
+        ARTIFICIAL_CELL of the folder, `dyn_params[i]` their dynamics_params json: a numeric key
+        equal to one of the file's PARAMETERs sets it, in the file's units (what a cell-model
+        function registered with bmtk's add_cell_model for that template would do; bmtk 1.2.0 itself
+        knows only nrn:IntFire1). Returns False when the folder has no such ARTIFICIAL_CELL."""
+        name = str(template).split(":", 1)[1] if ":" in str(template) else str(template)
+        path, info = self.index().get(name, (None, None))
+        if path is None:
+            return False
+        if isinstance(info, str):
+            raise ConfigError(f"{what}: model_template '{template}' needs {path}, which cannot run: {info}")
+        if info["kind"] != "artificial_cell":
+            raise ConfigError(f"{what}: model_template '{template}' names {name} of {path}, a POINT_PROCESS: "
+                              "a point_process node needs an ARTIFICIAL_CELL")
+        params, unused = [], set()
+        for dp in dyn_params:
+            p = {}
+            for k, v in (dp or {}).items():
+                if k in info["parameters"] and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    p[k] = float(v)
+                else:
+                    unused.add(k)
+            params.append(p)
+        if unused:
+            logging.getLogger("bmtk_rs.bionet").warning(
+                f"{what}: dynamics_params keys {sorted(unused)} are not numeric PARAMETERs of {name} ({path}); "
+                "they are not used")
+        try:
+            engine.add_artificial_cells(ids, path, params)
+        except ValueError as e:
+            raise ConfigError(f"{what}: model_template '{template}' ({path}): {e}") from None
+        return True
 
 
 def _declared(path, keyword):
