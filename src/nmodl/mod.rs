@@ -23,6 +23,8 @@ pub mod parser;
 pub mod pointrun;
 mod sparse;
 mod sym;
+pub mod unit_table;
+pub mod unitcheck;
 mod units;
 pub mod vm;
 

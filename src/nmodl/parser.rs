@@ -12,17 +12,40 @@ pub struct Parser<'a> {
     pos: usize,
     /// The INITIAL block met inside NET_RECEIVE, if any.
     pending_initial: Option<Vec<Stmt>>,
+    /// For the unit checker only: numbers with units and parenthesized expressions kept as
+    /// marker calls ([`UNITS_MARK`], [`PAREN_MARK`]) that lowering would not understand.
+    keep_units: bool,
+    /// `UNITSON` (true) / `UNITSOFF` (false) with their lines.
+    unit_toggles: Vec<(usize, bool)>,
 }
 
+/// Marker call of a number with units `2 (mV)` (the unit text follows the prefix).
+pub const UNITS_MARK: &str = "__units__";
+/// Marker call of a parenthesized expression `( e )`.
+pub const PAREN_MARK: &str = "__paren__";
+
 pub fn parse(file: &str, src: &str) -> NResult<File> {
+    parse_with(file, src, false)
+}
+
+/// The file as the unit checker reads it: expressions keep their unit markers.
+pub fn parse_for_units(file: &str, src: &str) -> NResult<File> {
+    parse_with(file, src, true)
+}
+
+fn parse_with(file: &str, src: &str, keep_units: bool) -> NResult<File> {
     let toks = lex(file, src)?;
     let mut p = Parser {
         file,
         toks,
         pos: 0,
         pending_initial: None,
+        keep_units,
+        unit_toggles: Vec::new(),
     };
-    p.file_()
+    let mut f = p.file_()?;
+    f.unit_toggles = std::mem::take(&mut p.unit_toggles);
+    Ok(f)
 }
 
 impl<'a> Parser<'a> {
@@ -118,8 +141,19 @@ impl<'a> Parser<'a> {
                     text.push(')');
                 }
                 Tok::P(p) => text.push_str(p),
-                Tok::Ident(s) => text.push_str(&s),
-                Tok::Num(v) => text.push_str(&v.to_string()),
+                // words and numbers keep a separator between them (`ohm cm`)
+                Tok::Ident(s) => {
+                    if text.ends_with(|c: char| c.is_alphanumeric() || c == '.') {
+                        text.push(' ');
+                    }
+                    text.push_str(&s)
+                }
+                Tok::Num(v) => {
+                    if text.ends_with(|c: char| c.is_alphanumeric() || c == '.') {
+                        text.push(' ');
+                    }
+                    text.push_str(&v.to_string())
+                }
                 Tok::Verbatim | Tok::Eof => return self.err("unterminated unit '(...'"),
             }
         }
@@ -160,7 +194,10 @@ impl<'a> Parser<'a> {
                 }
             };
             match word.as_str() {
-                "NEURON" => self.neuron_block(&mut f.neuron)?,
+                "NEURON" => {
+                    f.neuron.line = line;
+                    self.neuron_block(&mut f.neuron)?
+                }
                 "UNITS" => self.units_block(&mut f)?,
                 "PARAMETER" => f.parameters.extend(self.decls()?),
                 "ASSIGNED" => f.assigned.extend(self.decls()?),
@@ -170,6 +207,7 @@ impl<'a> Parser<'a> {
                 // File-level LOCAL variables behave as ASSIGNED ones.
                 "LOCAL" => {
                     for name in self.name_list()? {
+                        f.file_locals.push(name.clone());
                         f.assigned.push(Decl {
                             name,
                             value: None,
@@ -179,7 +217,8 @@ impl<'a> Parser<'a> {
                         });
                     }
                 }
-                "UNITSON" | "UNITSOFF" | "ENDCOMMENT" => {}
+                "UNITSON" | "UNITSOFF" => self.unit_toggles.push((line, word == "UNITSON")),
+                "ENDCOMMENT" => {}
                 "DEFINE" => {
                     let name = self.ident()?;
                     let v = self.number()?;
@@ -196,6 +235,8 @@ impl<'a> Parser<'a> {
                         kind,
                         name: word.clone(),
                         args: vec![],
+                        arg_units: vec![],
+                        units: None,
                         body,
                         line,
                     });
@@ -221,6 +262,8 @@ impl<'a> Parser<'a> {
                         kind,
                         name,
                         args: vec![],
+                        arg_units: vec![],
+                        units: None,
                         body,
                         line,
                     });
@@ -232,21 +275,25 @@ impl<'a> Parser<'a> {
                         BlockKind::Procedure
                     };
                     let name = self.ident()?;
-                    let args = self.formal_args()?;
-                    if self.is_p("(") {
-                        self.units()?; // FUNCTION f(x) (units)
-                    }
+                    let (args, arg_units) = self.formal_args()?;
+                    let units = if self.is_p("(") {
+                        Some(self.units()?) // FUNCTION f(x) (units)
+                    } else {
+                        None
+                    };
                     let body = self.stmt_block()?;
                     f.blocks.push(Block {
                         kind,
                         name,
                         args,
+                        arg_units,
+                        units,
                         body,
                         line,
                     });
                 }
                 "NET_RECEIVE" => {
-                    let args = self.formal_args()?;
+                    let (args, arg_units) = self.formal_args()?;
                     let mut body = self.stmt_block()?;
                     // NET_RECEIVE's own INITIAL block is parsed as a statement `Call INITIAL`.
                     let mut init = None;
@@ -261,6 +308,8 @@ impl<'a> Parser<'a> {
                         kind: BlockKind::NetReceive,
                         name: word.clone(),
                         args,
+                        arg_units,
+                        units: None,
                         body,
                         line,
                     });
@@ -297,19 +346,23 @@ impl<'a> Parser<'a> {
         Ok(f)
     }
 
-    fn formal_args(&mut self) -> NResult<Vec<String>> {
-        let mut args = Vec::new();
+    /// `(a (units), b, ...)`: the names and their units where given.
+    #[allow(clippy::type_complexity)]
+    fn formal_args(&mut self) -> NResult<(Vec<String>, Vec<Option<String>>)> {
+        let (mut args, mut units) = (Vec::new(), Vec::new());
         self.expect_p("(")?;
         if self.eat_p(")") {
-            return Ok(args);
+            return Ok((args, units));
         }
         loop {
             args.push(self.ident()?);
-            if self.is_p("(") {
-                self.units()?;
-            }
+            units.push(if self.is_p("(") {
+                Some(self.units()?)
+            } else {
+                None
+            });
             if self.eat_p(")") {
-                return Ok(args);
+                return Ok((args, units));
             }
             self.expect_p(",")?;
         }
@@ -409,12 +462,21 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             if self.is_p("(") {
-                let _ = self.units()?;
+                let a = self.units()?;
                 self.expect_p("=")?;
-                let _ = self.units()?;
+                let b = self.units()?;
+                f.unit_defs.push((a, b, line));
             } else {
                 let name = self.ident()?;
                 self.expect_p("=")?;
+                if matches!(self.peek(), Tok::Num(_)) || self.is_p("-") {
+                    // `F = 96520 (coulombs)`: a number with its units
+                    let v = self.number()?;
+                    let u = self.units()?;
+                    f.defines.push((name.clone(), v));
+                    f.unit_numbers.push((name, u, line));
+                    continue;
+                }
                 let a = self.units()?;
                 let b = self.units()?;
                 f.unit_constants.push((name, a, b, line));
@@ -517,6 +579,9 @@ impl<'a> Parser<'a> {
             Tok::Ident(w) => {
                 match w.as_str() {
                     "UNITSON" | "UNITSOFF" | "THREADSAFE" => {
+                        if w != "THREADSAFE" {
+                            self.unit_toggles.push((line, w == "UNITSON"));
+                        }
                         self.next();
                         return Ok(None);
                     }
@@ -595,10 +660,10 @@ impl<'a> Parser<'a> {
                     }
                     "CONSERVE" => {
                         self.next();
-                        let _lhs = self.expr()?;
+                        let lhs = self.expr()?;
                         self.expect_p("=")?;
-                        let _rhs = self.expr()?;
-                        return Ok(Some(Stmt::Conserve { line }));
+                        let rhs = self.expr()?;
+                        return Ok(Some(Stmt::Conserve { lhs, rhs, line }));
                     }
                     "COMPARTMENT" => {
                         self.next();
@@ -924,7 +989,14 @@ impl<'a> Parser<'a> {
                 self.next();
                 // A number may carry units: `2 (mV)`.
                 if self.is_p("(") {
-                    self.units()?;
+                    let u = self.units()?;
+                    if self.keep_units {
+                        return Ok(Expr::Call(
+                            format!("{UNITS_MARK}{u}"),
+                            vec![Expr::Num(v)],
+                            line,
+                        ));
+                    }
                 }
                 Ok(Expr::Num(v))
             }
@@ -943,6 +1015,9 @@ impl<'a> Parser<'a> {
                 self.next();
                 let e = self.expr()?;
                 self.expect_p(")")?;
+                if self.keep_units {
+                    return Ok(Expr::Call(PAREN_MARK.into(), vec![e], line));
+                }
                 Ok(e)
             }
             t => self.err(format!("expected an expression, found {}", describe(&t))),
