@@ -17,6 +17,35 @@ pub struct Parser<'a> {
     keep_units: bool,
     /// `UNITSON` (true) / `UNITSOFF` (false) with their lines.
     unit_toggles: Vec<(usize, bool)>,
+    /// Declared arrays and their sizes: `x[4]` becomes the scalars `x[0]` .. `x[3]`.
+    arrays: std::collections::HashMap<String, usize>,
+    /// DEFINE'd names (array sizes and loop bounds may use them).
+    consts: std::collections::HashMap<String, f64>,
+    /// Variables of the FROM loops being unrolled, with their current values.
+    loop_env: Vec<(String, f64)>,
+    /// Statements of an unrolled FROM loop, spliced into the enclosing block (so that KINETIC
+    /// reactions in a loop stay top-level statements of their block).
+    unrolled: Vec<Stmt>,
+}
+
+/// The value of an index or loop bound made of numbers and + - * / only.
+fn const_value(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Num(v) => Some(*v),
+        Expr::Neg(a) => const_value(a).map(|v| -v),
+        Expr::Bin(op, a, b) => {
+            let (a, b) = (const_value(a)?, const_value(b)?);
+            match op {
+                BinOp::Add => Some(a + b),
+                BinOp::Sub => Some(a - b),
+                BinOp::Mul => Some(a * b),
+                BinOp::Div => Some((a / b).trunc()),
+                _ => None,
+            }
+        }
+        Expr::Call(name, args, _) if name == PAREN_MARK => const_value(&args[0]),
+        _ => None,
+    }
 }
 
 /// Marker call of a number with units `2 (mV)` (the unit text follows the prefix).
@@ -42,9 +71,23 @@ fn parse_with(file: &str, src: &str, keep_units: bool) -> NResult<File> {
         pending_initial: None,
         keep_units,
         unit_toggles: Vec::new(),
+        arrays: Default::default(),
+        consts: Default::default(),
+        loop_env: Vec::new(),
+        unrolled: Vec::new(),
     };
     let mut f = p.file_()?;
     f.unit_toggles = std::mem::take(&mut p.unit_toggles);
+    // RANGE/GLOBAL names of arrays name their elements
+    for list in [&mut f.neuron.range, &mut f.neuron.global] {
+        *list = list
+            .iter()
+            .flat_map(|n| match p.arrays.get(n) {
+                Some(&len) => (0..len).map(|k| format!("{n}[{k}]")).collect(),
+                None => vec![n.clone()],
+            })
+            .collect();
+    }
     Ok(f)
 }
 
@@ -205,8 +248,29 @@ impl<'a> Parser<'a> {
                 "CONSTANT" => f.constants.extend(self.decls()?),
                 "INDEPENDENT" => self.skip_braces()?,
                 // File-level LOCAL variables behave as ASSIGNED ones.
-                "LOCAL" => {
-                    for name in self.name_list()? {
+                "LOCAL" => loop {
+                    let name = self.ident()?;
+                    // `LOCAL frat[NANN]`: an array of file-level locals
+                    let names = if self.eat_p("[") {
+                        let len = match self.next() {
+                            Tok::Num(n) => Some(n),
+                            Tok::Ident(c) => self.consts.get(&c).copied(),
+                            _ => None,
+                        };
+                        self.expect_p("]")?;
+                        let Some(len) = len.filter(|n| *n >= 1.0 && n.fract() == 0.0) else {
+                            return Err(err_at(
+                                self.file,
+                                line,
+                                "an array size must be a positive integer or a DEFINE'd name",
+                            ));
+                        };
+                        self.arrays.insert(name.clone(), len as usize);
+                        (0..len as usize).map(|k| format!("{name}[{k}]")).collect()
+                    } else {
+                        vec![name]
+                    };
+                    for name in names {
                         f.file_locals.push(name.clone());
                         f.assigned.push(Decl {
                             name,
@@ -216,12 +280,16 @@ impl<'a> Parser<'a> {
                             line,
                         });
                     }
-                }
+                    if !self.eat_p(",") {
+                        break;
+                    }
+                },
                 "UNITSON" | "UNITSOFF" => self.unit_toggles.push((line, word == "UNITSON")),
                 "ENDCOMMENT" => {}
                 "DEFINE" => {
                     let name = self.ident()?;
                     let v = self.number()?;
+                    self.consts.insert(name.clone(), v);
                     f.defines.push((name, v));
                 }
                 "INITIAL" | "BREAKPOINT" => {
@@ -504,11 +572,23 @@ impl<'a> Parser<'a> {
                 array: None,
                 line,
             };
+            let mut len = None;
             if self.eat_p("[") {
-                d.array = Some(match self.next() {
-                    Tok::Num(n) => n as usize,
-                    _ => 0,
-                });
+                let n = match self.next() {
+                    Tok::Num(n) => Some(n),
+                    Tok::Ident(c) => self.consts.get(&c).copied(),
+                    _ => None,
+                };
+                match n {
+                    Some(n) if n >= 1.0 && n.fract() == 0.0 => len = Some(n as usize),
+                    _ => {
+                        return Err(err_at(
+                            self.file,
+                            line,
+                            "an array size must be a positive integer or a DEFINE'd name",
+                        ))
+                    }
+                }
                 self.expect_p("]")?;
             }
             if self.eat_p("=") {
@@ -534,7 +614,17 @@ impl<'a> Parser<'a> {
                 self.next();
                 self.number()?;
             }
-            out.push(d);
+            match len {
+                // an array is its elements, each a scalar of the declared units and value
+                Some(n) => {
+                    self.arrays.insert(d.name.clone(), n);
+                    out.extend((0..n).map(|k| Decl {
+                        name: format!("{}[{k}]", d.name),
+                        ..d.clone()
+                    }));
+                }
+                None => out.push(d),
+            }
         }
     }
 
@@ -551,6 +641,7 @@ impl<'a> Parser<'a> {
             if let Some(s) = self.stmt()? {
                 out.push(s);
             }
+            out.append(&mut self.unrolled);
         }
     }
 
@@ -667,18 +758,12 @@ impl<'a> Parser<'a> {
                     }
                     "COMPARTMENT" => {
                         self.next();
-                        let first = self.expr()?;
-                        let volume = if self.eat_p(",") {
-                            // COMPARTMENT index, volume { states }: arrays, refused later.
-                            let _ = self.expr()?;
-                            self.skip_braces()?;
-                            return Ok(Some(Stmt::Unsupported {
-                                what: "indexed COMPARTMENT".into(),
-                                line,
-                            }));
-                        } else {
-                            first
-                        };
+                        if matches!(self.peek(), Tok::Ident(_))
+                            && matches!(self.peek_at(1), Tok::P(","))
+                        {
+                            return self.indexed_compartment(line);
+                        }
+                        let volume = self.expr()?;
                         self.expect_p("{")?;
                         let mut states = Vec::new();
                         while !self.eat_p("}") {
@@ -700,7 +785,12 @@ impl<'a> Parser<'a> {
                             line,
                         }));
                     }
-                    "FROM" | "FOR" => {
+                    "FROM" => {
+                        let body = self.from_loop(line)?;
+                        self.unrolled.extend(body);
+                        return Ok(None);
+                    }
+                    "FOR" => {
                         self.next();
                         self.skip_until_block()?;
                         return Ok(Some(Stmt::Unsupported {
@@ -720,8 +810,15 @@ impl<'a> Parser<'a> {
                     }
                     _ => {}
                 }
-                let name = self.ident()?;
+                let mut name = self.ident()?;
+                if self.is_p("[") {
+                    name = self.element(&name)?;
+                }
                 if self.eat_p("'") {
+                    // NMODL writes an element's derivative x'[i]
+                    if self.is_p("[") {
+                        name = self.element(&name)?;
+                    }
                     self.expect_p("=")?;
                     let rhs = self.expr()?;
                     return Ok(Some(Stmt::Deriv {
@@ -742,9 +839,6 @@ impl<'a> Parser<'a> {
                     let args = self.call_args()?;
                     return Ok(Some(Stmt::Call { name, args, line }));
                 }
-                if self.is_p("[") {
-                    return self.err(format!("array element '{name}[...]' is not supported"));
-                }
                 self.err(format!(
                     "expected '=', ''' or '(' after '{name}', found {}",
                     describe(self.peek())
@@ -757,7 +851,121 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Skips tokens until a `{...}` block has been skipped (FROM/FOR loops).
+    /// `[index]` after an array's name: the element's name `x[k]`, for an index made of numbers
+    /// and FROM loop variables.
+    fn element(&mut self, name: &str) -> NResult<String> {
+        self.expect_p("[")?;
+        let index = self.expr()?;
+        self.expect_p("]")?;
+        let Some(&len) = self.arrays.get(name) else {
+            return self.err(format!("'{name}' is not an array"));
+        };
+        let Some(k) = const_value(&index) else {
+            return self.err(format!(
+                "index of '{name}[...]': only numbers and FROM loop variables are supported"
+            ));
+        };
+        if k.fract() != 0.0 || k < 0.0 || k >= len as f64 {
+            return self.err(format!("index {k} of '{name}' is outside 0..{}", len - 1));
+        }
+        Ok(format!("{name}[{}]", k as usize))
+    }
+
+    /// `COMPARTMENT i, volume(i) { a b }` for arrays a, b: each element a[k] gets volume(k).
+    fn indexed_compartment(&mut self, line: usize) -> NResult<Option<Stmt>> {
+        let var = self.ident()?;
+        self.expect_p(",")?;
+        let start = self.pos;
+        self.loop_env.push((var.clone(), 0.0));
+        let r = self.expr();
+        self.loop_env.pop();
+        r?;
+        self.expect_p("{")?;
+        let mut names = Vec::new();
+        while !self.eat_p("}") {
+            names.push(self.ident()?);
+        }
+        let end = self.pos;
+        for name in names {
+            let Some(&len) = self.arrays.get(&name) else {
+                return Err(err_at(
+                    self.file,
+                    line,
+                    format!("indexed COMPARTMENT of '{name}', which is not an array"),
+                ));
+            };
+            for k in 0..len {
+                self.pos = start;
+                self.loop_env.push((var.clone(), k as f64));
+                let volume = self.expr();
+                self.loop_env.pop();
+                self.unrolled.push(Stmt::Compartment {
+                    volume: volume?,
+                    states: vec![format!("{name}[{k}]")],
+                    line,
+                });
+            }
+        }
+        self.pos = end;
+        Ok(None)
+    }
+
+    /// A FROM loop bound: numbers and DEFINE'd names.
+    fn bound(&mut self, line: usize) -> NResult<f64> {
+        let e = self.expr()?;
+        let e = match &e {
+            Expr::Var(n, _) => self.consts.get(n).map(|v| Expr::Num(*v)).unwrap_or(e),
+            _ => e,
+        };
+        const_value(&e).ok_or_else(|| {
+            err_at(
+                self.file,
+                line,
+                "FROM loop bounds must be numbers or DEFINE'd names",
+            )
+        })
+    }
+
+    /// `FROM i = a TO b [BY c] { ... }` with constant bounds, unrolled: the body is read once per
+    /// value of i, with i a number there (NEURON's loop includes b).
+    fn from_loop(&mut self, line: usize) -> NResult<Vec<Stmt>> {
+        self.next();
+        let var = self.ident()?;
+        self.expect_p("=")?;
+        let from = self.bound(line)?;
+        if !self.is_word("TO") {
+            return self.err("expected TO in FROM loop");
+        }
+        self.next();
+        let to = self.bound(line)?;
+        let by = if self.is_word("BY") {
+            self.next();
+            self.bound(line)?
+        } else {
+            1.0
+        };
+        if by <= 0.0 || (to - from) / by > 1e5 {
+            return Err(err_at(self.file, line, "FROM loop step must be positive"));
+        }
+        let start = self.pos;
+        let mut body = Vec::new();
+        let mut k = from;
+        while k <= to {
+            self.pos = start;
+            self.loop_env.push((var.clone(), k));
+            let r = self.stmt_block();
+            self.loop_env.pop();
+            body.extend(r?);
+            k += by;
+        }
+        if body.is_empty() {
+            self.pos = start;
+            self.skip_braces()?;
+        }
+        Ok(body)
+    }
+
+    /// Skips tokens until a `{...}` block has been skipped (FOR loops).
     fn skip_until_block(&mut self) -> NResult<()> {
         while !self.is_p("{") {
             if let Tok::Eof = self.next() {
@@ -810,11 +1018,9 @@ impl<'a> Parser<'a> {
             } else {
                 1.0
             };
-            let name = self.ident()?;
+            let mut name = self.ident()?;
             if self.is_p("[") {
-                return self.err(format!(
-                    "array state '{name}[...]' in a reaction is not supported"
-                ));
+                name = self.element(&name)?;
             }
             out.push((coef, name));
             if !self.eat_p("+") {
@@ -828,8 +1034,17 @@ impl<'a> Parser<'a> {
         // or `->`; anything else is an equation `lhs = rhs`.
         let save = self.pos;
         if let Tok::Ident(name) = self.peek().clone() {
-            if matches!(self.peek_at(1), Tok::P("<<")) {
+            // `~ ca[0] << (...)`: the flux of an array element
+            let element = matches!(self.peek_at(1), Tok::P("["));
+            let close = (2..8).find(|&k| matches!(self.peek_at(k), Tok::P("]")));
+            let is_flux = match (element, close) {
+                (false, _) => matches!(self.peek_at(1), Tok::P("<<")),
+                (true, Some(k)) => matches!(self.peek_at(k + 1), Tok::P("<<")),
+                (true, None) => false,
+            };
+            if is_flux {
                 self.next();
+                let name = if element { self.element(&name)? } else { name };
                 self.next();
                 let flux = self.expr()?;
                 return Ok(Stmt::Flux {
@@ -1007,7 +1222,15 @@ impl<'a> Parser<'a> {
                     return Ok(Expr::Call(name, args, line));
                 }
                 if self.is_p("[") {
-                    return self.err(format!("array element '{name}[...]' is not supported"));
+                    let element = self.element(&name)?;
+                    return Ok(Expr::Var(element, line));
+                }
+                if let Some((_, v)) = self.loop_env.iter().rev().find(|(n, _)| *n == name) {
+                    return Ok(Expr::Num(*v));
+                }
+                // a DEFINE'd name is its number (NEURON substitutes it as text)
+                if let Some(v) = self.consts.get(&name) {
+                    return Ok(Expr::Num(*v));
                 }
                 Ok(Expr::Var(name, line))
             }
