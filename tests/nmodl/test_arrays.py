@@ -6,17 +6,13 @@ is not supported (an index that is neither a number nor a FROM loop variable, an
 range) is refused naming file and line.
 """
 
-import json
-import os
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from ..conftest import compiled_mechanisms
-from .test_nmodl_vs_neuron import CELSIUS, DTS, IONS, RTOL, SCRIPT, _run_ours, max_rel_err, staircase
+from .test_nmodl_vs_neuron import CELSIUS, DTS, IONS, assert_case_matches, run_neuron_cases, staircase
 
 KARR = pathlib.Path(__file__).resolve().parent / "mod" / "karr.mod"
 RECORD = ["o0_karr", "o1_karr", "o2_karr", "o3_karr", "g_karr", "ik"]
@@ -37,16 +33,7 @@ def _cases():
 
 @pytest.fixture(scope="module")
 def neuron_runs(tmp_path_factory):
-    mech_dir = compiled_mechanisms([KARR])
-    cases = _cases()
-    work = tmp_path_factory.mktemp("arrays")
-    (work / "cases.json").write_text(json.dumps(cases))
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    run = subprocess.run([sys.executable, str(SCRIPT), str(mech_dir), str(work / "cases.json"), str(work / "out.npz")],
-                         check=False, capture_output=True, text=True, env=env)
-    assert run.returncode == 0, "NEURON run failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
-    data = np.load(work / "out.npz")
-    return {c["id"]: c for c in cases}, {k: data[k] for k in data.files}
+    return run_neuron_cases(compiled_mechanisms([KARR]), _cases(), tmp_path_factory.mktemp("arrays"))
 
 
 @pytest.mark.parametrize("protocol", ["vclamp", "iclamp"])
@@ -54,12 +41,7 @@ def neuron_runs(tmp_path_factory):
 def test_arrays_match_neuron(neuron_runs, dt, protocol):
     cases, nrn = neuron_runs
     case = cases[f"{protocol}@{dt:g}"]
-    v = nrn[case["id"] + "/v"] if protocol == "vclamp" else None
-    ours = _run_ours(case, {"karr": {"path": str(KARR)}}, v)
-    errors = {name: max_rel_err(ours[name], nrn[case["id"] + "/" + name]) for name in case["record"]}
-    print(case["id"], {k: f"{e:.1e}" for k, e in errors.items()})
-    bad = {k: e for k, e in errors.items() if not e < RTOL}
-    assert not bad, f"{case['id']}: relative error above {RTOL:g}: {bad}"
+    assert_case_matches(case, nrn, {"karr": {"path": str(KARR)}})
     # every element of the chain moves
     for name in RECORD[:4]:
         trace = nrn[case["id"] + "/" + name]

@@ -8,17 +8,13 @@ One compartment, voltage staircase and current step, dt 0.025 and 0.1, and for t
 two geometries: every state and variable within 1e-6 relative of NEURON's.
 """
 
-import json
-import os
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from ..conftest import compiled_mechanisms
-from .test_nmodl_vs_neuron import CELSIUS, DTS, IONS, RTOL, SCRIPT, _run_ours, max_rel_err, staircase
+from .test_nmodl_vs_neuron import CELSIUS, DTS, IONS, assert_case_matches, run_neuron_cases, staircase
 
 HERE = pathlib.Path(__file__).resolve().parent
 MOD = HERE / "mod"
@@ -63,21 +59,10 @@ def files(bmtk_modfiles, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def neuron_runs(files, tmp_path_factory):
-    mech_dir = compiled_mechanisms(files.values())
-    cases = _cases()
-    work = tmp_path_factory.mktemp("steadystate")
-    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
-    out = {}
     # one NEURON process per case: NEURON 9.0.2 crashes (SIGSEGV) when a second section runs a
     # STEADYSTATE derivimplicit mechanism in the same process
-    for k, case in enumerate(cases):
-        (work / f"case{k}.json").write_text(json.dumps([case]))
-        run = subprocess.run([sys.executable, str(SCRIPT), str(mech_dir), str(work / f"case{k}.json"),
-                              str(work / f"out{k}.npz")], check=False, capture_output=True, text=True, env=env)
-        assert run.returncode == 0, f"NEURON run of {case['id']} failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
-        data = np.load(work / f"out{k}.npz")
-        out.update({key: data[key] for key in data.files})
-    return {c["id"]: c for c in cases}, out
+    return run_neuron_cases(compiled_mechanisms(files.values()), _cases(), tmp_path_factory.mktemp("steadystate"),
+                            each_alone=True)
 
 
 @pytest.mark.parametrize("protocol", ["vclamp", "iclamp-thin", "iclamp-thick"])
@@ -86,12 +71,7 @@ def neuron_runs(files, tmp_path_factory):
 def test_steadystate_and_geometry_match_neuron(neuron_runs, files, gid, dt, protocol):
     cases, nrn = neuron_runs
     case = cases[f"{gid}@{protocol}@{dt:g}"]
-    v = nrn[case["id"] + "/v"] if protocol == "vclamp" else None
-    ours = _run_ours(case, {name: {"path": str(path)} for name, path in files.items()}, v)
-    errors = {name: max_rel_err(ours[name], nrn[case["id"] + "/" + name]) for name in case["record"]}
-    print(case["id"], {k: f"{e:.1e}" for k, e in errors.items()})
-    bad = {k: e for k, e in errors.items() if not e < RTOL}
-    assert not bad, f"{case['id']}: relative error above {RTOL:g}: {bad}"
+    ours, _ = assert_case_matches(case, nrn, {name: {"path": str(path)} for name, path in files.items()})
     # INITIAL's steady state moved the states away from the values the block declares first
     first = {"kss": ("o_kss", 0.5), "cass": ("cab_cass", 0.0), "kdiss": ("n_kdiss", 0.3)}[gid]
     start = nrn[case["id"] + "/" + first[0]][0]
