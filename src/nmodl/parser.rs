@@ -786,7 +786,7 @@ impl<'a> Parser<'a> {
                         }));
                     }
                     "FROM" => {
-                        let body = self.from_loop(line)?;
+                        let body = self.unrolled_from_loop(line)?;
                         self.unrolled.extend(body);
                         return Ok(None);
                     }
@@ -928,7 +928,7 @@ impl<'a> Parser<'a> {
 
     /// `FROM i = a TO b [BY c] { ... }` with constant bounds, unrolled: the body is read once per
     /// value of i, with i a number there (NEURON's loop includes b).
-    fn from_loop(&mut self, line: usize) -> NResult<Vec<Stmt>> {
+    fn unrolled_from_loop(&mut self, line: usize) -> NResult<Vec<Stmt>> {
         self.next();
         let var = self.ident()?;
         self.expect_p("=")?;
