@@ -73,15 +73,15 @@ fn fmt_u(u: &Unit) -> String {
 
 impl<'a> Checker<'a> {
     fn warn(&mut self, kind: &'static str, message: String) {
-        if self.silent {
-            return;
-        }
-        let line = self.line;
-        self.out.push(UnitWarning {
-            line,
+        let w = UnitWarning {
+            line: self.line,
             kind,
             message,
-        });
+        };
+        // an unrolled FROM loop repeats its statements: one finding each
+        if !self.silent && !self.out.contains(&w) {
+            self.out.push(w);
+        }
     }
 
     fn units_of(&self, text: Option<&str>) -> U {
@@ -120,7 +120,7 @@ impl<'a> Checker<'a> {
                     self.warn(
                         "not-conformable",
                         format!(
-                            "{what}: the units {} and {} are not conformable",
+                            "{what}: the units {} (left) and {} (right) are not conformable",
                             fmt_u(&ua),
                             fmt_u(&ub)
                         ),
@@ -308,7 +308,7 @@ impl<'a> Checker<'a> {
                     (U::Known(x, _), Ok(ms)) => U::Known(x.per(ms), false),
                     _ => U::Any,
                 };
-                self.cmp(want, v, &format!("{state}'"));
+                self.cmp(want, v, &format!("{state}' (units of {state} per ms)"));
             }
             Stmt::Call { name, args, .. } => {
                 self.call(name, args);

@@ -156,7 +156,7 @@ def test_units_warning_at_load(tmp_path, capsys):
     """Loading warns (UnitsWarning naming file:line and both units); the check command lists them."""
     path = tmp_path / "bad.mod"
     path.write_text(DENSITY)
-    with pytest.warns(mechanisms.UnitsWarning, match=r"bad\.mod:8: n': the units \(1000 /sec\) and \(1\)"):
+    with pytest.warns(mechanisms.UnitsWarning, match=r"bad\.mod:8: n' \(units of n per ms\): the units \(1000 /sec\) \(left\) and \(1\) \(right\)"):
         m = mechanisms.load(path)
     assert m.units and m.units[0][:2] == (8, "not-conformable")
     with warnings.catch_warnings():
