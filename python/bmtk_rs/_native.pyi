@@ -281,6 +281,9 @@ def nmodl_load(path: Any) -> Any:
 def nmodl_point_run(path: Any, params: Any, events: Any, dt: Any, tstop: Any, record: Any, celsius: Any = ..., v_init: Any = ..., cm: Any = ..., diam: Any = ..., L: Any = ..., pas: Any = ..., density: Any = ..., modfiles: Any = ...) -> Any:
     """Runs the point process of `path` in one compartment (`diam` x `L` um, `cm` uF/cm2, optional `pas=(g, e)`, density mechanisms `density` {SUFFIX: {param: value}}, built in or from `modfiles`) driven by `events`: a list of `(time, [weights...])`, one connection each. `record` names `v`, variables of the point process and `seg.<ion variable>` of the node. Returns `({name: numpy trace sampled at t = 0 and after every step}, [net_event times])`."""
 
+def nmodl_units(path: Any) -> Any:
+    """The unit findings of an NMODL file as NEURON's modlunit would report them (the arithmetic is not changed by them): a list of `(line, kind, message)`, in modlunit's order (its first error is the first entry). A file that does not parse raises ValueError naming file and line."""
+
 def place_synapses(swc_path: Any, seed: Any, requests: Any, fit_json: Any = ..., model_processing: Any = ..., dL: Any = ..., skip_unmatched: Any = ...) -> Any:
     """Places the synapses of a sequence of edges on one cell as bmtk does: `requests` is a list of `(target_sections, distance_range, nsyns)` drawn in order from `RandomState(seed)`. With `skip_unmatched` an edge without candidate segments is skipped (bmtk's warning case), otherwise it raises ValueError. Returns `(sec_id, sec_x, node)` arrays over all synapses."""
 

@@ -67,6 +67,8 @@ pub struct CellSim {
     g_axial: Vec<f64>,
     /// area * 1e-2 (um2 -> the factor turning mA/cm2 into nA), per node; 0 at zero-area nodes.
     area_f: Vec<f64>,
+    /// Segment diameter (um), per node: what a point process reading `diam` sees.
+    diam: Vec<f64>,
     /// cm * 1e-3 / dt * area_f, per node.
     cap: Vec<f64>,
     pub v: Vec<f64>,
@@ -202,6 +204,7 @@ impl CellSim {
             for (name, values) in &m.params {
                 mech.set_param(name, &spread(values))?;
             }
+            mech.set_geometry(&spread(&g.node_diam), &spread(&g.node_area));
             mechs.push(mech);
         }
         let mut ions = Ions::new(nl);
@@ -229,6 +232,7 @@ impl CellSim {
             parent,
             g_axial,
             area_f: area_node,
+            diam: g.node_diam.clone(),
             cap: cap_node,
             v: vec![v_init; nl],
             d: vec![0.0; nl],
@@ -300,6 +304,16 @@ impl CellSim {
             })
             .collect();
         p.set_ion_scale(scale)?;
+        // NEURON's `area` of a point process's node is 100 um2 at a zero-area node
+        let n = self.v.len();
+        let diam: Vec<f64> = (0..n).map(|j| self.diam[j / self.lanes]).collect();
+        let area: Vec<f64> = (0..n)
+            .map(|j| match self.area_f[j / self.lanes] * 1e2 {
+                a if a > 0.0 => a,
+                _ => 100.0,
+            })
+            .collect();
+        p.set_geometry(&diam, &area);
         if p.writes_ion_currents() {
             if let Some(cn) = self.ions.current_nodes.as_mut() {
                 cn.extend(p.nodes().iter().copied());

@@ -32,6 +32,20 @@ impl Expr {
         Expr::Bin(op, Box::new(a), Box::new(b))
     }
 
+    /// Variable names in order of appearance, left to right (repeats kept).
+    pub fn names(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Num(_) => {}
+            Expr::Var(v, _) => out.push(v.clone()),
+            Expr::Call(_, args, _) => args.iter().for_each(|a| a.names(out)),
+            Expr::Neg(a) | Expr::Not(a) => a.names(out),
+            Expr::Bin(_, a, b) => {
+                a.names(out);
+                b.names(out);
+            }
+        }
+    }
+
     /// Whether variable `name` occurs in the expression (calls' arguments included).
     pub fn mentions(&self, name: &str) -> bool {
         match self {
@@ -102,7 +116,10 @@ pub enum Stmt {
         rhs: Expr,
         line: usize,
     },
+    /// `CONSERVE lhs = rhs` (a sum of states equal to a total).
     Conserve {
+        lhs: Expr,
+        rhs: Expr,
         line: usize,
     },
     Compartment {
@@ -154,6 +171,10 @@ pub struct Block {
     pub kind: BlockKind,
     pub name: String,
     pub args: Vec<String>,
+    /// Units declared with each argument, `f(v (mV))`.
+    pub arg_units: Vec<Option<String>>,
+    /// A FUNCTION's declared result units, `FUNCTION f(x) (ms)`.
+    pub units: Option<String>,
     pub body: Vec<Stmt>,
     pub line: usize,
 }
@@ -170,6 +191,8 @@ pub struct UseIon {
 /// The NEURON block.
 #[derive(Debug, Clone, Default)]
 pub struct NeuronBlock {
+    /// Line of the `NEURON` keyword.
+    pub line: usize,
     pub suffix: Option<(String, usize)>,
     pub point_process: Option<(String, usize)>,
     pub artificial_cell: Option<(String, usize)>,
@@ -189,6 +212,14 @@ pub struct File {
     pub neuron: NeuronBlock,
     /// UNITS block: named constants `NAME = (unit) (unit)` with their line.
     pub unit_constants: Vec<(String, String, String, usize)>,
+    /// UNITS block: unit definitions `(mV) = (millivolt)` with their line.
+    pub unit_defs: Vec<(String, String, usize)>,
+    /// UNITS block: named numbers `F = 96520 (coulombs)`: name, units, line (values in `defines`).
+    pub unit_numbers: Vec<(String, String, usize)>,
+    /// Names declared by a file-level LOCAL (kept in `assigned` too).
+    pub file_locals: Vec<String>,
+    /// `UNITSON` (true) / `UNITSOFF` (false) and their lines.
+    pub unit_toggles: Vec<(usize, bool)>,
     pub parameters: Vec<Decl>,
     pub assigned: Vec<Decl>,
     pub states: Vec<Decl>,

@@ -112,6 +112,11 @@ pub struct Lx<'a> {
     pub in_receive: bool,
     /// (number, condition as a difference, line) of the WATCH statements lowered so far.
     pub watch_exprs: Vec<(u32, Expr, usize)>,
+    /// Within `SOLVE ... STEADYSTATE`: the time step NEURON substitutes for `dt` (1e9 for
+    /// sparse, 1e-9 for derivimplicit), and CONSERVE rows replace equations (sparse).
+    steady_dt: Option<f64>,
+    /// Rows of the implicit system replaced by conservation equations `g = 0` (STEADYSTATE).
+    conserve_rows: Vec<(usize, Expr)>,
     pub out: Compiled,
 }
 
@@ -188,6 +193,8 @@ impl<'a> Lx<'a> {
             in_net: false,
             in_receive: false,
             watch_exprs: Vec::new(),
+            steady_dt: None,
+            conserve_rows: Vec::new(),
             out: Compiled::default(),
         }
     }
@@ -252,6 +259,9 @@ impl<'a> Lx<'a> {
         if let Some(s) = self.scopes.last().and_then(|sc| sc.get(name)) {
             return Ok(Opnd::S(*s));
         }
+        if let (Some(dt), "dt") = (self.steady_dt, name) {
+            return Ok(self.konst(dt));
+        }
         match self.syms.get(name) {
             // NET_RECEIVE's implicit `flag` means nothing elsewhere (NEURON: undefined there)
             Some(Sym::Inst(s)) if !self.in_receive && self.out.flag_slot == Some(*s) => {
@@ -274,6 +284,12 @@ impl<'a> Lx<'a> {
     fn write_slot(&mut self, name: &str, line: usize) -> NResult<u32> {
         if let Some(s) = self.scopes.last().and_then(|sc| sc.get(name)) {
             return Ok(*s);
+        }
+        if super::model::GEOMETRY.contains(&name) {
+            return self.err(
+                line,
+                format!("assignment to '{name}' (the segment's geometry, read-only here)"),
+            );
         }
         match self.syms.get(name) {
             // Writing v changes this mechanism's copy for the rest of the block, as in NEURON.
@@ -691,13 +707,14 @@ impl<'a> Lx<'a> {
                 steadystate,
                 line,
             } => {
-                if *steadystate {
-                    return self.err(*line, "SOLVE ... STEADYSTATE is not supported");
-                }
                 let Some(&blk) = self.blocks.get(block) else {
                     return self.err(*line, format!("SOLVE of unknown block '{block}'"));
                 };
-                self.solve(blk, method.as_deref(), *line)?;
+                if *steadystate {
+                    self.steady_state(blk, method.as_deref(), *line)?;
+                } else {
+                    self.solve(blk, method.as_deref(), *line)?;
+                }
             }
             Stmt::Deriv { state, rhs, line } => self.deriv(state, rhs, *line)?,
             Stmt::Reaction { line, .. } | Stmt::Flux { line, .. } => {
@@ -884,6 +901,31 @@ impl<'a> Lx<'a> {
         }
     }
 
+    /// `SOLVE block STEADYSTATE sparse | derivimplicit` (NEURON's `_ss_sparse_thread` and
+    /// `_ss_derivimplicit_thread`): the block's implicit step with `dt` replaced, 1e9 for a
+    /// KINETIC scheme (backward Euler then lands on the steady state; CONSERVE rows fix the
+    /// totals) and 1e-9 for a DERIVATIVE block (NEURON 9's choice: the states barely move).
+    fn steady_state(&mut self, blk: &'a Block, method: Option<&str>, line: usize) -> NResult<()> {
+        let dt = match (blk.kind, method) {
+            (BlockKind::Kinetic, Some("sparse")) => 1e9,
+            (BlockKind::Derivative, Some("derivimplicit")) => 1e-9,
+            (k, m) => {
+                return self.err(
+                    line,
+                    format!(
+                        "SOLVE {} ({k:?}) STEADYSTATE {m:?} is not supported (STEADYSTATE sparse \
+                         for a KINETIC block and derivimplicit for a DERIVATIVE block are)",
+                        blk.name
+                    ),
+                )
+            }
+        };
+        let saved = self.steady_dt.replace(dt);
+        let r = self.solve(blk, method, line);
+        self.steady_dt = saved;
+        r
+    }
+
     /// Statements whose temporaries all stay allocated until the caller releases them (euler keeps
     /// its derivative slots this way).
     fn stmts_keep(&mut self, body: &'a [Stmt]) -> NResult<()> {
@@ -900,6 +942,7 @@ impl<'a> Lx<'a> {
     /// Backward Euler on a KINETIC scheme, by Newton iterations (one for a linear scheme, which is
     /// then exact, as NEURON's sparse solver does).
     fn kinetic(&mut self, blk: &'a Block) -> NResult<()> {
+        let mut conserve: Vec<(&Expr, &Expr, usize)> = Vec::new();
         let mut volume: HashMap<String, Expr> = HashMap::new();
         let mut flux: Vec<(String, Expr)> = Vec::new(); // (state, d state/dt contribution)
         let mut other: Vec<&'a Stmt> = Vec::new();
@@ -959,7 +1002,7 @@ impl<'a> Lx<'a> {
                         volume.insert(s.clone(), v.clone());
                     }
                 }
-                Stmt::Conserve { .. } => {}
+                Stmt::Conserve { lhs, rhs, line } => conserve.push((lhs, rhs, *line)),
                 s => other.push(s),
             }
         }
@@ -984,7 +1027,38 @@ impl<'a> Lx<'a> {
                 }
             })
             .collect();
-        self.backward_euler(blk, "KINETIC", &states, &f, &other, false)
+        // Time steps keep every equation (the totals are conserved by the scheme itself); the
+        // steady state needs the CONSERVE rows to fix them. NEURON's row for a CONSERVE is its
+        // last state not already taken by an earlier one (nocmodl lists the terms in reverse).
+        let mut rows = Vec::new();
+        if self.steady_dt.is_some() {
+            for (lhs, rhs, line) in conserve {
+                if !volume.is_empty() {
+                    return self.err(
+                        line,
+                        "CONSERVE with COMPARTMENT in a STEADYSTATE solve is not supported",
+                    );
+                }
+                let mut names = Vec::new();
+                lhs.names(&mut names);
+                let row = names
+                    .iter()
+                    .rev()
+                    .filter_map(|n| states.iter().position(|s| s == n))
+                    .find(|i| rows.iter().all(|(r, _)| r != i));
+                let Some(row) = row else {
+                    return self.err(
+                        line,
+                        "CONSERVE names no state of the scheme left to replace",
+                    );
+                };
+                rows.push((row, sym::sub(lhs.clone(), rhs.clone())));
+            }
+        }
+        self.conserve_rows = rows;
+        let r = self.backward_euler(blk, "KINETIC", &states, &f, &other, false);
+        self.conserve_rows.clear();
+        r
     }
 
     /// `SOLVE ... METHOD derivimplicit`: backward Euler on the DERIVATIVE block's equations,
@@ -1083,13 +1157,22 @@ impl<'a> Lx<'a> {
         }
         let dt = Expr::Var("dt".into(), blk.line);
         // Newton on G(x) = x - x0 - dt F(x): (I - dt J) dx = -(x - x0 - dt F(x)).
-        let mat: Vec<Expr> = (0..n * n)
+        let mut mat: Vec<Expr> = (0..n * n)
             .map(|k| {
                 let (i, j) = (k / n, k % n);
                 let djac = sym::mul(dt.clone(), jac[k].clone());
                 sym::sub(Expr::Num(if i == j { 1.0 } else { 0.0 }), djac)
             })
             .collect();
+        // a conservation row g(x) = 0: dg/dx dx = -g(x)
+        for (i, g) in &self.conserve_rows {
+            for (j, s) in states.iter().enumerate() {
+                let Some(d) = sym::diff(g, s) else {
+                    return self.err(blk.line, "CONSERVE must be differentiable in the states");
+                };
+                mat[i * n + j] = d;
+            }
+        }
         self.scopes.push(HashMap::new());
         let mark = self.top;
         let xs: Vec<u32> = states
@@ -1104,7 +1187,12 @@ impl<'a> Lx<'a> {
                 mask: None,
             });
         }
-        let iters = if linear { 1 } else { 8 };
+        // a steady state from far away takes more Newton steps (NEURON iterates to convergence)
+        let iters = match (linear, self.steady_dt) {
+            (true, _) => 1,
+            (false, None) => 8,
+            (false, Some(_)) => 40,
+        };
         // After an iterated DERIVATIVE step the block's variables are computed once more from the
         // final states (NEURON evaluates the block again after its Newton solve).
         let rerun = !linear && what == "DERIVATIVE";
@@ -1142,16 +1230,36 @@ impl<'a> Lx<'a> {
     ) -> NResult<()> {
         let n = xs.len();
         let mut rhs = Vec::with_capacity(n);
+        let conserve = if ode {
+            std::mem::take(&mut self.conserve_rows)
+        } else {
+            Vec::new()
+        };
         for i in 0..n {
+            if let Some((_, g)) = conserve.iter().find(|(row, _)| *row == i) {
+                let gi = self.ex(g)?;
+                let r = self.tmp();
+                self.emit(Op::Un {
+                    f: Fun::Neg,
+                    dst: r,
+                    a: gi,
+                });
+                rhs.push(r);
+                continue;
+            }
             let fi = self.ex(&f[i])?;
             let r = self.tmp();
             if ode {
                 // -(x - x0 - dt f) = x0 - x + dt f
                 let p = self.tmp();
+                let dt = match self.steady_dt {
+                    Some(dt) => self.konst(dt),
+                    None => Opnd::G(self.out.g_dt),
+                };
                 self.emit(Op::Bin {
                     f: Fun2::Op(BinOp::Mul),
                     dst: p,
-                    a: Opnd::G(self.out.g_dt),
+                    a: dt,
                     b: fi,
                 });
                 let q = self.tmp();
@@ -1176,6 +1284,7 @@ impl<'a> Lx<'a> {
             }
             rhs.push(r);
         }
+        self.conserve_rows = conserve;
         let mut m = Vec::with_capacity(n * n);
         for e in mat {
             if sym::is_zero(e) {

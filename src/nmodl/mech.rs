@@ -341,6 +341,17 @@ impl Mechanism for NmodlMech {
         }
     }
 
+    fn set_geometry(&mut self, diam: &[f64], area: &[f64]) {
+        for (slot, by_node) in self.model.geometry.iter().zip([diam, area]) {
+            if let Some(s) = slot {
+                let dst = &mut self.frame.slots[*s as usize];
+                for (x, &n) in dst.iter_mut().zip(&self.node) {
+                    *x = by_node[n as usize];
+                }
+            }
+        }
+    }
+
     fn advance_states(&mut self, env: &Env, v: &[f64], ions: &mut Ions) {
         self.t += env.dt;
         self.set_env(env, self.t);

@@ -24,6 +24,8 @@ pub mod pointrun;
 mod probe;
 mod sparse;
 mod sym;
+pub mod unit_table;
+pub mod unitcheck;
 mod units;
 pub mod vm;
 pub mod watch;

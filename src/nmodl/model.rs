@@ -126,6 +126,8 @@ pub struct Model {
     pub fingerprint: u64,
     /// The instance programs in native code (None: the interpreter runs them).
     pub native: Option<super::jit::NativeCode>,
+    /// Slots of `diam` and `area` where the file declares them (filled from the segment).
+    pub geometry: [Option<u32>; 2],
 }
 
 fn leak(s: &str) -> &'static str {
@@ -133,6 +135,9 @@ fn leak(s: &str) -> &'static str {
 }
 
 const SPECIAL: &[&str] = &["v", "t", "dt", "celsius"];
+/// Segment geometry a file may declare and read: `diam` (um) and `area` (um2) of the instance's
+/// segment, set by the engine ([`Mechanism::set_geometry`](crate::bionet::mechanisms::Mechanism)).
+pub const GEOMETRY: [&str; 2] = ["diam", "area"];
 
 pub fn build(file: &str, f: &File) -> NResult<Model> {
     let nb = &f.neuron;
@@ -239,16 +244,6 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
                 format!("array variable '{}[...]' is not supported", d.name),
             ));
         }
-        if matches!(d.name.as_str(), "area" | "diam") {
-            return Err(err_at(
-                file,
-                d.line,
-                format!(
-                    "'{}' (segment geometry) is not available to mechanisms yet",
-                    d.name
-                ),
-            ));
-        }
     }
 
     let mut lx = Lx::new(file, f);
@@ -345,6 +340,11 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     for d in &f.parameters {
         // v, celsius, ... and ion variables declared as PARAMETERs keep their special meaning.
         if SPECIAL.contains(&d.name.as_str()) || ion_names.contains(&d.name) {
+            continue;
+        }
+        if GEOMETRY.contains(&d.name.as_str()) {
+            // the segment's, whatever the file's default: not a parameter (NEURON's rule)
+            lx.inst(&d.name);
             continue;
         }
         let is_range = range.contains(d.name.as_str());
@@ -506,6 +506,7 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     for ops in [&mut lx.out.net_receive, &mut lx.out.net_init] {
         super::lower::fuse_stores(ops, first_tmp);
     }
+    let geometry = GEOMETRY.map(|n| lx.is_inst(n).then(|| lx.inst_slot(n)));
     Ok(Model {
         file: file.to_string(),
         suffix: leak(&name),
@@ -523,5 +524,6 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         code: lx.finish(),
         fingerprint: 0,
         native: None,
+        geometry,
     })
 }

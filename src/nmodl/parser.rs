@@ -14,9 +14,57 @@ pub struct Parser<'a> {
     pending_initial: Option<Vec<Stmt>>,
     /// WATCH statements met so far (NEURON numbers them in file order).
     n_watch: usize,
+    /// For the unit checker only: numbers with units and parenthesized expressions kept as
+    /// marker calls ([`UNITS_MARK`], [`PAREN_MARK`]) that lowering would not understand.
+    keep_units: bool,
+    /// `UNITSON` (true) / `UNITSOFF` (false) with their lines.
+    unit_toggles: Vec<(usize, bool)>,
+    /// Declared arrays and their sizes: `x[4]` becomes the scalars `x[0]` .. `x[3]`.
+    arrays: std::collections::HashMap<String, usize>,
+    /// DEFINE'd names (array sizes and loop bounds may use them).
+    consts: std::collections::HashMap<String, f64>,
+    /// Variables of the FROM loops being unrolled, with their current values.
+    loop_env: Vec<(String, f64)>,
+    /// Statements of an unrolled FROM loop, spliced into the enclosing block (so that KINETIC
+    /// reactions in a loop stay top-level statements of their block).
+    unrolled: Vec<Stmt>,
 }
 
+/// The value of an index or loop bound made of numbers and + - * / only.
+fn const_value(e: &Expr) -> Option<f64> {
+    match e {
+        Expr::Num(v) => Some(*v),
+        Expr::Neg(a) => const_value(a).map(|v| -v),
+        Expr::Bin(op, a, b) => {
+            let (a, b) = (const_value(a)?, const_value(b)?);
+            match op {
+                BinOp::Add => Some(a + b),
+                BinOp::Sub => Some(a - b),
+                BinOp::Mul => Some(a * b),
+                BinOp::Div => Some((a / b).trunc()),
+                _ => None,
+            }
+        }
+        Expr::Call(name, args, _) if name == PAREN_MARK => const_value(&args[0]),
+        _ => None,
+    }
+}
+
+/// Marker call of a number with units `2 (mV)` (the unit text follows the prefix).
+pub const UNITS_MARK: &str = "__units__";
+/// Marker call of a parenthesized expression `( e )`.
+pub const PAREN_MARK: &str = "__paren__";
+
 pub fn parse(file: &str, src: &str) -> NResult<File> {
+    parse_with(file, src, false)
+}
+
+/// The file as the unit checker reads it: expressions keep their unit markers.
+pub fn parse_for_units(file: &str, src: &str) -> NResult<File> {
+    parse_with(file, src, true)
+}
+
+fn parse_with(file: &str, src: &str, keep_units: bool) -> NResult<File> {
     let toks = lex(file, src)?;
     let mut p = Parser {
         file,
@@ -24,8 +72,26 @@ pub fn parse(file: &str, src: &str) -> NResult<File> {
         pos: 0,
         pending_initial: None,
         n_watch: 0,
+        keep_units,
+        unit_toggles: Vec::new(),
+        arrays: Default::default(),
+        consts: Default::default(),
+        loop_env: Vec::new(),
+        unrolled: Vec::new(),
     };
-    p.file_()
+    let mut f = p.file_()?;
+    f.unit_toggles = std::mem::take(&mut p.unit_toggles);
+    // RANGE/GLOBAL names of arrays name their elements
+    for list in [&mut f.neuron.range, &mut f.neuron.global] {
+        *list = list
+            .iter()
+            .flat_map(|n| match p.arrays.get(n) {
+                Some(&len) => (0..len).map(|k| format!("{n}[{k}]")).collect(),
+                None => vec![n.clone()],
+            })
+            .collect();
+    }
+    Ok(f)
 }
 
 impl<'a> Parser<'a> {
@@ -121,8 +187,19 @@ impl<'a> Parser<'a> {
                     text.push(')');
                 }
                 Tok::P(p) => text.push_str(p),
-                Tok::Ident(s) => text.push_str(&s),
-                Tok::Num(v) => text.push_str(&v.to_string()),
+                // words and numbers keep a separator between them (`ohm cm`)
+                Tok::Ident(s) => {
+                    if text.ends_with(|c: char| c.is_alphanumeric() || c == '.') {
+                        text.push(' ');
+                    }
+                    text.push_str(&s)
+                }
+                Tok::Num(v) => {
+                    if text.ends_with(|c: char| c.is_alphanumeric() || c == '.') {
+                        text.push(' ');
+                    }
+                    text.push_str(&v.to_string())
+                }
                 Tok::Verbatim | Tok::Eof => return self.err("unterminated unit '(...'"),
             }
         }
@@ -163,7 +240,10 @@ impl<'a> Parser<'a> {
                 }
             };
             match word.as_str() {
-                "NEURON" => self.neuron_block(&mut f.neuron)?,
+                "NEURON" => {
+                    f.neuron.line = line;
+                    self.neuron_block(&mut f.neuron)?
+                }
                 "UNITS" => self.units_block(&mut f)?,
                 "PARAMETER" => f.parameters.extend(self.decls()?),
                 "ASSIGNED" => f.assigned.extend(self.decls()?),
@@ -171,8 +251,30 @@ impl<'a> Parser<'a> {
                 "CONSTANT" => f.constants.extend(self.decls()?),
                 "INDEPENDENT" => self.skip_braces()?,
                 // File-level LOCAL variables behave as ASSIGNED ones.
-                "LOCAL" => {
-                    for name in self.name_list()? {
+                "LOCAL" => loop {
+                    let name = self.ident()?;
+                    // `LOCAL frat[NANN]`: an array of file-level locals
+                    let names = if self.eat_p("[") {
+                        let len = match self.next() {
+                            Tok::Num(n) => Some(n),
+                            Tok::Ident(c) => self.consts.get(&c).copied(),
+                            _ => None,
+                        };
+                        self.expect_p("]")?;
+                        let Some(len) = len.filter(|n| *n >= 1.0 && n.fract() == 0.0) else {
+                            return Err(err_at(
+                                self.file,
+                                line,
+                                "an array size must be a positive integer or a DEFINE'd name",
+                            ));
+                        };
+                        self.arrays.insert(name.clone(), len as usize);
+                        (0..len as usize).map(|k| format!("{name}[{k}]")).collect()
+                    } else {
+                        vec![name]
+                    };
+                    for name in names {
+                        f.file_locals.push(name.clone());
                         f.assigned.push(Decl {
                             name,
                             value: None,
@@ -181,11 +283,16 @@ impl<'a> Parser<'a> {
                             line,
                         });
                     }
-                }
-                "UNITSON" | "UNITSOFF" | "ENDCOMMENT" => {}
+                    if !self.eat_p(",") {
+                        break;
+                    }
+                },
+                "UNITSON" | "UNITSOFF" => self.unit_toggles.push((line, word == "UNITSON")),
+                "ENDCOMMENT" => {}
                 "DEFINE" => {
                     let name = self.ident()?;
                     let v = self.number()?;
+                    self.consts.insert(name.clone(), v);
                     f.defines.push((name, v));
                 }
                 "INITIAL" | "BREAKPOINT" => {
@@ -199,6 +306,8 @@ impl<'a> Parser<'a> {
                         kind,
                         name: word.clone(),
                         args: vec![],
+                        arg_units: vec![],
+                        units: None,
                         body,
                         line,
                     });
@@ -224,6 +333,8 @@ impl<'a> Parser<'a> {
                         kind,
                         name,
                         args: vec![],
+                        arg_units: vec![],
+                        units: None,
                         body,
                         line,
                     });
@@ -235,21 +346,25 @@ impl<'a> Parser<'a> {
                         BlockKind::Procedure
                     };
                     let name = self.ident()?;
-                    let args = self.formal_args()?;
-                    if self.is_p("(") {
-                        self.units()?; // FUNCTION f(x) (units)
-                    }
+                    let (args, arg_units) = self.formal_args()?;
+                    let units = if self.is_p("(") {
+                        Some(self.units()?) // FUNCTION f(x) (units)
+                    } else {
+                        None
+                    };
                     let body = self.stmt_block()?;
                     f.blocks.push(Block {
                         kind,
                         name,
                         args,
+                        arg_units,
+                        units,
                         body,
                         line,
                     });
                 }
                 "NET_RECEIVE" => {
-                    let args = self.formal_args()?;
+                    let (args, arg_units) = self.formal_args()?;
                     let mut body = self.stmt_block()?;
                     // NET_RECEIVE's own INITIAL block is parsed as a statement `Call INITIAL`.
                     let mut init = None;
@@ -264,6 +379,8 @@ impl<'a> Parser<'a> {
                         kind: BlockKind::NetReceive,
                         name: word.clone(),
                         args,
+                        arg_units,
+                        units: None,
                         body,
                         line,
                     });
@@ -300,19 +417,23 @@ impl<'a> Parser<'a> {
         Ok(f)
     }
 
-    fn formal_args(&mut self) -> NResult<Vec<String>> {
-        let mut args = Vec::new();
+    /// `(a (units), b, ...)`: the names and their units where given.
+    #[allow(clippy::type_complexity)]
+    fn formal_args(&mut self) -> NResult<(Vec<String>, Vec<Option<String>>)> {
+        let (mut args, mut units) = (Vec::new(), Vec::new());
         self.expect_p("(")?;
         if self.eat_p(")") {
-            return Ok(args);
+            return Ok((args, units));
         }
         loop {
             args.push(self.ident()?);
-            if self.is_p("(") {
-                self.units()?;
-            }
+            units.push(if self.is_p("(") {
+                Some(self.units()?)
+            } else {
+                None
+            });
             if self.eat_p(")") {
-                return Ok(args);
+                return Ok((args, units));
             }
             self.expect_p(",")?;
         }
@@ -412,12 +533,21 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             if self.is_p("(") {
-                let _ = self.units()?;
+                let a = self.units()?;
                 self.expect_p("=")?;
-                let _ = self.units()?;
+                let b = self.units()?;
+                f.unit_defs.push((a, b, line));
             } else {
                 let name = self.ident()?;
                 self.expect_p("=")?;
+                if matches!(self.peek(), Tok::Num(_)) || self.is_p("-") {
+                    // `F = 96520 (coulombs)`: a number with its units
+                    let v = self.number()?;
+                    let u = self.units()?;
+                    f.defines.push((name.clone(), v));
+                    f.unit_numbers.push((name, u, line));
+                    continue;
+                }
                 let a = self.units()?;
                 let b = self.units()?;
                 f.unit_constants.push((name, a, b, line));
@@ -445,11 +575,23 @@ impl<'a> Parser<'a> {
                 array: None,
                 line,
             };
+            let mut len = None;
             if self.eat_p("[") {
-                d.array = Some(match self.next() {
-                    Tok::Num(n) => n as usize,
-                    _ => 0,
-                });
+                let n = match self.next() {
+                    Tok::Num(n) => Some(n),
+                    Tok::Ident(c) => self.consts.get(&c).copied(),
+                    _ => None,
+                };
+                match n {
+                    Some(n) if n >= 1.0 && n.fract() == 0.0 => len = Some(n as usize),
+                    _ => {
+                        return Err(err_at(
+                            self.file,
+                            line,
+                            "an array size must be a positive integer or a DEFINE'd name",
+                        ))
+                    }
+                }
                 self.expect_p("]")?;
             }
             if self.eat_p("=") {
@@ -475,7 +617,17 @@ impl<'a> Parser<'a> {
                 self.next();
                 self.number()?;
             }
-            out.push(d);
+            match len {
+                // an array is its elements, each a scalar of the declared units and value
+                Some(n) => {
+                    self.arrays.insert(d.name.clone(), n);
+                    out.extend((0..n).map(|k| Decl {
+                        name: format!("{}[{k}]", d.name),
+                        ..d.clone()
+                    }));
+                }
+                None => out.push(d),
+            }
         }
     }
 
@@ -492,6 +644,7 @@ impl<'a> Parser<'a> {
             if let Some(s) = self.stmt()? {
                 out.push(s);
             }
+            out.append(&mut self.unrolled);
         }
     }
 
@@ -520,6 +673,9 @@ impl<'a> Parser<'a> {
             Tok::Ident(w) => {
                 match w.as_str() {
                     "UNITSON" | "UNITSOFF" | "THREADSAFE" => {
+                        if w != "THREADSAFE" {
+                            self.unit_toggles.push((line, w == "UNITSON"));
+                        }
                         self.next();
                         return Ok(None);
                     }
@@ -598,25 +754,19 @@ impl<'a> Parser<'a> {
                     }
                     "CONSERVE" => {
                         self.next();
-                        let _lhs = self.expr()?;
+                        let lhs = self.expr()?;
                         self.expect_p("=")?;
-                        let _rhs = self.expr()?;
-                        return Ok(Some(Stmt::Conserve { line }));
+                        let rhs = self.expr()?;
+                        return Ok(Some(Stmt::Conserve { lhs, rhs, line }));
                     }
                     "COMPARTMENT" => {
                         self.next();
-                        let first = self.expr()?;
-                        let volume = if self.eat_p(",") {
-                            // COMPARTMENT index, volume { states }: arrays, refused later.
-                            let _ = self.expr()?;
-                            self.skip_braces()?;
-                            return Ok(Some(Stmt::Unsupported {
-                                what: "indexed COMPARTMENT".into(),
-                                line,
-                            }));
-                        } else {
-                            first
-                        };
+                        if matches!(self.peek(), Tok::Ident(_))
+                            && matches!(self.peek_at(1), Tok::P(","))
+                        {
+                            return self.indexed_compartment(line);
+                        }
+                        let volume = self.expr()?;
                         self.expect_p("{")?;
                         let mut states = Vec::new();
                         while !self.eat_p("}") {
@@ -638,7 +788,12 @@ impl<'a> Parser<'a> {
                             line,
                         }));
                     }
-                    "FROM" | "FOR" => {
+                    "FROM" => {
+                        let body = self.unrolled_from_loop(line)?;
+                        self.unrolled.extend(body);
+                        return Ok(None);
+                    }
+                    "FOR" => {
                         self.next();
                         self.skip_until_block()?;
                         return Ok(Some(Stmt::Unsupported {
@@ -661,8 +816,15 @@ impl<'a> Parser<'a> {
                     }
                     _ => {}
                 }
-                let name = self.ident()?;
+                let mut name = self.ident()?;
+                if self.is_p("[") {
+                    name = self.element(&name)?;
+                }
                 if self.eat_p("'") {
+                    // NMODL writes an element's derivative x'[i]
+                    if self.is_p("[") {
+                        name = self.element(&name)?;
+                    }
                     self.expect_p("=")?;
                     let rhs = self.expr()?;
                     return Ok(Some(Stmt::Deriv {
@@ -683,9 +845,6 @@ impl<'a> Parser<'a> {
                     let args = self.call_args()?;
                     return Ok(Some(Stmt::Call { name, args, line }));
                 }
-                if self.is_p("[") {
-                    return self.err(format!("array element '{name}[...]' is not supported"));
-                }
                 self.err(format!(
                     "expected '=', ''' or '(' after '{name}', found {}",
                     describe(self.peek())
@@ -698,7 +857,121 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Skips tokens until a `{...}` block has been skipped (FROM/FOR loops).
+    /// `[index]` after an array's name: the element's name `x[k]`, for an index made of numbers
+    /// and FROM loop variables.
+    fn element(&mut self, name: &str) -> NResult<String> {
+        self.expect_p("[")?;
+        let index = self.expr()?;
+        self.expect_p("]")?;
+        let Some(&len) = self.arrays.get(name) else {
+            return self.err(format!("'{name}' is not an array"));
+        };
+        let Some(k) = const_value(&index) else {
+            return self.err(format!(
+                "index of '{name}[...]': only numbers and FROM loop variables are supported"
+            ));
+        };
+        if k.fract() != 0.0 || k < 0.0 || k >= len as f64 {
+            return self.err(format!("index {k} of '{name}' is outside 0..{}", len - 1));
+        }
+        Ok(format!("{name}[{}]", k as usize))
+    }
+
+    /// `COMPARTMENT i, volume(i) { a b }` for arrays a, b: each element a[k] gets volume(k).
+    fn indexed_compartment(&mut self, line: usize) -> NResult<Option<Stmt>> {
+        let var = self.ident()?;
+        self.expect_p(",")?;
+        let start = self.pos;
+        self.loop_env.push((var.clone(), 0.0));
+        let r = self.expr();
+        self.loop_env.pop();
+        r?;
+        self.expect_p("{")?;
+        let mut names = Vec::new();
+        while !self.eat_p("}") {
+            names.push(self.ident()?);
+        }
+        let end = self.pos;
+        for name in names {
+            let Some(&len) = self.arrays.get(&name) else {
+                return Err(err_at(
+                    self.file,
+                    line,
+                    format!("indexed COMPARTMENT of '{name}', which is not an array"),
+                ));
+            };
+            for k in 0..len {
+                self.pos = start;
+                self.loop_env.push((var.clone(), k as f64));
+                let volume = self.expr();
+                self.loop_env.pop();
+                self.unrolled.push(Stmt::Compartment {
+                    volume: volume?,
+                    states: vec![format!("{name}[{k}]")],
+                    line,
+                });
+            }
+        }
+        self.pos = end;
+        Ok(None)
+    }
+
+    /// A FROM loop bound: numbers and DEFINE'd names.
+    fn bound(&mut self, line: usize) -> NResult<f64> {
+        let e = self.expr()?;
+        let e = match &e {
+            Expr::Var(n, _) => self.consts.get(n).map(|v| Expr::Num(*v)).unwrap_or(e),
+            _ => e,
+        };
+        const_value(&e).ok_or_else(|| {
+            err_at(
+                self.file,
+                line,
+                "FROM loop bounds must be numbers or DEFINE'd names",
+            )
+        })
+    }
+
+    /// `FROM i = a TO b [BY c] { ... }` with constant bounds, unrolled: the body is read once per
+    /// value of i, with i a number there (NEURON's loop includes b).
+    fn unrolled_from_loop(&mut self, line: usize) -> NResult<Vec<Stmt>> {
+        self.next();
+        let var = self.ident()?;
+        self.expect_p("=")?;
+        let from = self.bound(line)?;
+        if !self.is_word("TO") {
+            return self.err("expected TO in FROM loop");
+        }
+        self.next();
+        let to = self.bound(line)?;
+        let by = if self.is_word("BY") {
+            self.next();
+            self.bound(line)?
+        } else {
+            1.0
+        };
+        if by <= 0.0 || (to - from) / by > 1e5 {
+            return Err(err_at(self.file, line, "FROM loop step must be positive"));
+        }
+        let start = self.pos;
+        let mut body = Vec::new();
+        let mut k = from;
+        while k <= to {
+            self.pos = start;
+            self.loop_env.push((var.clone(), k));
+            let r = self.stmt_block();
+            self.loop_env.pop();
+            body.extend(r?);
+            k += by;
+        }
+        if body.is_empty() {
+            self.pos = start;
+            self.skip_braces()?;
+        }
+        Ok(body)
+    }
+
+    /// Skips tokens until a `{...}` block has been skipped (FOR loops).
     fn skip_until_block(&mut self) -> NResult<()> {
         while !self.is_p("{") {
             if let Tok::Eof = self.next() {
@@ -781,11 +1054,9 @@ impl<'a> Parser<'a> {
             } else {
                 1.0
             };
-            let name = self.ident()?;
+            let mut name = self.ident()?;
             if self.is_p("[") {
-                return self.err(format!(
-                    "array state '{name}[...]' in a reaction is not supported"
-                ));
+                name = self.element(&name)?;
             }
             out.push((coef, name));
             if !self.eat_p("+") {
@@ -799,8 +1070,17 @@ impl<'a> Parser<'a> {
         // or `->`; anything else is an equation `lhs = rhs`.
         let save = self.pos;
         if let Tok::Ident(name) = self.peek().clone() {
-            if matches!(self.peek_at(1), Tok::P("<<")) {
+            // `~ ca[0] << (...)`: the flux of an array element
+            let element = matches!(self.peek_at(1), Tok::P("["));
+            let close = (2..8).find(|&k| matches!(self.peek_at(k), Tok::P("]")));
+            let is_flux = match (element, close) {
+                (false, _) => matches!(self.peek_at(1), Tok::P("<<")),
+                (true, Some(k)) => matches!(self.peek_at(k + 1), Tok::P("<<")),
+                (true, None) => false,
+            };
+            if is_flux {
                 self.next();
+                let name = if element { self.element(&name)? } else { name };
                 self.next();
                 let flux = self.expr()?;
                 return Ok(Stmt::Flux {
@@ -960,7 +1240,14 @@ impl<'a> Parser<'a> {
                 self.next();
                 // A number may carry units: `2 (mV)`.
                 if self.is_p("(") {
-                    self.units()?;
+                    let u = self.units()?;
+                    if self.keep_units {
+                        return Ok(Expr::Call(
+                            format!("{UNITS_MARK}{u}"),
+                            vec![Expr::Num(v)],
+                            line,
+                        ));
+                    }
                 }
                 Ok(Expr::Num(v))
             }
@@ -971,7 +1258,15 @@ impl<'a> Parser<'a> {
                     return Ok(Expr::Call(name, args, line));
                 }
                 if self.is_p("[") {
-                    return self.err(format!("array element '{name}[...]' is not supported"));
+                    let element = self.element(&name)?;
+                    return Ok(Expr::Var(element, line));
+                }
+                if let Some((_, v)) = self.loop_env.iter().rev().find(|(n, _)| *n == name) {
+                    return Ok(Expr::Num(*v));
+                }
+                // a DEFINE'd name is its number (NEURON substitutes it as text)
+                if let Some(v) = self.consts.get(&name) {
+                    return Ok(Expr::Num(*v));
                 }
                 Ok(Expr::Var(name, line))
             }
@@ -979,6 +1274,9 @@ impl<'a> Parser<'a> {
                 self.next();
                 let e = self.expr()?;
                 self.expect_p(")")?;
+                if self.keep_units {
+                    return Ok(Expr::Call(PAREN_MARK.into(), vec![e], line));
+                }
                 Ok(e)
             }
             t => self.err(format!("expected an expression, found {}", describe(&t))),

@@ -144,6 +144,10 @@ pub fn run(model: &Arc<Model>, p: &PointRun) -> Result<(Vec<Vec<f64>>, Vec<f64>)
     let area = std::f64::consts::PI * p.diam * p.length;
     let scale = [1e2 / area];
     pp.set_ion_scale(scale.to_vec())?;
+    pp.set_geometry(&[p.diam], &[area]);
+    for m in dens.iter_mut() {
+        m.set_geometry(&[p.diam], &[area]);
+    }
     let mut ions = Ions::new(1);
     let mut cur = Currents::new(1);
     let nw = pp.n_weights();

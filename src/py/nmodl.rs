@@ -53,6 +53,22 @@ pub fn nmodl_load<'py>(py: Python<'py>, path: String) -> PyResult<Bound<'py, PyD
     Ok(d)
 }
 
+/// The unit findings of an NMODL file as NEURON's modlunit would report them (the arithmetic is
+/// not changed by them): a list of `(line, kind, message)`, in modlunit's order (its first
+/// error is the first entry). A file that does not parse raises ValueError naming file and line.
+#[pyfunction]
+pub fn nmodl_units(path: String) -> PyResult<Vec<(usize, String, String)>> {
+    let p = std::path::Path::new(&path);
+    let src = std::fs::read_to_string(p)
+        .map_err(|e| crate::error::Error::file(p, e))
+        .py()?;
+    let found = crate::nmodl::unitcheck::check(&p.display().to_string(), &src).py()?;
+    Ok(found
+        .into_iter()
+        .map(|w| (w.line, w.kind.to_string(), w.message))
+        .collect())
+}
+
 /// Runs the point process of `path` in one compartment (`diam` x `L` um, `cm` uF/cm2, optional
 /// `pas=(g, e)`, density mechanisms `density` {SUFFIX: {param: value}}, built in or from
 /// `modfiles`) driven by `events`: a list of `(time, [weights...])`, one connection each.
@@ -125,5 +141,6 @@ pub fn builtin_mechanisms() -> Vec<String> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(builtin_mechanisms, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl_load, m)?)?;
+    m.add_function(wrap_pyfunction!(nmodl_units, m)?)?;
     m.add_function(wrap_pyfunction!(nmodl_point_run, m)?)
 }

@@ -18,6 +18,10 @@ from .sonata_writer import write_nodes, write_types
 
 MOD = pathlib.Path(__file__).parent / "mod" / "kdrtest.mod"
 KDI = pathlib.Path(__file__).parents[1] / "nmodl" / "mod" / "kdi.mod"
+# reads the segment's diam and area: on the soma and the basal dendrites (varying diameters)
+KDIAM = pathlib.Path(__file__).parent / "mod" / "kdiam.mod"
+SECTIONS = {"kdiam": ("soma", "dend")}
+GBAR = {"kdiam": 0.08}
 TSTOP = 300.0
 
 
@@ -27,7 +31,8 @@ def _setup(base, bmtk_data, mod_file=MOD, gbar=0.02, suffix="kdrtest"):
     models.mkdir(parents=True)
     fit = json.loads((comps / "biophysical_neuron_models" / "472363762_fit.json").read_text())
     plain = json.loads(json.dumps(fit))
-    fit["genome"].append({"section": "soma", "name": f"gbar_{suffix}", "value": gbar, "mechanism": suffix})
+    for section in SECTIONS.get(suffix, ("soma",)):
+        fit["genome"].append({"section": section, "name": f"gbar_{suffix}", "value": gbar, "mechanism": suffix})
     (models / "with_kdr.json").write_text(json.dumps(fit))
     (models / "plain.json").write_text(json.dumps(plain))
     mechs = base / "mechanisms" / "modfiles"
@@ -79,10 +84,12 @@ def _soma_v(out):
 
 
 # kdi.mod (tests/nmodl/mod) integrates its gate by derivimplicit: the same check through a config
-@pytest.mark.parametrize("mod_file,suffix", [(MOD, "kdrtest"), (KDI, "kdi")], ids=["cnexp", "derivimplicit"])
+@pytest.mark.parametrize("mod_file,suffix", [(MOD, "kdrtest"), (KDI, "kdi"), (KDIAM, "kdiam")],
+                         ids=["cnexp", "derivimplicit", "geometry"])
 def test_user_channel_matches_neuron(bmtk_data, tmp_path, mod_file, suffix):
     bmtk = require_module("bmtk")
-    comps, models, mechs, net = _setup(tmp_path, bmtk_data, mod_file=mod_file, suffix=suffix)
+    comps, models, mechs, net = _setup(tmp_path, bmtk_data, mod_file=mod_file, suffix=suffix,
+                                       gbar=GBAR.get(suffix, 0.02))
     modsrc = pathlib.Path(bmtk.__file__).parent / "utils" / "scripts" / "bionet" / "mechanisms" / "modfiles"
     nrnmech = compiled_mechanisms(list(modsrc.glob("*.mod")) + [mod_file])
     ours = _config(tmp_path / "rs", comps, models, mechs, net)

@@ -17,7 +17,7 @@ def _status(path):
     from bmtk_rs import mechanisms
 
     try:
-        m = mechanisms.load(path)
+        m = mechanisms.load(path, warn=False)
     except ValueError as e:
         msg = str(e)
         assert re.match(re.escape(str(path)) + r":\d+: \S", msg), msg

@@ -121,6 +121,33 @@ def neuron_runs(corpus_mech_dir, models):
     return {c["id"]: c for c in cases}, {k: data[k] for k in data.files}
 
 
+def run_neuron_cases(mech_dir, cases, work, each_alone=False):
+    """NEURON (the subprocess runner) on `cases` with the mechanisms compiled in `mech_dir`: ({id: case},
+    {"<id>/<name>": trace}). `each_alone` runs every case in its own process."""
+    env = dict(os.environ, NEURON_MODULE_OPTIONS="-nogui")
+    out = {}
+    for k, group in enumerate([[c] for c in cases] if each_alone else [cases]):
+        (work / f"cases{k}.json").write_text(json.dumps(group))
+        run = subprocess.run([sys.executable, str(SCRIPT), str(mech_dir), str(work / f"cases{k}.json"),
+                              str(work / f"out{k}.npz")], check=False, capture_output=True, text=True, env=env)
+        assert run.returncode == 0, "NEURON run failed:\n" + run.stdout[-3000:] + run.stderr[-3000:]
+        data = np.load(work / f"out{k}.npz")
+        out.update({key: data[key] for key in data.files})
+    return {c["id"]: c for c in cases}, out
+
+
+def assert_case_matches(case, nrn, models):
+    """Runs `case` through the engine (a vclamp case replays NEURON's v) and asserts every recorded
+    trace within RTOL of NEURON's; returns {name: relative error}."""
+    v = nrn[case["id"] + "/v"] if "vclamp" in case else None
+    ours = _run_ours(case, models, v)
+    errors = {name: max_rel_err(ours[name], nrn[case["id"] + "/" + name]) for name in case["record"]}
+    print(case["id"], {k: f"{e:.1e}" for k, e in errors.items()})
+    bad = {k: e for k, e in errors.items() if not e < RTOL}
+    assert not bad, f"{case['id']}: relative error above {RTOL:g}: {bad}"
+    return ours, errors
+
+
 def max_rel_err(ours, ref):
     """Largest |ours - ref| / |ref|, |ref| floored at 1e-6 of the trace's peak (traces crossing zero)."""
     ours, ref = np.asarray(ours), np.asarray(ref)

@@ -184,6 +184,14 @@ impl Compartment {
         }
     }
 
+    /// A cylinder of `diam` x `length` um (area without end caps, as NEURON's one-segment section).
+    fn set_geometry(&mut self, diam: f64, length: f64) {
+        let area = std::f64::consts::PI * diam * length;
+        for m in self.mechs.iter_mut() {
+            m.set_geometry(&[diam], &[area]);
+        }
+    }
+
     fn initialize(&mut self, v_init: f64) {
         self.v[0] = v_init;
         for m in self.mechs.iter_mut() {
@@ -208,6 +216,8 @@ impl Compartment {
             ));
         }
         let mut out = vec![Vec::with_capacity(v.len()); self.record.len()];
+        // the oracle's section under the clamp: NEURON's default 10 x 10 um cylinder
+        self.set_geometry(10.0, 10.0);
         self.initialize(v[0]);
         self.sample(&mut out);
         for &vn in &v[1..] {
@@ -239,6 +249,7 @@ impl Compartment {
         let stim_density = stim.amp * 100.0 / area; // nA -> mA/cm2
         let cfac = 1e-3 * cm / self.env.dt;
         let mut out = vec![Vec::with_capacity(nsteps + 1); self.record.len()];
+        self.set_geometry(diam, length);
         self.initialize(v_init);
         self.sample(&mut out);
         for n in 0..nsteps {

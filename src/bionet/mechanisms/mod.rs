@@ -242,6 +242,9 @@ pub trait Mechanism: Send + Sync {
     fn current(&mut self, env: &Env, v: &[f64], ions: &mut Ions, out: &mut Currents);
     /// Advances the states by `env.dt` with the voltage at the end of the step.
     fn advance_states(&mut self, env: &Env, v: &[f64], ions: &mut Ions);
+    /// The segments' geometry, indexed by node: diameter (um) and membrane area (um2), as
+    /// NEURON's `diam` and `area`. Called before `init`; only mechanisms that read them keep it.
+    fn set_geometry(&mut self, _diam: &[f64], _area: &[f64]) {}
 }
 
 /// A registered mechanism: its SUFFIX, other names it is known by, and its constructor.

@@ -83,6 +83,9 @@ class UserMechanisms:
         path, info = self.index()[name]
         if isinstance(info, str):
             raise ConfigError(f"{what}: model_template '{template}' needs {path}, which cannot run: {info}")
+        from ...mechanisms import warn_units
+
+        warn_units(path)
         params = dict(fixed)
         if pmap is None:
             for k, v in dyn_params.items():
@@ -185,6 +188,11 @@ def register_density_mechanisms(config, io, engine):
         except ValueError as e:
             failed[name] = f"{path}: {e}"
             continue
+        if what != "builtin":
+            # bmtk's own unedited files run as the built-ins and are not reported
+            from ...mechanisms import warn_units
+
+            warn_units(path)
         if what == "replaces":
             replaced.append(name)
             io.info(f"Mechanism {name} from {path} replaces the built-in {name} (NMODL front end, no nrnivmodl)")
