@@ -14,7 +14,8 @@ vs the hand-written built-in ones vs bmtk 1.2.0 + NEURON 9.0.2, in one run.
    sim.run(), each in its own process; spike counts.
 2. `--cells` unconnected copies of two cells (Scnn1a: NaTs, Nap, ... on the soma; Pvalb: the NaV
    kinetic scheme), bmtk-rs's run_cells with the channels built in, from the .mod files as native
-   code and through the interpreter: the simulation's time, 1000 ms at dt 0.1 with a 0.2 nA step,
+   code (AVX2 where the CPU has it, and cranelift's 128-bit code alone with BMTK_RS_NMODL_AVX2=0)
+   and through the interpreter: the simulation's time, 1000 ms at dt 0.1 with a 0.2 nA step,
    one process per run, the three interleaved for `--rounds` rounds, the best of each.
 """
 
@@ -92,8 +93,9 @@ def _cells(n, rounds):
             if os.path.basename(m)[0].isupper()]  # the 16 Allen channels (the synapses are lowercase)
     print(f"\n{n} unconnected cells, 1000 ms at dt 0.1, simulation time (best of {rounds} interleaved rounds, "
           "1 thread; loading and building excluded)")
-    print("| cell | built-in (s) | .mod files, native code (s) | ratio | .mod files, interpreter (s) | ratio | spikes |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| cell | built-in (s) | .mod files, native code (s) | ratio | native, cranelift only (s) | ratio "
+          "| .mod files, interpreter (s) | ratio | spikes |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, swc, fit in [("Scnn1a (NaTs, Nap, Im, K_P, ...)", "Scnn1a_473845048_m.swc", "472363762_fit.json"),
                             ("Pvalb (NaV, Kd, Kv2like, ...)", "Pvalb_470522102_m.swc", "472912177_fit.json")]:
         res = {}
@@ -101,10 +103,11 @@ def _cells(n, rounds):
         # shared machine's speed drifts by +-20% between minutes, which a block of runs per mode
         # would turn into a bias
         for _ in range(rounds):
-            for mode in ("builtin", "files", "interp"):
+            for mode in ("builtin", "files", "cranelift", "interp"):
                 a = dict(swc=str(comps / "morphologies" / swc), fit=str(comps / "biophysical_neuron_models" / fit),
                          n=n, modfiles=None if mode == "builtin" else mods)
-                env = dict(os.environ, BMTK_RS_NMODL_JIT="0" if mode == "interp" else "1")
+                env = dict(os.environ, BMTK_RS_NMODL_JIT="0" if mode == "interp" else "1",
+                           BMTK_RS_NMODL_AVX2="0" if mode == "cranelift" else "1")
                 out = subprocess.run([sys.executable, "-c", CELLS_CHILD, json.dumps(a)], capture_output=True,
                                      text=True, env=env)
                 if out.returncode != 0:
@@ -112,9 +115,11 @@ def _cells(n, rounds):
                 r = json.loads([x for x in out.stdout.splitlines() if x.startswith("RESULT ")][0][7:])
                 if mode not in res or r["run_s"] < res[mode]["run_s"]:
                     res[mode] = r
-        b, f, i = res["builtin"], res["files"], res["interp"]
-        same = "" if b["spikes"] == f["spikes"] == i["spikes"] else f" (built-in {b['spikes']}, interp. {i['spikes']})"
+        b, f, c, i = res["builtin"], res["files"], res["cranelift"], res["interp"]
+        same = ("" if b["spikes"] == f["spikes"] == c["spikes"] == i["spikes"]
+                else f" (built-in {b['spikes']}, cranelift {c['spikes']}, interp. {i['spikes']})")
         print(f"| {label} | {b['run_s']:.2f} | {f['run_s']:.2f} | {f['run_s'] / b['run_s']:.2f}x | "
+              f"{c['run_s']:.2f} | {c['run_s'] / b['run_s']:.2f}x | "
               f"{i['run_s']:.2f} | {i['run_s'] / b['run_s']:.2f}x | {f['spikes']}{same} |", flush=True)
 
 

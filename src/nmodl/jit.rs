@@ -36,6 +36,8 @@ type NativeFn = unsafe extern "C" fn(*const *mut f64, *const f64, usize, usize);
 /// last instance.
 #[derive(Clone, Copy)]
 pub struct NativeProgram {
+    /// Four instances per instruction (AVX2 code, x86/), where the host runs it.
+    avx2: Option<NativeFn>,
     /// Several pairs of instances interleaved (`wide_lanes` instances per iteration).
     wide: NativeFn,
     wide_lanes: usize,
@@ -50,19 +52,33 @@ impl NativeProgram {
     /// Runs the program over all instances of `frame`. Returns false (nothing run) if the frame
     /// or the scalars are smaller than the program was compiled for.
     pub fn run(&self, frame: &mut Frame, g: &[f64]) -> bool {
+        self.run_with(frame, g, true)
+    }
+
+    /// Whether AVX2 code runs this program.
+    pub fn has_avx2(&self) -> bool {
+        self.avx2.is_some()
+    }
+
+    /// [`NativeProgram::run`], with the AVX2 code only if `avx2` (tests run both).
+    pub fn run_with(&self, frame: &mut Frame, g: &[f64], avx2: bool) -> bool {
         if frame.slots.len() < self.nslots || g.len() < self.nscalars {
             return false;
         }
         let n = frame.n;
         let base = frame.slot_addresses().as_ptr() as *const *mut f64;
-        let wide = n - n % self.wide_lanes;
+        let (widest, lanes) = match self.avx2 {
+            Some(f) if avx2 => (f, AVX2_LANES),
+            _ => (self.wide, self.wide_lanes),
+        };
+        let wide = n - n % lanes;
         let even = n & !1;
         // SAFETY: the code reads and writes slots `< nslots` at instances in `[0, n)`, through
         // the frame's current slot addresses (every slot at least `n` long), and scalars
         // `< nscalars`; both bounds were checked above, and the frame is borrowed mutably.
         unsafe {
             if wide > 0 {
-                (self.wide)(base, g.as_ptr(), 0, wide);
+                (widest)(base, g.as_ptr(), 0, wide);
             }
             if wide < even {
                 (self.pairs)(base, g.as_ptr(), wide, even);
@@ -78,6 +94,9 @@ impl NativeProgram {
 /// The compiled programs of one model, and the code memory they live in.
 pub struct NativeCode {
     module: Option<JITModule>,
+    /// The AVX2 functions' code.
+    #[cfg(target_arch = "x86_64")]
+    _avx2: Option<super::x86::ExecMemory>,
     programs: Vec<Option<NativeProgram>>,
 }
 
@@ -127,6 +146,8 @@ pub fn compile(
 ) -> NativeCode {
     let none = || NativeCode {
         module: None,
+        #[cfg(target_arch = "x86_64")]
+        _avx2: None,
         programs: vec![None; programs.len()],
     };
     let Some(mut module) = new_module() else {
@@ -183,15 +204,18 @@ pub fn compile(
     if module.finalize_definitions().is_err() {
         return none();
     }
+    let (avx2_mem, avx2_at) = avx2_code(programs, keep);
     let programs = ids
         .into_iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             e.map(|(fns, nslots, nscalars)| {
                 // SAFETY: the functions were defined with `signature`, i.e. NativeFn's ABI.
                 let f = |id| unsafe {
                     std::mem::transmute::<*const u8, NativeFn>(module.get_finalized_function(id))
                 };
                 NativeProgram {
+                    avx2: avx2_at[i],
                     wide: f(fns[0]),
                     pairs: f(fns[1]),
                     single: f(fns[2]),
@@ -204,8 +228,58 @@ pub fn compile(
         .collect();
     NativeCode {
         module: Some(module),
+        #[cfg(target_arch = "x86_64")]
+        _avx2: avx2_mem,
         programs,
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+const AVX2_LANES: usize = super::x86::LANES;
+#[cfg(not(target_arch = "x86_64"))]
+const AVX2_LANES: usize = 4;
+
+#[cfg(target_arch = "x86_64")]
+type Avx2Memory = Option<super::x86::ExecMemory>;
+#[cfg(not(target_arch = "x86_64"))]
+type Avx2Memory = ();
+
+/// The AVX2 code of every compilable program (x86/), in one executable mapping, and each
+/// program's entry; none where the host has no AVX2.
+#[cfg(target_arch = "x86_64")]
+fn avx2_code(
+    programs: &[&[Op]],
+    keep: &dyn Fn(usize, u32) -> bool,
+) -> (Avx2Memory, Vec<Option<NativeFn>>) {
+    use super::x86;
+    let mut at = vec![None; programs.len()];
+    if !x86::available() {
+        return (None, at);
+    }
+    let mut code = Vec::new();
+    let mut offsets = Vec::new();
+    for (i, ops) in programs.iter().enumerate() {
+        if !compilable(ops) {
+            continue;
+        }
+        if let Some(f) = x86::generate(ops, &|s| keep(i, s)) {
+            offsets.push((i, code.len()));
+            code.extend_from_slice(&f);
+        }
+    }
+    let Some(mem) = x86::ExecMemory::new(&code) else {
+        return (None, at);
+    };
+    for (i, off) in offsets {
+        // SAFETY: `generate` emits a complete function with NativeFn's ABI (System V) at `off`.
+        at[i] = Some(unsafe { std::mem::transmute::<*const u8, NativeFn>(mem.at(off)) });
+    }
+    (Some(mem), at)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn avx2_code(_: &[&[Op]], _: &dyn Fn(usize, u32) -> bool) -> (Avx2Memory, Vec<Option<NativeFn>>) {
+    ((), Vec::new())
 }
 
 /// How many pairs of instances the main loop interleaves: two independent chains of the same
@@ -282,7 +356,7 @@ fn max_slot(ops: &[Op]) -> Option<u32> {
         .max()
 }
 
-fn scalars_used(ops: &[Op]) -> BTreeSet<u32> {
+pub(crate) fn scalars_used(ops: &[Op]) -> BTreeSet<u32> {
     let mut g = BTreeSet::new();
     for op in ops {
         let opnds: Vec<Opnd> = match op {
@@ -781,6 +855,19 @@ impl Gen<'_, '_> {
     }
 }
 
+/// The Rust function a binary operation without an instruction of its own calls (per lane).
+pub(crate) fn binary_fn(f: Fun2) -> Option<usize> {
+    let f: extern "C" fn(f64, f64) -> f64 = match f {
+        Fun2::Op(BinOp::Pow) => native_pow,
+        Fun2::Atan2 => native_atan2,
+        Fun2::Fmod => native_fmod,
+        Fun2::Fmin => native_fmin,
+        Fun2::Fmax => native_fmax,
+        Fun2::Op(_) => return None,
+    };
+    Some(f as usize)
+}
+
 extern "C" fn native_pow(x: f64, y: f64) -> f64 {
     vm::eval2(Fun2::Op(BinOp::Pow), x, y)
 }
@@ -825,7 +912,7 @@ unary!(
     native_sqrt => Fun::Sqrt,
 );
 
-fn unary_fn(f: Fun) -> usize {
+pub(crate) fn unary_fn(f: Fun) -> usize {
     (match f {
         Fun::ExpLibm => native_explibm,
         Fun::Log => native_log,

@@ -82,6 +82,18 @@ fn compare(path: &Path) -> (usize, usize) {
     let c = &m.code;
     let progs = instance_programs(c);
     let compiled = (0..5).filter(|&i| native.program(i).is_some()).count();
+    #[cfg(target_arch = "x86_64")]
+    if super::x86::available() {
+        for i in 0..5 {
+            if let Some(p) = native.program(i) {
+                assert!(
+                    p.has_avx2(),
+                    "{}: program {i} has no AVX2 code",
+                    path.display()
+                );
+            }
+        }
+    }
     for (i, ops) in progs.iter().enumerate() {
         assert_eq!(
             native.program(i).is_some(),
@@ -91,10 +103,14 @@ fn compare(path: &Path) -> (usize, usize) {
         );
     }
     let first_tmp = c.slot_names.len();
-    let n = 37; // odd: the one-lane copy runs too
+    // 39 = 36 + 2 + 1: the four-lane (AVX2) or interleaved loop, the pair loop and the one-lane
+    // copy all run
+    let n = 39;
     let mut rng = Lcg(0x5eed ^ m.fingerprint);
     let mut a = start_frame(&m, n, &mut rng);
     let mut b = a.clone();
+    // the cranelift code alone (where AVX2 code runs the four-lane loop in `b`)
+    let mut b2 = a.clone();
     // NEURON's order: the whole v part twice (the probe program's first run replaces one)
     let mut r = a.clone();
     let mut g = c.scalars.clone();
@@ -113,7 +129,7 @@ fn compare(path: &Path) -> (usize, usize) {
         let seq: &[(usize, &Vec<_>)] = if k == 0 { &init } else { &step };
         g[c.g_t as usize] = k as f64 * 0.025;
         for (j, &(i, prelude)) in seq.iter().enumerate() {
-            for vs in [&mut a, &mut b, &mut r] {
+            for vs in [&mut a, &mut b, &mut b2, &mut r] {
                 let v = &mut vs.slots[c.v_slot as usize];
                 for (q, x) in v.iter_mut().enumerate() {
                     let phase = (q as f64 * 0.37 + k as f64 * 0.11).sin();
@@ -138,20 +154,29 @@ fn compare(path: &Path) -> (usize, usize) {
                 }
             }
             match native.program(i) {
-                Some(p) => assert!(p.run(&mut b, &g)),
-                None => vm::run(progs[i], &mut b, &g, &[]),
+                Some(p) => {
+                    assert!(p.run(&mut b, &g));
+                    assert!(p.run_with(&mut b2, &g, false));
+                }
+                None => {
+                    vm::run(progs[i], &mut b, &g, &[]);
+                    vm::run(progs[i], &mut b2, &g, &[]);
+                }
             }
-            for s in 0..first_tmp {
-                for q in 0..n {
-                    assert!(
-                        same(a.slots[s][q], b.slots[s][q]),
-                        "{}: program {i}, step {k}, slot {} ({}), instance {q}: interpreter {} native {}",
-                        path.display(),
-                        s,
-                        c.slot_names[s],
-                        a.slots[s][q],
-                        b.slots[s][q]
-                    );
+            for (what, nat) in [("native", &b), ("cranelift", &b2)] {
+                for s in 0..first_tmp {
+                    for q in 0..n {
+                        assert!(
+                            same(a.slots[s][q], nat.slots[s][q]),
+                            "{}: program {i}, step {k}, slot {} ({}), instance {q}: \
+                             interpreter {} {what} {}",
+                            path.display(),
+                            s,
+                            c.slot_names[s],
+                            a.slots[s][q],
+                            nat.slots[s][q]
+                        );
+                    }
                 }
             }
             checked += 1;

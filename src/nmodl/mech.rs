@@ -30,6 +30,9 @@ pub struct NmodlMech {
     /// Per run kind (`which`): the scalars its prelude reads, and their values when it last ran
     /// (the prelude, `pow`s of q10 factors mostly, runs again only when one changed).
     prelude_memo: [(Vec<u32>, Option<Vec<f64>>); 5],
+    /// Whether BREAKPOINT writes an ion value it reads (a concentration or reversal potential):
+    /// its second evaluation then needs them gathered again, not just v.
+    current_writes_ion_values: bool,
 }
 
 pub fn make(model: &Arc<Model>, node: Vec<u32>) -> Box<dyn Mechanism> {
@@ -78,6 +81,20 @@ impl NmodlMech {
                     (Vec::new(), None),
                 ]
             },
+            current_writes_ion_values: {
+                let c = &model.code;
+                let values: Vec<u32> = model
+                    .ion_slots
+                    .iter()
+                    .filter(|s| !(s.var.is_current() && s.write))
+                    .map(|s| s.slot)
+                    .collect();
+                [&c.current_pre, &c.current_probe, &c.current_v]
+                    .iter()
+                    .flat_map(|p| p.iter())
+                    .flat_map(super::lower::writes)
+                    .any(|w| values.contains(&w))
+            },
             frame,
             node,
             model,
@@ -94,10 +111,7 @@ impl NmodlMech {
     /// v and the ion variables at each instance's node (written currents excepted: they are
     /// this mechanism's own output).
     fn gather(&mut self, v: &[f64], ions: &Ions, dv: f64) {
-        let vs = &mut self.frame.slots[self.model.code.v_slot as usize];
-        for (x, &n) in vs.iter_mut().zip(&self.node) {
-            *x = v[n as usize] + dv;
-        }
+        self.gather_v(v, dv);
         for s in &self.model.ion_slots {
             if s.var.is_current() && s.write {
                 continue;
@@ -107,6 +121,13 @@ impl NmodlMech {
             for (x, &n) in dst.iter_mut().zip(&self.node) {
                 *x = src[n as usize];
             }
+        }
+    }
+
+    fn gather_v(&mut self, v: &[f64], dv: f64) {
+        let vs = &mut self.frame.slots[self.model.code.v_slot as usize];
+        for (x, &n) in vs.iter_mut().zip(&self.node) {
+            *x = v[n as usize] + dv;
         }
     }
 
@@ -323,7 +344,11 @@ impl Mechanism for NmodlMech {
         self.run(3);
         self.run(4);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
-        self.gather(v, ions, 0.0);
+        if self.current_writes_ion_values {
+            self.gather(v, ions, 0.0);
+        } else {
+            self.gather_v(v, 0.0);
+        }
         self.run(1);
         let i0 = &self.frame.slots[itot];
         for ((&n, &i), &i1) in self.node.iter().zip(i0.iter()).zip(&self.i1) {
@@ -503,7 +528,11 @@ impl NmodlMech {
         self.run(3);
         self.run(4);
         self.i1.copy_from_slice(&self.frame.slots[itot]);
-        self.gather(v, ions, 0.0);
+        if self.current_writes_ion_values {
+            self.gather(v, ions, 0.0);
+        } else {
+            self.gather_v(v, 0.0);
+        }
         self.run(1);
         for s in &self.model.ion_slots {
             if s.write && s.var.is_current() {

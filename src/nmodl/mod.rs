@@ -29,6 +29,8 @@ pub mod unitcheck;
 mod units;
 pub mod vm;
 pub mod watch;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -153,6 +155,8 @@ pub fn instantiate(
     mech::make(model, nodes)
 }
 
+#[cfg(test)]
+mod jit_bench;
 #[cfg(test)]
 mod jit_tests;
 #[cfg(test)]
