@@ -92,14 +92,14 @@ impl NmodlMech {
     }
 
     /// v and the ion variables at each instance's node (written currents excepted: they are
-    /// this mechanism's own output).
+    /// this mechanism's own output, unless it reads them too).
     fn gather(&mut self, v: &[f64], ions: &Ions, dv: f64) {
         let vs = &mut self.frame.slots[self.model.code.v_slot as usize];
         for (x, &n) in vs.iter_mut().zip(&self.node) {
             *x = v[n as usize] + dv;
         }
         for s in &self.model.ion_slots {
-            if s.var.is_current() && s.write {
+            if s.var.is_current() && s.write && !s.read {
                 continue;
             }
             let src = s.var.values(ions);
