@@ -10,6 +10,8 @@ use super::sym;
 use super::vm::{EmitKind, Fun, Fun2, Op, Opnd};
 use super::{err_at, NResult};
 
+mod kinetic;
+
 #[derive(Debug, Clone, Copy)]
 enum Sym {
     Inst(u32),
@@ -113,9 +115,9 @@ pub struct Lx<'a> {
     /// (number, condition as a difference, line) of the WATCH statements lowered so far.
     pub watch_exprs: Vec<(u32, Expr, usize)>,
     /// Within `SOLVE ... STEADYSTATE`: the time step NEURON substitutes for `dt` (1e9 for
-    /// sparse, 1e-9 for derivimplicit), and CONSERVE rows replace equations (sparse).
+    /// sparse, 1e-9 for derivimplicit).
     steady_dt: Option<f64>,
-    /// Rows of the implicit system replaced by conservation equations `g = 0` (STEADYSTATE).
+    /// Rows of a KINETIC system replaced by its CONSERVE equations `g = 0` (lower/kinetic.rs).
     conserve_rows: Vec<(usize, Expr)>,
     pub out: Compiled,
 }
@@ -939,128 +941,6 @@ impl<'a> Lx<'a> {
         Ok(())
     }
 
-    /// Backward Euler on a KINETIC scheme, by Newton iterations (one for a linear scheme, which is
-    /// then exact, as NEURON's sparse solver does).
-    fn kinetic(&mut self, blk: &'a Block) -> NResult<()> {
-        let mut conserve: Vec<(&Expr, &Expr, usize)> = Vec::new();
-        let mut volume: HashMap<String, Expr> = HashMap::new();
-        let mut flux: Vec<(String, Expr)> = Vec::new(); // (state, d state/dt contribution)
-        let mut other: Vec<&'a Stmt> = Vec::new();
-        for s in &blk.body {
-            match s {
-                Stmt::Reaction {
-                    lhs,
-                    rhs,
-                    kf,
-                    kb,
-                    line,
-                } => {
-                    let side = |sp: &Species, k: &Expr| -> Expr {
-                        let mut e = k.clone();
-                        for (c, n) in sp {
-                            let v = Expr::Var(n.clone(), *line);
-                            let term = if *c == 1.0 {
-                                v
-                            } else {
-                                Expr::bin(BinOp::Pow, v, Expr::Num(*c))
-                            };
-                            e = sym::mul(e, term);
-                        }
-                        e
-                    };
-                    // A species that is not a STATE is a fixed concentration (NMODL's rule).
-                    for (_, n) in lhs.iter().chain(rhs.iter()) {
-                        if !self.state_names.contains(n) {
-                            self.read_var(n, *line)?;
-                        }
-                    }
-                    let mut net = side(lhs, kf);
-                    if let Some(kb) = kb {
-                        net = sym::sub(net, side(rhs, kb));
-                    }
-                    for (c, n) in lhs.iter().filter(|(_, n)| self.state_names.contains(n)) {
-                        flux.push((n.clone(), sym::mul(Expr::Num(-c), net.clone())));
-                    }
-                    for (c, n) in rhs.iter().filter(|(_, n)| self.state_names.contains(n)) {
-                        flux.push((n.clone(), sym::mul(Expr::Num(*c), net.clone())));
-                    }
-                }
-                Stmt::Flux {
-                    state,
-                    flux: f,
-                    line,
-                } => {
-                    if !self.state_names.iter().any(|s| s == state) {
-                        return self.err(*line, format!("'{state}' in a flux is not a STATE"));
-                    }
-                    flux.push((state.clone(), f.clone()));
-                }
-                Stmt::Compartment {
-                    volume: v, states, ..
-                } => {
-                    for s in states {
-                        volume.insert(s.clone(), v.clone());
-                    }
-                }
-                Stmt::Conserve { lhs, rhs, line } => conserve.push((lhs, rhs, *line)),
-                s => other.push(s),
-            }
-        }
-        let states: Vec<String> = self
-            .state_names
-            .iter()
-            .filter(|s| flux.iter().any(|(n, _)| n == *s))
-            .cloned()
-            .collect();
-        let f: Vec<Expr> = states
-            .iter()
-            .map(|s| {
-                let mut e = Expr::Num(0.0);
-                for (n, t) in &flux {
-                    if n == s {
-                        e = sym::add(e, t.clone());
-                    }
-                }
-                match volume.get(s) {
-                    Some(v) => sym::div(e, v.clone()),
-                    None => e,
-                }
-            })
-            .collect();
-        // Time steps keep every equation (the totals are conserved by the scheme itself); the
-        // steady state needs the CONSERVE rows to fix them. NEURON's row for a CONSERVE is its
-        // last state not already taken by an earlier one (nocmodl lists the terms in reverse).
-        let mut rows = Vec::new();
-        if self.steady_dt.is_some() {
-            for (lhs, rhs, line) in conserve {
-                if !volume.is_empty() {
-                    return self.err(
-                        line,
-                        "CONSERVE with COMPARTMENT in a STEADYSTATE solve is not supported",
-                    );
-                }
-                let mut names = Vec::new();
-                lhs.names(&mut names);
-                let row = names
-                    .iter()
-                    .rev()
-                    .filter_map(|n| states.iter().position(|s| s == n))
-                    .find(|i| rows.iter().all(|(r, _)| r != i));
-                let Some(row) = row else {
-                    return self.err(
-                        line,
-                        "CONSERVE names no state of the scheme left to replace",
-                    );
-                };
-                rows.push((row, sym::sub(lhs.clone(), rhs.clone())));
-            }
-        }
-        self.conserve_rows = rows;
-        let r = self.backward_euler(blk, "KINETIC", &states, &f, &other, false);
-        self.conserve_rows.clear();
-        r
-    }
-
     /// `SOLVE ... METHOD derivimplicit`: backward Euler on the DERIVATIVE block's equations,
     /// x = x0 + dt f(x), by Newton iterations as for a KINETIC scheme (NEURON solves the same
     /// implicit step by Newton's method).
@@ -1219,7 +1099,7 @@ impl<'a> Lx<'a> {
     }
 
     /// One Newton step on the unknowns `xs`: for an ODE (`ode`), residual x - x0 - dt f; otherwise
-    /// residual f (equations f = 0) with matrix `mat` = df/dx.
+    /// residual f (equations f = 0) with matrix `mat` = df/dx. Returns the corrections dx.
     fn newton_step(
         &mut self,
         xs: &[u32],
@@ -1227,7 +1107,7 @@ impl<'a> Lx<'a> {
         f: &[Expr],
         mat: &[Expr],
         ode: bool,
-    ) -> NResult<()> {
+    ) -> NResult<Vec<Opnd>> {
         let n = xs.len();
         let mut rhs = Vec::with_capacity(n);
         let conserve = if ode {
@@ -1316,7 +1196,7 @@ impl<'a> Lx<'a> {
             });
             self.store(xs[i], Opnd::S(s));
         }
-        Ok(())
+        Ok(out)
     }
 
     fn bin(&mut self, op: BinOp, a: Opnd, b: Opnd) -> Opnd {

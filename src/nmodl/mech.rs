@@ -109,11 +109,11 @@ impl NmodlMech {
     }
 
     /// v and the ion variables at each instance's node (written currents excepted: they are
-    /// this mechanism's own output).
+    /// this mechanism's own output, unless it reads them too).
     fn gather(&mut self, v: &[f64], ions: &Ions, dv: f64) {
         self.gather_v(v, dv);
         for s in &self.model.ion_slots {
-            if s.var.is_current() && s.write {
+            if s.var.is_current() && s.write && !s.read {
                 continue;
             }
             let src = s.var.values(ions);

@@ -91,6 +91,9 @@ pub struct IonSlot {
     pub var: IonVar,
     pub slot: u32,
     pub write: bool,
+    /// Also READ: a written current that is read too (cabpump.mod's `ica`) is the node's total
+    /// when the blocks run, as NEURON loads it before each.
+    pub read: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -281,8 +284,16 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
                 let slot = lx.inst(n);
                 ion_names.insert(n.clone());
                 match ion_slots.iter_mut().find(|s: &&mut IonSlot| s.var == var) {
-                    Some(s) => s.write |= write,
-                    None => ion_slots.push(IonSlot { var, slot, write }),
+                    Some(s) => {
+                        s.write |= write;
+                        s.read |= !write;
+                    }
+                    None => ion_slots.push(IonSlot {
+                        var,
+                        slot,
+                        write,
+                        read: !write,
+                    }),
                 }
             }
         }

@@ -56,7 +56,12 @@ pub const UNITS_MARK: &str = "__units__";
 pub const PAREN_MARK: &str = "__paren__";
 
 pub fn parse(file: &str, src: &str) -> NResult<File> {
-    parse_with(file, src, false)
+    let mut f = parse_with(file, src, false)?;
+    // KINETIC blocks that read f_flux/b_flux get them as locals set after each reaction
+    super::kinflux::expand(&mut f);
+    // states start at their PARAMETER `x0` where one is declared
+    super::start::expand(&mut f);
+    Ok(f)
 }
 
 /// The file as the unit checker reads it: expressions keep their unit markers.

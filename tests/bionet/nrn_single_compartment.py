@@ -65,7 +65,9 @@ def run_case(h, case):
     vectors = {}
     for name in case["record"]:
         vec = h.Vector()
-        vec.record(getattr(seg, "_ref_" + name))
+        base, _, index = name.partition("[")  # an array element: `ca_cadifpmp[3]`
+        ref = getattr(seg, "_ref_" + base)
+        vec.record(ref[int(index[:-1])] if index else ref)
         vectors[name] = vec
     h.finitialize(v_init)
     for _ in range(nsteps):

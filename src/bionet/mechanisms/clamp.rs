@@ -141,11 +141,17 @@ impl Compartment {
         if let Some(f) = ion_var(name) {
             return Ok(Var::Ion(f));
         }
+        // NEURON's spelling of an array element, `ca_cadifpmp[3]`, names the variable `ca[3]`
+        let (stem, index) = match name.split_once('[') {
+            Some((stem, rest)) if name.ends_with(']') => (stem, format!("[{rest}")),
+            _ => (name, String::new()),
+        };
         for (idx, m) in mechs.iter().enumerate() {
-            if let Some(var) = name
+            if let Some(var) = stem
                 .strip_suffix(m.suffix())
                 .and_then(|s| s.strip_suffix('_'))
             {
+                let var = format!("{var}{index}");
                 if let Some(found) = m.variable_names().into_iter().find(|n| *n == var) {
                     return Ok(Var::Mech(idx, found));
                 }
