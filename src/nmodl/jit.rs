@@ -204,7 +204,7 @@ pub fn compile(
     if module.finalize_definitions().is_err() {
         return none();
     }
-    let (avx2_mem, avx2_at) = avx2_code(programs, keep);
+    let (avx2_mem, avx2_at) = avx2_code(name, programs, keep);
     let programs = ids
         .into_iter()
         .enumerate()
@@ -248,6 +248,7 @@ type Avx2Memory = ();
 /// program's entry; none where the host has no AVX2.
 #[cfg(target_arch = "x86_64")]
 fn avx2_code(
+    name: &str,
     programs: &[&[Op]],
     keep: &dyn Fn(usize, u32) -> bool,
 ) -> (Avx2Memory, Vec<Option<NativeFn>>) {
@@ -263,6 +264,14 @@ fn avx2_code(
             continue;
         }
         if let Some(f) = x86::generate(ops, &|s| keep(i, s)) {
+            // BMTK_RS_NMODL_AVX2_DUMP=<folder> writes each function's bytes there (for objdump
+            // -D -b binary -mi386:x86-64; profilers do not see code made at run time)
+            if let Ok(dir) = std::env::var("BMTK_RS_NMODL_AVX2_DUMP") {
+                let path = std::path::Path::new(&dir).join(format!("nmodl_{name}_{i}_avx2.bin"));
+                if let Err(e) = std::fs::write(&path, &f) {
+                    eprintln!("{}: {e}", path.display());
+                }
+            }
             offsets.push((i, code.len()));
             code.extend_from_slice(&f);
         }
@@ -278,7 +287,11 @@ fn avx2_code(
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn avx2_code(_: &[&[Op]], _: &dyn Fn(usize, u32) -> bool) -> (Avx2Memory, Vec<Option<NativeFn>>) {
+fn avx2_code(
+    _: &str,
+    _: &[&[Op]],
+    _: &dyn Fn(usize, u32) -> bool,
+) -> (Avx2Memory, Vec<Option<NativeFn>>) {
     ((), Vec::new())
 }
 

@@ -81,10 +81,12 @@ fn compare(path: &Path) -> (usize, usize) {
     };
     let c = &m.code;
     let progs = instance_programs(c);
-    let compiled = (0..5).filter(|&i| native.program(i).is_some()).count();
+    let compiled = (0..progs.len())
+        .filter(|&i| native.program(i).is_some())
+        .count();
     #[cfg(target_arch = "x86_64")]
     if super::x86::available() {
-        for i in 0..5 {
+        for i in 0..progs.len() {
             if let Some(p) = native.program(i) {
                 assert!(
                     p.has_avx2(),
@@ -113,6 +115,11 @@ fn compare(path: &Path) -> (usize, usize) {
     let mut b2 = a.clone();
     // NEURON's order: the whole v part twice (the probe program's first run replaces one)
     let mut r = a.clone();
+    // the fused BREAKPOINT program in place of 3, 4 and 1: interpreted, and native
+    let fused = c.fused.as_ref();
+    let mut fz = a.clone();
+    let mut fzn = a.clone();
+    let mut i1 = vec![0.0; n];
     let mut g = c.scalars.clone();
     g[c.g_dt as usize] = 0.025;
     g[c.g_celsius as usize] = 34.0;
@@ -138,6 +145,36 @@ fn compare(path: &Path) -> (usize, usize) {
             }
             hoist::run_prelude(prelude, &mut g);
             vm::run(progs[i], &mut a, &g, &[]);
+            if i == 4 {
+                i1.copy_from_slice(&a.slots[c.itot_slot as usize]);
+            }
+            let fused_turn = i == 1 || i == 2 || i == 0;
+            if let (Some(f), true) = (fused, fused_turn) {
+                let prog = if i == 1 { super::FUSED } else { i };
+                for vs in [&mut fz, &mut fzn] {
+                    let v = &mut vs.slots[c.v_slot as usize];
+                    v.copy_from_slice(&a.slots[c.v_slot as usize]);
+                }
+                vm::run(progs[prog], &mut fz, &g, &[]);
+                match native.program(prog) {
+                    Some(p) => assert!(p.run(&mut fzn, &g)),
+                    None => vm::run(progs[prog], &mut fzn, &g, &[]),
+                }
+                for (what, x) in [("interpreted", &fz), ("native", &fzn)] {
+                    let fused_i1 = (i == 1).then_some((f.i1_slot as usize, &i1));
+                    let slots = (0..first_tmp).map(|s| (s, &a.slots[s]));
+                    for (s, want) in slots.chain(fused_i1) {
+                        for (q, (&w, &got)) in want.iter().zip(&x.slots[s]).enumerate() {
+                            assert!(
+                                same(w, got),
+                                "{}: fused BREAKPOINT ({what}), program {i}, step {k}, slot {s}, \
+                                 instance {q}: three programs {w} fused {got}",
+                                path.display(),
+                            );
+                        }
+                    }
+                }
+            }
             vm::run(progs[if i == 4 { 1 } else { i }], &mut r, &g, &[]);
             let itot = c.itot_slot as usize;
             for s in (0..first_tmp).filter(|&s| i != 4 || s == itot) {

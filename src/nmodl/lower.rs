@@ -57,6 +57,9 @@ pub struct Compiled {
     /// `current_v` for its first run (at v + 0.001) without what the second run overwrites
     /// (probe.rs).
     pub current_probe: Vec<Op>,
+    /// The v-free part, the probe and the v part as one program (fused.rs); `None` when
+    /// BREAKPOINT writes v.
+    pub fused: Option<super::fused::FusedCurrent>,
     pub state: Vec<Op>,
     /// Scalar preludes of `init`, `current` (pre and v) and `state`: the uniform values hoisted
     /// out of the per-instance programs (hoist.rs), computed once per run.

@@ -29,7 +29,7 @@ pub struct NmodlMech {
     ion_scale: Vec<f64>,
     /// Per run kind (`which`): the scalars its prelude reads, and their values when it last ran
     /// (the prelude, `pow`s of q10 factors mostly, runs again only when one changed).
-    prelude_memo: [(Vec<u32>, Option<Vec<f64>>); 5],
+    prelude_memo: [(Vec<u32>, Option<Vec<f64>>); 6],
     /// Whether BREAKPOINT writes an ion value it reads (a concentration or reversal potential):
     /// its second evaluation then needs them gathered again, not just v.
     current_writes_ion_values: bool,
@@ -79,6 +79,7 @@ impl NmodlMech {
                     inputs(&c.state_prelude),
                     inputs(&c.current_prelude),
                     (Vec::new(), None),
+                    inputs(&c.current_prelude),
                 ]
             },
             current_writes_ion_values: {
@@ -86,7 +87,7 @@ impl NmodlMech {
                 let values: Vec<u32> = model
                     .ion_slots
                     .iter()
-                    .filter(|s| !(s.var.is_current() && s.write))
+                    .filter(|s| s.gathered())
                     .map(|s| s.slot)
                     .collect();
                 [&c.current_pre, &c.current_probe, &c.current_v]
@@ -113,13 +114,41 @@ impl NmodlMech {
     fn gather(&mut self, v: &[f64], ions: &Ions, dv: f64) {
         self.gather_v(v, dv);
         for s in &self.model.ion_slots {
-            if s.var.is_current() && s.write && !s.read {
+            if !s.gathered() {
                 continue;
             }
             let src = s.var.values(ions);
             let dst = &mut self.frame.slots[s.slot as usize];
             for (x, &n) in dst.iter_mut().zip(&self.node) {
                 *x = src[n as usize];
+            }
+        }
+    }
+
+    /// BREAKPOINT's two evaluations, NEURON's way: at v + 0.001 (its total current into `i1`)
+    /// and at v (every variable as this one leaves it). One fused program where there is one
+    /// and BREAKPOINT changes no gathered ion value (the second evaluation would need them
+    /// gathered again).
+    fn breakpoint(&mut self, v: &[f64], ions: &Ions) {
+        let itot = self.model.code.itot_slot as usize;
+        let fused = self.model.code.fused.as_ref().map(|f| f.i1_slot as usize);
+        match fused {
+            Some(i1) if !self.current_writes_ion_values => {
+                self.gather(v, ions, 0.0);
+                self.run(super::FUSED as u8);
+                self.i1.copy_from_slice(&self.frame.slots[i1]);
+            }
+            _ => {
+                self.gather(v, ions, super::fused::DV);
+                self.run(3);
+                self.run(4);
+                self.i1.copy_from_slice(&self.frame.slots[itot]);
+                if self.current_writes_ion_values {
+                    self.gather(v, ions, 0.0);
+                } else {
+                    self.gather_v(v, 0.0);
+                }
+                self.run(1);
             }
         }
     }
@@ -186,10 +215,10 @@ impl NmodlMech {
 
     fn run(&mut self, which: u8) {
         let code = &self.model.code;
-        // the uniform values hoisted out of the program (run 3 always precedes run 1)
+        // the uniform values hoisted out of the program (run 3 always precedes run 1; 5 is 3, 4 and 1 in one)
         let prelude = match which {
             0 => &code.init_prelude,
-            3 => &code.current_prelude,
+            3 | 5 => &code.current_prelude,
             2 => &code.state_prelude,
             _ => &Vec::new(),
         };
@@ -205,12 +234,13 @@ impl NmodlMech {
             *last = Some(inputs.iter().map(|&i| self.scalars[i as usize]).collect());
         }
         let ops = match which {
-            0 => &code.init,
+            0 => &code.init[..],
             // the part of BREAKPOINT that depends on v (the rest, 3, runs once per step), and its
-            // first run at v + 0.001 (4)
+            // first run at v + 0.001 (4); all three as one program (5)
             1 => &code.current_v,
             3 => &code.current_pre,
             4 => &code.current_probe,
+            5 => code.fused.as_ref().map_or(&[][..], |f| &f.ops),
             _ => &code.state,
         };
         let native = self.model.native.as_ref();
@@ -340,16 +370,7 @@ impl Mechanism for NmodlMech {
         self.set_env(env, self.t + 0.5 * env.dt);
         self.ensure_tables();
         let itot = self.model.code.itot_slot as usize;
-        self.gather(v, ions, 0.001);
-        self.run(3);
-        self.run(4);
-        self.i1.copy_from_slice(&self.frame.slots[itot]);
-        if self.current_writes_ion_values {
-            self.gather(v, ions, 0.0);
-        } else {
-            self.gather_v(v, 0.0);
-        }
-        self.run(1);
+        self.breakpoint(v, ions);
         let i0 = &self.frame.slots[itot];
         for ((&n, &i), &i1) in self.node.iter().zip(i0.iter()).zip(&self.i1) {
             out.i[n as usize] += i;
@@ -524,16 +545,7 @@ impl NmodlMech {
         self.set_env(env, self.t + 0.5 * env.dt);
         self.ensure_tables();
         let itot = self.model.code.itot_slot as usize;
-        self.gather(v, ions, 0.001);
-        self.run(3);
-        self.run(4);
-        self.i1.copy_from_slice(&self.frame.slots[itot]);
-        if self.current_writes_ion_values {
-            self.gather(v, ions, 0.0);
-        } else {
-            self.gather_v(v, 0.0);
-        }
-        self.run(1);
+        self.breakpoint(v, ions);
         for s in &self.model.ion_slots {
             if s.write && s.var.is_current() {
                 let src = &self.frame.slots[s.slot as usize];

@@ -13,6 +13,7 @@
 
 pub mod ast;
 mod cse;
+pub(crate) mod fused;
 pub(crate) mod hoist;
 pub mod jit;
 mod kinflux;
@@ -64,15 +65,20 @@ pub fn compile(file: &str, src: &str) -> Result<Model> {
 
 /// The programs a density mechanism or point process runs over all its instances, in the order
 /// [`mech`] numbers them (its `run(which)`).
-pub(crate) fn instance_programs(c: &lower::Compiled) -> [&[vm::Op]; 5] {
+pub(crate) fn instance_programs(c: &lower::Compiled) -> [&[vm::Op]; 6] {
     [
         &c.init,
         &c.current_v,
         &c.state,
         &c.current_pre,
         &c.current_probe,
+        c.fused.as_ref().map_or(&[], |f| &f.ops),
     ]
 }
+
+/// [`instance_programs`]' index of the fused BREAKPOINT program (fused.rs), which replaces the
+/// v-free part (3), the probe (4) and the v part (1) in a step.
+pub(crate) const FUSED: usize = 5;
 
 /// The model's non-empty programs by the block they come from, each with whether it runs as native
 /// code (`bmtk_rs.mechanisms` shows this; NET_RECEIVE always runs in the interpreter).
@@ -110,12 +116,16 @@ pub(crate) fn native_code(name: &str, c: &lower::Compiled) -> jit::NativeCode {
     let progs = instance_programs(c);
     let reads: Vec<_> = progs.iter().map(|p| jit::slots_read_first(p)).collect();
     let first_tmp = c.slot_names.len() as u32;
+    let i1 = c.fused.as_ref().map(|f| f.i1_slot);
     let keep = |i: usize, s: u32| {
+        // the three programs the fused one replaces do not run after it
+        let replaced = |j: usize| i == FUSED && matches!(j, 1 | 3 | 4);
         s < first_tmp
+            || (i == FUSED && Some(s) == i1)
             || reads
                 .iter()
                 .enumerate()
-                .any(|(j, r)| j != i && r.contains(&s))
+                .any(|(j, r)| j != i && !replaced(j) && r.contains(&s))
     };
     jit::compile(name, &progs, c.scalars.len(), &keep)
 }

@@ -96,6 +96,14 @@ pub struct IonSlot {
     pub read: bool,
 }
 
+impl IonSlot {
+    /// Whether the node's value is gathered into the slot before the blocks run: everything
+    /// but a current the file writes without reading it (its own output).
+    pub fn gathered(&self) -> bool {
+        !(self.var.is_current() && self.write && !self.read)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct IonInfo {
     pub ion: String,
@@ -497,6 +505,10 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
     lx.out.current_probe = super::probe::probe_program(&lx.out.current_v, itot, &|s| {
         s < first_tmp || read_elsewhere.contains(&s)
     });
+    let writes_v = [&lx.out.current_pre, &lx.out.current_v]
+        .iter()
+        .flat_map(|p| p.iter())
+        .any(|op| super::lower::writes(op).contains(&v_slot));
 
     let states: Vec<String> = f.states.iter().map(|d| d.name.clone()).collect();
     let mut variables: Vec<&'static str> = Vec::new();
@@ -518,6 +530,11 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         super::lower::fuse_stores(ops, first_tmp);
     }
     let geometry = GEOMETRY.map(|n| lx.is_inst(n).then(|| lx.inst_slot(n)));
+    let mut code = lx.finish();
+    if !writes_v {
+        // after `finish`: its temporaries go past every slot the programs use
+        code.fused = Some(super::fused::fused_current(&mut code));
+    }
     Ok(Model {
         file: file.to_string(),
         suffix: leak(&name),
@@ -532,7 +549,7 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
         nonspecific: nb.nonspecific.clone(),
         range: nb.range.clone(),
         variables,
-        code: lx.finish(),
+        code,
         fingerprint: 0,
         native: None,
         geometry,

@@ -106,20 +106,22 @@ impl Asm {
                 None
             }
             Rm::Mem(Mem::Indexed { base, index, disp }) => {
-                self.byte(0x84 | reg);
+                let m = self.disp_mode(base, disp);
+                self.byte(m | reg | 4);
                 self.byte(0xc0 | ((index & 7) << 3) | (base & 7));
-                self.i32(disp);
+                self.disp(m, disp);
                 None
             }
             Rm::Mem(Mem::Base { base, disp }) => {
+                let m = self.disp_mode(base, disp);
                 if base & 7 == 4 {
                     // rsp and r12 as a base need a SIB byte (with no index)
-                    self.byte(0x84 | reg);
+                    self.byte(m | reg | 4);
                     self.byte(0x24);
                 } else {
-                    self.byte(0x80 | reg | (base & 7));
+                    self.byte(m | reg | (base & 7));
                 }
-                self.i32(disp);
+                self.disp(m, disp);
                 None
             }
             Rm::Mem(Mem::Const(i)) => {
@@ -128,6 +130,26 @@ impl Asm {
                 self.i32(0);
                 Some((at, i))
             }
+        }
+    }
+
+    /// ModRM's mod bits for a displacement: none, 8 or 32 bits (rbp and r13 as a base always
+    /// take one: mod 00 means something else there).
+    fn disp_mode(&self, base: Gpr, disp: i32) -> u8 {
+        if disp == 0 && base & 7 != 5 {
+            0x00
+        } else if i8::try_from(disp).is_ok() {
+            0x40
+        } else {
+            0x80
+        }
+    }
+
+    fn disp(&mut self, mode: u8, disp: i32) {
+        match mode {
+            0x00 => {}
+            0x40 => self.byte(disp as i8 as u8),
+            _ => self.i32(disp),
         }
     }
 
