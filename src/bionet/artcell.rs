@@ -84,7 +84,7 @@ impl ArtCells {
             )));
         }
         // every parameter name and value checked now, on a probe instance
-        let mut probe = NmodlMech::new(model.clone(), vec![0]);
+        let mut probe = NmodlMech::probe(model.clone());
         for (name, value) in &params {
             probe
                 .set_param(name, &[*value])

@@ -991,7 +991,7 @@ impl Network {
                 m.file, m.name
             )));
         }
-        let mut probe = crate::nmodl::mech::NmodlMech::new(m.clone(), vec![0]);
+        let mut probe = crate::nmodl::mech::NmodlMech::probe(m.clone());
         for (name, value) in &ty.params {
             probe.set_param(name, &[*value])?;
         }

@@ -203,8 +203,8 @@ pub struct NeuronBlock {
     pub global: Vec<String>,
     pub pointer: Vec<(String, usize)>,
     pub threadsafe: bool,
-    /// Line of a `RANDOM` declaration (random streams are not supported).
-    pub random_line: Option<usize>,
+    /// `RANDOM` variables: one random stream per instance each (random.rs), in declaration order.
+    pub random: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -27,6 +27,7 @@ fn writes(op: &Op) -> Vec<u32> {
         }
         Op::Table { outs, .. } => outs.clone(),
         Op::Solve { out, .. } => out.clone(),
+        Op::Rand { dst, .. } => vec![*dst],
         _ => Vec::new(),
     }
 }
@@ -181,6 +182,7 @@ impl State {
                 fix(b);
             }
             Op::Solve { mat, .. } => mat.iter_mut().flatten().for_each(fix),
+            Op::Rand { args, .. } => args.iter_mut().for_each(fix),
             Op::SkipIfNone { .. } | Op::Jump { .. } => {}
         }
     }
@@ -192,7 +194,9 @@ fn raw_reads(op: &Op) -> Vec<u32> {
         Op::Store { mask, .. } => mask.iter().copied().collect(),
         Op::Mask { parent, .. } => parent.iter().copied().collect(),
         Op::SkipIfNone { mask, .. } => vec![*mask],
-        Op::Table { mask, .. } | Op::Emit { mask, .. } => mask.iter().copied().collect(),
+        Op::Table { mask, .. } | Op::Emit { mask, .. } | Op::Rand { mask, .. } => {
+            mask.iter().copied().collect()
+        }
         Op::Solve { rhs, .. } => rhs.clone(),
         _ => Vec::new(),
     }

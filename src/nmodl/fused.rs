@@ -89,6 +89,7 @@ fn rename_reads(op: &mut Op, from: u32, to: u32) {
         Op::SkipIfNone { mask, .. } => fix_slot(mask),
         Op::Jump { .. } => {}
         Op::Table { x, .. } => fix(x),
+        Op::Rand { args, .. } => args.iter_mut().for_each(fix),
         Op::Solve { mat, rhs, .. } => {
             mat.iter_mut().flatten().for_each(fix);
             rhs.iter_mut().for_each(fix_slot);
@@ -99,7 +100,7 @@ fn rename_reads(op: &mut Op, from: u32, to: u32) {
     if let Op::Store { mask: Some(m), .. } | Op::Table { mask: Some(m), .. } = op {
         fix_slot(m);
     }
-    if let Op::Emit { mask: Some(m), .. } = op {
+    if let Op::Emit { mask: Some(m), .. } | Op::Rand { mask: Some(m), .. } = op {
         fix_slot(m);
     }
 }

@@ -43,6 +43,10 @@ pub fn hoist(
             }
             Op::Table { outs, .. } => pinned.extend(outs.iter().copied()),
             Op::Solve { out, .. } => pinned.extend(out.iter().copied()),
+            // a draw differs per instance and per call: never a uniform value
+            Op::Rand { dst, .. } => {
+                pinned.insert(*dst);
+            }
             _ => {}
         }
     }
@@ -120,6 +124,7 @@ fn written(op: &Op) -> Vec<u32> {
         }
         Op::Table { outs, .. } => outs.clone(),
         Op::Solve { out, .. } => out.clone(),
+        Op::Rand { dst, .. } => vec![*dst],
         _ => Vec::new(),
     }
 }
@@ -146,6 +151,7 @@ fn rewrite_reads(op: &mut Op, current: &std::collections::HashMap<u32, u32>) {
             fix(b);
         }
         Op::Solve { mat, .. } => mat.iter_mut().flatten().for_each(fix),
+        Op::Rand { args, .. } => args.iter_mut().for_each(fix),
         Op::SkipIfNone { .. } | Op::Jump { .. } => {}
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::ast::*;
+use super::random::RandFn;
 use super::sym;
 use super::vm::{EmitKind, Fun, Fun2, Op, Opnd};
 use super::{err_at, NResult};
@@ -49,6 +50,8 @@ pub struct Compiled {
     pub scalar_names: Vec<String>,
     pub init: Vec<Op>,
     pub current: Vec<Op>,
+    /// The RANDOM variables (`Op::Rand`'s `var` indexes them): a stream per instance each.
+    pub randoms: Vec<String>,
     /// `current` split for di/dv: `current_pre` does not depend on v (run once), `current_v`
     /// (jump targets rebased) is run at v + 0.001 and at v. Same values as running `current`
     /// twice, half the work for the usual `g = gbar*m^3*h; i = g*(v - e)`.
@@ -159,7 +162,6 @@ const RANDOM: &[&str] = &[
     "erand",
     "exprand",
     "unirand",
-    "random_negexp",
     "nrn_random_pick",
 ];
 
@@ -200,7 +202,10 @@ impl<'a> Lx<'a> {
             watch_exprs: Vec::new(),
             steady_dt: None,
             conserve_rows: Vec::new(),
-            out: Compiled::default(),
+            out: Compiled {
+                randoms: f.neuron.random.clone(),
+                ..Compiled::default()
+            },
         }
     }
 
@@ -389,7 +394,11 @@ impl<'a> Lx<'a> {
             });
             return Ok(Some(Opnd::S(d)));
         }
-        if RANDOM.contains(&name) {
+        if let Some((f, counts)) = RandFn::by_name(name) {
+            return self.random_call(f, counts, name, args, line);
+        }
+        // a file's own FUNCTION of that name (netstim.mod's erand) is not the old library's
+        if RANDOM.contains(&name) && !self.blocks.contains_key(name) {
             return self.err(
                 line,
                 format!("random number function '{name}' is not supported"),
@@ -476,6 +485,53 @@ impl<'a> Lx<'a> {
             return Ok(ret);
         }
         self.inline(blk, args, line)
+    }
+
+    /// `random_*(var, ...)` on a RANDOM variable: an interpreter op on the instance's stream, under
+    /// the current mask (a lane that does not take the branch does not draw, as in NEURON).
+    fn random_call(
+        &mut self,
+        f: RandFn,
+        counts: &[usize],
+        name: &str,
+        args: &[Expr],
+        line: usize,
+    ) -> NResult<Option<Opnd>> {
+        let var = match args.first() {
+            Some(Expr::Var(v, _)) => self.out.randoms.iter().position(|r| r == v),
+            _ => None,
+        };
+        let Some(var) = var else {
+            return self.err(
+                line,
+                format!("{name}() takes a RANDOM variable (NEURON block) as its first argument"),
+            );
+        };
+        if !counts.contains(&(args.len() - 1)) {
+            let n: Vec<String> = counts.iter().map(|c| (c + 1).to_string()).collect();
+            return self.err(
+                line,
+                format!(
+                    "{name}() takes {} argument(s), got {}",
+                    n.join(" or "),
+                    args.len()
+                ),
+            );
+        }
+        let mut ops = Vec::new();
+        for a in &args[1..] {
+            ops.push(self.ex(a)?);
+        }
+        let dst = self.tmp();
+        let mask = self.mask;
+        self.emit(Op::Rand {
+            f,
+            var: var as u32,
+            dst,
+            args: ops,
+            mask,
+        });
+        Ok(Some(Opnd::S(dst)))
     }
 
     fn inline(&mut self, blk: &'a Block, args: &[Expr], line: usize) -> NResult<Option<Opnd>> {
@@ -1472,6 +1528,7 @@ pub(crate) fn writes(op: &Op) -> Vec<u32> {
         }
         Op::Table { outs, .. } => outs.clone(),
         Op::Solve { out, .. } => out.clone(),
+        Op::Rand { dst, .. } => vec![*dst],
         _ => Vec::new(),
     }
 }
@@ -1641,6 +1698,7 @@ pub(crate) fn reads_any(op: &Op) -> Vec<u32> {
         Op::SkipIfNone { mask, .. } => vec![*mask],
         Op::Table { x, mask, .. } => [s(x), *mask].into_iter().flatten().collect(),
         Op::Emit { a, b, mask, .. } => [s(a), s(b), *mask].into_iter().flatten().collect(),
+        Op::Rand { args, mask, .. } => args.iter().filter_map(s).chain(*mask).collect(),
         Op::Solve { mat, rhs, .. } => mat
             .iter()
             .flatten()

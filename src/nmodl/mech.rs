@@ -53,7 +53,18 @@ fn ion_array_mut(ions: &mut Ions, v: IonVar) -> &mut Vec<f64> {
 }
 
 impl NmodlMech {
+    /// Instances at `node`, each with new RANDOM streams (the process's next stream ids).
     pub fn new(model: Arc<Model>, node: Vec<u32>) -> Self {
+        Self::with_streams(model, node, true)
+    }
+
+    /// One instance to check parameter names and values on: its streams take no stream ids
+    /// (NEURON makes no object for the check, so the ids of the real instances stay NEURON's).
+    pub fn probe(model: Arc<Model>) -> Self {
+        Self::with_streams(model, vec![0], false)
+    }
+
+    fn with_streams(model: Arc<Model>, node: Vec<u32>, new_ids: bool) -> Self {
         let n = node.len();
         let mut frame = Frame::new(model.code.nslots, n);
         for (spec, slot) in model.params.iter().zip(&model.param_slot) {
@@ -63,6 +74,20 @@ impl NmodlMech {
                     .for_each(|x| *x = spec.default);
             }
         }
+        // NEURON makes an instance's streams when it makes the instance (nrn_alloc), one per
+        // RANDOM variable in declaration order: instance by instance, as here
+        let nvars = model.code.randoms.len();
+        let mut streams = vec![Vec::with_capacity(n); nvars];
+        for _ in 0..n {
+            for s in streams.iter_mut() {
+                s.push(if new_ids {
+                    super::random::Stream::new_default()
+                } else {
+                    super::random::Stream::with_ids(1, 0, 0)
+                });
+            }
+        }
+        frame.streams = streams;
         NmodlMech {
             scalars: model.code.scalars.clone(),
             tables: vec![TableData::default(); model.code.tables.len()],
@@ -486,6 +511,7 @@ impl NmodlMech {
         if let Some(f) = code.flag_slot {
             one.slots[f as usize][0] = flag;
         }
+        one.streams = self.frame.streams.iter().map(|s| vec![s[inst]]).collect();
         let saved_t = self.scalars[code.g_t as usize];
         self.scalars[code.g_t as usize] = t;
         let ops = if which == 0 {
@@ -497,6 +523,9 @@ impl NmodlMech {
         self.scalars[code.g_t as usize] = saved_t;
         for s in 0..nper {
             self.frame.slots[s][inst] = one.slots[s][0];
+        }
+        for (mine, s) in self.frame.streams.iter_mut().zip(&one.streams) {
+            mine[inst] = s[0];
         }
         for (k, &a) in code.nr_args.iter().enumerate() {
             if let Some(w) = weights.get_mut(k) {

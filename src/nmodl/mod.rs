@@ -24,6 +24,7 @@ pub mod model;
 pub mod parser;
 pub mod pointrun;
 mod probe;
+pub mod random;
 mod sparse;
 mod start;
 mod sym;

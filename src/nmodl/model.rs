@@ -185,13 +185,6 @@ pub fn build(file: &str, f: &File) -> NResult<Model> {
             format!("{what} is not supported (C code cannot run without a compiler)"),
         ));
     }
-    if let Some(l) = nb.random_line {
-        return Err(err_at(
-            file,
-            l,
-            "RANDOM variables (random streams) are not supported",
-        ));
-    }
     if let Some((p, l)) = nb.pointer.first() {
         return Err(err_at(
             file,

@@ -504,8 +504,7 @@ impl<'a> Parser<'a> {
                     }
                     "THREADSAFE" => nb.threadsafe = true,
                     "RANDOM" => {
-                        self.name_list()?;
-                        nb.random_line.get_or_insert(line);
+                        nb.random.extend(self.name_list()?);
                     }
                     "EXTERNAL" => {
                         self.name_list()?;

@@ -5,6 +5,7 @@
 //! happen only where the mask holds, and a branch that no lane of the chunk takes is skipped.
 
 use super::ast::BinOp;
+use super::random::{RandFn, Stream};
 
 /// Instances processed together: small enough that the slots touched stay in L1.
 pub const CHUNK: usize = 128;
@@ -102,6 +103,15 @@ pub enum Op {
         b: Opnd,
         mask: Option<u32>,
     },
+    /// `dst = f(stream, args)` on RANDOM variable `var`'s stream of each lane where the mask holds
+    /// (the draws change the stream: the interpreter runs it, native code never does).
+    Rand {
+        f: RandFn,
+        var: u32,
+        dst: u32,
+        args: Vec<Opnd>,
+        mask: Option<u32>,
+    },
     /// Per lane: solves `mat x = rhs` (n x n, row major, `None` entries are 0) into `out`.
     Solve {
         n: usize,
@@ -162,6 +172,9 @@ pub struct Frame {
     pub slots: Vec<Vec<f64>>,
     /// Event requests made by the last programs run (drained by the caller).
     pub events: Vec<Emitted>,
+    /// `streams[var][k]`: RANDOM variable `var` of instance `k` (random.rs); beside the slots,
+    /// not in them (a stream is not a number).
+    pub streams: Vec<Vec<Stream>>,
     /// A chunk's copy of an operand that is also the destination (kept here: no allocation or
     /// clearing per op or per run).
     scratch: Vec<f64>,
@@ -187,6 +200,7 @@ impl Frame {
             n,
             slots: vec![vec![0.0; n]; nslots],
             events: Vec::new(),
+            streams: Vec::new(),
             scratch: vec![0.0; CHUNK],
             ptrs: SlotAddresses::default(),
         }
@@ -385,6 +399,7 @@ fn run_chunk(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData], c0:
     let Frame {
         slots,
         events,
+        streams,
         scratch: ownbuf,
         ..
     } = frame;
@@ -557,6 +572,32 @@ fn run_chunk(ops: &[Op], frame: &mut Frame, g: &[f64], tables: &[TableData], c0:
                     if mask.is_none_or(|m| slots[m as usize][k] != 0.0) {
                         events.push((k, *kind, val(*a, k), val(*b, k)));
                     }
+                }
+            }
+            Op::Rand {
+                f,
+                var,
+                dst,
+                args,
+                mask,
+            } => {
+                let mut vals = [0.0; 3];
+                for k in c0..c1 {
+                    if mask.is_some_and(|m| slots[m as usize][k] == 0.0) {
+                        continue;
+                    }
+                    for (v, o) in vals.iter_mut().zip(args) {
+                        *v = match o {
+                            Opnd::S(s) => slots[*s as usize][k],
+                            Opnd::G(i) => g[*i as usize],
+                        };
+                    }
+                    // a frame without the streams (a WATCH condition's) cannot draw: NaN
+                    let x = streams
+                        .get_mut(*var as usize)
+                        .and_then(|v| v.get_mut(k))
+                        .map_or(f64::NAN, |s| s.call(*f, &vals[..args.len().min(3)]));
+                    slots[*dst as usize][k] = x;
                 }
             }
             Op::Solve { n, mat, rhs, out } => {
