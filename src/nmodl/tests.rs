@@ -218,3 +218,31 @@ fn dump_programs() {
         c.state_prelude.len()
     );
 }
+
+/// A draw under an `if` advances only the streams of the instances that take the branch (as
+/// NEURON runs instance by instance); NET_RECEIVE draws from its instance's own stream.
+#[test]
+fn random_draws_only_where_the_branch_is_taken() {
+    use super::random::{RandFn, Stream};
+    use crate::bionet::mechanisms::Mechanism;
+    let src = "NEURON { ARTIFICIAL_CELL rr RANGE on, x RANDOM s }\nPARAMETER { on = 1 }\n\
+               ASSIGNED { x }\nINITIAL {\n random_setids(s, 5, 6, 7)\n random_setseq(s, 0)\n\
+               x = -1\n if (on) { x = random_uniform(s) }\n}\nNET_RECEIVE(w) { x = random_uniform(s) }\n";
+    let m = Arc::new(compile("rr.mod", src).unwrap());
+    let mut mech = mech::NmodlMech::new(m.clone(), vec![0, 0, 0]);
+    mech.set_param("on", &[1.0, 0.0, 1.0]).unwrap();
+    let env = Env {
+        celsius: 6.3,
+        dt: 0.025,
+    };
+    mech.point_init(&env, &[-65.0], &Ions::new(1));
+    let mut reference = Stream::with_ids(5, 6, 7);
+    let u: Vec<f64> = (0..2)
+        .map(|_| reference.call(RandFn::Uniform, &[]))
+        .collect();
+    assert_eq!(mech.values("x").unwrap(), &[u[0], -1.0, u[0]]);
+    let mut w = [0.0];
+    mech.net_receive(1, 1.0, -65.0, &mut w, 0.0);
+    mech.net_receive(0, 1.0, -65.0, &mut w, 0.0);
+    assert_eq!(mech.values("x").unwrap(), &[u[1], u[0], u[0]]);
+}
